@@ -1,0 +1,228 @@
+"""Derived analysis tables, rebuilt in SQL after every change to the stored data.
+
+Each *source* is one table of units the indicators count: students in a year (`facts_student_year`, with
+every event flag joined on), test results, staff in a year, applicants and survey answers. Each carries the
+group dimensions as display labels (race, sex, disability, ...), with missing values as 'Unknown', and the
+filter columns (school_year, school_id, school, grade, grade_band). Building them once makes every indicator
+a filtered COUNT or SUM over one table, and the whole audit one GROUP BY per source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from equity_metrics.codes import EXCLUSIONARY_ACTIONS
+from equity_metrics.constants import DIMENSIONS, GRADE_BANDS, UNKNOWN
+
+
+@dataclass(frozen=True)
+class Source:
+    """One analysis table and the dimensions and filters it supports."""
+
+    name: str
+    table: str
+    unit: str  # what one row counts, in words ("students", "staff members")
+    dimensions: tuple[str, ...]
+    kinds: tuple[str, ...]  # canonical kinds it needs (the first must hold data)
+
+
+STUDENT_DIMENSIONS = ("race", "sex", "disability", "section_504", "english_learner", "low_income", "grade",
+                      "school", "school_year")
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in (
+        Source("student_year", "facts_student_year", "students", STUDENT_DIMENSIONS, ("enrollment",)),
+        Source("assessment", "facts_assessment", "test results", STUDENT_DIMENSIONS, ("assessments",)),
+        Source("staff", "facts_staff", "staff members", ("race", "sex", "school", "school_year"), ("staff",)),
+        Source("applicant", "facts_applicant", "applicants", ("race", "sex", "school_year"), ("applicants",)),
+        Source("survey", "facts_survey", "survey answers", ("race", "sex", "grade", "school", "school_year"),
+               ("survey",)),
+    )
+}
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _flag_label(column: str, dimension: str) -> str:
+    yes, no = DIMENSIONS[dimension].values
+    return f"CASE WHEN {column} THEN '{yes}' WHEN NOT {column} THEN '{no}' ELSE '{UNKNOWN}' END"
+
+
+def _grade_band(column: str) -> str:
+    cases = " ".join(f"WHEN {column} IN ({_sql_list(grades)}) THEN '{band}'" for band, grades in GRADE_BANDS.items())
+    return f"CASE {cases} END"
+
+
+_SCHOOL_NAMES = """
+school_names AS (
+    SELECT school_id, arg_max(school_name, dataset_id) AS school_name, arg_max(school_level, dataset_id) AS school_level
+    FROM (
+        SELECT dataset_id, school_id, school_name, school_level FROM schools
+        UNION ALL
+        SELECT dataset_id - 1000000000, school_id, school_name, NULL FROM enrollment WHERE school_name IS NOT NULL
+    )
+    GROUP BY school_id
+)"""
+
+_ROSTER = f"""
+roster AS (
+    SELECT * FROM enrollment
+    QUALIFY row_number() OVER (PARTITION BY school_year, student_id ORDER BY dataset_id DESC) = 1
+),
+{_SCHOOL_NAMES.strip()}"""
+
+_EXCLUSIONARY = _sql_list(EXCLUSIONARY_ACTIONS)
+
+STUDENT_YEAR_SQL = f"""
+CREATE OR REPLACE TABLE facts_student_year AS
+WITH {_ROSTER.strip()},
+removals AS (
+    SELECT school_year, student_id,
+        bool_or(action = 'In-school suspension') AS iss,
+        bool_or(action = 'Out-of-school suspension') AS oss,
+        bool_or(action = 'Expulsion') AS expulsion,
+        bool_or(action = 'Law enforcement referral') AS law_enforcement_referral,
+        bool_or(action = 'School-related arrest') AS school_arrest,
+        bool_or(action IN ({_EXCLUSIONARY})) AS exclusionary,
+        bool_or(action IN ({_EXCLUSIONARY}) AND offense_category = 'Subjective') AS subjective_removal,
+        bool_or(action IN ({_EXCLUSIONARY}) AND offense_category = 'Objective') AS objective_removal,
+        sum(CASE WHEN action IN ({_EXCLUSIONARY}) THEN coalesce(days_removed, 0) ELSE 0 END) AS days_removed
+    FROM discipline GROUP BY ALL
+),
+course_flags AS (
+    SELECT school_year, student_id,
+        bool_or(course_level = 'AP') AS ap,
+        bool_or(course_level = 'IB') AS ib,
+        bool_or(course_level = 'Honors') AS honors,
+        bool_or(course_level = 'Dual credit') AS dual_credit,
+        bool_or(course_level = 'Algebra I') AS algebra_1,
+        bool_or(course_level = 'AP' AND exam_taken) AS ap_exam_taken,
+        bool_or(course_level = 'AP' AND exam_taken AND exam_score >= 3) AS ap_exam_passed
+    FROM courses GROUP BY ALL
+),
+special_ed AS (
+    SELECT school_year, student_id, arg_max(disability_category, dataset_id) AS disability_category,
+        arg_max(placement, dataset_id) AS placement
+    FROM special_education GROUP BY ALL
+),
+intervention_flags AS (
+    SELECT school_year, student_id,
+        bool_or(intervention = 'Tier 2') AS tier_2,
+        bool_or(intervention = 'Tier 3') AS tier_3,
+        bool_or(intervention = 'Special education referral') AS sped_referral,
+        bool_or(intervention = 'Gifted screening') AS gifted_screening
+    FROM interventions GROUP BY ALL
+)
+SELECT
+    r.school_year, r.student_id, r.school_id,
+    coalesce(s.school_name, r.school_id) AS school, s.school_level,
+    r.grade, {_grade_band('r.grade')} AS grade_band,
+    coalesce(r.race, '{UNKNOWN}') AS race,
+    coalesce(r.sex, '{UNKNOWN}') AS sex,
+    {_flag_label('r.disability', 'disability')} AS disability,
+    {_flag_label('r.section_504', 'section_504')} AS section_504,
+    {_flag_label('r.english_learner', 'english_learner')} AS english_learner,
+    {_flag_label('r.low_income', 'low_income')} AS low_income,
+    coalesce(r.disability, FALSE) AS has_iep,
+    coalesce(r.gifted, FALSE) AS gifted,
+    r.days_enrolled, r.days_absent,
+    CASE WHEN r.days_enrolled > 0 AND r.days_absent IS NOT NULL
+         THEN r.days_absent >= 0.1 * r.days_enrolled END AS chronic_absent,
+    coalesce(d.iss, FALSE) AS iss,
+    coalesce(d.oss, FALSE) AS oss,
+    coalesce(d.expulsion, FALSE) AS expulsion,
+    coalesce(d.law_enforcement_referral, FALSE) AS law_enforcement_referral,
+    coalesce(d.school_arrest, FALSE) AS school_arrest,
+    coalesce(d.exclusionary, FALSE) AS exclusionary,
+    coalesce(d.subjective_removal, FALSE) AS subjective_removal,
+    coalesce(d.objective_removal, FALSE) AS objective_removal,
+    coalesce(d.days_removed, 0) AS days_removed,
+    coalesce(c.ap, FALSE) AS ap,
+    coalesce(c.ib, FALSE) AS ib,
+    coalesce(c.honors, FALSE) AS honors,
+    coalesce(c.dual_credit, FALSE) AS dual_credit,
+    coalesce(c.algebra_1, FALSE) AS algebra_1,
+    coalesce(c.ap_exam_taken, FALSE) AS ap_exam_taken,
+    coalesce(c.ap_exam_passed, FALSE) AS ap_exam_passed,
+    sp.disability_category, sp.placement,
+    coalesce(i.tier_2, FALSE) AS tier_2,
+    coalesce(i.tier_3, FALSE) AS tier_3,
+    coalesce(i.sped_referral, FALSE) AS sped_referral,
+    coalesce(i.gifted_screening, FALSE) AS gifted_screening
+FROM roster r
+LEFT JOIN school_names s USING (school_id)
+LEFT JOIN removals d USING (school_year, student_id)
+LEFT JOIN course_flags c USING (school_year, student_id)
+LEFT JOIN special_ed sp USING (school_year, student_id)
+LEFT JOIN intervention_flags i USING (school_year, student_id)
+"""
+
+ASSESSMENT_SQL = f"""
+CREATE OR REPLACE TABLE facts_assessment AS
+WITH {_ROSTER.strip()}
+SELECT
+    a.school_year, a.student_id, coalesce(a.school_id, r.school_id) AS school_id,
+    coalesce(s.school_name, a.school_id, r.school_id) AS school,
+    coalesce(a.grade, r.grade) AS grade, {_grade_band('coalesce(a.grade, r.grade)')} AS grade_band,
+    coalesce(r.race, '{UNKNOWN}') AS race,
+    coalesce(r.sex, '{UNKNOWN}') AS sex,
+    {_flag_label('r.disability', 'disability')} AS disability,
+    {_flag_label('r.section_504', 'section_504')} AS section_504,
+    {_flag_label('r.english_learner', 'english_learner')} AS english_learner,
+    {_flag_label('r.low_income', 'low_income')} AS low_income,
+    a.subject, a.scale_score, a.proficient
+FROM assessments a
+LEFT JOIN roster r USING (school_year, student_id)
+LEFT JOIN school_names s ON s.school_id = coalesce(a.school_id, r.school_id)
+"""
+
+STAFF_SQL = f"""
+CREATE OR REPLACE TABLE facts_staff AS
+WITH {_SCHOOL_NAMES.strip()}
+SELECT
+    t.school_year, t.staff_id, t.school_id, coalesce(s.school_name, t.school_id, 'District office') AS school,
+    coalesce(t.role, 'Other') AS role,
+    coalesce(t.race, '{UNKNOWN}') AS race,
+    coalesce(t.sex, '{UNKNOWN}') AS sex,
+    t.separation_date IS NOT NULL AS separated,
+    coalesce(t.promoted, FALSE) AS promoted,
+    t.years_experience
+FROM staff t
+LEFT JOIN school_names s USING (school_id)
+"""
+
+APPLICANT_SQL = f"""
+CREATE OR REPLACE TABLE facts_applicant AS
+SELECT
+    school_year, applicant_id, position,
+    coalesce(race, '{UNKNOWN}') AS race,
+    coalesce(sex, '{UNKNOWN}') AS sex,
+    stage_reached IN ('Interviewed', 'Offered', 'Hired') AS interviewed,
+    stage_reached IN ('Offered', 'Hired') AS offered,
+    stage_reached = 'Hired' AS hired
+FROM applicants
+"""
+
+SURVEY_SQL = f"""
+CREATE OR REPLACE TABLE facts_survey AS
+WITH {_SCHOOL_NAMES.strip()}
+SELECT
+    v.school_year, v.response_id, v.school_id, coalesce(s.school_name, v.school_id) AS school,
+    v.respondent_type, v.grade, {_grade_band('v.grade')} AS grade_band,
+    coalesce(v.race, '{UNKNOWN}') AS race,
+    coalesce(v.sex, '{UNKNOWN}') AS sex,
+    v.item_id, coalesce(v.construct, v.item_id) AS construct, v.response,
+    v.response >= 4 AS favorable
+FROM survey v
+LEFT JOIN school_names s USING (school_id)
+"""
+
+
+def rebuild_facts(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every analysis table from the canonical tables (inside the caller's transaction)."""
+    for sql in (STUDENT_YEAR_SQL, ASSESSMENT_SQL, STAFF_SQL, APPLICANT_SQL, SURVEY_SQL):
+        cursor.execute(sql)

@@ -1,0 +1,327 @@
+"""Import: apply a mapping to a source table in SQL, store the rows, and report what happened.
+
+Every import runs in one transaction: the rows, the catalog entry and the rebuilt derived tables commit
+together, or the store is left exactly as it was. Raw column names are quoted identifiers and raw values
+are only ever data (bound or registered), never SQL text. Codes that no code list knows are never guessed:
+they are stored as missing (shown as Unknown) and listed in the report with their counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from equity_metrics.codes import CODE_LISTS, code_key_sql
+from equity_metrics.mapping import Mapping
+from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
+from equity_metrics.schema import KINDS, Field
+from equity_metrics.store import CATALOG_TABLE, Store, bump_data_version, next_dataset_id, quote_identifier
+
+MISSING_MARKERS = ("", "NA", "N/A", "n/a", "na", "-", "--", "*", ".", "NULL", "null", "#N/A", "None")
+_SOURCE_VIEW = "__import_source"
+_STAGED = "__import_staged"
+
+
+class ImportError_(ValueError):
+    """Nothing could be imported; the message says why and names the file."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reason: str
+    count: int
+    rows: tuple[int, ...]  # the first few file row numbers
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one import did, for the screen and the command line."""
+
+    source: str
+    kind: str
+    dataset_id: int
+    rows_read: int
+    rows_imported: int
+    rejections: tuple[Rejection, ...] = ()
+    unknown_codes: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)  # field -> (raw, count)
+    columns_ignored: tuple[str, ...] = ()
+    missing_share: dict[str, float] = field(default_factory=dict)
+    duplicates: int = 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_imported
+
+    def lines(self) -> list[str]:
+        """The report as plain sentences."""
+        kind = KINDS[self.kind].label
+        out = [f"{self.source}: {self.rows_imported:,} of {self.rows_read:,} rows imported as {kind}."]
+        for rejection in self.rejections:
+            rows = ", ".join(map(str, rejection.rows))
+            more = "" if rejection.count <= len(rejection.rows) else ", ..."
+            out.append(f"Rejected {rejection.count:,} rows: {rejection.reason} (rows {rows}{more}).")
+        for name, codes in self.unknown_codes.items():
+            listed = "; ".join(f"{raw!r} x{count:,}" for raw, count in codes)
+            out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+        if self.duplicates:
+            out.append(f"{self.duplicates:,} duplicate rows (same student and school year); the last one is used.")
+        if self.columns_ignored:
+            out.append(f"Columns ignored: {', '.join(self.columns_ignored)}.")
+        return out
+
+
+# ---- SQL pieces ------------------------------------------------------------------------------------
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return _sql_string(str(value))
+
+
+def _code_map_sql(code_list: str) -> str:
+    """A DuckDB MAP literal of a built-in code list (our constants, not user data)."""
+    items = ", ".join(f"{_sql_string(k)}: {_sql_literal(v)}" for k, v in CODE_LISTS[code_list].items())
+    return f"MAP {{{items}}}"
+
+
+def cleaned_sql(raw: str) -> str:
+    """Trimmed text with missing and suppressed markers ('NA', '-', '*', '<10', ...) as NULL."""
+    markers = ", ".join(_sql_string(m) for m in MISSING_MARKERS)
+    return f"CASE WHEN trim({raw}) IN ({markers}) OR trim({raw}) LIKE '<%' THEN NULL ELSE trim({raw}) END"
+
+
+def _school_year_sql(text: str) -> str:
+    start = f"regexp_extract({text}, '^(\\d{{4}})\\s*[-/]\\s*(\\d{{2}}|\\d{{4}})$', 1)"
+    end = f"regexp_extract({text}, '^(\\d{{4}})\\s*[-/]\\s*(\\d{{2}}|\\d{{4}})$', 2)"
+    single = f"regexp_extract({text}, '^(\\d{{4}})$', 1)"
+    return (
+        f"CASE WHEN {start} <> '' AND (CAST({start} AS INTEGER) + 1) % 100 = CAST(right({end}, 2) AS INTEGER) "
+        f"THEN {start} || '-' || right({end}, 2) "
+        f"WHEN {single} <> '' THEN CAST(CAST({single} AS INTEGER) - 1 AS VARCHAR) || '-' || right({single}, 2) "
+        "END"
+    )
+
+
+def field_sql(f: Field, text: str, date_format: str) -> str:
+    """Expression turning cleaned raw text into the canonical value of field `f`."""
+    code_list = f.codes
+    if code_list == "school_year":
+        return _school_year_sql(text)
+    if code_list is not None:
+        return f"{_code_map_sql(code_list)}[{code_key_sql(text)}]"
+    if f.sql_type == "DOUBLE":
+        return f"TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
+    if f.sql_type == "DATE":
+        return (
+            f"CAST(coalesce(try_strptime({text}, {_sql_string(date_format)}), "
+            f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d')) AS DATE)"
+        )
+    return text
+
+
+# ---- import ----------------------------------------------------------------------------------------
+def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[object]]:
+    """SELECT producing raw text per canonical field (as __raw_<field>), plus the row number."""
+    params: list[object] = []
+    parts: list[str] = [quote_identifier(ROW_NUMBER_COLUMN)]
+    kind = KINDS[mapping.kind]
+    unpivot = mapping.unpivot
+    for f in kind.fields:
+        if f.name in mapping.columns:
+            expr = f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"
+        elif f.name in mapping.constants:
+            params.append(mapping.constants[f.name])
+            expr = f"CAST(${len(params)} AS VARCHAR)"
+        elif unpivot is not None and f.name == unpivot.name_field:
+            params.extend([list(unpivot.names), list(unpivot.names.values())])
+            expr = f"coalesce(map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])[__unpivot_name], __unpivot_name)"
+        elif unpivot is not None and f.name == unpivot.value_field:
+            expr = "CAST(__unpivot_value AS VARCHAR)"
+        elif unpivot is not None and f.name == unpivot.category_field:
+            params.extend([list(unpivot.categories), list(unpivot.categories.values())])
+            expr = f"map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])[__unpivot_name]"
+        else:
+            expr = "CAST(NULL AS VARCHAR)"
+        parts.append(f"{expr} AS {quote_identifier('__raw_' + f.name)}")
+    source_sql = _SOURCE_VIEW
+    if unpivot is not None:
+        on = ", ".join(quote_identifier(c) for c in unpivot.columns)
+        source_sql = f"(UNPIVOT {_SOURCE_VIEW} ON {on} INTO NAME __unpivot_name VALUE __unpivot_value)"
+    return f"SELECT {', '.join(parts)} FROM {source_sql}", params
+
+
+def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapping) -> None:
+    kind = KINDS[mapping.kind]
+    select, params = _staging_select(source, mapping)
+    typed = ", ".join(
+        f"CAST({field_sql(f, cleaned_sql(quote_identifier('__raw_' + f.name)), mapping.date_format)} "
+        f"AS {f.sql_type}) AS {quote_identifier(f.name)}"
+        for f in kind.fields
+    )
+    raw_columns = ", ".join(quote_identifier("__raw_" + f.name) for f in kind.fields)
+    cursor.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT {quote_identifier(ROW_NUMBER_COLUMN)}, {typed}, "
+        f"{raw_columns} FROM ({select})",
+        params,
+    )
+
+
+def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rejection, ...], str]:
+    """Rows whose required fields are missing or unreadable, by reason; and the SQL predicate of a good row."""
+    rejections = []
+    good = []
+    for f in KINDS[kind].fields:
+        if not f.required:
+            continue
+        name = quote_identifier(f.name)
+        raw = quote_identifier("__raw_" + f.name)
+        good.append(f"{name} IS NOT NULL")
+        count, rows = cursor.execute(
+            f"SELECT count(*), list({quote_identifier(ROW_NUMBER_COLUMN)} ORDER BY {quote_identifier(ROW_NUMBER_COLUMN)})[1:5] "
+            f"FROM {_STAGED} WHERE {name} IS NULL AND {cleaned_sql(raw)} IS NULL"
+        ).fetchone()
+        if count:
+            rejections.append(Rejection(f"no {f.name.replace('_', ' ')}", int(count), tuple(rows)))
+        count, rows, values = cursor.execute(
+            f"SELECT count(*), list({quote_identifier(ROW_NUMBER_COLUMN)} ORDER BY {quote_identifier(ROW_NUMBER_COLUMN)})[1:5], "
+            f"list(DISTINCT {cleaned_sql(raw)} ORDER BY {cleaned_sql(raw)})[1:3] "
+            f"FROM {_STAGED} WHERE {name} IS NULL AND {cleaned_sql(raw)} IS NOT NULL"
+        ).fetchone()
+        if count:
+            shown = ", ".join(repr(v) for v in values)
+            reason = f"unreadable {f.name.replace('_', ' ')} ({shown})"
+            rejections.append(Rejection(reason, int(count), tuple(rows)))
+    return tuple(rejections), " AND ".join(good) or "TRUE"
+
+
+def _unknown_codes(cursor: duckdb.DuckDBPyConnection, kind: str) -> dict[str, tuple[tuple[str, int], ...]]:
+    out: dict[str, tuple[tuple[str, int], ...]] = {}
+    for f in KINDS[kind].fields:
+        if f.required or (f.codes is None and f.sql_type not in ("BOOLEAN", "DATE", "DOUBLE")):
+            continue
+        raw = quote_identifier("__raw_" + f.name)
+        rows = cursor.execute(
+            f"SELECT {cleaned_sql(raw)} AS code, count(*) AS n FROM {_STAGED} "
+            f"WHERE {quote_identifier(f.name)} IS NULL AND {cleaned_sql(raw)} IS NOT NULL "
+            "GROUP BY ALL ORDER BY n DESC, code LIMIT 20"
+        ).fetchall()
+        if rows:
+            out[f.name] = tuple((str(code), int(n)) for code, n in rows)
+    return out
+
+
+def _missing_share(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> dict[str, float]:
+    names = KINDS[kind].field_names
+    exprs = ", ".join(f"avg(CASE WHEN {quote_identifier(n)} IS NULL THEN 1.0 ELSE 0.0 END)" for n in names)
+    values = cursor.execute(f"SELECT {exprs} FROM {_STAGED} WHERE {good}").fetchone()
+    return {n: float(v) for n, v in zip(names, values) if v is not None}
+
+
+def _duplicates(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> int:
+    keys = {"enrollment": ("school_year", "student_id"), "staff": ("school_year", "staff_id"),
+            "schools": ("school_id",), "special_education": ("school_year", "student_id")}.get(kind)
+    if not keys:
+        return 0
+    key_sql = ", ".join(quote_identifier(k) for k in keys)
+    return int(cursor.execute(
+        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {_STAGED} WHERE {good} GROUP BY {key_sql})"
+    ).fetchone()[0])
+
+
+def _file_facts(path: Path | None) -> tuple[int | None, str | None]:
+    if path is None or not path.exists():
+        return None, None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return path.stat().st_size, digest.hexdigest()
+
+
+def import_into(
+    cursor: duckdb.DuckDBPyConnection,
+    source: SourceTable,
+    mapping: Mapping,
+    *,
+    name: str | None = None,
+    file_path: Path | None = None,
+    is_sample: bool = False,
+) -> ImportReport:
+    """Import one source table inside the caller's transaction (see `import_sources`)."""
+    mapping.validate(source.columns, source.label)
+    kind = mapping.kind
+    cursor.register(_SOURCE_VIEW, source.table)
+    try:
+        _stage(cursor, source, mapping)
+    finally:
+        cursor.unregister(_SOURCE_VIEW)
+    rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
+    rejections, good = _rejections(cursor, kind)
+    dataset_id = next_dataset_id(cursor)
+    columns = ", ".join(quote_identifier(n) for n in KINDS[kind].field_names)
+    cursor.execute(
+        f"INSERT INTO {quote_identifier(kind)} (dataset_id, {columns}) SELECT ?, {columns} FROM {_STAGED} WHERE {good}",
+        [dataset_id],
+    )
+    rows_imported = int(cursor.execute(f"SELECT count(*) FROM {_STAGED} WHERE {good}").fetchone()[0])
+    size, sha256 = _file_facts(file_path)
+    cursor.execute(
+        f"INSERT INTO {CATALOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [dataset_id, name or source.label, kind, source.file_name, source.sheet, size, sha256,
+         datetime.now(timezone.utc).replace(tzinfo=None), rows_read, rows_imported, mapping.to_json(), is_sample],
+    )
+    used = set(mapping.columns.values()) | (set(mapping.unpivot.columns) if mapping.unpivot else set())
+    report = ImportReport(
+        source=source.label,
+        kind=kind,
+        dataset_id=dataset_id,
+        rows_read=rows_read,
+        rows_imported=rows_imported,
+        rejections=rejections,
+        unknown_codes=_unknown_codes(cursor, kind),
+        columns_ignored=tuple(c for c in source.columns if c not in used),
+        missing_share=_missing_share(cursor, kind, good),
+        duplicates=_duplicates(cursor, kind, good),
+    )
+    cursor.execute(f"DROP TABLE {_STAGED}")
+    return report
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One table to import: a file, the sheet (for workbooks) and its mapping."""
+
+    path: Path
+    mapping: Mapping
+    sheet: str | None = None
+    name: str | None = None
+
+
+def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool = False) -> list[ImportReport]:
+    """Read and import several tables in ONE transaction, then rebuild the derived tables.
+
+    Reading happens before the transaction starts; if any table fails, nothing is stored.
+    Raises ImportError_ when a table imports no row at all.
+    """
+    from equity_metrics.facts import rebuild_facts
+
+    sources = [read_source(s.path, s.sheet, s.mapping.header_row) for s in specs]
+    reports = []
+    with store.transaction() as cursor:
+        for spec, source in zip(specs, sources):
+            report = import_into(cursor, source, spec.mapping, name=spec.name, file_path=spec.path, is_sample=is_sample)
+            if report.rows_imported == 0:
+                reasons = "; ".join(f"{r.reason} in {r.count:,} rows" for r in report.rejections) or "the table is empty"
+                raise ImportError_(f"{source.label}: no row could be imported ({reasons})")
+            reports.append(report)
+        rebuild_facts(cursor)
+        bump_data_version(cursor)
+    return reports

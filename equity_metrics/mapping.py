@@ -1,0 +1,207 @@
+"""Column mappings: how one source table (a CSV file or one sheet of a workbook) becomes a canonical table.
+
+A `Mapping` says which raw column holds each canonical field, which fields are the same for every row
+(`constants`, e.g. the school year of a file that holds one year), and how a wide table is unpivoted
+(one column per survey item or per subject). It round-trips through JSON so users can save and reuse it.
+Applying a mapping is SQL work done in `importer.py`; this module only describes and checks it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from equity_metrics.schema import KINDS
+
+
+class MappingError(ValueError):
+    """A mapping that does not fit its kind or its source table."""
+
+
+@dataclass(frozen=True)
+class Unpivot:
+    """Turn a wide table long: each raw column in `columns` becomes one row per source row.
+
+    The raw column's name goes to `name_field` (or its entry in `names`, when given), its cell value to
+    `value_field`, and its entry in `categories` (if any) to `category_field`.
+    """
+
+    columns: tuple[str, ...]
+    name_field: str
+    value_field: str
+    names: dict[str, str] = field(default_factory=dict)
+    category_field: str | None = None
+    categories: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one source table maps onto the canonical table of `kind`."""
+
+    kind: str
+    columns: dict[str, str]  # canonical field -> raw column name
+    constants: dict[str, str] = field(default_factory=dict)  # canonical field -> value for every row
+    unpivot: Unpivot | None = None
+    header_row: int = 0  # rows above the header (title rows) to skip
+    date_format: str = "%m/%d/%Y"  # US dates unless the file says otherwise
+
+    def fields_supplied(self) -> set[str]:
+        supplied = set(self.columns) | set(self.constants)
+        if self.unpivot is not None:
+            supplied |= {self.unpivot.name_field, self.unpivot.value_field}
+            if self.unpivot.category_field:
+                supplied.add(self.unpivot.category_field)
+        return supplied
+
+    def validate(self, source_columns: list[str] | None = None, source: str = "the file") -> None:
+        """Raise MappingError naming what is wrong: unknown kind or field, a missing required field, or a
+        raw column the source does not have."""
+        if self.kind not in KINDS:
+            raise MappingError(f"{source}: unknown kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        kind = KINDS[self.kind]
+        unknown = sorted(self.fields_supplied() - set(kind.field_names))
+        if unknown:
+            raise MappingError(f"{source}: {kind.label} has no field {', '.join(map(repr, unknown))}")
+        missing = [f.name for f in kind.fields if f.required and f.name not in self.fields_supplied()]
+        if missing:
+            raise MappingError(f"{source}: no column mapped to required field {', '.join(map(repr, missing))}")
+        if source_columns is not None:
+            raw = list(self.columns.values()) + (list(self.unpivot.columns) if self.unpivot else [])
+            absent = [c for c in raw if c not in source_columns]
+            if absent:
+                raise MappingError(f"{source}: no column named {', '.join(map(repr, absent))}")
+
+    def to_json(self) -> str:
+        data = {
+            "kind": self.kind,
+            "columns": self.columns,
+            "constants": self.constants,
+            "header_row": self.header_row,
+            "date_format": self.date_format,
+        }
+        if self.unpivot is not None:
+            data["unpivot"] = {
+                "columns": list(self.unpivot.columns),
+                "name_field": self.unpivot.name_field,
+                "value_field": self.unpivot.value_field,
+                "names": self.unpivot.names,
+                "category_field": self.unpivot.category_field,
+                "categories": self.unpivot.categories,
+            }
+        return json.dumps(data, indent=2, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Mapping:
+        try:
+            data = json.loads(text)
+            unpivot = data.get("unpivot")
+            return cls(
+                kind=str(data["kind"]),
+                columns={str(k): str(v) for k, v in data.get("columns", {}).items()},
+                constants={str(k): str(v) for k, v in data.get("constants", {}).items()},
+                unpivot=None
+                if unpivot is None
+                else Unpivot(
+                    columns=tuple(str(c) for c in unpivot["columns"]),
+                    name_field=str(unpivot["name_field"]),
+                    value_field=str(unpivot["value_field"]),
+                    names={str(k): str(v) for k, v in unpivot.get("names", {}).items()},
+                    category_field=unpivot.get("category_field"),
+                    categories={str(k): str(v) for k, v in unpivot.get("categories", {}).items()},
+                ),
+                header_row=int(data.get("header_row", 0)),
+                date_format=str(data.get("date_format", "%m/%d/%Y")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MappingError(f"not a valid mapping: {error}") from error
+
+
+# Header spellings seen in district exports, by canonical field (compared by codes.code_key).
+FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "school_year": ("school year", "year", "sy", "schoolyear", "school yr", "school_yr", "fiscal year",
+                    "academic year", "survey year", "posting year", "end year"),
+    "student_id": ("student id", "studentid", "student number", "studentnumber", "student_id", "stu id",
+                   "local id", "sis id", "state student id", "pupil id", "student"),
+    "school_id": ("school id", "school code", "schoolid", "school number", "location code", "building code",
+                  "sch code", "site code", "school", "location", "building"),
+    "school_name": ("school name", "schoolname", "site name", "building name", "location name"),
+    "school_level": ("level", "school level", "school type"),
+    "grade": ("grade", "grade level", "gradelevel", "grade lvl", "gr", "tested grade", "current grade"),
+    "race": ("race", "race ethnicity", "race/ethnicity", "ethnicity", "federal race", "raceethnicity",
+             "race eth", "federal race ethnicity"),
+    "sex": ("sex", "gender", "gender code", "sex code"),
+    "disability": ("iep", "disability", "swd", "idea", "special education", "sped", "has iep", "iep status"),
+    "section_504": ("504", "section 504", "504 plan", "plan 504"),
+    "english_learner": ("ell", "el", "lep", "english learner", "english language learner", "ml",
+                        "multilingual learner", "el status"),
+    "low_income": ("frl", "frl status", "frpl", "low income", "econ disadv", "economically disadvantaged",
+                   "meal status", "lunch status", "ed"),
+    "gifted": ("gifted", "gt", "gate", "gifted talented", "tag"),
+    "days_enrolled": ("days enrolled", "days membership", "days in membership", "membership days"),
+    "days_absent": ("days absent", "absences", "absent days", "total absences"),
+    "incident_id": ("incident id", "incident number", "incident", "incidentid"),
+    "incident_date": ("incident date", "date", "event date"),
+    "offense": ("offense", "offence", "behavior", "infraction", "violation"),
+    "offense_category": ("offense type", "offense category", "category"),
+    "action": ("action", "consequence", "action taken", "disposition", "resolution"),
+    "days_removed": ("days removed", "days", "duration", "days suspended", "action days"),
+    "course_code": ("course code", "coursecode", "course id", "course number"),
+    "course_name": ("course name", "course title", "coursetitle", "course"),
+    "course_level": ("course type", "coursetype", "course level", "level", "rigor"),
+    "exam_taken": ("ap exam taken", "apexamtaken", "exam taken", "took exam"),
+    "exam_score": ("ap score", "apscore", "exam score", "ap exam score"),
+    "subject": ("subject", "content area", "test subject"),
+    "scale_score": ("scale score", "scalescore", "ss", "score"),
+    "performance_level": ("performance level", "achievement level", "level", "perf level"),
+    "proficient": ("proficient", "met standard", "meets standard", "proficiency"),
+    "disability_category": ("primary disability", "disability category", "primary_disability", "disability code"),
+    "placement": ("lre", "placement", "educational environment", "environment", "setting"),
+    "intervention": ("intervention", "program", "referral type", "service"),
+    "referral_date": ("referral date", "date referred", "start date"),
+    "staff_id": ("employee id", "staff id", "employee number", "emp id", "staffid"),
+    "role": ("position", "role", "job title", "assignment", "job class"),
+    "hire_date": ("hire date", "date hired", "start date", "original hire date"),
+    "separation_date": ("separation date", "termination date", "exit date", "end date"),
+    "separation_reason": ("separation reason", "termination reason", "exit reason", "reason"),
+    "promoted": ("promoted", "promotion"),
+    "years_experience": ("years experience", "years of experience", "experience", "yrs exp"),
+    "applicant_id": ("applicant id", "candidate id", "application id"),
+    "position": ("position", "job posting", "posting", "position applied"),
+    "stage_reached": ("furthest stage", "stage", "stage reached", "status", "application status"),
+    "response_id": ("response id", "responseid", "respondent id", "respondent"),
+    "respondent_type": ("respondent type", "respondent", "survey type", "role"),
+    "item_id": ("item", "item id", "question"),
+    "construct": ("construct", "domain", "scale"),
+    "response": ("response", "answer", "value"),
+}
+
+
+def guess_mapping(kind: str, columns: list[str]) -> Mapping:
+    """Map each field of `kind` to the first source column whose header is one of its known spellings.
+
+    A column is used once; exact field names win over synonyms. The user reviews and corrects the guess.
+    """
+    from equity_metrics.codes import code_key
+
+    keyed = {code_key(c): c for c in reversed(columns)}  # first column wins on equal keys
+    taken: set[str] = set()
+    chosen: dict[str, str] = {}
+    for f in KINDS[kind].fields:
+        for spelling in (f.name, *FIELD_SYNONYMS.get(f.name, ())):
+            column = keyed.get(code_key(spelling))
+            if column is not None and column not in taken:
+                chosen[f.name] = column
+                taken.add(column)
+                break
+    return Mapping(kind=kind, columns=chosen)
+
+
+def guess_kind(columns: list[str]) -> str:
+    """The kind whose required fields the headers cover best (ties: the most fields mapped)."""
+    def score(kind: str) -> tuple[float, int]:
+        mapping = guess_mapping(kind, columns)
+        required = [f.name for f in KINDS[kind].fields if f.required]
+        covered = sum(1 for name in required if name in mapping.columns)
+        return covered / len(required), len(mapping.columns)
+
+    return max(KINDS, key=score)

@@ -1,0 +1,225 @@
+"""The canonical schema: the tables every import is mapped onto, their fields, types and meaning.
+
+A *kind* is one canonical table (enrollment, discipline, ...). Each field has a DuckDB type, whether an import
+must supply it, and the code list it is normalised with (see `codes.py`). Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column."""
+
+    name: str
+    sql_type: str  # VARCHAR, DOUBLE, BOOLEAN, DATE, INTEGER
+    required: bool = False
+    codes: str | None = None  # name of the code list in codes.CODE_LISTS that normalises raw values
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One canonical table: what a file of this kind holds, one row per what."""
+
+    name: str
+    label: str
+    row: str  # what one row is
+    fields: tuple[Field, ...]
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no field {name!r}")
+
+
+def _year(required: bool = True) -> Field:
+    return Field("school_year", "VARCHAR", required, "school_year", "School year, written 2023-24")
+
+
+def _student() -> Field:
+    return Field("student_id", "VARCHAR", True, None, "Student ID as text (leading zeros kept)")
+
+
+def _school(required: bool = False) -> Field:
+    return Field("school_id", "VARCHAR", required, None, "School code as text")
+
+
+def _race() -> Field:
+    return Field("race", "VARCHAR", False, "race", "Federal race/ethnicity category")
+
+
+def _sex() -> Field:
+    return Field("sex", "VARCHAR", False, "sex", "Female, Male or Nonbinary")
+
+
+def _flag(name: str, description: str) -> Field:
+    return Field(name, "BOOLEAN", False, "flag", description)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "schools",
+            "Schools",
+            "one school",
+            (
+                Field("school_id", "VARCHAR", True, None, "School code as text"),
+                Field("school_name", "VARCHAR", True, None, "School name"),
+                Field("school_level", "VARCHAR", False, "school_level", "Elementary, Middle or High"),
+            ),
+        ),
+        Kind(
+            "enrollment",
+            "Enrollment roster",
+            "one student in one school year",
+            (
+                _year(),
+                _student(),
+                _school(True),
+                Field("school_name", "VARCHAR", False, None, "School name, when the roster carries it"),
+                Field("grade", "VARCHAR", True, "grade", "PK, TK, K, 1 to 12"),
+                _race(),
+                _sex(),
+                _flag("disability", "Has an IEP (IDEA)"),
+                _flag("section_504", "Has a Section 504 plan"),
+                _flag("english_learner", "English learner"),
+                Field("low_income", "BOOLEAN", False, "low_income",
+                      "Low income (free or reduced-price meals, economically disadvantaged)"),
+                _flag("gifted", "Identified as gifted/talented"),
+                Field("days_enrolled", "DOUBLE", False, None, "Days enrolled this year"),
+                Field("days_absent", "DOUBLE", False, None, "Days absent this year"),
+            ),
+        ),
+        Kind(
+            "discipline",
+            "Discipline actions",
+            "one disciplinary action (one incident may have several)",
+            (
+                _year(),
+                _student(),
+                _school(),
+                Field("incident_id", "VARCHAR", False, None, "Incident number"),
+                Field("incident_date", "DATE", False, None, "Date of the incident"),
+                Field("offense", "VARCHAR", False, None, "Offense as the district names it"),
+                Field("offense_category", "VARCHAR", False, "offense_category", "Objective or Subjective"),
+                Field("action", "VARCHAR", True, "action", "Canonical action (see codes.ACTIONS)"),
+                Field("days_removed", "DOUBLE", False, None, "Days of instruction removed"),
+            ),
+        ),
+        Kind(
+            "courses",
+            "Course enrollments",
+            "one student in one course section",
+            (
+                _year(),
+                _student(),
+                _school(),
+                Field("course_code", "VARCHAR", False, None, "Course code"),
+                Field("course_name", "VARCHAR", False, None, "Course title"),
+                Field("course_level", "VARCHAR", True, "course_level", "AP, IB, Honors, Dual credit, Algebra I, General"),
+                _flag("exam_taken", "Took the AP/IB exam"),
+                Field("exam_score", "DOUBLE", False, None, "AP exam score (1-5) or IB score (1-7)"),
+            ),
+        ),
+        Kind(
+            "assessments",
+            "Assessment results",
+            "one student on one test",
+            (
+                _year(),
+                _student(),
+                _school(),
+                Field("subject", "VARCHAR", True, "subject", "Math, Reading, Science, ..."),
+                Field("grade", "VARCHAR", False, "grade", "Grade tested"),
+                Field("scale_score", "DOUBLE", False, None, "Scale score"),
+                Field("performance_level", "VARCHAR", False, None, "Performance level as reported"),
+                _flag("proficient", "Met or exceeded the standard"),
+            ),
+        ),
+        Kind(
+            "special_education",
+            "Special education",
+            "one student with an IEP in one school year",
+            (
+                _year(),
+                _student(),
+                Field("disability_category", "VARCHAR", False, "disability_category", "IDEA disability category"),
+                Field("placement", "VARCHAR", False, "placement", "Educational environment"),
+            ),
+        ),
+        Kind(
+            "interventions",
+            "Referrals and interventions",
+            "one referral or intervention for one student",
+            (
+                _year(),
+                _student(),
+                Field("intervention", "VARCHAR", True, "intervention", "Canonical intervention (see codes)"),
+                Field("referral_date", "DATE", False, None, "Date referred"),
+            ),
+        ),
+        Kind(
+            "staff",
+            "Staff",
+            "one staff member in one school year",
+            (
+                _year(),
+                Field("staff_id", "VARCHAR", True, None, "Staff ID as text"),
+                _school(),
+                Field("role", "VARCHAR", False, "role", "Teacher, Administrator, Counselor, ..."),
+                _race(),
+                _sex(),
+                Field("hire_date", "DATE", False, None, "Date hired"),
+                Field("separation_date", "DATE", False, None, "Date left the district, if they left"),
+                Field("separation_reason", "VARCHAR", False, None, "Why they left"),
+                _flag("promoted", "Promoted during the year"),
+                Field("years_experience", "DOUBLE", False, None, "Years of experience"),
+            ),
+        ),
+        Kind(
+            "applicants",
+            "Applicants",
+            "one applicant for one posting",
+            (
+                _year(),
+                Field("applicant_id", "VARCHAR", True, None, "Applicant ID as text"),
+                Field("position", "VARCHAR", False, "role", "Position applied for"),
+                _race(),
+                _sex(),
+                Field("stage_reached", "VARCHAR", True, "stage", "Applied, Interviewed, Offered or Hired"),
+            ),
+        ),
+        Kind(
+            "survey",
+            "Climate survey responses",
+            "one answer of one respondent to one item",
+            (
+                _year(),
+                Field("response_id", "VARCHAR", True, None, "Respondent ID as text"),
+                _school(),
+                Field("respondent_type", "VARCHAR", True, "respondent_type", "Student, Family or Staff"),
+                _race(),
+                _sex(),
+                Field("grade", "VARCHAR", False, "grade", "Respondent's grade (students)"),
+                Field("item_id", "VARCHAR", True, None, "Survey item"),
+                Field("construct", "VARCHAR", False, None, "Construct the item belongs to"),
+                Field("response", "DOUBLE", True, None, "Answer on the 1-5 agreement scale"),
+            ),
+        ),
+    )
+}
+
+
+def create_table_sql(kind: Kind, table_name: str | None = None) -> str:
+    """CREATE TABLE statement for a kind, with a dataset_id column first."""
+    columns = ", ".join(f'"{f.name}" {f.sql_type}' for f in kind.fields)
+    return f'CREATE TABLE IF NOT EXISTS "{table_name or kind.name}" (dataset_id INTEGER NOT NULL, {columns})'

@@ -1,0 +1,216 @@
+"""The store: one DuckDB database file holding every imported dataset in the canonical schema.
+
+A `Store` opens the file once per process and hands each thread its own cursor (DuckDB connections must
+not be shared between threads). It creates the canonical tables, keeps the dataset catalog, runs every
+change in one transaction, and is locked down: no extension auto-install or auto-load, spill files in a
+private temporary folder, never the working directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import platformdirs
+
+from equity_metrics.schema import KINDS, create_table_sql
+
+DB_ENV_VAR = "EQUITY_EXPLORER_DB"
+DB_FILE_NAME = "equity_explorer.duckdb"
+
+CATALOG_TABLE = "datasets"
+_CATALOG_SQL = f"""
+CREATE TABLE IF NOT EXISTS {CATALOG_TABLE} (
+    dataset_id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    source_file VARCHAR,
+    sheet VARCHAR,
+    file_size BIGINT,
+    sha256 VARCHAR,
+    imported_at TIMESTAMP,
+    rows_read BIGINT,
+    rows_imported BIGINT,
+    mapping_json VARCHAR,
+    is_sample BOOLEAN NOT NULL DEFAULT FALSE
+)
+"""
+_META_SQL = "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+
+
+class StoreError(RuntimeError):
+    """A problem with the store itself (locked by another program, unreadable, ...)."""
+
+
+def default_db_path() -> Path:
+    """The store file: $EQUITY_EXPLORER_DB if set, else equity_explorer.duckdb in the user's data folder."""
+    override = os.environ.get(DB_ENV_VAR)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir("equity-explorer", appauthor=False)) / DB_FILE_NAME
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a SQL identifier: wrap in double quotes, doubling any inside. Names are never bound."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Store:
+    """A DuckDB database file in the canonical schema, safe to use from many threads."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._temp_dir = tempfile.TemporaryDirectory(prefix="equity-explorer-spill-")
+        try:
+            self._connection = duckdb.connect(
+                str(self.path),
+                read_only=read_only,
+                config={
+                    "autoinstall_known_extensions": False,
+                    "autoload_known_extensions": False,
+                    "temp_directory": self._temp_dir.name,
+                },
+            )
+        except duckdb.IOException as error:
+            self._temp_dir.cleanup()
+            if "lock" in str(error).lower():
+                raise StoreError(
+                    f"The store {self.path} is open in another program (the app or another command). "
+                    "Close it, or pass --db with another file."
+                ) from error
+            raise StoreError(f"Cannot open the store {self.path}: {error}") from error
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self._create_schema()
+
+    # -- connections -------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor (created on first use)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self._connection.close()
+        self._temp_dir.cleanup()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self._write_lock:
+            cursor = self._connection.cursor()
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                cursor.close()
+                raise
+            cursor.execute("COMMIT")
+            cursor.close()
+
+    # -- queries -----------------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a query with bound parameters and return a (small) DataFrame."""
+        return self.cursor().execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        row = self.cursor().execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+                [name],
+            )
+        )
+
+    # -- catalog -----------------------------------------------------------------------------------
+    def datasets(self) -> pd.DataFrame:
+        """The dataset catalog, newest first."""
+        return self.query(f"SELECT * FROM {CATALOG_TABLE} ORDER BY dataset_id DESC")
+
+    def is_empty(self) -> bool:
+        return not self.scalar(f"SELECT count(*) FROM {CATALOG_TABLE}")
+
+    def holds_sample(self) -> bool:
+        """True when any loaded dataset is the synthetic sample district."""
+        return bool(self.scalar(f"SELECT count(*) FROM {CATALOG_TABLE} WHERE is_sample"))
+
+    def kind_rows(self) -> dict[str, int]:
+        """Rows stored per kind."""
+        return {kind: int(self.scalar(f"SELECT count(*) FROM {quote_identifier(kind)}")) for kind in KINDS}
+
+    def data_version(self) -> str:
+        """Changes whenever the stored data changes; use it as a cache key."""
+        return str(self.scalar("SELECT value FROM store_meta WHERE key = 'data_version'") or "0")
+
+    def _create_schema(self) -> None:
+        with self.transaction() as cursor:
+            cursor.execute(_CATALOG_SQL)
+            cursor.execute(_META_SQL)
+            for kind in KINDS.values():
+                cursor.execute(create_table_sql(kind))
+            if not cursor.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'facts_student_year'"
+            ).fetchone()[0]:
+                from equity_metrics.facts import rebuild_facts
+
+                rebuild_facts(cursor)
+
+
+def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Record inside the caller's transaction that the stored data changed."""
+    cursor.execute(
+        "INSERT INTO store_meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(CAST(store_meta.value AS BIGINT) + 1 AS VARCHAR)"
+    )
+
+
+def next_dataset_id(cursor: duckdb.DuckDBPyConnection) -> int:
+    return int(cursor.execute(f"SELECT coalesce(max(dataset_id), 0) + 1 FROM {CATALOG_TABLE}").fetchone()[0])
+
+
+def delete_dataset(store: Store, dataset_id: int) -> None:
+    """Remove one dataset's rows from every table and from the catalog, then rebuild the derived tables."""
+    from equity_metrics.facts import rebuild_facts
+
+    with store.transaction() as cursor:
+        for kind in KINDS:
+            cursor.execute(f"DELETE FROM {quote_identifier(kind)} WHERE dataset_id = ?", [dataset_id])
+        cursor.execute(f"DELETE FROM {CATALOG_TABLE} WHERE dataset_id = ?", [dataset_id])
+        rebuild_facts(cursor)
+        bump_data_version(cursor)
+
+
+def delete_all(store: Store) -> None:
+    """Remove every dataset."""
+    from equity_metrics.facts import rebuild_facts
+
+    with store.transaction() as cursor:
+        for kind in KINDS:
+            cursor.execute(f"DELETE FROM {quote_identifier(kind)}")
+        cursor.execute(f"DELETE FROM {CATALOG_TABLE}")
+        rebuild_facts(cursor)
+        bump_data_version(cursor)
