@@ -1,0 +1,170 @@
+"""Aggregate in SQL: per-cell counts (rates) and sufficient statistics (means) for any mix of dimensions.
+
+Queries are built from three pieces: the dimension list (checked against the source's own dimensions, then
+quoted), the filter predicate (values always bound as parameters), and the indicator's own population and
+value fragments. Many indicators of one source are computed in ONE query with FILTER clauses, so the whole
+audit is one GROUP BY per source. Results are small frames with one row per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from equity_metrics.constants import GRADE_BANDS
+from equity_metrics.facts import SOURCES, Source
+from equity_metrics.indicators import Indicator
+from equity_metrics.store import Store, quote_identifier
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which rows count: school years, schools (name or code), a grade band, and group values to keep."""
+
+    school_years: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()
+    grade_band: str | None = None
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (dimension, values kept)
+
+    def with_years(self, years: Sequence[str]) -> Filters:
+        return Filters(tuple(years), self.schools, self.grade_band, self.groups)
+
+
+class DimensionError(ValueError):
+    """A dimension the source does not have."""
+
+
+def check_dimensions(source: Source, dimensions: Sequence[str]) -> list[str]:
+    """Dimensions must be the source's own: names are never taken from user input unchecked."""
+    unknown = [d for d in dimensions if d not in source.dimensions]
+    if unknown:
+        raise DimensionError(
+            f"{source.unit} cannot be split by {', '.join(unknown)}; available: {', '.join(source.dimensions)}"
+        )
+    return list(dict.fromkeys(dimensions))
+
+
+def filter_sql(filters: Filters, source: Source) -> tuple[str, dict[str, Any]]:
+    """WHERE predicate and its bound parameters. Filters on columns the source lacks are skipped."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.school_years:
+        clauses.append("school_year = ANY($school_years)")
+        params["school_years"] = list(filters.school_years)
+    if filters.schools and "school" in source.dimensions:
+        clauses.append("(school = ANY($schools) OR school_id = ANY($schools))")
+        params["schools"] = list(filters.schools)
+    if filters.grade_band and "grade" in source.dimensions:
+        if filters.grade_band not in GRADE_BANDS:
+            raise ValueError(f"unknown grade band {filters.grade_band!r}; use one of {', '.join(GRADE_BANDS)}")
+        clauses.append("grade = ANY($grade_band)")
+        params["grade_band"] = list(GRADE_BANDS[filters.grade_band])
+    for index, (dimension, values) in enumerate(filters.groups):
+        if dimension in source.dimensions:
+            clauses.append(f"{quote_identifier(dimension)} = ANY($group_{index})")
+            params[f"group_{index}"] = list(values)
+    return " AND ".join(clauses) or "TRUE", params
+
+
+def _source_of(indicators: Sequence[Indicator]) -> Source:
+    names = {indicator.source for indicator in indicators}
+    if len(names) != 1:
+        raise ValueError(f"indicators from several sources in one query: {sorted(names)}")
+    return SOURCES[names.pop()]
+
+
+def _dimension_sql(dimensions: Sequence[str]) -> tuple[str, str]:
+    if not dimensions:
+        return "", ""
+    quoted = ", ".join(quote_identifier(d) for d in dimensions)
+    return quoted + ", ", f"GROUP BY {quoted}"
+
+
+def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
+               filters: Filters = Filters()) -> pd.DataFrame:
+    """Long frame: indicator_id, the dimensions, denominator, numerator; one row per non-empty cell."""
+    source = _source_of(indicators)
+    dimensions = check_dimensions(source, dimensions)
+    where, params = filter_sql(filters, source)
+    select_dims, group_by = _dimension_sql(dimensions)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {i.population}) AS \"d{k}\", "
+        f"count(*) FILTER (WHERE ({i.population}) AND coalesce({i.value}, FALSE)) AS \"n{k}\""
+        for k, i in enumerate(indicators)
+    )
+    wide = store.query(f"SELECT {select_dims}{counts} FROM {source.table} WHERE {where} {group_by}", params)
+    frames = []
+    for k, indicator in enumerate(indicators):
+        frame = wide[dimensions].copy()
+        frame.insert(0, "indicator_id", indicator.id)
+        frame["denominator"] = wide[f"d{k}"].astype("int64")
+        frame["numerator"] = wide[f"n{k}"].astype("int64")
+        frames.append(frame[frame["denominator"] > 0])
+    return pd.concat(frames, ignore_index=True)
+
+
+def value_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
+                filters: Filters = Filters()) -> pd.DataFrame:
+    """Long frame: indicator_id, the dimensions, n, total, total_of_squares, median, shift.
+
+    Sums are of (value - shift), where shift is the indicator's overall mean, so variances computed from
+    them keep their precision; mean = total / n + shift. Values are multiplied by the indicator's scale.
+    """
+    source = _source_of(indicators)
+    dimensions = check_dimensions(source, dimensions)
+    where, params = filter_sql(filters, source)
+    select_dims, group_by = _dimension_sql(dimensions)
+
+    def scaled(i: Indicator) -> str:
+        return f"(CAST({i.value} AS DOUBLE) * {float(i.scale)!r})"
+
+    shift_sql = ", ".join(
+        f"coalesce(avg({scaled(i)}) FILTER (WHERE {i.population}), 0) AS \"s{k}\"" for k, i in enumerate(indicators)
+    )
+    shifts = store.cursor().execute(f"SELECT {shift_sql} FROM {source.table} WHERE {where}", params).fetchone()
+    for k, shift in enumerate(shifts):
+        params[f"shift{k}"] = float(shift)
+    stats = ", ".join(
+        f"count({scaled(i)}) FILTER (WHERE {i.population}) AS \"n{k}\", "
+        f"sum({scaled(i)} - $shift{k}) FILTER (WHERE {i.population}) AS \"t{k}\", "
+        f"sum(({scaled(i)} - $shift{k}) ** 2) FILTER (WHERE {i.population}) AS \"q{k}\", "
+        f"median({scaled(i)}) FILTER (WHERE {i.population}) AS \"m{k}\""
+        for k, i in enumerate(indicators)
+    )
+    wide = store.query(f"SELECT {select_dims}{stats} FROM {source.table} WHERE {where} {group_by}", params)
+    frames = []
+    for k, indicator in enumerate(indicators):
+        frame = wide[dimensions].copy()
+        frame.insert(0, "indicator_id", indicator.id)
+        frame["n"] = wide[f"n{k}"].astype("int64")
+        frame["total"] = wide[f"t{k}"].astype("float64")
+        frame["total_of_squares"] = wide[f"q{k}"].astype("float64")
+        frame["median"] = wide[f"m{k}"].astype("float64")
+        frame["shift"] = float(shifts[k])
+        frames.append(frame[frame["n"] > 0])
+    return pd.concat(frames, ignore_index=True)
+
+
+def school_years(store: Store, source: str = "student_year") -> list[str]:
+    """School years present in a source, oldest first."""
+    table = SOURCES[source].table
+    return [str(v) for v in store.query(f"SELECT DISTINCT school_year FROM {table} ORDER BY 1")["school_year"]]
+
+
+def schools(store: Store) -> list[str]:
+    """School names present in the student data, alphabetical."""
+    return [str(v) for v in store.query("SELECT DISTINCT school FROM facts_student_year ORDER BY 1")["school"]]
+
+
+def source_row_counts(store: Store) -> dict[str, int]:
+    """Rows in each analysis table (0 where a domain has no data)."""
+    return {name: int(store.scalar(f"SELECT count(*) FROM {s.table}")) for name, s in SOURCES.items()}
+
+
+def count_rows(store: Store, source: str, filters: Filters = Filters()) -> int:
+    """How many units (students, staff, ...) a source holds under the filters."""
+    where, params = filter_sql(filters, SOURCES[source])
+    return int(store.scalar(f"SELECT count(*) FROM {SOURCES[source].table} WHERE {where}", params))

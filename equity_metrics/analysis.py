@@ -1,0 +1,169 @@
+"""The questions the app and the command line ask, answered the same way for both.
+
+`rates` and `gaps` take an indicator id, the dimensions to split by and the filters, aggregate in SQL, and
+return suppressed result tables. `school` and `school_year` in `by` become *units*: groups are compared
+within the same school or year, never across. With no year filtered, the latest year with data is used.
+`audit` computes every indicator with data at once, one query per source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from equity_metrics import aggregate, metrics
+from equity_metrics.aggregate import Filters
+from equity_metrics.constants import DIMENSIONS, UNKNOWN
+from equity_metrics.facts import SOURCES
+from equity_metrics.indicators import INDICATORS, Indicator, get_indicator
+from equity_metrics.metrics import MetricOptions
+from equity_metrics.store import Store
+
+UNIT_DIMENSIONS = ("school_year", "school")
+
+
+class NoDataError(LookupError):
+    """The store holds no data for what was asked; the message says which file to load."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """A suppressed result table and what produced it."""
+
+    indicator: Indicator
+    groups: tuple[str, ...]
+    units: tuple[str, ...]
+    filters: Filters
+    options: MetricOptions
+    table: pd.DataFrame
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)  # per unit: Cramér's V or eta squared
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # per unit: all students (rates only)
+
+    @property
+    def school_years(self) -> tuple[str, ...]:
+        return self.filters.school_years
+
+
+def sort_groups(table: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
+    """Rows in the order of each dimension's labels (race in federal order), Unknown last, others A-Z."""
+    keys = []
+    for dimension in dimensions:
+        order = list(DIMENSIONS[dimension].values) if dimension in DIMENSIONS else []
+        values = sorted(set(table[dimension].astype(str)) - set(order) - {UNKNOWN})
+        ranking = {v: i for i, v in enumerate([*order, *values, UNKNOWN])}
+        keys.append(table[dimension].astype(str).map(ranking))
+    if not keys:
+        return table
+    ordering = pd.concat(keys, axis=1, keys=range(len(keys))).sort_values(list(range(len(keys))), kind="stable").index
+    return table.loc[ordering].reset_index(drop=True)
+
+
+def split_dimensions(by: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Separate the unit dimensions (school year, school) from the group dimensions."""
+    units = [d for d in UNIT_DIMENSIONS if d in by]
+    groups = [d for d in by if d not in UNIT_DIMENSIONS]
+    return units, groups
+
+
+_EMPTY_HINTS = {
+    "student_year": "an enrollment roster",
+    "assessment": "assessment results (and the enrollment roster for demographics)",
+    "staff": "a staff file",
+    "applicant": "an applicant file",
+    "survey": "climate survey responses",
+}
+
+
+def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units: Sequence[str]) -> Filters:
+    """Default to the latest school year with data unless years are chosen or compared as units."""
+    years = aggregate.school_years(store, indicator.source)
+    if not years:
+        raise NoDataError(f"No data for {indicator.label}: load {_EMPTY_HINTS[indicator.source]} on the Data page.")
+    if filters.school_years or "school_year" in units:
+        return filters
+    return filters.with_years([years[-1]])
+
+
+def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
+          options: MetricOptions = MetricOptions()) -> Result:
+    """Rates, risk ratios, tests and shares for a rate indicator, by group."""
+    indicator = get_indicator(indicator_id)
+    if indicator.kind != "rate":
+        raise ValueError(f"{indicator.id} is a mean; use gaps")
+    units, groups = split_dimensions(by)
+    if not groups:
+        raise ValueError("split by at least one student-group dimension (e.g. race)")
+    filters = resolve_filters(store, indicator, filters, units)
+    cells = aggregate.rate_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
+    cells = sort_groups(cells, [*units, *groups])
+    if cells.empty:
+        raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
+    table = metrics.rate_table(cells, groups, units, options)
+    return Result(indicator, tuple(groups), tuple(units), filters, options, table,
+                  metrics.association(cells, groups, units), metrics.unit_totals(cells, units, options))
+
+
+def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
+         options: MetricOptions = MetricOptions()) -> Result:
+    """Means, SDs, medians, differences and Hedges' g for an indicator, by group (rates as 0/1 values)."""
+    indicator = get_indicator(indicator_id)
+    units, groups = split_dimensions(by)
+    if not groups:
+        raise ValueError("split by at least one student-group dimension (e.g. race)")
+    filters = resolve_filters(store, indicator, filters, units)
+    if indicator.kind == "rate":
+        indicator = _as_mean(indicator)
+    cells = aggregate.value_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
+    cells = sort_groups(cells, [*units, *groups])
+    if cells.empty:
+        raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
+    table = metrics.gap_table(cells, groups, units, options)
+    return Result(get_indicator(indicator_id), tuple(groups), tuple(units), filters, options, table,
+                  metrics.eta_squared_by_unit(cells, groups, units))
+
+
+def _as_mean(indicator: Indicator) -> Indicator:
+    """A rate indicator read as the mean of its 0/1 event."""
+    return Indicator(indicator.id, indicator.label, indicator.domain, "mean", indicator.source,
+                     f"CAST(coalesce({indicator.value}, FALSE) AS DOUBLE)", indicator.event, indicator.population,
+                     indicator.population_label, indicator.higher_is_worse)
+
+
+def indicators_with_data(store: Store, filters: Filters = Filters()) -> list[Indicator]:
+    """Indicators whose population is not empty, one query per source."""
+    available = []
+    for source_name, source in SOURCES.items():
+        candidates = [i for i in INDICATORS.values() if i.source == source_name]
+        if not candidates:
+            continue
+        where, params = aggregate.filter_sql(filters, source)
+        counts = ", ".join(f"count(*) FILTER (WHERE {i.population})" for i in candidates)
+        row = store.cursor().execute(f"SELECT {counts} FROM {source.table} WHERE {where}", params).fetchone()
+        available.extend(i for i, count in zip(candidates, row) if count)
+    return available
+
+
+def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filters(),
+          options: MetricOptions = MetricOptions(), indicators: Sequence[Indicator] | None = None) -> pd.DataFrame:
+    """Every rate indicator with data, by group, in one frame (indicator_id first). One query per source."""
+    units, groups = split_dimensions(by)
+    chosen = [i for i in (indicators or INDICATORS.values()) if i.kind == "rate"]
+    frames = []
+    for source_name in SOURCES:
+        of_source = [i for i in chosen if i.source == source_name]
+        if not of_source:
+            continue
+        usable_groups = [g for g in groups if g in SOURCES[source_name].dimensions]
+        if not usable_groups or not aggregate.school_years(store, source_name):
+            continue
+        source_filters = resolve_filters(store, of_source[0], filters, units)
+        cells = aggregate.rate_cells(store, of_source, [*units, *usable_groups], source_filters)
+        cells = sort_groups(cells, ["indicator_id", *units, *usable_groups])
+        # indicator_id is one more unit: every indicator is compared and suppressed on its own.
+        table = metrics.rate_table(cells, usable_groups, ["indicator_id", *units], options)
+        if "school_year" not in table.columns:
+            table.insert(1, "school_year", ", ".join(source_filters.school_years))
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,175 @@
+"""Command line over the same library functions as the app, for scheduled audits: same numbers, same rules.
+
+    python -m equity_metrics indicators [--format csv|json|table]
+    python -m equity_metrics rates INDICATOR [--by race[,sex]] [--year Y] [--school S] [--compare all-others|GROUP]
+                                   [--min-n N] [--min-cell N] [--db PATH] [--format csv|json|table]
+    python -m equity_metrics gaps INDICATOR ...   (same options)
+    python -m equity_metrics sample --out DIR
+    python -m equity_metrics load-sample [--db PATH]
+
+Errors print one line to standard error (no traceback) and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics import analysis
+from equity_metrics.aggregate import DimensionError, Filters
+from equity_metrics.codes import lookup
+from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
+from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
+from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
+from equity_metrics.store import Store, StoreError, default_db_path
+
+FORMATS = ("table", "csv", "json")
+
+
+class CommandError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+def render(frame: pd.DataFrame, fmt: str) -> str:
+    """Frame as CSV, JSON records (NaN as null) or an aligned text table."""
+    if fmt == "csv":
+        return frame.to_csv(index=False, lineterminator="\n")
+    if fmt == "json":
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        return json.dumps(records, indent=2, default=_json_default) + "\n"
+    shown = frame.astype(object)
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            shown[column] = frame[column].map(lambda v: f"{v:.4f}")
+    return shown.where(frame.notna(), "").to_string(index=False) + "\n"
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return str(value)
+
+
+def _open_store(db: str | None) -> Store:
+    path = Path(db) if db else default_db_path()
+    store = Store(path)
+    if store.is_empty():
+        from equity_metrics.sample_store import load_sample
+
+        print(f"The store {path} was empty: loaded {SAMPLE_DATA_LABEL}.", file=sys.stderr)
+        load_sample(store)
+    return store
+
+
+def _comparison(value: str) -> str:
+    if value == ALL_OTHERS:
+        return value
+    race = lookup("race", value)
+    return str(race) if race and value not in INDICATORS else value
+
+
+def _result_frame(result: analysis.Result, columns: Sequence[str]) -> pd.DataFrame:
+    dims = [*result.units, *result.groups]
+    return result.table[[*dims, *columns]]
+
+
+def cmd_indicators(args: argparse.Namespace) -> str:
+    frame = pd.DataFrame([{"id": i.id, "label": i.label, "domain": i.domain, "kind": i.kind}
+                          for i in INDICATORS.values()])
+    return render(frame, args.format)
+
+
+def _filters_and_options(args: argparse.Namespace) -> tuple[list[str], Filters, MetricOptions]:
+    by = [d.strip() for d in args.by.split(",") if d.strip()]
+    filters = Filters(school_years=tuple(args.year or ()), schools=tuple(args.school or ()))
+    options = MetricOptions(comparison=_comparison(args.compare), min_n=args.min_n, min_cell=args.min_cell)
+    return by, filters, options
+
+
+def cmd_rates(args: argparse.Namespace) -> str:
+    by, filters, options = _filters_and_options(args)
+    with _open_store(args.db) as store:
+        result = analysis.rates(store, args.indicator, by, filters, options)
+    return render(_result_frame(result, RATE_COLUMNS), args.format)
+
+
+def cmd_gaps(args: argparse.Namespace) -> str:
+    by, filters, options = _filters_and_options(args)
+    with _open_store(args.db) as store:
+        result = analysis.gaps(store, args.indicator, by, filters, options)
+    return render(_result_frame(result, GAP_COLUMNS), args.format)
+
+
+def cmd_sample(args: argparse.Namespace) -> str:
+    from equity_metrics.sample import generate_sample
+
+    paths = generate_sample(Path(args.out))
+    return "".join(f"{p}\n" for p in paths)
+
+
+def cmd_load_sample(args: argparse.Namespace) -> str:
+    from equity_metrics.sample_store import load_sample
+
+    with Store(Path(args.db) if args.db else default_db_path()) as store:
+        reports = load_sample(store)
+    return "".join(line + "\n" for report in reports for line in report.lines())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m equity_metrics",
+                                     description="Equity Explorer: equity metrics for school district data.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, db: bool = True) -> None:
+        p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+        if db:
+            p.add_argument("--db", help=f"store file (default: ${'EQUITY_EXPLORER_DB'} or {default_db_path()})")
+
+    p = commands.add_parser("indicators", help="list the indicators: id, label, domain, kind")
+    common(p, db=False)
+    p.set_defaults(run=cmd_indicators)
+
+    for name, run, what in (("rates", cmd_rates, "rates, risk ratios and shares by group"),
+                            ("gaps", cmd_gaps, "means, score gaps and Hedges' g by group")):
+        p = commands.add_parser(name, help=what)
+        p.add_argument("indicator", help="indicator id (see `indicators`)")
+        p.add_argument("--by", default="race", help="group dimensions, comma-separated (default: race); "
+                                                    "school and school_year compare within each school/year")
+        p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: the latest)")
+        p.add_argument("--school", action="append", help="school name or code (repeat for several)")
+        p.add_argument("--compare", default=ALL_OTHERS, help="all-others (default) or a group, e.g. White")
+        p.add_argument("--min-n", type=int, default=DEFAULT_MIN_N, help=f"minimum group size (default {DEFAULT_MIN_N})")
+        p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
+                       help=f"minimum numerator for a risk ratio (default {DEFAULT_MIN_CELL})")
+        common(p)
+        p.set_defaults(run=run)
+
+    p = commands.add_parser("sample", help="write the synthetic sample district's files")
+    p.add_argument("--out", required=True, help="folder to write into")
+    p.set_defaults(run=cmd_sample)
+
+    p = commands.add_parser("load-sample", help="import the synthetic sample district into the store")
+    p.add_argument("--db", help="store file")
+    p.set_defaults(run=cmd_load_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        sys.stdout.write(args.run(args))
+    except (CommandError, StoreError, analysis.NoDataError, UnknownIndicatorError, DimensionError,
+            ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

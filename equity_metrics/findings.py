@@ -1,0 +1,186 @@
+"""Findings: sentences generated from result tables, never written by hand.
+
+A sentence states the size of a difference and its uncertainty, and claims statistical significance only
+when the test showed it (p < 0.05 and, for a risk ratio, an interval that excludes 1). Findings are ranked
+by how far a group is disadvantaged (the log of the risk ratio, oriented so that a larger value is worse for
+the group), among the comparisons that are both calculated and certain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics.constants import TWO_OR_MORE, UNKNOWN
+from equity_metrics.indicators import INDICATORS, Indicator
+from equity_metrics.metrics import MetricOptions
+
+SIGNIFICANCE = 0.05
+
+_FLAG_PHRASES = {
+    "Students with disabilities": "with disabilities",
+    "Students without disabilities": "without disabilities",
+    "Section 504": "with a Section 504 plan",
+    "Not Section 504": "without a Section 504 plan",
+    "English learners": "who are English learners",
+    "Not English learners": "who are not English learners",
+    "Low income": "from low-income families",
+    "Not low income": "not from low-income families",
+}
+
+
+def group_noun(values: dict[str, str]) -> str:
+    """Plural noun for a group or intersection: {'race': 'Black or African American', 'sex': 'Male'} ->
+    'Black or African American male students'."""
+    adjectives, phrases = [], []
+    for dimension, value in values.items():
+        if value == UNKNOWN:
+            phrases.append(f"of unknown {dimension.replace('_', ' ')}")
+        elif dimension == "race" and value == TWO_OR_MORE:
+            phrases.append("of two or more races")
+        elif dimension == "race":
+            adjectives.append(value)
+        elif dimension == "sex":
+            adjectives.append(value.lower())
+        elif dimension == "grade":
+            phrases.append(f"in grade {value}")
+        elif dimension in ("school", "school_year"):
+            phrases.append(f"at {value}" if dimension == "school" else f"in {value}")
+        else:
+            phrases.append(_FLAG_PHRASES.get(value, value))
+    noun = " ".join([*adjectives, "students", *phrases]).strip()
+    return noun[0].upper() + noun[1:]
+
+
+def percent(value: float, digits: int = 1) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value * 100:.{digits}f}%"
+
+
+def p_text(p_value: float) -> str:
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
+def times(ratio: float) -> str:
+    return f"{ratio:.2f}" if ratio < 1 else f"{ratio:.1f}"
+
+
+def certain(table: pd.DataFrame) -> np.ndarray:
+    """Rows significant by their test (p < 0.05) whose risk-ratio interval, if any, excludes 1."""
+    p = table["p_value"].to_numpy(dtype="float64")
+    low = table["risk_ratio_ci_low"].to_numpy(dtype="float64")
+    high = table["risk_ratio_ci_high"].to_numpy(dtype="float64")
+    interval_spans_one = np.isfinite(low) & (low <= 1) & (high >= 1)
+    return np.isfinite(p) & (p < SIGNIFICANCE) & ~interval_spans_one
+
+
+def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
+                  options: MetricOptions = MetricOptions(), with_test: bool = True) -> str:
+    """One sentence about one group's rate, from its row of a rate table."""
+    noun = group_noun({g: str(row[g]) for g in groups})
+    comparison = options.comparison_label
+    if bool(row["suppressed"]) or not np.isfinite(row["rate"]):
+        return f"{noun}: not shown ({row['note']})."
+    measure = indicator.label[0].lower() + indicator.label[1:]
+    if np.isfinite(row.get("risk_ratio", np.nan)):
+        text = (f"{noun} were {times(row['risk_ratio'])} times as likely as {comparison} to {indicator.event} "
+                f"({percent(row['rate'])} vs {percent(row['comparison_rate'])})")
+    elif np.isfinite(row.get("comparison_rate", np.nan)):
+        text = f"{noun}: {measure} rate {percent(row['rate'])}, against {percent(row['comparison_rate'])} for {comparison}"
+    else:
+        text = f"{noun}: {measure} rate {percent(row['rate'])}"
+    if with_test and np.isfinite(row.get("p_value", np.nan)):
+        verdict = ("the difference is statistically significant" if certain(row.to_frame().T).item()
+                   else "the difference could be due to chance")
+        text += f"; {verdict} ({row['test']}, {p_text(row['p_value'])})"
+    return text + "."
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One group's gap on one indicator, with its sentence."""
+
+    indicator_id: str
+    group: dict[str, str]
+    school_year: str
+    rate: float
+    rate_ci_low: float
+    rate_ci_high: float
+    comparison_rate: float
+    risk_ratio: float
+    risk_ratio_ci_low: float
+    risk_ratio_ci_high: float
+    numerator: int
+    denominator: int
+    p_value: float
+    test: str
+    sentence: str
+    disadvantage: float
+
+    @property
+    def indicator(self) -> Indicator:
+        return INDICATORS[self.indicator_id]
+
+
+def largest_gaps(table: pd.DataFrame, groups: Sequence[str], options: MetricOptions = MetricOptions(),
+                 limit: int = 5, certain_only: bool = True) -> list[Finding]:
+    """The largest disadvantages in a rate table (one indicator, or an audit frame with indicator_id)."""
+    frame = table.copy()
+    if "indicator_id" not in frame.columns:
+        raise ValueError("the table needs an indicator_id column")
+    frame = frame[np.isfinite(frame["risk_ratio"].astype("float64"))]
+    if frame.empty:
+        return []
+    sign = np.where([INDICATORS[i].higher_is_worse for i in frame["indicator_id"]], 1.0, -1.0)
+    frame["disadvantage"] = sign * np.log(frame["risk_ratio"].to_numpy(dtype="float64"))
+    frame = frame[frame["disadvantage"] > 0]
+    if certain_only:
+        frame = frame[certain(frame)]
+    frame = frame.sort_values("disadvantage", ascending=False).head(limit)
+    findings = []
+    for _, row in frame.iterrows():
+        indicator = INDICATORS[row["indicator_id"]]
+        findings.append(Finding(
+            indicator_id=indicator.id,
+            group={g: str(row[g]) for g in groups},
+            school_year=str(row.get("school_year", "")),
+            rate=float(row["rate"]), rate_ci_low=float(row["rate_ci_low"]), rate_ci_high=float(row["rate_ci_high"]),
+            comparison_rate=float(row["comparison_rate"]),
+            risk_ratio=float(row["risk_ratio"]), risk_ratio_ci_low=float(row["risk_ratio_ci_low"]),
+            risk_ratio_ci_high=float(row["risk_ratio_ci_high"]),
+            numerator=int(row["numerator"]), denominator=int(row["denominator"]),
+            p_value=float(row["p_value"]), test=str(row["test"]),
+            sentence=rate_sentence(indicator, row, groups, options),
+            disadvantage=float(row["disadvantage"]),
+        ))
+    return findings
+
+
+def headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str],
+             options: MetricOptions = MetricOptions()) -> str:
+    """The chart title: the largest certain disadvantage, else the largest calculated one, else a plain note."""
+    framed = table.assign(indicator_id=indicator.id)
+    for only_certain in (True, False):
+        found = largest_gaps(framed, groups, options, limit=1, certain_only=only_certain)
+        if found:
+            return found[0].sentence if only_certain else rate_sentence(indicator, _row_of(framed, found[0], groups),
+                                                                   groups, options)
+    return f"{indicator.label}: no group's risk ratio could be calculated and was above parity with these filters."
+
+
+def _row_of(table: pd.DataFrame, finding: Finding, groups: Sequence[str]) -> pd.Series:
+    mask = np.ones(len(table), dtype=bool)
+    for g in groups:
+        mask &= (table[g] == finding.group[g]).to_numpy()
+    return table[mask].iloc[0]
+
+
+def suppressed_groups(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:
+    """'Group: reason' for every row not fully shown, so no group is dropped silently."""
+    rows = table[table["suppressed"] | (table["note"] != "")]
+    return [f"{group_noun({g: str(row[g]) for g in groups})}: {row['note']}" for _, row in rows.iterrows()
+            if row["note"] and row["note"] != "comparison group"]
+
+

@@ -1,0 +1,330 @@
+"""Metrics on aggregated cells: rate tables and score-gap tables, with comparisons, minimums and suppression.
+
+Input is one row per cell (group dimensions + unit dimensions + counts or sufficient statistics) from
+`aggregate.py`; output is one row per group with every measure, already suppressed. Comparisons are made
+within a *unit* (a school year, a school): against all other students of the unit (IDEA) or against a
+chosen group (e.g. White students; with intersections, the cell that differs only in that dimension).
+Groups with an Unknown value are shown but never compared, and left out of shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics import stats
+from equity_metrics.constants import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_CELL,
+    DEFAULT_MIN_N,
+    DEFAULT_PRIVACY_THRESHOLD,
+    UNKNOWN,
+)
+from equity_metrics.suppression import complementary_suppression, primary_suppression, small_count
+
+RATE_COLUMNS = (
+    "denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio",
+    "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "test", "share_of_denominator",
+    "share_of_numerator", "representation_index", "suppressed", "note",
+)
+GAP_COLUMNS = (
+    "n", "mean", "sd", "median", "comparison_mean", "mean_difference", "hedges_g", "hedges_g_ci_low",
+    "hedges_g_ci_high", "p_value", "suppressed", "note",
+)
+ALL_OTHERS = "all-others"
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Comparison and minimums. `comparison` is ALL_OTHERS or a group label (e.g. 'White')."""
+
+    comparison: str = ALL_OTHERS
+    min_n: int = DEFAULT_MIN_N
+    min_cell: int = DEFAULT_MIN_CELL
+    privacy_threshold: int = DEFAULT_PRIVACY_THRESHOLD
+    confidence: float = DEFAULT_CONFIDENCE
+
+    def __post_init__(self) -> None:
+        if self.privacy_threshold < 1 or self.min_n < 1 or self.min_cell < 0:
+            raise ValueError("minimums must be positive")
+        if not 0 < self.confidence < 1:
+            raise ValueError("confidence must be between 0 and 1")
+
+    @property
+    def comparison_label(self) -> str:
+        return "all other students" if self.comparison == ALL_OTHERS else f"{self.comparison} students"
+
+
+def _known(cells: pd.DataFrame, group_dims: Sequence[str]) -> np.ndarray:
+    known = np.ones(len(cells), dtype=bool)
+    for dim in group_dims:
+        known &= (cells[dim] != UNKNOWN).to_numpy()
+    return known
+
+
+def _unit_sum(cells: pd.DataFrame, unit_dims: Sequence[str], values: np.ndarray) -> np.ndarray:
+    """Sum of `values` over each cell's unit, aligned with the cells."""
+    series = pd.Series(values, index=cells.index)
+    if not unit_dims:
+        return np.full(len(cells), series.sum())
+    return series.groupby([cells[d] for d in unit_dims], sort=False, dropna=False).transform("sum").to_numpy()
+
+
+def _reference_values(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str],
+                      comparison: str, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """For a chosen comparison group: each cell's reference cell values, and which cells are the reference."""
+    holders = [d for d in group_dims if comparison in set(cells[d])]
+    if not holders:
+        raise ValueError(f"comparison group {comparison!r} is not a value of {', '.join(group_dims)}")
+    dim = holders[0]
+    keys = [d for d in (*unit_dims, *group_dims) if d != dim]
+    reference = cells.loc[cells[dim] == comparison, [*keys, *columns]]
+    reference = reference.rename(columns={c: f"ref_{c}" for c in columns})
+    merged = cells[keys].merge(reference, on=keys, how="left") if keys else cells[[]].assign(
+        **{f"ref_{c}": reference[f"ref_{c}"].iloc[0] for c in columns})
+    return merged[[f"ref_{c}" for c in columns]].reset_index(drop=True), (cells[dim] == comparison).to_numpy()
+
+
+def _line_dimensions(group_dims: Sequence[str], unit_dims: Sequence[str]) -> list[str]:
+    """Dimensions along which totals are published: the groups, and schools within the district."""
+    return [*group_dims, *(["school"] if "school" in unit_dims else [])]
+
+
+def _protect(cells: pd.DataFrame, counts: str, primary: np.ndarray, dims: Sequence[str],
+             lines: Sequence[str], known: np.ndarray) -> np.ndarray:
+    """Complementary suppression against both published totals of a line: all groups, and the known
+    groups only (the base of shares and of "all other students" comparisons)."""
+    hidden = np.array(primary, dtype=bool)
+    known_index = np.flatnonzero(known)
+    while True:
+        before = hidden.copy()
+        if len(known_index) < len(cells):
+            known_hidden = complementary_suppression(cells.iloc[known_index], counts, hidden[known_index], dims, lines)
+            hidden[known_index] |= known_hidden
+        hidden = complementary_suppression(cells, counts, hidden, dims, lines)
+        if (hidden == before).all():
+            return hidden
+
+
+def _join_notes(*parts: np.ndarray) -> np.ndarray:
+    stacked = np.column_stack(parts)
+    return np.array(["; ".join(p for p in row if p) for row in stacked], dtype=object)
+
+
+def _note(condition: np.ndarray, text: str) -> np.ndarray:
+    return np.where(condition, text, "")
+
+
+def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
+               options: MetricOptions = MetricOptions()) -> pd.DataFrame:
+    """Every rate measure per group, suppressed: unit and group columns, then RATE_COLUMNS."""
+    group_dims, unit_dims = list(group_dims), list(unit_dims)
+    cells = cells.reset_index(drop=True)
+    a = cells["numerator"].to_numpy(dtype="float64")
+    n = cells["denominator"].to_numpy(dtype="float64")
+    known = _known(cells, group_dims)
+    unit_a = _unit_sum(cells, unit_dims, np.where(known, a, 0.0))
+    unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
+    unit_all = _unit_sum(cells, unit_dims, n)
+
+    if options.comparison == ALL_OTHERS:
+        c, m = unit_a - a, unit_n - n
+        is_reference = np.zeros(len(cells), dtype=bool)
+    else:
+        reference, is_reference = _reference_values(cells, group_dims, unit_dims, options.comparison,
+                                                    ["numerator", "denominator"])
+        c = reference["ref_numerator"].to_numpy(dtype="float64")
+        m = reference["ref_denominator"].to_numpy(dtype="float64")
+    comparable = known & ~is_reference & np.isfinite(m) & (m > 0)
+    c, m = np.where(comparable, c, np.nan), np.where(comparable, m, np.nan)
+
+    rate_ok = n >= options.min_n
+    comparison_ok = comparable & (m >= options.min_n)
+    ratio_ok = rate_ok & comparison_ok & (a >= options.min_cell) & (c >= options.min_cell)
+    test_ok = rate_ok & comparison_ok
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = stats.rate(a, n)
+        low, high = stats.wilson_interval(a, n, options.confidence)
+        comparison_rate = stats.rate(c, m)
+        ratio = stats.risk_ratio(a, n, c, m)
+        ratio_low, ratio_high = stats.katz_interval(a, n, c, m, options.confidence)
+        difference = stats.rate_difference(a, n, c, m)
+    p_value, test = stats.two_by_two_test(np.where(test_ok, a, 0), np.where(test_ok, n, 0),
+                                          np.where(test_ok, c, 0), np.where(test_ok, m, 0))
+    share_n = np.where(known, n / np.where(unit_n > 0, unit_n, np.nan), np.nan)
+    share_a = np.where(known, a / np.where(unit_a > 0, unit_a, np.nan), np.nan)
+
+    # Privacy: hide small counts, then enough others that none can be recovered from totals.
+    dims = [*unit_dims, *group_dims]
+    lines = _line_dimensions(group_dims, unit_dims)
+    hide_n = _protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
+    primary = primary_suppression(a, n, options.privacy_threshold) | hide_n
+    hide_a = _protect(cells, "numerator", primary, dims, lines, known)
+    hide_comparison = np.zeros(len(cells), dtype=bool)
+    if options.comparison != ALL_OTHERS:
+        # A shown reference rate would disclose a hidden reference count.
+        reference_hidden, _ = _reference_values(cells.assign(_hidden=hide_a.astype(float)), group_dims, unit_dims,
+                                                options.comparison, ["_hidden"])
+        hide_comparison = reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
+    not_computed = ~rate_ok
+    suppressed = hide_a | not_computed
+
+    table = cells[dims].copy()
+    table["denominator"] = pd.array(np.where(hide_n, np.nan, n), dtype="Int64")
+    table["numerator"] = pd.array(np.where(hide_a, np.nan, a), dtype="Int64")
+    show_rate = ~suppressed
+    table["rate"] = np.where(show_rate, rate, np.nan)
+    table["rate_ci_low"] = np.where(show_rate, low, np.nan)
+    table["rate_ci_high"] = np.where(show_rate, high, np.nan)
+    show_comparison = show_rate & comparison_ok & ~hide_comparison
+    table["comparison_rate"] = np.where(show_comparison, comparison_rate, np.nan)
+    show_ratio = show_comparison & ratio_ok
+    table["risk_ratio"] = np.where(show_ratio, ratio, np.nan)
+    table["risk_ratio_ci_low"] = np.where(show_ratio, ratio_low, np.nan)
+    table["risk_ratio_ci_high"] = np.where(show_ratio, ratio_high, np.nan)
+    table["rate_difference"] = np.where(show_comparison, difference, np.nan)
+    show_test = show_comparison & test_ok
+    table["p_value"] = np.where(show_test, p_value, np.nan)
+    table["test"] = np.where(show_test, test, "")
+    table["share_of_denominator"] = np.where(hide_n, np.nan, share_n)
+    table["share_of_numerator"] = np.where(hide_a, np.nan, share_a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["representation_index"] = np.where(hide_a, np.nan, stats.representation_index(share_a, share_n))
+    table["suppressed"] = suppressed
+    threshold, min_n, min_cell = options.privacy_threshold, options.min_n, options.min_cell
+    primary_a = primary_suppression(a, n, threshold)
+    ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison
+    unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
+    table["note"] = _join_notes(
+        _note(hide_n & small_count(n, threshold), f"fewer than {threshold} students: counts hidden (privacy)"),
+        _note(primary_a & ~small_count(n, threshold), f"count under {threshold} hidden (privacy)"),
+        _note(hide_a & ~primary_a, "hidden so a suppressed count cannot be recovered (complementary suppression)"),
+        _note(not_computed & ~hide_n, f"fewer than {min_n} students: rate not calculated (n-size)"),
+        _note(ratio_missing & (a < min_cell),
+              f"fewer than {min_cell} with the event: risk ratio not calculated (cell size)"),
+        _note(ratio_missing & (a >= min_cell), "comparison group below the minimums: risk ratio not calculated"),
+        _note(show_rate & hide_comparison, "comparison group's count is suppressed"),
+        _note(is_reference, "comparison group"),
+        _note(~known & hide_n, "not compared"),
+        _note(~known & ~hide_n, np.char.add(np.char.add("not compared; ",
+              np.char.mod("%.1f", np.nan_to_num(unknown_share) * 100)), "% of students")),
+    )
+    return table
+
+
+def unit_totals(cells: pd.DataFrame, unit_dims: Sequence[str], options: MetricOptions = MetricOptions()) -> pd.DataFrame:
+    """Per unit: all students (known and unknown groups), with the outcome and the rate; the count and
+    rate are hidden when the total itself is a small count (or its complement is)."""
+    keys = list(unit_dims)
+    sums = (cells.groupby(keys, sort=True)[["denominator", "numerator"]].sum().reset_index() if keys
+            else cells[["denominator", "numerator"]].sum().to_frame().T)
+    a = sums["numerator"].to_numpy(dtype="float64")
+    n = sums["denominator"].to_numpy(dtype="float64")
+    hidden = primary_suppression(a, n, options.privacy_threshold)
+    sums["numerator"] = pd.array(np.where(hidden, np.nan, a), dtype="Int64")
+    sums["denominator"] = pd.array(np.where(small_count(n, options.privacy_threshold), np.nan, n), dtype="Int64")
+    sums["rate"] = np.where(hidden, np.nan, stats.rate(a, n))
+    return sums
+
+
+def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = ()) -> pd.DataFrame:
+    """Per unit: chi-square test of independence across all known groups, and Cramér's V."""
+    cells = cells.reset_index(drop=True)
+    known = cells[_known(cells, group_dims)]
+    rows = []
+    grouped = known.groupby(list(unit_dims), sort=True) if unit_dims else [((), known)]
+    for key, part in grouped:
+        key = key if isinstance(key, tuple) else (key,)
+        chi2, dof, p = stats.chi_square_independence(part["numerator"].to_numpy(), part["denominator"].to_numpy())
+        cramers_v = stats.cramers_v(part["numerator"].to_numpy(), part["denominator"].to_numpy())
+        rows.append({**dict(zip(unit_dims, key)), "groups": len(part), "chi_square": chi2, "dof": dof,
+                     "p_value": p, "cramers_v": cramers_v})
+    return pd.DataFrame(rows)
+
+
+def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
+              options: MetricOptions = MetricOptions()) -> pd.DataFrame:
+    """Every score-gap measure per group, suppressed: unit and group columns, then GAP_COLUMNS,
+    plus `median_gap_sd` (median gap over the unit's SD of all known students)."""
+    group_dims, unit_dims = list(group_dims), list(unit_dims)
+    cells = cells.reset_index(drop=True)
+    n = cells["n"].to_numpy(dtype="float64")
+    total = cells["total"].to_numpy(dtype="float64")
+    squares = cells["total_of_squares"].to_numpy(dtype="float64")
+    shift = cells["shift"].to_numpy(dtype="float64")
+    known = _known(cells, group_dims)
+    unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
+    unit_total = _unit_sum(cells, unit_dims, np.where(known, total, 0.0))
+    unit_squares = _unit_sum(cells, unit_dims, np.where(known, squares, 0.0))
+
+    if options.comparison == ALL_OTHERS:
+        cn, ct, cq = stats.complement_sums(n, total, squares, unit_n, unit_total, unit_squares)
+        is_reference = np.zeros(len(cells), dtype=bool)
+        ref_median = np.full(len(cells), np.nan)
+    else:
+        reference, is_reference = _reference_values(cells, group_dims, unit_dims, options.comparison,
+                                                    ["n", "total", "total_of_squares", "median"])
+        cn = reference["ref_n"].to_numpy(dtype="float64")
+        ct = reference["ref_total"].to_numpy(dtype="float64")
+        cq = reference["ref_total_of_squares"].to_numpy(dtype="float64")
+        ref_median = reference["ref_median"].to_numpy(dtype="float64")
+    comparable = known & ~is_reference & np.isfinite(cn) & (cn > 0)
+    mean, sd = stats.mean_sd_from_sums(n, total, squares)
+    comparison_mean, comparison_sd = stats.mean_sd_from_sums(cn, ct, cq)
+    mean, comparison_mean = mean + shift, comparison_mean + shift
+    unit_mean, unit_sd = stats.mean_sd_from_sums(unit_n, unit_total, unit_squares)
+    del unit_mean
+
+    computed = n >= options.min_n
+    compare_ok = computed & comparable & (cn >= options.min_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = stats.hedges_g(mean, sd, n, comparison_mean, comparison_sd, cn)
+        g_low, g_high = stats.hedges_g_interval(g, n, cn, options.confidence)
+        p_value = stats.welch_t_test(mean, sd, n, comparison_mean, comparison_sd, cn)
+        median_gap = stats.median_gap_in_sd(cells["median"].to_numpy(dtype="float64"), ref_median, unit_sd)
+
+    dims = [*unit_dims, *group_dims]
+    threshold = options.privacy_threshold
+    hidden = _protect(cells, "n", small_count(n, threshold), dims, _line_dimensions(group_dims, unit_dims), known)
+    suppressed = hidden | ~computed
+    show = ~suppressed
+    show_compare = show & compare_ok
+    table = cells[dims].copy()
+    table["n"] = pd.array(np.where(hidden, np.nan, n), dtype="Int64")
+    table["mean"] = np.where(show, mean, np.nan)
+    table["sd"] = np.where(show, sd, np.nan)
+    table["median"] = np.where(show, cells["median"].to_numpy(dtype="float64"), np.nan)
+    table["comparison_mean"] = np.where(show_compare, comparison_mean, np.nan)
+    table["mean_difference"] = np.where(show_compare, mean - comparison_mean, np.nan)
+    table["hedges_g"] = np.where(show_compare, g, np.nan)
+    table["hedges_g_ci_low"] = np.where(show_compare, g_low, np.nan)
+    table["hedges_g_ci_high"] = np.where(show_compare, g_high, np.nan)
+    table["p_value"] = np.where(show_compare, p_value, np.nan)
+    table["suppressed"] = suppressed
+    table["note"] = _join_notes(
+        _note(hidden & small_count(n, threshold), f"fewer than {threshold} students: hidden (privacy)"),
+        _note(hidden & ~small_count(n, threshold), "hidden so a suppressed count cannot be recovered "
+                                                   "(complementary suppression)"),
+        _note(~computed & ~hidden, f"fewer than {options.min_n} students: not calculated (n-size)"),
+        _note(show & comparable & ~compare_ok, "comparison group below the minimums"),
+        _note(is_reference, "comparison group"),
+        _note(~known, "not compared"),
+    )
+    table["median_gap_sd"] = np.where(show_compare, median_gap, np.nan)
+    return table
+
+
+def eta_squared_by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = ()) -> pd.DataFrame:
+    """Per unit: the share of score variance explained by group (eta squared), over known groups."""
+    known = cells[_known(cells.reset_index(drop=True), group_dims)]
+    rows = []
+    grouped = known.groupby(list(unit_dims), sort=True) if unit_dims else [((), known)]
+    for key, part in grouped:
+        key = key if isinstance(key, tuple) else (key,)
+        value = stats.eta_squared(part["n"].to_numpy(), part["total"].to_numpy(), part["total_of_squares"].to_numpy())
+        rows.append({**dict(zip(unit_dims, key)), "eta_squared": float(value)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,155 @@
+"""The command line: exact interface (commands, options, columns), same numbers as the library, clean errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from equity_metrics import analysis
+from equity_metrics.cli import main
+from equity_metrics.indicators import INDICATORS
+from equity_metrics.metrics import MetricOptions
+from equity_metrics.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE_CSV_COLUMNS = ["denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio",
+                    "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "test",
+                    "share_of_denominator", "share_of_numerator", "representation_index", "suppressed", "note"]
+GAP_CSV_COLUMNS = ["n", "mean", "sd", "median", "comparison_mean", "mean_difference", "hedges_g", "hedges_g_ci_low",
+                   "hedges_g_ci_high", "p_value", "suppressed", "note"]
+FEDERAL_LABELS = {"Hispanic or Latino", "American Indian or Alaska Native", "Asian", "Black or African American",
+                  "Native Hawaiian or Other Pacific Islander", "White", "Two or more races", "Unknown"}
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def csv_of(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), keep_default_na=True)
+
+
+def test_indicators_lists_id_label_domain_kind():
+    code, out, _ = run("indicators", "--format", "csv")
+    assert code == 0
+    frame = csv_of(out)
+    assert list(frame.columns) == ["id", "label", "domain", "kind"]
+    assert set(frame["id"]) == set(INDICATORS)
+    assert frame.set_index("id").loc["oss", "label"] == "Out-of-school suspension"
+    assert set(frame["kind"]) == {"rate", "mean"}
+
+
+def test_indicators_json_and_table():
+    code, out, _ = run("indicators", "--format", "json")
+    records = json.loads(out)
+    assert {"id": "oss", "label": "Out-of-school suspension", "domain": "Discipline", "kind": "rate"} in records
+    code, out, _ = run("indicators")
+    assert code == 0 and out.splitlines()[0].split() == ["id", "label", "domain", "kind"]
+
+
+def test_rates_csv_columns_and_numbers_match_the_library(sample_db: Path):
+    code, out, err = run("rates", "oss", "--db", str(sample_db), "--format", "csv")
+    assert code == 0, err
+    frame = csv_of(out)
+    assert list(frame.columns) == ["race", *RATE_CSV_COLUMNS]
+    assert set(frame["race"]) <= FEDERAL_LABELS
+    with Store(sample_db) as store:
+        expected = analysis.rates(store, "oss", ["race"]).table
+    black_cli = frame[frame["race"] == "Black or African American"].iloc[0]
+    black_lib = expected[expected["race"] == "Black or African American"].iloc[0]
+    for column in ("denominator", "numerator", "rate", "risk_ratio", "risk_ratio_ci_low", "p_value"):
+        assert black_cli[column] == pytest.approx(float(black_lib[column]), rel=1e-12)
+    assert 0 < black_cli["rate"] < 1  # a fraction, not a percent
+
+
+def test_rates_by_two_dimensions_with_a_chosen_group(sample_db: Path):
+    code, out, err = run("rates", "oss", "--by", "race,sex", "--compare", "White", "--year", "2023-24",
+                         "--db", str(sample_db), "--format", "csv")
+    assert code == 0, err
+    frame = csv_of(out)
+    assert list(frame.columns[:2]) == ["race", "sex"]
+    white_male = frame[(frame["race"] == "White") & (frame["sex"] == "Male")].iloc[0]
+    black_male = frame[(frame["race"] == "Black or African American") & (frame["sex"] == "Male")].iloc[0]
+    assert white_male["note"] == "comparison group"
+    assert black_male["comparison_rate"] == pytest.approx(white_male["rate"], rel=1e-12)
+    assert black_male["risk_ratio"] == pytest.approx(black_male["rate"] / white_male["rate"], rel=1e-9)
+
+
+def test_rates_school_filter_and_minimums(sample_db: Path):
+    with Store(sample_db) as store:
+        school = store.query("SELECT school, school_id FROM facts_student_year WHERE school_year = '2024-25' "
+                             "GROUP BY ALL ORDER BY count(*) DESC LIMIT 1").iloc[0]
+        enrolled = store.scalar("SELECT count(*) FROM facts_student_year WHERE school_year = '2024-25' "
+                                "AND school_id = ? AND race = 'White'", [school["school_id"]])
+    for value in (school["school"], school["school_id"]):
+        code, out, err = run("rates", "oss", "--school", value, "--db", str(sample_db), "--format", "csv",
+                             "--min-n", "50", "--min-cell", "5")
+        assert code == 0, err
+        frame = csv_of(out)
+        assert int(frame[frame["race"] == "White"]["denominator"].iloc[0]) == enrolled
+
+
+def test_gaps_csv_columns(sample_db: Path):
+    code, out, err = run("gaps", "math_scale_score", "--db", str(sample_db), "--format", "csv")
+    assert code == 0, err
+    frame = csv_of(out)
+    assert list(frame.columns) == ["race", *GAP_CSV_COLUMNS]
+    with Store(sample_db) as store:
+        expected = analysis.gaps(store, "math_scale_score", ["race"], options=MetricOptions()).table
+    black = frame[frame["race"] == "Black or African American"].iloc[0]
+    assert black["hedges_g"] == pytest.approx(
+        float(expected[expected["race"] == "Black or African American"]["hedges_g"].iloc[0]), rel=1e-12)
+
+
+def test_json_has_null_for_suppressed_values(sample_db: Path):
+    code, out, _ = run("rates", "expulsion", "--db", str(sample_db), "--format", "json")
+    records = json.loads(out)
+    hidden = [r for r in records if r["suppressed"]]
+    assert hidden, "the sample has small groups whose expulsions are hidden"
+    assert all(r["rate"] is None for r in hidden)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["rates", "no_such_indicator"], "unknown indicator 'no_such_indicator'"),
+        (["rates", "oss", "--by", "shoe_size"], "cannot be split by shoe_size"),
+        (["rates", "oss", "--compare", "Martians"], "comparison group 'Martians'"),
+        (["rates", "teacher_retention", "--by", "disability"], "cannot be split by disability"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(sample_db: Path, argv: list[str], message: str):
+    code, out, err = run(*argv, "--db", str(sample_db))
+    assert code == 2
+    assert out == ""
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_empty_store_loads_the_sample_and_says_so(tmp_path: Path, sample_dir: Path, monkeypatch):
+    monkeypatch.setattr("equity_metrics.sample_store.SAMPLE_DIR", sample_dir)
+    code, out, err = run("rates", "oss", "--db", str(tmp_path / "new.duckdb"), "--format", "csv")
+    assert code == 0
+    assert "was empty: loaded Sample data (synthetic)" in err
+    assert "Black or African American" in out
+
+
+def test_python_dash_m_entry_point_and_lock_message(sample_db: Path):
+    """`python -m equity_metrics` works as a program, and a second program gets a clear lock message."""
+    command = [sys.executable, "-m", "equity_metrics", "rates", "oss", "--db", str(sample_db), "--format", "csv"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("race,denominator,numerator,rate,")
+    with Store(sample_db):
+        locked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert locked.returncode == 2
+    assert "is open in another program" in locked.stderr and "Traceback" not in locked.stderr
