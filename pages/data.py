@@ -1,0 +1,107 @@
+"""Data: what is loaded, and loading more. Upload a CSV or workbook, check the guessed kind and column
+mapping, import it (one transaction), and read the import report. Datasets can be deleted one by one or all."""
+
+import tempfile
+
+import pandas as pd
+import streamlit as st
+
+from equity_metrics.importer import ImportError_, SourceSpec, import_sources
+from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
+from equity_metrics.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ReadError, list_sheets, preview, read_source, save_upload
+from equity_metrics.sample_store import load_sample
+from equity_metrics.schema import KINDS
+from equity_metrics.store import delete_all, delete_dataset
+from views.components import data_source_banner
+from views.store import get_store
+
+MAX_UPLOAD_MB = 200
+
+store = get_store()
+st.title("Data")
+data_source_banner(store)
+
+st.subheader("Loaded datasets")
+catalog = store.datasets()
+if catalog.empty:
+    st.info("The store is empty. Upload your files below, or load the synthetic sample district.")
+else:
+    shown = catalog.assign(sha256=catalog["sha256"].str.slice(0, 12))[
+        ["dataset_id", "name", "kind", "rows_imported", "rows_read", "file_size", "sha256", "imported_at", "is_sample"]
+    ].rename(columns={"dataset_id": "ID", "name": "Dataset", "kind": "Kind", "rows_imported": "Rows imported",
+                      "rows_read": "Rows read", "file_size": "Bytes", "sha256": "SHA-256 (start)",
+                      "imported_at": "Imported (UTC)", "is_sample": "Sample"})
+    st.dataframe(shown, hide_index=True, key="catalog")
+
+st.subheader("Import a file")
+upload = st.file_uploader(
+    "CSV or Excel file", type=[s.lstrip(".") for s in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES)],
+    max_upload_size=MAX_UPLOAD_MB, key="upload",
+    help="Files stay on this computer. Every cell is read as text, so leading zeros are kept.",
+)
+if upload is not None:
+    folder = st.session_state.setdefault("upload_folder", tempfile.mkdtemp(prefix="equity-explorer-upload-"))
+    path = save_upload(upload.name, upload.getvalue(), folder)
+    try:
+        sheets = list_sheets(path)
+        sheet = st.selectbox("Sheet", sheets, key="upload_sheet") if len(sheets) > 1 else (sheets[0] if sheets else None)
+        header_row = st.number_input("Rows above the header (title rows)", min_value=0, max_value=50, value=0,
+                                     key="upload_header_row")
+        source = read_source(path, sheet, int(header_row))
+    except ReadError as error:
+        st.error(str(error))
+        st.stop()
+    kinds = list(KINDS)
+    kind = st.selectbox("What this table holds", kinds, index=kinds.index(guess_kind(source.columns)),
+                        format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
+    guessed = guess_mapping(kind, source.columns)
+    samples = preview(source)
+    editor = pd.DataFrame([
+        {"Field": f.name, "Meaning": f.description, "Required": f.required,
+         "Column in your file": guessed.columns.get(f.name, ""),
+         "Sample values": samples.get(guessed.columns.get(f.name, ""), "")}
+        for f in KINDS[kind].fields
+    ])
+    st.caption(f"{source.label}: {source.table.num_rows:,} rows, {len(source.columns)} columns. "
+               "Check which column holds each field; leave a field empty if your file does not have it.")
+    edited = st.data_editor(
+        editor, hide_index=True, key=f"mapping_editor_{kind}", disabled=["Field", "Meaning", "Required", "Sample values"],
+        column_config={"Column in your file": st.column_config.SelectboxColumn(options=["", *source.columns])},
+    )
+    columns = {row["Field"]: row["Column in your file"] for _, row in edited.iterrows() if row["Column in your file"]}
+    year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
+                         placeholder="e.g. 2024-25") if "school_year" not in columns else ""
+    mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
+                      header_row=int(header_row))
+    if st.button("Import", type="primary", key="upload_import", icon=":material/upload:"):
+        try:
+            reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
+                                                        (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))])
+        except (MappingError, ImportError_, ReadError) as error:
+            st.error(f"Nothing was imported. {error}")
+        else:
+            st.session_state["last_report"] = reports[0].lines()
+            st.rerun()
+
+if st.session_state.get("last_report"):
+    with st.container(border=True):
+        st.markdown("**Import report**")
+        for line in st.session_state["last_report"]:
+            st.markdown(f"- {line}")
+
+st.subheader("Remove data")
+if not catalog.empty:
+    chosen = st.selectbox("Dataset", catalog["dataset_id"].tolist(), key="delete_choice",
+                          format_func=lambda i: f"{i}: {catalog.loc[catalog['dataset_id'] == i, 'name'].iloc[0]}")
+    if st.button("Delete this dataset", key="delete_one", icon=":material/delete:"):
+        delete_dataset(store, int(chosen))
+        st.rerun()
+    confirm = st.checkbox("I want to delete every dataset from this computer's store", key="delete_all_confirm")
+    if st.button("Delete all data", key="delete_all", disabled=not confirm, icon=":material/delete_forever:"):
+        delete_all(store)
+        st.session_state.pop("last_report", None)
+        st.rerun()
+if not store.holds_sample():
+    if st.button("Load the synthetic sample district", key="load_sample", icon=":material/science:"):
+        load_sample(store)
+        st.rerun()

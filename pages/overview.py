@@ -1,0 +1,35 @@
+"""Overview: the largest, most certain gaps in the data, each as a generated sentence and a small chart."""
+
+import streamlit as st
+
+from equity_metrics import findings
+from equity_metrics.aggregate import count_rows
+from views.components import data_source_banner, empty_state, findings_list
+from views.state import current
+from views.store import cached_audit, get_store
+
+store = get_store()
+state = current()
+st.title("Overview")
+data_source_banner(store)
+
+audit = cached_audit(store, store.data_version(), state.by, state.filters, state.options)
+if audit.empty:
+    empty_state("No data yet: load an enrollment roster (and discipline, course or test files) on the Data page.")
+    st.stop()
+
+columns = st.columns(3)
+columns[0].metric("School year", state.school_year or "—")
+columns[1].metric("Students in view", f"{count_rows(store, 'student_year', state.filters):,}")
+columns[2].metric("Indicators with data", f"{audit['indicator_id'].nunique()}")
+
+st.subheader("Largest gaps")
+st.caption(
+    f"Each group compared with {state.options.comparison_label}, in {state.school_year}. Shown: gaps that are "
+    "statistically significant (p < 0.05, interval excluding 1), largest first. Groups below the minimums are "
+    "not compared."
+)
+found = findings.largest_gaps(audit, state.by, state.options, limit=6)
+if not found:
+    empty_state("No statistically certain gap above parity was found with these filters.")
+findings_list(found, key="overview_finding")

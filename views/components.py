@@ -1,0 +1,144 @@
+"""View components shared by every page: the indicator view, findings, notes and empty states.
+
+The indicator view is the one pattern every domain page uses: indicator picker -> headline sentence ->
+charts -> table with intervals and suppression notes -> download. Pages only choose which indicators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from equity_metrics import charts, findings
+from equity_metrics.analysis import NoDataError, Result
+from equity_metrics.constants import DEFAULT_RISK_RATIO_THRESHOLD, DIMENSIONS, SAMPLE_DATA_LABEL
+from equity_metrics.indicators import INDICATORS, Indicator
+from equity_metrics.metrics import RATE_COLUMNS
+from equity_metrics.store import Store
+from views.state import ViewState
+from views.store import cached_indicators_with_data, cached_rates
+
+_PERCENT_COLUMNS = ("rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "rate_difference",
+                    "share_of_denominator", "share_of_numerator")
+_COLUMN_LABELS = {
+    "denominator": "n", "numerator": "With outcome", "rate": "Rate", "rate_ci_low": "95% CI low",
+    "rate_ci_high": "95% CI high", "comparison_rate": "Comparison rate", "risk_ratio": "Risk ratio",
+    "risk_ratio_ci_low": "RR 95% CI low", "risk_ratio_ci_high": "RR 95% CI high",
+    "rate_difference": "Difference (pts)", "p_value": "p-value", "test": "Test",
+    "share_of_denominator": "Share of population", "share_of_numerator": "Share of outcome",
+    "representation_index": "Representation index", "suppressed": "Suppressed", "note": "Note",
+}
+
+
+def data_source_banner(store: Store) -> None:
+    """Say plainly when the numbers come from the synthetic sample district."""
+    if store.holds_sample():
+        st.info(f"**{SAMPLE_DATA_LABEL}.** These are invented students in an invented district, made to show how "
+                "the tool works. Load your own files on the Data page.", icon=":material/science:")
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/upload_file:")
+
+
+def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str) -> Indicator | None:
+    """A select box of the given indicators that have data; None (with an empty state) when none has."""
+    with_data = set(cached_indicators_with_data(store, store.data_version()))
+    available = [INDICATORS[i] for i in indicator_ids if i in with_data]
+    if not available:
+        return None
+    chosen = st.selectbox("Indicator", available, key=key, format_func=lambda i: i.label)
+    st.caption(chosen.description or f"Share of {chosen.population_label} who {chosen.event}.")
+    return chosen
+
+
+def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result | None:
+    try:
+        return cached_rates(store, store.data_version(), indicator.id, state.by, state.filters, state.options)
+    except NoDataError as error:
+        empty_state(str(error))
+    except ValueError as error:  # e.g. a comparison group absent under these filters
+        st.warning(str(error))
+    return None
+
+
+def suppression_note(result: Result) -> None:
+    """Name every group that is not fully shown, and why."""
+    notes = findings.suppressed_groups(result.table, result.groups)
+    if notes:
+        st.caption("Not fully shown: " + " · ".join(notes))
+
+
+def display_table(result: Result) -> pd.DataFrame:
+    """The result table with readable column names (values unchanged, already suppressed)."""
+    columns = [*result.units, *result.groups, *RATE_COLUMNS]
+    table = result.table[columns].rename(columns={**_COLUMN_LABELS, **{d: DIMENSIONS[d].label for d in
+                                                                         (*result.units, *result.groups)}})
+    return table
+
+
+def show_table(result: Result, key: str) -> None:
+    table = display_table(result)
+    config = {_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="percent") for c in _PERCENT_COLUMNS}
+    config.update({_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f")
+                   for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index")})
+    config[_COLUMN_LABELS["p_value"]] = st.column_config.NumberColumn(format="%.4f")
+    st.dataframe(table, hide_index=True, column_config=config, key=f"{key}_table")
+    st.download_button("Download table (CSV)", data=result.table.to_csv(index=False).encode("utf-8"),
+                       file_name=f"{result.indicator.id}_{'_'.join(result.groups)}.csv", mime="text/csv",
+                       on_click="ignore", key=f"{key}_download", icon=":material/download:")
+
+
+def reference_rate(result: Result) -> float | None:
+    """The rate of all students in the view, when the view is one unit and its total may be shown."""
+    if len(result.totals) != 1:
+        return None
+    rate = float(result.totals["rate"].iloc[0])
+    return rate if rate == rate else None
+
+
+def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD) -> None:
+    """Headline, rate chart, risk-ratio chart and composition chart for one rate result."""
+    indicator, groups, options = result.indicator, list(result.groups), result.options
+    title = findings.headline(indicator, result.table, groups, options)
+    st.markdown(f"#### {title}")
+    year = ", ".join(result.school_years)
+    rate = charts.rate_chart(result.table, groups, indicator, f"{indicator.label} by group, {year}",
+                             reference_rate(result))
+    st.altair_chart(rate, key=f"{key}_rate_chart", alt=title)
+    ratio = charts.risk_ratio_chart(result.table, groups, f"Risk ratio vs {options.comparison_label}, {year}",
+                                    options.comparison_label, threshold or DEFAULT_RISK_RATIO_THRESHOLD)
+    st.altair_chart(ratio, key=f"{key}_ratio_chart", alt=f"Risk ratios of {indicator.label.lower()} by group")
+    composition = charts.composition_chart(
+        result.table, groups, indicator, f"Share of {indicator.population_label} vs share of "
+        f"{indicator.label.lower()}, {year}")
+    st.altair_chart(composition, key=f"{key}_composition_chart",
+                    alt=f"Share of enrollment and share of {indicator.label.lower()} by group")
+    suppression_note(result)
+
+
+def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: str,
+                   empty_message: str, threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD) -> Result | None:
+    """The shared page body: picker -> headline -> charts -> table -> download."""
+    indicator = indicator_picker(store, indicator_ids, key=f"{key}_indicator")
+    if indicator is None:
+        empty_state(empty_message)
+        return None
+    result = rates_result(store, state, indicator)
+    if result is None:
+        return None
+    rate_charts(result, key, threshold)
+    with st.expander("Table: every group, with intervals and tests", expanded=False):
+        show_table(result, key)
+    return result
+
+
+def findings_list(found: Sequence[findings.Finding], key: str) -> None:
+    """Each finding as its sentence and a small chart."""
+    for index, finding in enumerate(found):
+        with st.container(border=True):
+            st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** ({finding.school_year})")
+            st.markdown(finding.sentence)
+            st.altair_chart(charts.finding_chart(finding), key=f"{key}_{index}", alt=finding.sentence)

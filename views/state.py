@@ -1,0 +1,80 @@
+"""The sidebar filters every page shares, and the frozen state pages read from them.
+
+`app.py` calls `sidebar()` once per run, before the page; the widgets live in app.py's scope, so their values
+persist across pages. Pages call `current()` to get a `ViewState`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from equity_metrics import aggregate
+from equity_metrics.aggregate import Filters
+from equity_metrics.constants import DEFAULT_MIN_N, DIMENSIONS, GRADE_BANDS, GROUP_DIMENSIONS
+from equity_metrics.metrics import ALL_OTHERS, MetricOptions
+from equity_metrics.store import Store
+
+ALL_GRADES = "All grades"
+STATE_KEY = "view_state"
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the sidebar says: which year, schools and grades, which groups, compared with whom."""
+
+    school_year: str | None
+    schools: tuple[str, ...]
+    grade_band: str | None
+    dimension: str
+    comparison: str
+    min_n: int
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(school_years=(self.school_year,) if self.school_year else (), schools=self.schools,
+                       grade_band=self.grade_band)
+
+    @property
+    def options(self) -> MetricOptions:
+        return MetricOptions(comparison=self.comparison, min_n=self.min_n)
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        return (self.dimension,)
+
+
+def sidebar(store: Store) -> ViewState:
+    """Draw the shared filters in the sidebar and remember the resulting state for the page."""
+    years = aggregate.school_years(store)
+    schools = aggregate.schools(store)
+    with st.sidebar:
+        st.header("Filters")
+        year = st.selectbox("School year", years[::-1] or ["(no data)"], key="filter_year",
+                            help="Groups are compared within this school year.")
+        chosen_schools = st.multiselect("Schools", schools, key="filter_schools", placeholder="All schools")
+        band = st.selectbox("Grade band", [ALL_GRADES, *GRADE_BANDS], key="filter_grade_band")
+        dimension = st.selectbox("Student groups", GROUP_DIMENSIONS, key="filter_dimension",
+                                 format_func=lambda d: DIMENSIONS[d].label)
+        comparisons = [ALL_OTHERS, *DIMENSIONS[dimension].values]
+        comparison = st.selectbox("Compare each group with", comparisons, key="filter_comparison",
+                                  format_func=lambda c: "All other students" if c == ALL_OTHERS else f"{c} students")
+        min_n = st.number_input("Minimum group size (n)", min_value=10, max_value=1000, value=DEFAULT_MIN_N, step=5,
+                                key="filter_min_n", help="Rates and ratios are not calculated for smaller groups. "
+                                "Counts under 10 are always hidden.")
+    state = ViewState(
+        school_year=year if years else None,
+        schools=tuple(chosen_schools),
+        grade_band=None if band == ALL_GRADES else band,
+        dimension=dimension,
+        comparison=comparison if comparison in comparisons else ALL_OTHERS,
+        min_n=int(min_n),
+    )
+    st.session_state[STATE_KEY] = state
+    return state
+
+
+def current() -> ViewState:
+    """The state the sidebar recorded in this run."""
+    return st.session_state[STATE_KEY]

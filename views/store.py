@@ -1,0 +1,54 @@
+"""The one cached store of the app process, and cached library calls keyed by the store's data version.
+
+Every session shares one `Store` (one DuckDB file, one cursor per thread). Results are cached per data
+version, so an import or deletion invalidates them without clearing anything by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from equity_metrics import analysis
+from equity_metrics.aggregate import Filters
+from equity_metrics.metrics import MetricOptions
+from equity_metrics.sample_store import open_store_with_data
+from equity_metrics.store import Store, default_db_path
+
+
+def get_store() -> Store:
+    """The process's store ($EQUITY_EXPLORER_DB or the user's data folder); on first start with an empty
+    store, the sample district is loaded."""
+    return _open_store(str(default_db_path()))
+
+
+@st.cache_resource(show_spinner="Opening the data store (the first start loads the sample district)…")
+def _open_store(path: str) -> Store:
+    return open_store_with_data(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def cached_rates(_store: Store, version: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
+                 options: MetricOptions) -> analysis.Result:
+    del version  # part of the cache key only
+    return analysis.rates(_store, indicator_id, by, filters, options)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def cached_gaps(_store: Store, version: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
+                options: MetricOptions) -> analysis.Result:
+    del version
+    return analysis.gaps(_store, indicator_id, by, filters, options)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_audit(_store: Store, version: str, by: tuple[str, ...], filters: Filters, options: MetricOptions):
+    del version
+    return analysis.audit(_store, by, filters, options)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_indicators_with_data(_store: Store, version: str) -> list[str]:
+    del version
+    return [i.id for i in analysis.indicators_with_data(_store)]
