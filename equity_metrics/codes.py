@@ -23,16 +23,20 @@ from equity_metrics.constants import (
 )
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LEADING_MINUS = re.compile(r"^\s*-(\d)")
 
 
 def code_key(value: str) -> str:
-    """The comparison key of a raw code: lower case, punctuation and spaces folded to single spaces."""
-    return _NON_ALNUM.sub(" ", value.lower()).strip()
+    """The comparison key of a raw code: lower case, punctuation and spaces folded to single spaces.
+    A leading minus before a digit is kept as the word "minus" (grade -1 is pre-kindergarten)."""
+    value = _LEADING_MINUS.sub(r"minus \1", value.replace("\u0130", "I").lower())
+    return _NON_ALNUM.sub(" ", value).strip()
 
 
 def code_key_sql(expression: str) -> str:
     """DuckDB expression computing `code_key` of a VARCHAR expression."""
-    return f"trim(regexp_replace(lower({expression}), '[^a-z0-9]+', ' ', 'g'))"
+    lowered = f"regexp_replace(lower(replace({expression}, '\u0130', 'I')), '^\\s*-(\\d)', 'minus \\1')"
+    return f"trim(regexp_replace({lowered}, '[^a-z0-9]+', ' ', 'g'))"
 
 
 def _keys(mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -62,7 +66,7 @@ RACE_CODES = _keys(
         WHITE: ("WH", "W", "Caucasian", "White (not Hispanic)", "White, not Hispanic"),
         TWO_OR_MORE: ("TR", "M", "D", "Two or More", "Two or more races", "Multiracial", "Multi-racial",
                       "Multiple", "Multiple races", "Two+ races", "2 or more races", "Mixed"),
-        UNKNOWN: ("", "U", "UNK", "Unknown", "Declined", "Declined to state", "Not reported", "NA", "N/A",
+        UNKNOWN: ("", "U", "UN", "UNK", "Unknown", "Declined", "Declined to state", "Not reported", "NA", "N/A",
                   "Missing", "Prefer not to say", "Not specified", "-", "*"),
     }
 )
@@ -76,7 +80,8 @@ SEX_CODES = _keys(
     }
 )
 
-# Yes/no flags. Blank is missing (NULL), not "no"; an X-or-blank column is handled by the mapper.
+# Yes/no flags. Blank is missing (NULL), not "no". (A column marked only with X, blank meaning no, needs a
+# "blank means no" mapping option that does not exist yet: such blanks show as Unknown.)
 FLAG_CODES: dict[str, bool] = {
     **{code_key(s): True for s in ("Y", "Yes", "1", "TRUE", "T", "X", "Yes.", "1.0", "Active")},
     **{code_key(s): False for s in ("N", "No", "0", "FALSE", "F", "No.", "0.0", "Inactive")},
@@ -87,12 +92,14 @@ LOW_INCOME_CODES: dict[str, bool] = {
     **FLAG_CODES,
     **{code_key(s): True for s in ("2", "2.0", "Free", "Reduced", "Free/Reduced", "FRL", "FRPL", "F/R",
                                    "Economically disadvantaged", "ED", "Eligible")},
-    **{code_key(s): False for s in ("Paid", "Not eligible", "Full pay", "Not economically disadvantaged")},
+    **{code_key(s): False for s in ("Paid", "P", "Not eligible", "Full pay", "Not economically disadvantaged")},
+    # Meal-status letters: F free and R reduced are low income (F is "false" only in yes/no columns).
+    **{code_key(s): True for s in ("F", "R")},
 }
 
 GRADE_CODES = _keys(
     {
-        "PK": ("Pre-K", "PreK", "Pre-Kindergarten", "Prekindergarten", "P", "PS", "Preschool"),
+        "PK": ("Pre-K", "PreK", "Pre-Kindergarten", "Prekindergarten", "P", "PS", "Preschool", "-1", "-2"),
         "TK": ("Transitional Kindergarten", "T-K"),
         "K": ("KG", "KN", "Kindergarten", "0", "00", "Grade K"),
         **{str(g): (f"{g:02d}", f"Grade {g}", f"Grade {g:02d}", f"Gr {g}", f"{g}th", f"{g}.0")
@@ -257,11 +264,13 @@ def normalise_school_year(value: str) -> str | None:
     """'2023-24', '2023-2024', '2023/24' -> '2023-24'; a single year '2024' means the year ending then."""
     match = _SCHOOL_YEAR.match(value)
     if match:
-        start = int(match.group(1))
-        end = int(match.group(2)[-2:])
-        if (start + 1) % 100 != end:
+        start, end_text = int(match.group(1)), match.group(2)
+        end = int(end_text) if len(end_text) == 4 else start - start % 100 + int(end_text)
+        if len(end_text) == 2 and end < start:
+            end += 100
+        if end != start + 1:
             return None
-        return f"{start}-{end:02d}"
+        return f"{start}-{end % 100:02d}"
     match = _SINGLE_YEAR.match(value)
     if match:
         end = int(match.group(1))

@@ -71,7 +71,7 @@ school_names AS (
 _ROSTER = f"""
 roster AS (
     SELECT * FROM enrollment
-    QUALIFY row_number() OVER (PARTITION BY school_year, student_id ORDER BY dataset_id DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY school_year, student_id ORDER BY dataset_id DESC, rowid DESC) = 1
 ),
 {_SCHOOL_NAMES.strip()}"""
 

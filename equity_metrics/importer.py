@@ -64,12 +64,14 @@ class ImportReport:
         for rejection in self.rejections:
             rows = ", ".join(map(str, rejection.rows))
             more = "" if rejection.count <= len(rejection.rows) else ", ..."
-            out.append(f"Rejected {rejection.count:,} rows: {rejection.reason} (rows {rows}{more}).")
+            noun = "row" if rejection.count == 1 else "rows"
+            out.append(f"Rejected {rejection.count:,} {noun}: {rejection.reason} ({noun} {rows}{more}).")
         for name, codes in self.unknown_codes.items():
             listed = "; ".join(f"{raw!r} x{count:,}" for raw, count in codes)
             out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
         if self.duplicates:
-            out.append(f"{self.duplicates:,} duplicate rows (same student and school year); the last one is used.")
+            out.append(f"{self.duplicates:,} duplicate rows (same key, e.g. student and school year); the row "
+                       "imported last is used.")
         if self.columns_ignored:
             out.append(f"Columns ignored: {', '.join(self.columns_ignored)}.")
         return out
@@ -95,15 +97,18 @@ def _code_map_sql(code_list: str) -> str:
 def cleaned_sql(raw: str) -> str:
     """Trimmed text with missing and suppressed markers ('NA', '-', '*', '<10', ...) as NULL."""
     markers = ", ".join(_sql_string(m) for m in MISSING_MARKERS)
-    return f"CASE WHEN trim({raw}) IN ({markers}) OR trim({raw}) LIKE '<%' THEN NULL ELSE trim({raw}) END"
+    suppressed = f"regexp_full_match(trim({raw}), '<\\s*\\d+(\\.\\d+)?')"  # "<10" is a suppressed count
+    return f"CASE WHEN trim({raw}) IN ({markers}) OR {suppressed} THEN NULL ELSE trim({raw}) END"
 
 
 def _school_year_sql(text: str) -> str:
-    start = f"regexp_extract({text}, '^(\\d{{4}})\\s*[-/]\\s*(\\d{{2}}|\\d{{4}})$', 1)"
-    end = f"regexp_extract({text}, '^(\\d{{4}})\\s*[-/]\\s*(\\d{{2}}|\\d{{4}})$', 2)"
+    pattern = "'^(\\d{4})\\s*[-/\u2013]\\s*(\\d{2}|\\d{4})$'"
+    start = f"regexp_extract({text}, {pattern}, 1)"
+    end = f"regexp_extract({text}, {pattern}, 2)"
     single = f"regexp_extract({text}, '^(\\d{{4}})$', 1)"
     return (
-        f"CASE WHEN {start} <> '' AND (CAST({start} AS INTEGER) + 1) % 100 = CAST(right({end}, 2) AS INTEGER) "
+        f"CASE WHEN {start} <> '' AND ((length({end}) = 4 AND CAST({end} AS INTEGER) = CAST({start} AS INTEGER) + 1) "
+        f"OR (length({end}) = 2 AND (CAST({start} AS INTEGER) + 1) % 100 = CAST({end} AS INTEGER))) "
         f"THEN {start} || '-' || right({end}, 2) "
         f"WHEN {single} <> '' THEN CAST(CAST({single} AS INTEGER) - 1 AS VARCHAR) || '-' || right({single}, 2) "
         "END"
@@ -120,8 +125,11 @@ def field_sql(f: Field, text: str, date_format: str) -> str:
     if f.sql_type == "DOUBLE":
         return f"TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
     if f.sql_type == "DATE":
+        # %Y also accepts two digits ("09/03/24" -> year 24): such years are read with %y instead.
+        four_digit = f"try_strptime({text}, {_sql_string(date_format)})"
+        two_digit = f"try_strptime({text}, {_sql_string(date_format.replace('%Y', '%y'))})"
         return (
-            f"CAST(coalesce(try_strptime({text}, {_sql_string(date_format)}), "
+            f"CAST(coalesce(CASE WHEN year({four_digit}) >= 1000 THEN {four_digit} ELSE {two_digit} END, "
             f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d')) AS DATE)"
         )
     return text

@@ -8,6 +8,8 @@ A file that cannot be read raises `ReadError` with a message naming the file (an
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,28 +89,47 @@ def _read_excel(path: Path, sheet: str | None, header_row: int) -> SourceTable:
     return SourceTable(path.name, name, _with_row_numbers(table, header_row))
 
 
+_CSV_OPTIONS = (
+    "all_varchar = true, header = true, skip = $skip, null_padding = true, "
+    "quote = '\"', escape = '\"', comment = ''"  # never guess ' as a quote or # as a comment
+)
+
+
 def _read_text(path: Path, header_row: int) -> SourceTable:
+    """Read with DuckDB as UTF-8; a file that is not UTF-8 is read as Windows-1252 (transcoded first)."""
+    try:
+        table = _read_csv(path, header_row)
+    except UnicodeError:
+        with tempfile.TemporaryDirectory(prefix="equity-explorer-transcode-") as folder:
+            utf8 = Path(folder) / path.name
+            with path.open("r", encoding="cp1252", errors="replace", newline="") as source, \
+                    utf8.open("w", encoding="utf-8", newline="") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+            table = _read_csv(utf8, header_row, shown_name=path.name)
+    return SourceTable(path.name, None, _with_row_numbers(table, header_row))
+
+
+def _read_csv(path: Path, header_row: int, shown_name: str | None = None) -> pa.Table:
+    """DuckDB's CSV reader; falls back to the single-threaded scanner (needed for quoted line breaks in
+    ragged files). Raises UnicodeError for text that is not UTF-8."""
+    name = shown_name or path.name
     connection = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
-        for encoding in ("utf-8", "latin-1"):
+        for parallel in ("true", "false"):
             try:
-                relation = connection.sql(
-                    "SELECT * FROM read_csv($path, all_varchar = true, header = true, skip = $skip, "
-                    "encoding = $encoding, null_padding = true)",
-                    params={"path": str(path), "skip": header_row, "encoding": encoding},
-                )
-                table = relation.to_arrow_table()
-                break
-            except duckdb.InvalidInputException as error:
-                if "unicode" not in str(error).lower() and "encoding" not in str(error).lower():
-                    raise ReadError(f"{path.name}: cannot be read as CSV ({_first_line(error)})") from error
-        else:
-            raise ReadError(f"{path.name}: text in an unknown encoding (tried UTF-8 and Windows-1252)")
-    except duckdb.Error as error:
-        raise ReadError(f"{path.name}: cannot be read as CSV ({_first_line(error)})") from error
+                return connection.sql(
+                    f"SELECT * FROM read_csv($path, {_CSV_OPTIONS}, parallel = {parallel})",
+                    params={"path": str(path), "skip": header_row},
+                ).to_arrow_table()
+            except duckdb.Error as error:
+                message = str(error).lower()
+                if "unicode" in message or "utf-8" in message or "utf8" in message:
+                    raise UnicodeError(str(error)) from error
+                if parallel == "false":
+                    raise ReadError(f"{name}: cannot be read as CSV ({_first_line(error)})") from error
+        raise AssertionError("unreachable")
     finally:
         connection.close()
-    return SourceTable(path.name, None, _with_row_numbers(table, header_row))
 
 
 def _first_line(error: Exception) -> str:
@@ -121,7 +142,10 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 def safe_file_name(name: str) -> str:
     """An uploaded file's name made safe to write: no folders, no odd characters, never empty."""
     base = _UNSAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
-    return base[:120] or "upload"
+    stem, suffix = Path(base).stem, Path(base).suffix
+    if len(suffix) > 10:
+        stem, suffix = base, ""
+    return (stem[: 120 - len(suffix)] + suffix) if stem else "upload"
 
 
 def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
