@@ -1,6 +1,6 @@
 """Pure, vectorised formulas for equity measures, computed from per-group counts or sufficient statistics.
 
-Conventions shared by every function here (see docs in /work/shared/reference/metrics.md for the sources):
+Conventions shared by every function here (formulas and sources: the project's metrics reference, metrics.md):
 
 * Inputs are array-likes or scalars and are broadcast against each other (numpy rules). Outputs are float64
   arrays; when every input was a scalar the result is a numpy scalar (``np.float64``, ``np.bool_`` or
@@ -24,7 +24,6 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
-from scipy.stats import hypergeom
 
 from equity_metrics.constants import DEFAULT_CONFIDENCE, FOUR_FIFTHS
 
@@ -137,10 +136,10 @@ def wilson_interval(
 ) -> tuple[Floats, Floats]:
     """Wilson score interval (p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n) (Wilson 1927).
 
-    Computed in the algebraically equal form low = p² / (p + z²/2n + h), high = 1 − q² / (q + z²/2n + h),
-    with q = 1 − p and h = z·sqrt(pq/n + z²/4n²) (the bounds are the roots of a quadratic whose root product
-    is p²/(1 + z²/n)), which has no cancellation: low is exactly 0 when a = 0 and high exactly 1 when a = n.
-    NaN unless 0 <= a <= n and n > 0.
+    With h = z·sqrt(p(1−p)/n + z²/4n²): high = (p + z²/2n + h) / (1 + z²/n) and, since the bounds are the
+    roots of a quadratic whose product is p²/(1 + z²/n), low = p² / (p + z²/2n + h) — the same value without
+    the cancellation of "centre − half-width" (accurate for tiny rates; exactly 0 when a = 0). high is set to
+    exactly 1 when a = n. NaN unless 0 <= a <= n and n > 0.
     """
     a, n = np.broadcast_arrays(_f(numerator), _f(denominator))
     z = z_value(confidence)
@@ -150,11 +149,11 @@ def wilson_interval(
         p = a / n
         q = (n - a) / n
         h = z * np.sqrt(p * q / n + z2 / (4.0 * n * n))
-        shift = z2 / (2.0 * n)
-        low = p * p / (p + shift + h)
-        high = 1.0 - q * q / (q + shift + h)
+        upper_sum = p + z2 / (2.0 * n) + h  # every term >= 0: no cancellation
+        high = upper_sum / (1.0 + z2 / n)
+        low = p * p / upper_sum
     low = np.where(ok, np.clip(low, 0.0, 1.0), np.nan)
-    high = np.where(ok, np.clip(high, 0.0, 1.0), np.nan)
+    high = np.where(ok, np.where(a == n, 1.0, np.clip(high, 0.0, 1.0)), np.nan)
     return _out(low), _out(high)
 
 
@@ -200,14 +199,24 @@ def alternate_risk_ratio(a: ArrayLike, n: ArrayLike, comparison_rate: ArrayLike)
 
 
 def _fisher_two_sided(a: int, n: int, c: int, m: int) -> float:
-    """Two-sided Fisher exact p for [[a, n−a], [c, m−c]]: sum of P(table) over tables no more likely than it."""
-    total = n + m
+    """Two-sided Fisher exact p for [[a, n−a], [c, m−c]]: total probability of the tables no more likely than it.
+
+    With the margins fixed, a follows the hypergeometric law; P(k + 1) / P(k) = (K − k)(n − k) / ((k + 1)(m − K
+    + k + 1)) with K = a + c, so the log-probabilities are cumulative sums of log-ratios, normalised by their
+    total (no factorials, no overflow).
+    """
     events = a + c
-    ks = np.arange(max(0, events - m), min(events, n) + 1)
-    probs = hypergeom.pmf(ks, total, events, n)
-    observed = hypergeom.pmf(a, total, events, n)
-    p = float(np.sum(probs[probs <= observed * (1.0 + _FISHER_TIE_TOLERANCE)]))
-    return min(p, 1.0)
+    lo = max(0, events - m)
+    hi = min(events, n)
+    if lo == hi:
+        return 1.0
+    k = np.arange(lo, hi, dtype=np.float64)
+    log_ratio = np.log((events - k) * (n - k)) - np.log((k + 1.0) * (m - events + k + 1.0))
+    log_p = np.concatenate(([0.0], np.cumsum(log_ratio)))
+    log_p -= log_p.max()
+    probs = np.exp(log_p)
+    as_extreme = log_p <= log_p[a - lo] + np.log1p(_FISHER_TIE_TOLERANCE)
+    return min(float(probs[as_extreme].sum() / probs.sum()), 1.0)
 
 
 def two_by_two_test(a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike) -> tuple[Floats, np.ndarray]:
@@ -238,7 +247,8 @@ def two_by_two_test(a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike) -> t
     total = n + m
     events = a + c
     non_events = b + d
-    # The smallest expected count is min(row) * min(column) / N; compared in integers, without rounding.
+    # The smallest expected count is min(row) * min(column) / N; compared as min(row) * min(column) >= 5N so
+    # that no division rounds (exact for any realistic count).
     use_chi = ok & (np.minimum(n, m) * np.minimum(events, non_events) >= _MIN_EXPECTED * total)
     with np.errstate(all="ignore"):
         chi2 = total * (a * d - b * c) ** 2 / (n * m * events * non_events)
@@ -247,12 +257,10 @@ def two_by_two_test(a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike) -> t
     names[use_chi] = CHI_SQUARE
     use_fisher = ok & ~use_chi
     names[use_fisher] = FISHER_EXACT
-    flat_p = p.reshape(-1)  # a view of the (contiguous) result
+    flat_p = p.ravel().copy()
     for i in np.flatnonzero(use_fisher):
-        flat_p[i] = _fisher_two_sided(
-            int(a.flat[i]), int(n.flat[i]), int(c.flat[i]), int(m.flat[i])
-        )
-    return _out(p), _out(names)
+        flat_p[i] = _fisher_two_sided(int(a.flat[i]), int(n.flat[i]), int(c.flat[i]), int(m.flat[i]))
+    return _out(flat_p.reshape(p.shape)), _out(names)
 
 
 def chi_square_independence(numerators: ArrayLike, denominators: ArrayLike) -> tuple[float, int, float]:
@@ -561,6 +569,6 @@ def reasonable_progress(values_by_year: Sequence[float], years: int = 2) -> bool
     values = _f([np.nan if v is None else v for v in values_by_year])
     if values.size < years + 1:
         return False
-    window = _round_flag(values[-(years + 1):])
+    window = _round_flag(values[-(years + 1) :])
     with np.errstate(all="ignore"):
         return bool(np.all(window[1:] < window[:-1]))
