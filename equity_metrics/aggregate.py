@@ -80,7 +80,7 @@ def _dimension_sql(dimensions: Sequence[str]) -> tuple[str, str]:
     if not dimensions:
         return "", ""
     quoted = ", ".join(quote_identifier(d) for d in dimensions)
-    return quoted + ", ", f"GROUP BY {quoted}"
+    return quoted + ", ", f"GROUP BY {quoted} ORDER BY {quoted}"  # ordered: the same rows every run
 
 
 def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],

@@ -19,6 +19,7 @@ from equity_metrics.constants import DIMENSIONS, UNKNOWN
 from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator, get_indicator
 from equity_metrics.metrics import MetricOptions
+from equity_metrics.schema import KINDS
 from equity_metrics.store import Store
 
 UNIT_DIMENSIONS = ("school_year", "school")
@@ -68,22 +69,50 @@ def split_dimensions(by: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 _EMPTY_HINTS = {
-    "student_year": "an enrollment roster",
-    "assessment": "assessment results (and the enrollment roster for demographics)",
+    "enrollment": "an enrollment roster",
+    "discipline": "a discipline file (and the enrollment roster)",
+    "courses": "a course enrollment file (and the enrollment roster)",
+    "assessments": "assessment results (and the enrollment roster for demographics)",
+    "special_education": "a special education file (and the enrollment roster)",
+    "interventions": "a referrals and interventions file (and the enrollment roster)",
     "staff": "a staff file",
-    "applicant": "an applicant file",
+    "applicants": "an applicant file",
     "survey": "climate survey responses",
 }
 
 
+def required_kind(indicator: Indicator) -> str:
+    """The canonical kind whose rows for a year make the indicator measurable in that year."""
+    return indicator.requires or SOURCES[indicator.source].kinds[0]
+
+
+def years_with_data(store: Store, indicator: Indicator) -> list[str]:
+    """School years in which both the indicator's source and its required kind hold rows, oldest first."""
+    kind = required_kind(indicator)
+    table = SOURCES[indicator.source].table
+    rows = store.query(
+        f'SELECT DISTINCT school_year FROM "{kind}" WHERE school_year IN (SELECT school_year FROM {table}) ORDER BY 1'
+    )
+    return [str(y) for y in rows["school_year"]]
+
+
 def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units: Sequence[str]) -> Filters:
-    """Default to the latest school year with data unless years are chosen or compared as units."""
-    years = aggregate.school_years(store, indicator.source)
+    """Keep only years in which the indicator has data; with none chosen, the latest such year (or, when
+    years are compared as units, all of them). A missing file is never reported as zero events."""
+    years = years_with_data(store, indicator)
+    kind = required_kind(indicator)
     if not years:
-        raise NoDataError(f"No data for {indicator.label}: load {_EMPTY_HINTS[indicator.source]} on the Data page.")
-    if filters.school_years or "school_year" in units:
-        return filters
-    return filters.with_years([years[-1]])
+        raise NoDataError(f"No data for {indicator.label}: load {_EMPTY_HINTS[kind]} on the Data page.")
+    if filters.school_years:
+        kept = [y for y in filters.school_years if y in years]
+        if not kept:
+            raise NoDataError(
+                f"No {KINDS[kind].label.lower()} for {', '.join(filters.school_years)}, so {indicator.label.lower()} "
+                f"cannot be measured (years with data: {', '.join(years)}). Load {_EMPTY_HINTS[kind]} for that year "
+                "on the Data page."
+            )
+        return filters.with_years(kept)
+    return filters.with_years(years if "school_year" in units else [years[-1]])
 
 
 def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
@@ -132,10 +161,15 @@ def _as_mean(indicator: Indicator) -> Indicator:
 
 
 def indicators_with_data(store: Store, filters: Filters = Filters()) -> list[Indicator]:
-    """Indicators whose population is not empty, one query per source."""
+    """Indicators measurable under the filters: their required data exists in a chosen year (any year when
+    none is chosen) and their population is not empty. One count query per source."""
     available = []
     for source_name, source in SOURCES.items():
-        candidates = [i for i in INDICATORS.values() if i.source == source_name]
+        candidates = []
+        for indicator in (i for i in INDICATORS.values() if i.source == source_name):
+            years = years_with_data(store, indicator)
+            if years and (not filters.school_years or set(years) & set(filters.school_years)):
+                candidates.append(indicator)
         if not candidates:
             continue
         where, params = aggregate.filter_sql(filters, source)
@@ -147,19 +181,29 @@ def indicators_with_data(store: Store, filters: Filters = Filters()) -> list[Ind
 
 def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filters(),
           options: MetricOptions = MetricOptions(), indicators: Sequence[Indicator] | None = None) -> pd.DataFrame:
-    """Every rate indicator with data, by group, in one frame (indicator_id first). One query per source."""
+    """Every rate indicator with data, by group, in one frame (indicator_id first).
+
+    Indicators sharing a source and a resolved set of years are computed in one query and one metric pass
+    (indicator_id is one more unit), so the whole audit is a handful of queries.
+    """
     units, groups = split_dimensions(by)
     chosen = [i for i in (indicators or INDICATORS.values()) if i.kind == "rate"]
+    batches: dict[tuple[str, Filters], list[Indicator]] = {}
+    for indicator in chosen:
+        usable_groups = [g for g in groups if g in SOURCES[indicator.source].dimensions]
+        if not usable_groups:
+            continue
+        try:
+            resolved = resolve_filters(store, indicator, filters, units)
+        except NoDataError:
+            continue
+        batches.setdefault((indicator.source, resolved), []).append(indicator)
     frames = []
-    for source_name in SOURCES:
-        of_source = [i for i in chosen if i.source == source_name]
-        if not of_source:
-            continue
+    for (source_name, source_filters), of_source in batches.items():
         usable_groups = [g for g in groups if g in SOURCES[source_name].dimensions]
-        if not usable_groups or not aggregate.school_years(store, source_name):
-            continue
-        source_filters = resolve_filters(store, of_source[0], filters, units)
         cells = aggregate.rate_cells(store, of_source, [*units, *usable_groups], source_filters)
+        if cells.empty:
+            continue
         cells = sort_groups(cells, ["indicator_id", *units, *usable_groups])
         # indicator_id is one more unit: every indicator is compared and suppressed on its own.
         table = metrics.rate_table(cells, usable_groups, ["indicator_id", *units], options)

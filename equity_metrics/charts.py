@@ -24,10 +24,12 @@ from equity_metrics.constants import (
     UNKNOWN,
     UNKNOWN_COLOUR,
 )
-from equity_metrics.findings import Finding, group_noun
+from equity_metrics.findings import Finding, group_noun, short_reason
 from equity_metrics.indicators import Indicator
 
 CHART_WIDTH = 560
+ROW_STEP = 30  # pixels per group row, so rows never crowd whatever the number of groups
+GROUP_AXIS = alt.Axis(labelLimit=320, labelFontSize=12)  # group names are never cut short
 _NON_RACE_PALETTE = tuple(c for c in OKABE_ITO if c != "#F0E442")  # yellow is too light on white
 
 
@@ -55,12 +57,30 @@ def _label(dimension: str, value: str) -> str:
     return RACE_SHORT_LABELS.get(value, value) if dimension == "race" else value
 
 
+def group_labels(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:
+    return [" · ".join(_label(g, str(row[g])) for g in groups) for _, row in table[list(groups)].iterrows()]
+
+
 def chart_frame(table: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     """Shown rows of a result table with a display label and the colour key (the first group dimension)."""
     shown = table[~table["suppressed"].astype(bool)].copy()
-    shown["group"] = [" · ".join(_label(g, str(row[g])) for g in groups) for _, row in shown[list(groups)].iterrows()]
+    shown["group"] = group_labels(shown, groups)
     shown["colour_key"] = shown[groups[0]].astype(str)
     return shown
+
+
+def hidden_frame(table: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
+    """Rows that are not drawn, with a display label and a short reason, so no group silently vanishes."""
+    hidden = table[table["suppressed"].astype(bool)]
+    return pd.DataFrame({"group": group_labels(hidden, groups),
+                         "reason": [short_reason(note) for note in hidden["note"]]})
+
+
+def interval_layers(base: alt.Chart, low: str, high: str, tooltip: list) -> list[alt.Chart]:
+    """An interval line with a white halo, visible on every bar colour (black bars included)."""
+    halo = base.mark_rule(color="white", strokeWidth=4).encode(x=f"{low}:Q", x2=f"{high}:Q")
+    line = base.mark_rule(color="#222222", strokeWidth=1.5).encode(x=f"{low}:Q", x2=f"{high}:Q", tooltip=tooltip)
+    return [halo, line]
 
 
 def _titled(chart: alt.Chart, title: str, subtitle: str = "") -> alt.Chart:
@@ -72,9 +92,10 @@ def rate_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator,
                reference_rate: float | None = None, reference_label: str = "All students") -> alt.Chart:
     """Horizontal bars of each group's rate with its 95% interval, and a line at the reference rate."""
     data = chart_frame(table, groups)
-    order = list(data["group"])
+    hidden = hidden_frame(table, groups)
+    order = group_labels(table, groups)
     scale = colour_scale(groups[0], list(data["colour_key"]))
-    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None))
+    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
     tooltip = [
         alt.Tooltip("group:N", title="Group"),
         alt.Tooltip("rate:Q", title="Rate", format=".1%"),
@@ -88,16 +109,18 @@ def rate_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator,
         color=alt.Color("colour_key:N", scale=scale, legend=None),
         tooltip=tooltip,
     )
-    intervals = base.mark_rule(color="#222222", strokeWidth=1.5).encode(x="rate_ci_low:Q", x2="rate_ci_high:Q",
-                                                                         tooltip=tooltip)
-    layers = [bars, intervals]
+    layers = [bars, *interval_layers(base, "rate_ci_low", "rate_ci_high", tooltip)]
+    if not hidden.empty:
+        layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
+            y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS), x=alt.value(0), text="reason:N",
+            tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
     if reference_rate is not None and np.isfinite(reference_rate):
         reference = pd.DataFrame({"rate": [reference_rate], "label": [f"{reference_label}: {reference_rate:.1%}"]})
         rule = alt.Chart(reference).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="rate:Q")
         text = alt.Chart(reference).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
             x="rate:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
-    return _titled(alt.layer(*layers).properties(width=CHART_WIDTH), title,
+    return _titled(alt.layer(*layers).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)), title,
                    "Bars: rate; black lines: 95% Wilson interval; dashed line: " + reference_label.lower())
 
 
@@ -120,7 +143,7 @@ def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, com
     high = float(np.nanmax([*data["risk_ratio_ci_high"], threshold * 1.2])) if len(data) else threshold * 1.2
     log_scale = alt.Scale(type="log", domain=[max(low * 0.9, 0.01), high * 1.1])
     x = alt.X("risk_ratio:Q", title=f"Risk ratio vs {comparison_label} (log scale)", scale=log_scale)
-    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None))
+    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
     intervals = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("risk_ratio_ci_low:Q", scale=log_scale), x2="risk_ratio_ci_high:Q",
         color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
@@ -131,7 +154,8 @@ def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, com
     rules = alt.Chart(lines).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="risk_ratio:Q")
     labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
         x="risk_ratio:Q", y=alt.value(0), text="label:N")
-    return _titled(alt.layer(intervals, points, rules, labels).properties(width=CHART_WIDTH), title,
+    return _titled(alt.layer(intervals, points, rules, labels).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)),
+                   title,
                    "Dots: risk ratio; lines: 95% Katz interval")
 
 
@@ -149,47 +173,48 @@ def composition_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Ind
     order = list(data["group"])
     scale = colour_scale(groups[0], list(data["colour_key"]))
     chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("group:N", sort=order, title=None),
+        y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS),
         yOffset=alt.YOffset("measure:N", sort=[population, outcome]),
         x=alt.X("share:Q", title="Share", axis=alt.Axis(format="%")),
         color=alt.Color("colour_key:N", scale=scale, legend=None),
         opacity=alt.Opacity("measure:N", sort=[population, outcome], scale=alt.Scale(range=[0.35, 1.0]),
-                            legend=alt.Legend(title=None, orient="bottom")),
+                            legend=alt.Legend(title=None, orient="bottom", labelLimit=0, symbolFillColor="#555555")),
         tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("share:Q", title="Share", format=".1%"),
                  alt.Tooltip("representation_index:Q", title="Representation index", format=".2f"),
                  alt.Tooltip("numerator:Q", title="Students with the outcome", format=","),
                  alt.Tooltip("denominator:Q", title="n", format=",")],
     )
-    return _titled(chart.properties(width=CHART_WIDTH), title, "Light bar: share of the population; dark bar: share "
+    return _titled(chart.properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP / 2)), title, "Light bar: share of the population; dark bar: share "
                    "of the outcome. A dark bar longer than the light one means the group is over-represented.")
 
 
-def finding_chart(finding: Finding) -> alt.Chart:
+def finding_chart(finding: Finding, comparison_label: str = "all other students") -> alt.Chart:
     """A small chart for one finding: the group's rate against the comparison's, with the group's interval."""
     group = group_noun(finding.group)
+    other = comparison_label[0].upper() + comparison_label[1:]
     dimension = next(iter(finding.group))
     data = pd.DataFrame({
-        "who": [group, "Comparison"],
+        "who": [group, other],
         "rate": [finding.rate, finding.comparison_rate],
         "low": [finding.rate_ci_low, np.nan],
         "high": [finding.rate_ci_high, np.nan],
-        "colour_key": [finding.group[dimension], "Comparison"],
+        "colour_key": [finding.group[dimension], other],
         "n": [finding.denominator, np.nan],
         "count": [finding.numerator, np.nan],
     })
-    scale = alt.Scale(domain=[finding.group[dimension], "Comparison"],
+    scale = alt.Scale(domain=[finding.group[dimension], other],
                       range=[group_colour(dimension, finding.group[dimension]), "#BBBBBB"])
     tooltip = [alt.Tooltip("who:N", title="Group"), alt.Tooltip("rate:Q", format=".1%", title="Rate"),
                alt.Tooltip("low:Q", format=".1%", title="95% interval from"),
                alt.Tooltip("high:Q", format=".1%", title="95% interval to"),
                alt.Tooltip("count:Q", title="Students with the outcome", format=","),
                alt.Tooltip("n:Q", title="n", format=",")]
-    base = alt.Chart(data).encode(y=alt.Y("who:N", title=None, sort=[group, "Comparison"]))
+    base = alt.Chart(data).encode(y=alt.Y("who:N", title=None, sort=[group, other], axis=GROUP_AXIS))
     bars = base.mark_bar().encode(
         x=alt.X("rate:Q", title=finding.indicator.label + " rate", axis=alt.Axis(format="%")),
         color=alt.Color("colour_key:N", scale=scale, legend=None),
         tooltip=tooltip,
     )
-    interval = base.mark_rule(color="#222222", strokeWidth=1.5).encode(x="low:Q", x2="high:Q", tooltip=tooltip)
-    return alt.layer(bars, interval).properties(width=360, height=70)
+    return alt.layer(bars, *interval_layers(base, "low", "high", tooltip)).properties(width=420,
+                                                                                     height=alt.Step(ROW_STEP))

@@ -127,8 +127,8 @@ SELECT
     {_flag_label('r.section_504', 'section_504')} AS section_504,
     {_flag_label('r.english_learner', 'english_learner')} AS english_learner,
     {_flag_label('r.low_income', 'low_income')} AS low_income,
-    coalesce(r.disability, FALSE) AS has_iep,
-    coalesce(r.gifted, FALSE) AS gifted,
+    r.disability AS has_iep,
+    r.gifted AS gifted,
     r.days_enrolled, r.days_absent,
     CASE WHEN r.days_enrolled > 0 AND r.days_absent IS NOT NULL
          THEN r.days_absent >= 0.1 * r.days_enrolled END AS chronic_absent,

@@ -55,6 +55,12 @@ def group_noun(values: dict[str, str]) -> str:
     return noun[0].upper() + noun[1:]
 
 
+def mid_sentence(noun: str) -> str:
+    """A group noun inside a sentence: 'Students with disabilities' -> 'students with disabilities';
+    names of groups ('Black or African American students') keep their capitals."""
+    return "students" + noun[len("Students"):] if noun.startswith("Students") else noun
+
+
 def percent(value: float, digits: int = 1) -> str:
     return "—" if value is None or not np.isfinite(value) else f"{value * 100:.{digits}f}%"
 
@@ -84,9 +90,15 @@ def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
     if bool(row["suppressed"]) or not np.isfinite(row["rate"]):
         return f"{noun}: not shown ({row['note']})."
     measure = indicator.label[0].lower() + indicator.label[1:]
-    if np.isfinite(row.get("risk_ratio", np.nan)):
-        text = (f"{noun} were {times(row['risk_ratio'])} times as likely as {comparison} to {indicator.event} "
+    ratio = row.get("risk_ratio", np.nan)
+    if np.isfinite(ratio) and ratio >= 1:
+        text = (f"{noun} were {times(ratio)} times as likely as {comparison} to {indicator.event} "
                 f"({percent(row['rate'])} vs {percent(row['comparison_rate'])})")
+    elif np.isfinite(ratio) and ratio > 0:
+        # Below 1, say it the way round a reader grasps: "others were 3.8 times as likely as this group".
+        others = comparison[0].upper() + comparison[1:]
+        text = (f"{others} were {times(1 / ratio)} times as likely as {mid_sentence(noun)} to "
+                f"{indicator.event} ({percent(row['comparison_rate'])} vs {percent(row['rate'])})")
     elif np.isfinite(row.get("comparison_rate", np.nan)):
         text = f"{noun}: {measure} rate {percent(row['rate'])}, against {percent(row['comparison_rate'])} for {comparison}"
     else:
@@ -125,8 +137,9 @@ class Finding:
 
 
 def largest_gaps(table: pd.DataFrame, groups: Sequence[str], options: MetricOptions = MetricOptions(),
-                 limit: int = 5, certain_only: bool = True) -> list[Finding]:
-    """The largest disadvantages in a rate table (one indicator, or an audit frame with indicator_id)."""
+                 limit: int = 5, certain_only: bool = True, per_indicator: int | None = None) -> list[Finding]:
+    """The largest disadvantages in a rate table (one indicator, or an audit frame with indicator_id);
+    `per_indicator` caps how many findings one indicator may give, so a scorecard spans domains."""
     frame = table.copy()
     if "indicator_id" not in frame.columns:
         raise ValueError("the table needs an indicator_id column")
@@ -138,7 +151,10 @@ def largest_gaps(table: pd.DataFrame, groups: Sequence[str], options: MetricOpti
     frame = frame[frame["disadvantage"] > 0]
     if certain_only:
         frame = frame[certain(frame)]
-    frame = frame.sort_values("disadvantage", ascending=False).head(limit)
+    frame = frame.sort_values("disadvantage", ascending=False, kind="stable")
+    if per_indicator is not None:
+        frame = frame.groupby("indicator_id", sort=False).head(per_indicator)
+    frame = frame.head(limit)
     findings = []
     for _, row in frame.iterrows():
         indicator = INDICATORS[row["indicator_id"]]
@@ -167,7 +183,8 @@ def headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str],
         if found:
             return found[0].sentence if only_certain else rate_sentence(indicator, _row_of(framed, found[0], groups),
                                                                    groups, options)
-    return f"{indicator.label}: no group's risk ratio could be calculated and was above parity with these filters."
+    return (f"{indicator.label}: no group could be compared with these filters, or no group's rate was above "
+            "its comparison's.")
 
 
 def _row_of(table: pd.DataFrame, finding: Finding, groups: Sequence[str]) -> pd.Series:
@@ -175,6 +192,15 @@ def _row_of(table: pd.DataFrame, finding: Finding, groups: Sequence[str]) -> pd.
     for g in groups:
         mask &= (table[g] == finding.group[g]).to_numpy()
     return table[mask].iloc[0]
+
+
+def short_reason(note: str) -> str:
+    """A few words for a chart row that is not drawn: why it is hidden or not calculated."""
+    if "privacy" in note or "complementary" in note:
+        return "hidden to protect privacy"
+    if "n-size" in note:
+        return "too few students to calculate"
+    return "not shown"
 
 
 def suppressed_groups(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:

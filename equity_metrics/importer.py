@@ -27,8 +27,9 @@ _SOURCE_VIEW = "__import_source"
 _STAGED = "__import_staged"
 
 
-class ImportError_(ValueError):
-    """Nothing could be imported; the message says why and names the file."""
+class ImportRefusedError(ValueError):
+    """Nothing was imported (no usable row, or the table is already loaded); the message says why and names
+    the file."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,8 @@ def import_into(
     """Import one source table inside the caller's transaction (see `import_sources`)."""
     mapping.validate(source.columns, source.label)
     kind = mapping.kind
+    size, sha256 = _file_facts(file_path)
+    _refuse_repeat(cursor, source, kind, sha256)
     cursor.register(_SOURCE_VIEW, source.table)
     try:
         _stage(cursor, source, mapping)
@@ -280,7 +283,6 @@ def import_into(
         [dataset_id],
     )
     rows_imported = int(cursor.execute(f"SELECT count(*) FROM {_STAGED} WHERE {good}").fetchone()[0])
-    size, sha256 = _file_facts(file_path)
     cursor.execute(
         f"INSERT INTO {CATALOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [dataset_id, name or source.label, kind, source.file_name, source.sheet, size, sha256,
@@ -303,6 +305,23 @@ def import_into(
     return report
 
 
+def _refuse_repeat(cursor: duckdb.DuckDBPyConnection, source: SourceTable, kind: str, sha256: str | None) -> None:
+    """The same table (same file bytes, sheet and kind) imported twice would count every row twice."""
+    if sha256 is None:
+        return
+    earlier = cursor.execute(
+        f"SELECT dataset_id, name, strftime(imported_at, '%Y-%m-%d %H:%M') FROM {CATALOG_TABLE} "
+        "WHERE sha256 = ? AND kind = ? AND coalesce(sheet, '') = coalesce(?, '') ORDER BY dataset_id LIMIT 1",
+        [sha256, kind, source.sheet],
+    ).fetchone()
+    if earlier:
+        raise ImportRefusedError(
+            f"{source.label}: this table is already loaded (dataset {earlier[0]}, {earlier[1]!r}, imported "
+            f"{earlier[2]} UTC); importing it again would count every row twice. Delete that dataset first to "
+            "replace it."
+        )
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """One table to import: a file, the sheet (for workbooks) and its mapping."""
@@ -317,7 +336,7 @@ def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool
     """Read and import several tables in ONE transaction, then rebuild the derived tables.
 
     Reading happens before the transaction starts; if any table fails, nothing is stored.
-    Raises ImportError_ when a table imports no row at all.
+    Raises ImportRefusedError when a table imports no row at all.
     """
     from equity_metrics.facts import rebuild_facts
 
@@ -328,7 +347,7 @@ def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool
             report = import_into(cursor, source, spec.mapping, name=spec.name, file_path=spec.path, is_sample=is_sample)
             if report.rows_imported == 0:
                 reasons = "; ".join(f"{r.reason} in {r.count:,} rows" for r in report.rejections) or "the table is empty"
-                raise ImportError_(f"{source.label}: no row could be imported ({reasons})")
+                raise ImportRefusedError(f"{source.label}: no row could be imported ({reasons})")
             reports.append(report)
         rebuild_facts(cursor)
         bump_data_version(cursor)

@@ -42,15 +42,18 @@ class Indicator:
     scale: float = 1.0  # means are multiplied by this for display (days lost per 100 students)
     unit: str = ""  # unit of a mean ("points", "days")
     description: str = ""
+    requires: str = ""  # canonical kind that must hold rows for a year (default: the source's own kind)
 
 
 def _discipline(id_: str, label: str, value: str, event: str, description: str) -> Indicator:
-    return Indicator(id_, label, "Discipline", "rate", "student_year", value, event, description=description)
+    return Indicator(id_, label, "Discipline", "rate", "student_year", value, event, description=description,
+                     requires="discipline")
 
 
-def _course(id_: str, label: str, value: str, event: str, population: str, population_label: str) -> Indicator:
+def _course(id_: str, label: str, value: str, event: str, population: str, population_label: str,
+            requires: str = "courses") -> Indicator:
     return Indicator(id_, label, "Course access", "rate", "student_year", value, event, population,
-                     population_label, higher_is_worse=False)
+                     population_label, higher_is_worse=False, requires=requires)
 
 
 def _sql_text(value: str) -> str:
@@ -81,7 +84,7 @@ _CATALOG: list[Indicator] = [
                 "Exclusionary removals for offenses that can be observed and verified."),
     Indicator("days_lost_per_100", "Days of instruction lost per 100 students", "Discipline", "mean",
               "student_year", "days_removed", "days of instruction lost to removals, per 100 students",
-              scale=100.0, unit="days",
+              scale=100.0, unit="days", requires="discipline",
               description="Days removed by suspensions, expulsions and alternative placements, per 100 students."),
     _course("ap_enrollment", "AP course enrollment", "ap", "be enrolled in an AP course", _HIGH_SCHOOL,
             "students in grades 9-12"),
@@ -91,8 +94,8 @@ _CATALOG: list[Indicator] = [
             _HIGH_SCHOOL, "students in grades 9-12"),
     _course("dual_credit", "Dual credit enrollment", "dual_credit", "be enrolled in a dual-credit course",
             _HIGH_SCHOOL, "students in grades 9-12"),
-    _course("gifted_identification", "Gifted identification", "gifted", "be identified as gifted", "TRUE",
-            "students"),
+    _course("gifted_identification", "Gifted identification", "gifted", "be identified as gifted",
+            "gifted IS NOT NULL", "students with a gifted flag", requires="enrollment"),
     _course("algebra_1_grade_8", "Algebra I in grade 8", "algebra_1", "take Algebra I in grade 8",
             "grade = '8'", "students in grade 8"),
     _course("ap_exam_taken", "AP exam taken", "ap_exam_taken", "take an AP exam", "ap", "AP students"),
@@ -114,29 +117,31 @@ _CATALOG: list[Indicator] = [
               "chronic_absent", "be chronically absent (10% or more of enrolled days)",
               "chronic_absent IS NOT NULL", "students with attendance records"),
     Indicator("sped_identification", "Special education identification", "Special education", "rate",
-              "student_year", "has_iep", "be identified for special education"),
+              "student_year", "has_iep", "be identified for special education", "has_iep IS NOT NULL",
+              "students with a disability flag"),
     *[
         Indicator(f"sped_{category.lower().replace(' ', '_')}", f"Identification: {category.lower()}",
                   "Special education", "rate", "student_year", f"disability_category = {_sql_text(category)}",
-                  f"be identified with {category.lower()}")
+                  f"be identified with {category.lower()}", "has_iep IS NOT NULL", "students with a disability flag",
+                  requires="special_education")
         for category in DISABILITY_CATEGORIES
     ],
     Indicator("placement_regular_class_lt40", "Regular class less than 40% of the day", "Special education",
               "rate", "student_year", "placement = 'Regular class less than 40%'",
               "be taught in a regular class less than 40% of the day", "has_iep AND placement IS NOT NULL",
-              "students with disabilities"),
+              "students with disabilities", requires="special_education"),
     Indicator("placement_separate_setting", "Separate school or residential facility", "Special education",
               "rate", "student_year", "placement = 'Separate school or residential facility'",
               "be placed in a separate school or residential facility", "has_iep AND placement IS NOT NULL",
-              "students with disabilities"),
+              "students with disabilities", requires="special_education"),
     Indicator("tier_2", "MTSS Tier 2 intervention", "Interventions", "rate", "student_year", "tier_2",
-              "receive a Tier 2 intervention"),
+              "receive a Tier 2 intervention", requires="interventions"),
     Indicator("tier_3", "MTSS Tier 3 intervention", "Interventions", "rate", "student_year", "tier_3",
-              "receive a Tier 3 intervention"),
+              "receive a Tier 3 intervention", requires="interventions"),
     Indicator("sped_referral", "Special education referral", "Interventions", "rate", "student_year",
-              "sped_referral", "be referred for a special education evaluation"),
+              "sped_referral", "be referred for a special education evaluation", requires="interventions"),
     Indicator("gifted_screening", "Gifted screening", "Interventions", "rate", "student_year", "gifted_screening",
-              "be screened for gifted services", higher_is_worse=False),
+              "be screened for gifted services", higher_is_worse=False, requires="interventions"),
     Indicator("teacher_retention", "Teacher retention", "Staffing", "rate", "staff", "NOT separated",
               "stay in the district through the year", "role = 'Teacher'", "teachers", higher_is_worse=False),
     Indicator("staff_retention", "Staff retention", "Staffing", "rate", "staff", "NOT separated",

@@ -163,8 +163,16 @@ class Store:
         return {kind: int(self.scalar(f"SELECT count(*) FROM {quote_identifier(kind)}")) for kind in KINDS}
 
     def data_version(self) -> str:
-        """Changes whenever the stored data changes; use it as a cache key."""
+        """Changes whenever the stored data changes."""
         return str(self.scalar("SELECT value FROM store_meta WHERE key = 'data_version'") or "0")
+
+    def cache_key(self) -> str:
+        """Names this store file and its current data: the key for caching results computed from it."""
+        return f"{self.path.resolve()}#{self.data_version()}"
+
+    def holds_only_sample(self) -> bool:
+        """True when every loaded dataset is the synthetic sample (and there is at least one)."""
+        return bool(self.scalar(f"SELECT count(*) > 0 AND bool_and(is_sample) FROM {CATALOG_TABLE}"))
 
     def _create_schema(self) -> None:
         with self.transaction() as cursor:
@@ -202,6 +210,12 @@ def delete_dataset(store: Store, dataset_id: int) -> None:
         cursor.execute(f"DELETE FROM {CATALOG_TABLE} WHERE dataset_id = ?", [dataset_id])
         rebuild_facts(cursor)
         bump_data_version(cursor)
+
+
+def delete_sample(store: Store) -> None:
+    """Remove every dataset of the synthetic sample district, keeping the user's own."""
+    for dataset_id in store.query(f"SELECT dataset_id FROM {CATALOG_TABLE} WHERE is_sample")["dataset_id"]:
+        delete_dataset(store, int(dataset_id))
 
 
 def delete_all(store: Store) -> None:

@@ -6,18 +6,20 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
-from equity_metrics.importer import ImportError_, SourceSpec, import_sources
+from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
 from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
 from equity_metrics.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ReadError, list_sheets, preview, read_source, save_upload
 from equity_metrics.sample_store import load_sample
 from equity_metrics.schema import KINDS
-from equity_metrics.store import delete_all, delete_dataset
+from equity_metrics.store import delete_all, delete_dataset, delete_sample
 from views.components import data_source_banner
+from views.state import current
 from views.store import get_store
 
 MAX_UPLOAD_MB = 200
 
 store = get_store()
+current()  # makes sure the page runs inside the app (navigation and sidebar)
 st.title("Data")
 data_source_banner(store)
 
@@ -34,9 +36,10 @@ else:
     st.dataframe(shown, hide_index=True, key="catalog")
 
 st.subheader("Import a file")
+uploads_done = st.session_state.setdefault("uploads_done", 0)  # a new key empties the uploader after an import
 upload = st.file_uploader(
     "CSV or Excel file", type=[s.lstrip(".") for s in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES)],
-    max_upload_size=MAX_UPLOAD_MB, key="upload",
+    max_upload_size=MAX_UPLOAD_MB, key=f"upload_{uploads_done}",
     help="Files stay on this computer. Every cell is read as text, so leading zeros are kept.",
 )
 if upload is not None:
@@ -77,10 +80,11 @@ if upload is not None:
         try:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
                                                         (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))])
-        except (MappingError, ImportError_, ReadError) as error:
+        except (MappingError, ImportRefusedError, ReadError) as error:
             st.error(f"Nothing was imported. {error}")
         else:
             st.session_state["last_report"] = reports[0].lines()
+            st.session_state["uploads_done"] = uploads_done + 1
             st.rerun()
 
 if st.session_state.get("last_report"):
@@ -100,6 +104,11 @@ if not catalog.empty:
     if st.button("Delete all data", key="delete_all", disabled=not confirm, icon=":material/delete_forever:"):
         delete_all(store)
         st.session_state.pop("last_report", None)
+        st.rerun()
+if store.holds_sample() and not store.holds_only_sample():
+    if st.button("Remove the synthetic sample district (keep my files)", key="delete_sample",
+                 icon=":material/science_off:"):
+        delete_sample(store)
         st.rerun()
 if not store.holds_sample():
     if st.button("Load the synthetic sample district", key="load_sample", icon=":material/science:"):

@@ -13,7 +13,7 @@ state = current()
 st.title("Overview")
 data_source_banner(store)
 
-audit = cached_audit(store, store.data_version(), state.by, state.filters, state.options)
+audit = cached_audit(store, store.cache_key(), state.by, state.filters, state.options)
 if audit.empty:
     empty_state("No data yet: load an enrollment roster (and discipline, course or test files) on the Data page.")
     st.stop()
@@ -29,7 +29,7 @@ st.caption(
     "statistically significant (p < 0.05, interval excluding 1), largest first. Groups below the minimums are "
     "not compared."
 )
-found = findings.largest_gaps(audit, state.by, state.options, limit=6)
+found = findings.largest_gaps(audit, state.by, state.options, limit=6, per_indicator=1)
 if not found:
     empty_state("No statistically certain gap above parity was found with these filters.")
-findings_list(found, key="overview_finding")
+findings_list(found, key="overview_finding", comparison_label=state.options.comparison_label)

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from equity_metrics.codes import normalise_school_year
-from equity_metrics.importer import ImportError_, ImportReport, Rejection, SourceSpec, import_sources
+from equity_metrics.importer import ImportRefusedError, ImportReport, Rejection, SourceSpec, import_sources
 from equity_metrics.mapping import Mapping, MappingError, Unpivot, guess_mapping
 from equity_metrics.readers import ReadError, read_source
 from equity_metrics.schema import KINDS
@@ -446,7 +446,7 @@ def test_constant_that_is_not_a_school_year_rejects_every_row(empty_store: Store
     path = write_csv(tmp_path / "c.csv", [["sid", "school", "grade"], ["001", "0042", "K"]])
     mapping = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"},
                       constants={"school_year": "next year"})
-    with pytest.raises(ImportError_) as raised:
+    with pytest.raises(ImportRefusedError) as raised:
         import_sources(empty_store, [SourceSpec(path, mapping)])
     assert str(raised.value) == "c.csv: no row could be imported (unreadable school year ('next year') in 1 rows)"
     assert empty_store.is_empty()
@@ -477,7 +477,7 @@ def test_empty_csv_cannot_be_imported(empty_store: Store, tmp_path: Path) -> Non
 
 def test_header_only_csv_imports_nothing(empty_store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", [["sid", "school", "grade"]])
-    with pytest.raises(ImportError_) as raised:
+    with pytest.raises(ImportRefusedError) as raised:
         import_sources(empty_store, [SourceSpec(path, enrollment_mapping())])
     assert str(raised.value) == "h.csv: no row could be imported (the table is empty)"
     assert empty_store.is_empty()
@@ -502,7 +502,7 @@ def test_failed_import_leaves_store_exactly_as_it_was(tmp_path: Path, failure: s
         "mapping": (SourceSpec(good, Mapping("enrollment", {"student_id": "sid", "school_id": "school"},
                                              constants=dict(YEAR))),
                     MappingError, r"^good\.csv: no column mapped to required field 'grade'$"),
-        "all_rejected": (SourceSpec(bad_rows, enrollment_mapping()), ImportError_,
+        "all_rejected": (SourceSpec(bad_rows, enrollment_mapping()), ImportRefusedError,
                          r"^bad\.csv: no row could be imported \(no school id in 1 rows; no grade in 1 rows\)$"),
         "unreadable_file": (SourceSpec(tmp_path / "missing.xlsx", enrollment_mapping()), ReadError,
                             r"^missing\.xlsx: cannot be read as a workbook"),
@@ -563,7 +563,7 @@ def test_hostile_unpivot_names_categories_and_constants(empty_store: Store, tmp_
                       categories={"q'1": HOSTILE_VALUE})
     bad_constant = Mapping("survey", {"response_id": "rid", "respondent_type": "type"},
                            constants={"school_year": HOSTILE_VALUE}, unpivot=unpivot)
-    with pytest.raises(ImportError_) as raised:
+    with pytest.raises(ImportRefusedError) as raised:
         import_sources(empty_store, [SourceSpec(path, bad_constant)])
     assert str(raised.value) == (
         f"s.csv: no row could be imported (unreadable school year ({HOSTILE_VALUE!r}) in 2 rows)"
@@ -587,7 +587,12 @@ def test_data_version_changes_on_every_change(empty_store: Store, tmp_path: Path
     with pytest.raises(MappingError):
         import_sources(empty_store, [SourceSpec(good, Mapping("enrollment", {}))])
     assert empty_store.data_version() == "1"
-    import_one(empty_store, good, enrollment_mapping())
+    with pytest.raises(ImportRefusedError, match="already loaded"):  # the same table twice would double-count
+        import_one(empty_store, good, enrollment_mapping())
+    assert empty_store.data_version() == "1"
+    other = write_csv(tmp_path / "other.csv", [["sid", "school", "grade"], ["009", "0042", "5"]])
+    import_one(empty_store, other, Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"},
+                                           constants=dict(YEAR)))
     assert empty_store.data_version() == "2"
     delete_dataset(empty_store, 1)
     assert empty_store.data_version() == "3"

@@ -33,10 +33,13 @@ _COLUMN_LABELS = {
 
 
 def data_source_banner(store: Store) -> None:
-    """Say plainly when the numbers come from the synthetic sample district."""
-    if store.holds_sample():
+    """Say plainly when the numbers come from the synthetic sample district, or mix it with real files."""
+    if store.holds_only_sample():
         st.info(f"**{SAMPLE_DATA_LABEL}.** These are invented students in an invented district, made to show how "
                 "the tool works. Load your own files on the Data page.", icon=":material/science:")
+    elif store.holds_sample():
+        st.warning(f"**Mixed data: your files and the {SAMPLE_DATA_LABEL.lower()}.** The numbers combine invented "
+                   "students with yours. Remove the sample district on the Data page.", icon=":material/warning:")
 
 
 def empty_state(message: str) -> None:
@@ -45,7 +48,7 @@ def empty_state(message: str) -> None:
 
 def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str) -> Indicator | None:
     """A select box of the given indicators that have data; None (with an empty state) when none has."""
-    with_data = set(cached_indicators_with_data(store, store.data_version()))
+    with_data = set(cached_indicators_with_data(store, store.cache_key()))
     available = [INDICATORS[i] for i in indicator_ids if i in with_data]
     if not available:
         return None
@@ -56,7 +59,7 @@ def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str) -> In
 
 def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result | None:
     try:
-        return cached_rates(store, store.data_version(), indicator.id, state.by, state.filters, state.options)
+        return cached_rates(store, store.cache_key(), indicator.id, state.by, state.filters, state.options)
     except NoDataError as error:
         empty_state(str(error))
     except ValueError as error:  # e.g. a comparison group absent under these filters
@@ -135,10 +138,11 @@ def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str],
     return result
 
 
-def findings_list(found: Sequence[findings.Finding], key: str) -> None:
+def findings_list(found: Sequence[findings.Finding], key: str, comparison_label: str) -> None:
     """Each finding as its sentence and a small chart."""
     for index, finding in enumerate(found):
         with st.container(border=True):
             st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** ({finding.school_year})")
             st.markdown(finding.sentence)
-            st.altair_chart(charts.finding_chart(finding), key=f"{key}_{index}", alt=finding.sentence)
+            st.altair_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
+                            alt=finding.sentence)

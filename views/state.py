@@ -7,6 +7,7 @@ persist across pages. Pages call `current()` to get a `ViewState`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import streamlit as st
 
@@ -76,5 +77,21 @@ def sidebar(store: Store) -> ViewState:
 
 
 def current() -> ViewState:
-    """The state the sidebar recorded in this run."""
-    return st.session_state[STATE_KEY]
+    """The state the sidebar recorded in this run (see `_run_through_app` for a page opened on its own)."""
+    state = st.session_state.get(STATE_KEY)
+    if state is None:
+        _run_through_app()
+    return state
+
+
+def _run_through_app() -> NoReturn:
+    """Rerun through app.py when a page file ran on its own.
+
+    Until some run in this server process has called st.navigation, Streamlit treats `pages/` as its legacy
+    page folder, and a first visit to a page URL (e.g. /discipline) runs that file without app.py, so no
+    sidebar exists. Turning the legacy mode off and rerunning runs app.py, which shows the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()

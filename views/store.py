@@ -29,26 +29,26 @@ def _open_store(path: str) -> Store:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def cached_rates(_store: Store, version: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
+def cached_rates(_store: Store, cache_key: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
                  options: MetricOptions) -> analysis.Result:
-    del version  # part of the cache key only
+    del cache_key  # the store file and data version: part of the cache key only
     return analysis.rates(_store, indicator_id, by, filters, options)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def cached_gaps(_store: Store, version: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
+def cached_gaps(_store: Store, cache_key: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
                 options: MetricOptions) -> analysis.Result:
-    del version
+    del cache_key
     return analysis.gaps(_store, indicator_id, by, filters, options)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_audit(_store: Store, version: str, by: tuple[str, ...], filters: Filters, options: MetricOptions):
-    del version
+def cached_audit(_store: Store, cache_key: str, by: tuple[str, ...], filters: Filters, options: MetricOptions):
+    del cache_key
     return analysis.audit(_store, by, filters, options)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_indicators_with_data(_store: Store, version: str) -> list[str]:
-    del version
+def cached_indicators_with_data(_store: Store, cache_key: str) -> list[str]:
+    del cache_key
     return [i.id for i in analysis.indicators_with_data(_store)]

@@ -1,0 +1,276 @@
+"""End to end in a real headless Chromium: the app served by `streamlit run` on a private copy of the sample
+store, every page visited through the sidebar navigation, a workbook uploaded on the Data page.
+
+Needs Debian's chromium at /usr/bin/chromium (scripts/test.sh installs it); Playwright's own browser
+download is not used. Full-page screenshots go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+VIEWPORT = {"width": 1400, "height": 1000}
+SERVER_START_TIMEOUT = 90  # seconds
+RUN_TIMEOUT = 90_000  # milliseconds, for one script run (the first Overview computes every indicator)
+UI_TIMEOUT = 30_000
+
+pytestmark = pytest.mark.browser
+
+
+def _load_roster_module():
+    spec = importlib.util.spec_from_file_location("roster_fixture", ROOT / "tests" / "fixtures" / "roster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+roster = _load_roster_module()
+
+
+# ---- the server and the browser ------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with EQUITY_EXPLORER_DB=db; always terminated."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "EQUITY_EXPLORER_DB": str(db), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            while not _healthy(url):
+                if process.poll() is not None:
+                    pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT} s:\n"
+                                f"{log_path.read_text()[-3000:]}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+@pytest.fixture()
+def server(sample_db: Path, tmp_path: Path) -> Iterator[str]:
+    with streamlit_server(sample_db, tmp_path / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does it with apt-get). "
+                    "Playwright's own browser download is not used.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(UI_TIMEOUT)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+# ---- waiting like Streamlit's own end-to-end tests ------------------------------------------------------
+def wait_for_app(page) -> None:
+    """Connected, the script run finished, no skeleton left."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=RUN_TIMEOUT)
+    page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=RUN_TIMEOUT)
+    page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=RUN_TIMEOUT)
+
+
+def wait_for_page(page, title: str) -> None:
+    """The page's own title is shown (so the run for this page has started), then the run has finished."""
+    page.get_by_role("heading", name=title, exact=True, level=1).wait_for(timeout=RUN_TIMEOUT)
+    wait_for_app(page)
+
+
+def wait_for_charts(page, minimum: int) -> int:
+    """At least `minimum` Vega-Lite charts, each drawn (an svg or canvas inside); returns how many."""
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    if minimum:
+        charts.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
+    page.wait_for_function(
+        """n => {
+            const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+            return charts.length >= n && charts.every(c => c.querySelector('svg, canvas'));
+        }""", arg=minimum, timeout=UI_TIMEOUT)
+    return charts.count()
+
+
+def assert_no_exception(page) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.all_inner_texts()
+
+
+def go_to(page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNavLink"]', has_text=name).click()
+    wait_for_page(page, name)
+
+
+_CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight, ...[...document.querySelectorAll(
+    '[data-testid="stMain"], [data-testid="stAppViewContainer"], [data-testid="stMainBlockContainer"], '
+    + '[data-testid="stSidebarContent"]')].map(e => e.scrollHeight))"""
+_TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def shoot(page, name: str) -> None:
+    """A screenshot of the whole page. Streamlit scrolls inside its main section, not the document, so
+    `full_page` alone stops at the viewport: make the viewport as tall as the content for the shot."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = min(int(page.evaluate(_CONTENT_HEIGHT_JS)) + 40, 12_000)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+    try:
+        page.evaluate(_TWO_FRAMES_JS)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick an option of a select box (a react-aria combobox in Streamlit 1.67) by its visible text. The
+    caller then waits for what the choice changes: the rerun may not have started when this returns."""
+    page.locator(f".st-key-{key} [role='combobox']").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.locator(f".st-key-{key} [role='combobox']").and_(page.locator(f"[value='{option}']")).wait_for()
+
+
+# ---- the tests -----------------------------------------------------------------------------------------
+def test_every_page_and_an_upload_in_chromium(server: str, page, tmp_path: Path) -> None:
+    step = "start"
+    try:
+        step = "overview"
+        page.goto(server + "/")
+        wait_for_page(page, "Overview")
+        assert_no_exception(page)
+        assert wait_for_charts(page, 1) >= 1
+        metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+        assert any("Students in view" in m and "15,330" in m for m in metrics), metrics
+        links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        assert [link.split()[-1] for link in links] == ["Overview", "Discipline", "Data"], links
+        shoot(page, "overview")
+
+        step = "discipline"
+        go_to(page, "Discipline")
+        assert re.search(r"/discipline$", page.url), page.url
+        assert_no_exception(page)
+        assert wait_for_charts(page, 3) == 3
+        assert "times as likely as all other students" in page.locator("h4").first.inner_text()
+        shoot(page, "discipline")
+
+        step = "data"
+        go_to(page, "Data")
+        assert_no_exception(page)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
+        assert page.locator('[data-testid="stFileUploaderDropzone"]').is_visible()
+        shoot(page, "data")
+
+        step = "upload"
+        workbook = roster.write_roster(tmp_path / "roster_2025-26.xlsx")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(workbook))
+        page.locator(".st-key-mapping_editor_enrollment").wait_for(state="visible", timeout=RUN_TIMEOUT)
+        import_button = page.locator(".st-key-upload_import button")
+        import_button.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        wait_for_app(page)
+        assert page.get_by_text(f"{roster.ROSTER_ROWS:,} rows, {len(roster.HEADER)} columns").is_visible()
+        import_button.click()
+        report = f"{roster.ROSTER_ROWS} of {roster.ROSTER_ROWS} rows imported as Enrollment roster"
+        page.get_by_text(report).wait_for(timeout=RUN_TIMEOUT)
+        wait_for_app(page)
+        assert_no_exception(page)
+        # The catalog grid draws on a canvas; its accessible table holds the cell text.
+        catalog_cell = page.locator('[data-testid="stDataFrame"] td', has_text=workbook.name)
+        catalog_cell.first.wait_for(state="attached")
+        shoot(page, "data_after_upload")
+
+        step = "overview after upload"
+        go_to(page, "Overview")
+        assert_no_exception(page)
+        wait_for_charts(page, 1)
+        choose(page, "filter_year", roster.ROSTER_YEAR)  # the new year: enrollment only
+        page.locator('[data-testid="stMetric"]', has_text="School year").filter(
+            has_text=roster.ROSTER_YEAR).wait_for(timeout=RUN_TIMEOUT)
+        wait_for_app(page)
+        assert_no_exception(page)
+        students = page.locator('[data-testid="stMetric"]', has_text="Students in view").inner_text()
+        assert students.split()[-1] == f"{roster.ROSTER_ROWS:,}", students
+        shoot(page, "overview_after_upload")
+
+        step = "discipline after upload"
+        go_to(page, "Discipline")
+        assert_no_exception(page)
+        # The new year has a roster but no discipline file: said plainly, never drawn as zero suspensions.
+        page.get_by_text(f"No discipline actions for {roster.ROSTER_YEAR}").wait_for(timeout=UI_TIMEOUT)
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
+        shoot(page, "discipline_after_upload")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shoot(page, f"failure_{step.replace(' ', '_')}")
+        raise
+
+
+def test_deep_link_is_the_first_request_of_a_fresh_server(server: str, page) -> None:
+    """A bookmarked page URL opened before anyone has opened "/" since the server started. With a `pages/`
+    folder, Streamlit runs such a request as a legacy (v1) multipage app: pages/discipline.py alone, without
+    app.py, so no sidebar and no filter state (it used to end in KeyError 'view_state' and a v1 menu
+    "app, data, discipline, overview"). The page must recover and show the app's own navigation."""
+    page.goto(server + "/discipline")
+    wait_for_app(page)
+    try:
+        wait_for_page(page, "Discipline")
+        assert_no_exception(page)
+        assert wait_for_charts(page, 3) == 3
+        links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        assert [link.split()[-1] for link in links] == ["Overview", "Discipline", "Data"], links
+        assert page.locator(".st-key-filter_year").is_visible()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shoot(page, "deep_link_first_request")
+        raise
