@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from equity_metrics.constants import GRADE_BANDS
+from equity_metrics.constants import DIMENSIONS, GRADE_BANDS, UNKNOWN
 from equity_metrics.facts import SOURCES, Source
 from equity_metrics.indicators import Indicator
 from equity_metrics.store import Store, quote_identifier
@@ -76,11 +77,37 @@ def _source_of(indicators: Sequence[Indicator]) -> Source:
     return SOURCES[names.pop()]
 
 
+def _order_sql(dimension: str) -> str:
+    """Sort key of a dimension: its labels' display order (race in federal order), Unknown last, others A-Z."""
+    column = quote_identifier(dimension)
+    labels = DIMENSIONS[dimension].values if dimension in DIMENSIONS else ()
+    if not labels:
+        return f"{column} = '{UNKNOWN}', {column}"
+    listed = ", ".join("'" + label.replace("'", "''") + "'" for label in labels)
+    return f"coalesce(list_position([{listed}], {column}), {len(labels) + 1}), {column} = '{UNKNOWN}', {column}"
+
+
 def _dimension_sql(dimensions: Sequence[str]) -> tuple[str, str]:
+    """Select list and GROUP BY ... ORDER BY for the dimensions: rows come back in display order, the same
+    every run."""
     if not dimensions:
         return "", ""
     quoted = ", ".join(quote_identifier(d) for d in dimensions)
-    return quoted + ", ", f"GROUP BY {quoted} ORDER BY {quoted}"  # ordered: the same rows every run
+    order = ", ".join(_order_sql(d) for d in dimensions)
+    return quoted + ", ", f"GROUP BY {quoted} ORDER BY {order}"
+
+
+def _long(wide: pd.DataFrame, dimensions: Sequence[str], indicators: Sequence[Indicator],
+          columns: dict[str, list[str]], integer: Sequence[str] = ()) -> pd.DataFrame:
+    """Reshape one row per cell with columns per indicator into one row per (indicator, cell), indicator-major,
+    keeping the cells' order. `columns` maps each output column to its wide column per indicator."""
+    cells, count = len(wide), len(indicators)
+    long = wide[list(dimensions)].iloc[np.tile(np.arange(cells), count)].reset_index(drop=True)
+    long.insert(0, "indicator_id", np.repeat([i.id for i in indicators], cells))
+    for name, wide_columns in columns.items():
+        values = wide[wide_columns].to_numpy(dtype="float64").T.ravel()
+        long[name] = values.astype("int64") if name in integer else values
+    return long
 
 
 def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
@@ -90,20 +117,17 @@ def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequen
     dimensions = check_dimensions(source, dimensions)
     where, params = filter_sql(filters, source)
     select_dims, group_by = _dimension_sql(dimensions)
+    populations = list(dict.fromkeys(i.population for i in indicators))  # shared denominators counted once
     counts = ", ".join(
-        f"count(*) FILTER (WHERE {i.population}) AS \"d{k}\", "
-        f"count(*) FILTER (WHERE ({i.population}) AND coalesce({i.value}, FALSE)) AS \"n{k}\""
-        for k, i in enumerate(indicators)
+        [f"count_if({population}) AS \"d{j}\"" for j, population in enumerate(populations)]
+        + [f"count_if(({i.population}) AND coalesce({i.value}, FALSE)) AS \"n{k}\"" for k, i in enumerate(indicators)]
     )
     wide = store.query(f"SELECT {select_dims}{counts} FROM {source.table} WHERE {where} {group_by}", params)
-    frames = []
-    for k, indicator in enumerate(indicators):
-        frame = wide[dimensions].copy()
-        frame.insert(0, "indicator_id", indicator.id)
-        frame["denominator"] = wide[f"d{k}"].astype("int64")
-        frame["numerator"] = wide[f"n{k}"].astype("int64")
-        frames.append(frame[frame["denominator"] > 0])
-    return pd.concat(frames, ignore_index=True)
+    long = _long(wide, dimensions, indicators, {
+        "denominator": [f"d{populations.index(i.population)}" for i in indicators],
+        "numerator": [f"n{k}" for k in range(len(indicators))],
+    }, integer=("denominator", "numerator"))
+    return long[long["denominator"] > 0].reset_index(drop=True)
 
 
 def value_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
@@ -135,17 +159,15 @@ def value_cells(store: Store, indicators: Sequence[Indicator], dimensions: Seque
         for k, i in enumerate(indicators)
     )
     wide = store.query(f"SELECT {select_dims}{stats} FROM {source.table} WHERE {where} {group_by}", params)
-    frames = []
-    for k, indicator in enumerate(indicators):
-        frame = wide[dimensions].copy()
-        frame.insert(0, "indicator_id", indicator.id)
-        frame["n"] = wide[f"n{k}"].astype("int64")
-        frame["total"] = wide[f"t{k}"].astype("float64")
-        frame["total_of_squares"] = wide[f"q{k}"].astype("float64")
-        frame["median"] = wide[f"m{k}"].astype("float64")
-        frame["shift"] = float(shifts[k])
-        frames.append(frame[frame["n"] > 0])
-    return pd.concat(frames, ignore_index=True)
+    for k, shift in enumerate(shifts):
+        wide[f"s{k}"] = float(shift)
+        wide[f"n{k}"] = wide[f"n{k}"].fillna(0)
+    ks = range(len(indicators))
+    long = _long(wide, dimensions, indicators, {
+        "n": [f"n{k}" for k in ks], "total": [f"t{k}" for k in ks], "total_of_squares": [f"q{k}" for k in ks],
+        "median": [f"m{k}" for k in ks], "shift": [f"s{k}" for k in ks],
+    }, integer=("n",))
+    return long[long["n"] > 0].reset_index(drop=True)
 
 
 def school_years(store: Store, source: str = "student_year") -> list[str]:

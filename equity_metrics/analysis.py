@@ -15,7 +15,6 @@ import pandas as pd
 
 from equity_metrics import aggregate, metrics
 from equity_metrics.aggregate import Filters
-from equity_metrics.constants import DIMENSIONS, UNKNOWN
 from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator, get_indicator
 from equity_metrics.metrics import MetricOptions
@@ -47,20 +46,6 @@ class Result:
         return self.filters.school_years
 
 
-def sort_groups(table: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
-    """Rows in the order of each dimension's labels (race in federal order), Unknown last, others A-Z."""
-    keys = []
-    for dimension in dimensions:
-        order = list(DIMENSIONS[dimension].values) if dimension in DIMENSIONS else []
-        values = sorted(set(table[dimension].astype(str)) - set(order) - {UNKNOWN})
-        ranking = {v: i for i, v in enumerate([*order, *values, UNKNOWN])}
-        keys.append(table[dimension].astype(str).map(ranking))
-    if not keys:
-        return table
-    ordering = pd.concat(keys, axis=1, keys=range(len(keys))).sort_values(list(range(len(keys))), kind="stable").index
-    return table.loc[ordering].reset_index(drop=True)
-
-
 def split_dimensions(by: Sequence[str]) -> tuple[list[str], list[str]]:
     """Separate the unit dimensions (school year, school) from the group dimensions."""
     units = [d for d in UNIT_DIMENSIONS if d in by]
@@ -88,12 +73,37 @@ def required_kind(indicator: Indicator) -> str:
 
 def years_with_data(store: Store, indicator: Indicator) -> list[str]:
     """School years in which both the indicator's source and its required kind hold rows, oldest first."""
-    kind = required_kind(indicator)
-    table = SOURCES[indicator.source].table
-    rows = store.query(
-        f'SELECT DISTINCT school_year FROM "{kind}" WHERE school_year IN (SELECT school_year FROM {table}) ORDER BY 1'
-    )
-    return [str(y) for y in rows["school_year"]]
+    years = data_years(store)
+    both = years.get(required_kind(indicator), set()) & years.get(SOURCES[indicator.source].table, set())
+    return sorted(both)
+
+
+def data_years(store: Store) -> dict[str, set[str]]:
+    """School years present in every canonical table and every analysis table, in one query (cached per
+    store file and data version)."""
+    key = store.cache_key()
+    cached = _DATA_YEARS.get(key)
+    if cached is None:
+        tables = [*KINDS, *(s.table for s in SOURCES.values())]
+        tables = [t for t in tables if "school_year" in _columns(store, t)]
+        union = " UNION ALL ".join(f"SELECT '{t}' AS t, school_year FROM (SELECT DISTINCT school_year FROM \"{t}\")"
+                                   for t in tables)
+        rows = store.cursor().execute(union).fetchall()
+        cached = {t: set() for t in tables}
+        for table, year in rows:
+            if year is not None:
+                cached[table].add(str(year))
+        _DATA_YEARS.clear()
+        _DATA_YEARS[key] = cached
+    return cached
+
+
+_DATA_YEARS: dict[str, dict[str, set[str]]] = {}
+
+
+def _columns(store: Store, table: str) -> set[str]:
+    return set(store.query("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                           [table])["column_name"])
 
 
 def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units: Sequence[str]) -> Filters:
@@ -126,7 +136,6 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
         raise ValueError("split by at least one student-group dimension (e.g. race)")
     filters = resolve_filters(store, indicator, filters, units)
     cells = aggregate.rate_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
-    cells = sort_groups(cells, [*units, *groups])
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
     table = metrics.rate_table(cells, groups, units, options)
@@ -145,7 +154,6 @@ def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters
     if indicator.kind == "rate":
         indicator = _as_mean(indicator)
     cells = aggregate.value_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
-    cells = sort_groups(cells, [*units, *groups])
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
     table = metrics.gap_table(cells, groups, units, options)
@@ -204,8 +212,7 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
         cells = aggregate.rate_cells(store, of_source, [*units, *usable_groups], source_filters)
         if cells.empty:
             continue
-        cells = sort_groups(cells, ["indicator_id", *units, *usable_groups])
-        # indicator_id is one more unit: every indicator is compared and suppressed on its own.
+        # Cells come back from SQL in display order, indicator by indicator; indicator_id is one more unit: every indicator is compared and suppressed on its own.
         table = metrics.rate_table(cells, usable_groups, ["indicator_id", *units], options)
         if "school_year" not in table.columns:
             table.insert(1, "school_year", ", ".join(source_filters.school_years))

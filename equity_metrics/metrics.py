@@ -110,8 +110,13 @@ def _protect(cells: pd.DataFrame, counts: str, primary: np.ndarray, dims: Sequen
 
 
 def _join_notes(*parts: np.ndarray) -> np.ndarray:
-    stacked = np.column_stack(parts)
-    return np.array(["; ".join(p for p in row if p) for row in stacked], dtype=object)
+    """Join the non-empty notes of each row with '; ' (elementwise over whole columns)."""
+    out = np.full(len(parts[0]) if parts else 0, "", dtype=object)
+    for part in parts:
+        part = np.asarray(part, dtype=object)
+        present = part != ""
+        out = np.where(present & (out != ""), out + "; " + part, np.where(present, part, out))
+    return out
 
 
 def _note(condition: np.ndarray, text: str) -> np.ndarray:

@@ -219,6 +219,47 @@ def _fisher_two_sided(a: int, n: int, c: int, m: int) -> float:
     return min(float(probs[as_extreme].sum() / probs.sum()), 1.0)
 
 
+_FISHER_BLOCK_CELLS = 2_000_000  # rows x support width computed at once: bounds memory for huge tables
+
+
+def _fisher_two_sided_many(a: np.ndarray, n: np.ndarray, c: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """`_fisher_two_sided` for many tables at once (the same arithmetic, row by row, in 2-D blocks).
+
+    Each row's support k = lo..hi of the hypergeometric law is laid along axis 1, padded with -inf log
+    probabilities; rows are grouped by support width so a block never exceeds _FISHER_BLOCK_CELLS cells.
+    """
+    a, n, c, m = (np.asarray(x, dtype=np.float64) for x in (a, n, c, m))
+    events = a + c
+    lo = np.maximum(0.0, events - m)
+    width = (np.minimum(events, n) - lo + 1).astype(np.int64)
+    out = np.ones(a.shape[0], dtype=np.float64)
+    order = np.argsort(width, kind="stable")
+    start = 0
+    while start < order.size:
+        rows = max(1, _FISHER_BLOCK_CELLS // max(int(width[order[start]]), 1))
+        end = start + 1
+        while end < order.size and (end - start + 1) * int(width[order[end]]) <= _FISHER_BLOCK_CELLS and end - start < rows:
+            end += 1
+        index = order[start:end]
+        start = end
+        steps = int(width[index].max()) - 1
+        if steps == 0:
+            continue  # a single possible table: p = 1
+        j = np.arange(steps, dtype=np.float64)[None, :]
+        k = lo[index, None] + j
+        e, nn, mm = events[index, None], n[index, None], m[index, None]
+        valid = j < (width[index, None] - 1)
+        with np.errstate(all="ignore"):
+            log_ratio = np.where(valid, np.log((e - k) * (nn - k)) - np.log((k + 1.0) * (mm - e + k + 1.0)), -np.inf)
+        log_p = np.concatenate((np.zeros((index.size, 1)), np.cumsum(log_ratio, axis=1)), axis=1)
+        log_p -= log_p.max(axis=1, keepdims=True)
+        probs = np.exp(log_p)
+        observed = log_p[np.arange(index.size), (a[index] - lo[index]).astype(np.int64)]
+        as_extreme = log_p <= observed[:, None] + np.log1p(_FISHER_TIE_TOLERANCE)
+        out[index] = np.minimum((probs * as_extreme).sum(axis=1) / probs.sum(axis=1), 1.0)
+    return out
+
+
 def two_by_two_test(a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike) -> tuple[Floats, np.ndarray]:
     """p-value and test name per row for the 2×2 table [[a, n−a], [c, m−c]].
 
@@ -258,8 +299,10 @@ def two_by_two_test(a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike) -> t
     use_fisher = ok & ~use_chi
     names[use_fisher] = FISHER_EXACT
     flat_p = p.ravel().copy()
-    for i in np.flatnonzero(use_fisher):
-        flat_p[i] = _fisher_two_sided(int(a.flat[i]), int(n.flat[i]), int(c.flat[i]), int(m.flat[i]))
+    fisher = np.flatnonzero(use_fisher)
+    if fisher.size:
+        flat_p[fisher] = _fisher_two_sided_many(a.ravel()[fisher], n.ravel()[fisher], c.ravel()[fisher],
+                                                m.ravel()[fisher])
     return _out(flat_p.reshape(p.shape)), _out(names)
 
 

@@ -103,3 +103,16 @@ def test_school_years_and_counts(sample_store, roster):
     assert aggregate.school_years(sample_store) == sorted(roster["school_year"].unique())
     assert aggregate.count_rows(sample_store, "student_year", Filters(school_years=(YEAR,))) == int(
         np.sum(roster["school_year"] == YEAR))
+
+
+def test_cells_come_back_in_display_order(sample_store):
+    """Race in the federal order with Unknown last, sexes in label order, years oldest first, every run."""
+    from equity_metrics.constants import RACE_LABELS, SEX_LABELS, UNKNOWN
+
+    cells = aggregate.rate_cells(sample_store, [INDICATORS["oss"]], ["school_year", "race", "sex"])
+    first_year = cells[cells["school_year"] == cells["school_year"].iloc[0]]
+    races = list(dict.fromkeys(first_year["race"]))
+    assert races == [r for r in (*RACE_LABELS, UNKNOWN) if r in set(races)]
+    sexes = list(first_year[first_year["race"] == RACE_LABELS[0]]["sex"])
+    assert sexes == [s for s in (*SEX_LABELS, UNKNOWN) if s in set(sexes)]
+    assert list(dict.fromkeys(cells["school_year"])) == sorted(set(cells["school_year"]))

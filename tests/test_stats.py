@@ -738,3 +738,16 @@ def test_scores_vectorised_equals_scalar():
         vec = f(m1, s1, n1, m2, s2, n2)
         for i in range(3):
             assert f(m1[i], s1[i], n1[i], m2[i], s2[i], n2[i]) == approx(vec[i], rel=1e-14)
+
+
+def test_vectorised_fisher_equals_the_one_table_version():
+    """The block-wise Fisher test used for whole tables gives each row's one-table p-value (to 1e-12)."""
+    from equity_metrics.stats import _fisher_two_sided, _fisher_two_sided_many
+
+    rng = np.random.default_rng(20261122)
+    n = rng.integers(1, 300, 500)
+    m = rng.integers(1, 3000, 500)
+    a = (rng.random(500) * n * 0.2).astype(int)
+    c = (rng.random(500) * m * 0.05).astype(int)
+    one_at_a_time = [_fisher_two_sided(int(w), int(x), int(y), int(z)) for w, x, y, z in zip(a, n, c, m)]
+    assert _fisher_two_sided_many(a, n, c, m) == approx(one_at_a_time, rel=1e-12)
