@@ -113,3 +113,52 @@ def test_chronic_absenteeism_higher_for_low_income(sample_store):
     table = analysis.rates(sample_store, "chronic_absenteeism", ["low_income"]).table
     low = group(table, "low_income", "Low income")
     assert 0.17 <= low["rate"] <= 0.26 and low["risk_ratio"] > 1.8
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory, sample_db_template):
+    import shutil
+
+    path = tmp_path_factory.mktemp("cli") / "store.duckdb"
+    shutil.copyfile(sample_db_template, path)
+    return path
+
+
+def cli_rates(db, *argv: str) -> pd.DataFrame:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["rates", *argv, "--db", str(db), "--format", "csv"]) == 0
+    return pd.read_csv(io.StringIO(out.getvalue()))
+
+
+@pytest.mark.parametrize(
+    ("argv", "column", "group", "measure", "low", "high"),
+    [
+        (["oss", "--year", "2022-23"], "race", BLACK, "risk_ratio", 2.6, 3.4),
+        (["oss", "--year", "2023-24"], "race", BLACK, "risk_ratio", 2.6, 3.4),
+        # Any exclusionary removal (ISS included) for a subjective offense; the README's 3.86 is OSS only.
+        (["subjective_removal"], "race", BLACK, "risk_ratio", 2.5, 3.6),
+        (["ap_enrollment"], "race", HISPANIC, "representation_index", 0.50, 0.75),
+        (["ap_enrollment"], "race", BLACK, "representation_index", 0.45, 0.75),
+        (["sped_emotional_disturbance"], "race", BLACK, "risk_ratio", 2.3, 3.8),
+        (["placement_regular_class_lt40"], "race", BLACK, "risk_ratio", 1.3, 2.3),
+        (["gifted_identification"], "race", BLACK, "risk_ratio", 0.15, 0.45),
+        (["gifted_identification", "--by", "english_learner"], "english_learner", "English learners",
+         "risk_ratio", 0.05, 0.35),
+        (["chronic_absenteeism", "--by", "low_income"], "low_income", "Low income", "rate", 0.17, 0.26),
+        (["hiring_selection", "--compare", "White"], "race", BLACK, "risk_ratio", 0.5, 0.85),
+        (["teacher_retention", "--compare", "White"], "race", BLACK, "risk_ratio", 0.0, 0.99),
+    ],
+)
+def test_cli_recovers_each_built_in_disparity(cli_db, argv, column, group, measure, low, high):
+    frame = cli_rates(cli_db, *argv)
+    row = frame[frame[column] == group].iloc[0]
+    assert low <= row[measure] <= high, row.to_dict()
+
+
+def test_cli_recovers_the_score_gap(cli_db):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["gaps", "math_scale_score", "--db", str(cli_db), "--format", "csv"]) == 0
+    frame = pd.read_csv(io.StringIO(out.getvalue()))
+    assert -0.65 <= frame[frame["race"] == BLACK]["hedges_g"].iloc[0] <= -0.35

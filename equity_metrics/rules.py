@@ -1,0 +1,145 @@
+"""Published rules applied to result tables: IDEA multi-year flags, the EEOC four-fifths rule, the binomial z
+against a labour pool (Hazelwood), the staff-vs-student representation gap, and the alternate and weighted
+risk ratios. Each takes the suppressed tables that `analysis` returns (so privacy rules still hold) and adds
+columns; the formulas themselves live in `stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics import stats
+from equity_metrics.constants import (
+    DEFAULT_RISK_RATIO_THRESHOLD,
+    FOUR_FIFTHS,
+    PEOPLE_OF_COLOR,
+    UNKNOWN,
+)
+
+IDEA_YEARS = 3  # states may look back up to 3 consecutive years (34 CFR 300.647(d)(1))
+PROGRESS_YEARS = 2  # "reasonable progress" in each of the 2 prior years (34 CFR 300.647(d)(2))
+
+
+@dataclass(frozen=True)
+class MultiYearRule:
+    """A significant-disproportionality rule: the measure above `threshold` in each of the last `years` years
+    (`inclusive` for "at or above", as Maryland; Washington uses strictly above)."""
+
+    threshold: float = DEFAULT_RISK_RATIO_THRESHOLD
+    years: int = IDEA_YEARS
+    inclusive: bool = False
+    progress_years: int = PROGRESS_YEARS
+    measure: str = "risk_ratio"
+
+    @property
+    def label(self) -> str:
+        sign = "≥" if self.inclusive else ">"
+        return f"{self.measure.replace('_', ' ')} {sign} {self.threshold:g} in each of the last {self.years} years"
+
+
+def multi_year_flags(table: pd.DataFrame, group_dims: Sequence[str], rule: MultiYearRule = MultiYearRule(),
+                     year_column: str = "school_year") -> pd.DataFrame:
+    """One row per group: its measure in each year (wide, oldest first), whether it is above the threshold
+    in each of the last `rule.years` years, and whether it made reasonable progress (a lower value in each of
+    the last `rule.progress_years` steps). Years where the measure was not calculated count as not above."""
+    keys = list(group_dims)
+    years = sorted(table[year_column].unique())
+    wide = table.pivot_table(index=keys, columns=year_column, values=rule.measure, aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=years)
+    values = wide.to_numpy(dtype="float64")
+    flagged = [stats.above_threshold_each_year(row, rule.threshold, rule.years, inclusive=rule.inclusive)
+               for row in values]
+    progress = [stats.reasonable_progress(row, rule.progress_years) for row in values]
+    out = wide.reset_index()
+    out.columns = [*keys, *years]
+    out["above_threshold_each_year"] = flagged
+    out["reasonable_progress"] = progress
+    out["rule"] = rule.label
+    return out
+
+
+def adverse_impact_table(table: pd.DataFrame, group_dims: Sequence[str],
+                         threshold: float = FOUR_FIFTHS) -> pd.DataFrame:
+    """The EEOC four-fifths rule (29 CFR 1607.4(D)) on a selection-rate table: each known group's rate over
+    the highest known group's rate, and `adverse_impact` when that ratio is strictly below `threshold`.
+    Groups whose rate is not shown (suppressed) get no ratio and no flag, with a note."""
+    out = table[[*group_dims, "denominator", "numerator", "rate", "note"]].copy()
+    known = np.ones(len(out), dtype=bool)
+    for dim in group_dims:
+        known &= (out[dim] != UNKNOWN).to_numpy()
+    rates = np.where(known, out["rate"].to_numpy(dtype="float64"), np.nan)
+    ratios = stats.adverse_impact_ratio(rates) if np.isfinite(rates).any() else np.full(len(out), np.nan)
+    out["impact_ratio"] = ratios
+    out["adverse_impact"] = stats.adverse_impact(ratios, threshold) & np.isfinite(ratios)
+    out.loc[~np.isfinite(ratios), "note"] = out.loc[~np.isfinite(ratios), "note"].where(
+        out.loc[~np.isfinite(ratios), "note"] != "", "ratio not calculated")
+    return out
+
+
+def representation_z(table: pd.DataFrame, group_dim: str, pool_shares: Mapping[str, float]) -> pd.DataFrame:
+    """Binomial z of each group's count in a table (e.g. teachers hired, by race) against its share of the
+    available labour pool that the user supplies (Hazelwood School District v. United States, 1977).
+    Uses the numerators of the shown rows; groups with a hidden count get no z."""
+    counts = table.set_index(group_dim)["numerator"].astype("float64")
+    total = float(table["numerator"].sum()) if not table["numerator"].isna().any() else np.nan
+    rows = []
+    for group, share in pool_shares.items():
+        observed = counts.get(group, np.nan)
+        rows.append({group_dim: group, "observed": observed, "total": total, "pool_share": share,
+                     "expected": total * share, "z": float(stats.binomial_z(observed, total, share))})
+    return pd.DataFrame(rows)
+
+
+def composition_gap(staff: pd.DataFrame, students: pd.DataFrame, group_dim: str = "race") -> pd.DataFrame:
+    """Staff share vs student share per group (shares of known groups), plus a 'People of color' row: the
+    teacher diversity gap is student share minus staff share."""
+    staff_share = staff.set_index(group_dim)["share_of_denominator"]
+    student_share = students.set_index(group_dim)["share_of_denominator"]
+    groups = [g for g in dict.fromkeys([*student_share.index, *staff_share.index]) if g != UNKNOWN]
+    out = pd.DataFrame({group_dim: groups,
+                        "staff_share": [staff_share.get(g, np.nan) for g in groups],
+                        "student_share": [student_share.get(g, np.nan) for g in groups]})
+    of_color = out[out[group_dim].isin(PEOPLE_OF_COLOR)]
+    out = pd.concat([out, pd.DataFrame({group_dim: ["People of color"],
+                                        "staff_share": [of_color["staff_share"].sum(min_count=1)],
+                                        "student_share": [of_color["student_share"].sum(min_count=1)]})],
+                    ignore_index=True)
+    out["gap"] = stats.staff_student_gap(out["staff_share"].to_numpy(), out["student_share"].to_numpy())
+    return out
+
+
+def alternate_risk_ratios(table: pd.DataFrame, group_dim: str, comparison_rates: Mapping[str, float]) -> pd.DataFrame:
+    """The IDEA alternate risk ratio (34 CFR 300.647(b)(5)): each group's rate over the comparison rate the
+    user supplies for it (e.g. the state's rate for all other students). Hidden rates give no ratio."""
+    out = table.copy()
+    supplied = out[group_dim].map(comparison_rates).astype("float64")
+    out["supplied_comparison_rate"] = supplied
+    numerator = out["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    denominator = out["denominator"].to_numpy(dtype="float64", na_value=np.nan)
+    ratio = stats.alternate_risk_ratio(numerator, denominator, supplied.to_numpy())
+    out["alternate_risk_ratio"] = np.where(out["suppressed"].to_numpy(dtype=bool), np.nan, ratio)
+    return out
+
+
+def weighted_risk_ratios(table: pd.DataFrame, group_dim: str,
+                         standard_shares: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The weighted risk ratio per group: R_g (1 - p_g) / sum over j != g of p_j R_j, where p are the shares
+    of a standard population (by default the table's own shares of known groups). Needs every known group's
+    rate: when any is hidden, no weighted ratio is given (it would depend on the hidden rate)."""
+    out = table.copy()
+    known = out[out[group_dim] != UNKNOWN]
+    rates = known["rate"].to_numpy(dtype="float64")
+    if standard_shares is None:
+        shares = known["share_of_denominator"].to_numpy(dtype="float64")
+    else:
+        shares = known[group_dim].map(standard_shares).to_numpy(dtype="float64")
+    if np.isfinite(rates).all() and np.isfinite(shares).all():
+        weighted = stats.weighted_risk_ratio(rates, shares)
+    else:
+        weighted = np.full(len(known), np.nan)
+    out["weighted_risk_ratio"] = pd.Series(weighted, index=known.index).reindex(out.index)
+    return out
