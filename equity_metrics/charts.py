@@ -30,7 +30,7 @@ from equity_metrics.indicators import Indicator
 CHART_WIDTH = 560
 ROW_STEP = 30  # pixels per group row, so rows never crowd whatever the number of groups
 GROUP_AXIS = alt.Axis(labelLimit=320, labelFontSize=12)  # group names are never cut short
-_NON_RACE_PALETTE = tuple(c for c in OKABE_ITO if c != "#F0E442")  # yellow is too light on white
+_NON_RACE_PALETTE = tuple(c for c in OKABE_ITO if c not in ("#F0E442", "#000000"))  # light yellow; black hides lines
 
 
 def colour_scale(dimension: str, values: Sequence[str]) -> alt.Scale:
@@ -77,10 +77,8 @@ def hidden_frame(table: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
 
 
 def interval_layers(base: alt.Chart, low: str, high: str, tooltip: list) -> list[alt.Chart]:
-    """An interval line with a white halo, visible on every bar colour (black bars included)."""
-    halo = base.mark_rule(color="white", strokeWidth=4).encode(x=f"{low}:Q", x2=f"{high}:Q")
-    line = base.mark_rule(color="#222222", strokeWidth=1.5).encode(x=f"{low}:Q", x2=f"{high}:Q", tooltip=tooltip)
-    return [halo, line]
+    """The interval as a dark line (every group colour is light enough for it to show)."""
+    return [base.mark_rule(color="#222222", strokeWidth=1.5).encode(x=f"{low}:Q", x2=f"{high}:Q", tooltip=tooltip)]
 
 
 def _titled(chart: alt.Chart, title: str, subtitle: str = "") -> alt.Chart:
@@ -104,7 +102,7 @@ def rate_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator,
         alt.Tooltip("numerator:Q", title="Students with the outcome", format=","),
         alt.Tooltip("denominator:Q", title=f"n ({indicator.population_label})", format=","),
     ]
-    bars = base.mark_bar(opacity=0.9).encode(
+    bars = base.mark_bar(opacity=0.9, stroke="#555555", strokeWidth=0.5).encode(
         x=alt.X("rate:Q", title=f"{indicator.label} rate", axis=alt.Axis(format="%")),
         color=alt.Color("colour_key:N", scale=scale, legend=None),
         tooltip=tooltip,
@@ -211,7 +209,7 @@ def finding_chart(finding: Finding, comparison_label: str = "all other students"
                alt.Tooltip("count:Q", title="Students with the outcome", format=","),
                alt.Tooltip("n:Q", title="n", format=",")]
     base = alt.Chart(data).encode(y=alt.Y("who:N", title=None, sort=[group, other], axis=GROUP_AXIS))
-    bars = base.mark_bar().encode(
+    bars = base.mark_bar(stroke="#555555", strokeWidth=0.5).encode(
         x=alt.X("rate:Q", title=finding.indicator.label + " rate", axis=alt.Axis(format="%")),
         color=alt.Color("colour_key:N", scale=scale, legend=None),
         tooltip=tooltip,

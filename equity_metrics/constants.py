@@ -110,6 +110,6 @@ GROUP_COLOURS: dict[str, str] = {
     BLACK: "#0072B2",
     PACIFIC_ISLANDER: "#CC79A7",
     WHITE: "#D55E00",
-    TWO_OR_MORE: "#000000",
+    TWO_OR_MORE: "#F0E442",  # yellow, not black: interval lines must show on every bar
     UNKNOWN: UNKNOWN_COLOUR,
 }
