@@ -31,7 +31,7 @@ def build(store: Store, rows: int) -> None:
     """Fill the canonical tables with `rows` student-years (3 years, 60 schools), all in SQL."""
     students = rows // 3
     race_case = " ".join(f"WHEN h < {cut} THEN '{race}'" for cut, race in
-                         zip([30, 31, 37, 57, 58, 96, 100], RACES))
+                         zip([30, 31, 37, 57, 58, 96, 100], RACES, strict=True))
     with store.transaction() as cursor:
         cursor.execute(f"""
             INSERT INTO enrollment

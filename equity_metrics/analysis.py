@@ -183,7 +183,7 @@ def indicators_with_data(store: Store, filters: Filters = Filters()) -> list[Ind
         where, params = aggregate.filter_sql(filters, source)
         counts = ", ".join(f"count(*) FILTER (WHERE {i.population})" for i in candidates)
         row = store.cursor().execute(f"SELECT {counts} FROM {source.table} WHERE {where}", params).fetchone()
-        available.extend(i for i, count in zip(candidates, row) if count)
+        available.extend(i for i, count in zip(candidates, row, strict=True) if count)
     return available
 
 
@@ -212,7 +212,8 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
         cells = aggregate.rate_cells(store, of_source, [*units, *usable_groups], source_filters)
         if cells.empty:
             continue
-        # Cells come back from SQL in display order, indicator by indicator; indicator_id is one more unit: every indicator is compared and suppressed on its own.
+        # Cells come back from SQL in display order, indicator by indicator. indicator_id is one more
+        # unit: every indicator is compared and suppressed on its own.
         table = metrics.rate_table(cells, usable_groups, ["indicator_id", *units], options)
         if "school_year" not in table.columns:
             table.insert(1, "school_year", ", ".join(source_filters.school_years))

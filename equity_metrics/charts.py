@@ -183,8 +183,9 @@ def composition_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Ind
                  alt.Tooltip("numerator:Q", title="Students with the outcome", format=","),
                  alt.Tooltip("denominator:Q", title="n", format=",")],
     )
-    return _titled(chart.properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP / 2)), title, "Light bar: share of the population; dark bar: share "
-                   "of the outcome. A dark bar longer than the light one means the group is over-represented.")
+    subtitle = ("Light bar: share of the population; dark bar: share of the outcome. A dark bar longer than the "
+                "light one means the group is over-represented.")
+    return _titled(chart.properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP / 2)), title, subtitle)
 
 
 def finding_chart(finding: Finding, comparison_label: str = "all other students") -> alt.Chart:

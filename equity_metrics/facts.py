@@ -77,31 +77,55 @@ roster AS (
 
 _EXCLUSIONARY = _sql_list(EXCLUSIONARY_ACTIONS)
 
+# Per-student-year event flags: name -> condition on one row of the event table. Each becomes
+# bool_or(condition) in the table's per-student aggregate and FALSE for students with no row.
+REMOVAL_FLAGS = {
+    "iss": "action = 'In-school suspension'",
+    "oss": "action = 'Out-of-school suspension'",
+    "expulsion": "action = 'Expulsion'",
+    "law_enforcement_referral": "action = 'Law enforcement referral'",
+    "school_arrest": "action = 'School-related arrest'",
+    "exclusionary": f"action IN ({_EXCLUSIONARY})",
+    "subjective_removal": f"action IN ({_EXCLUSIONARY}) AND offense_category = 'Subjective'",
+    "objective_removal": f"action IN ({_EXCLUSIONARY}) AND offense_category = 'Objective'",
+}
+COURSE_FLAGS = {
+    "ap": "course_level = 'AP'",
+    "ib": "course_level = 'IB'",
+    "honors": "course_level = 'Honors'",
+    "dual_credit": "course_level = 'Dual credit'",
+    "algebra_1": "course_level = 'Algebra I'",
+    "ap_exam_taken": "course_level = 'AP' AND exam_taken",
+    "ap_exam_passed": "course_level = 'AP' AND exam_taken AND exam_score >= 3",
+}
+INTERVENTION_FLAGS = {
+    "tier_2": "intervention = 'Tier 2'",
+    "tier_3": "intervention = 'Tier 3'",
+    "sped_referral": "intervention = 'Special education referral'",
+    "gifted_screening": "intervention = 'Gifted screening'",
+}
+
+
+def _flag_aggregates(flags: dict[str, str]) -> str:
+    return ",\n        ".join(f"bool_or({condition}) AS {name}" for name, condition in flags.items())
+
+
+def _flag_columns(alias: str, flags: dict[str, str]) -> str:
+    return ",\n    ".join(f"coalesce({alias}.{name}, FALSE) AS {name}" for name in flags)
+
+
 STUDENT_YEAR_SQL = f"""
 CREATE OR REPLACE TABLE facts_student_year AS
 WITH {_ROSTER.strip()},
 removals AS (
     SELECT school_year, student_id,
-        bool_or(action = 'In-school suspension') AS iss,
-        bool_or(action = 'Out-of-school suspension') AS oss,
-        bool_or(action = 'Expulsion') AS expulsion,
-        bool_or(action = 'Law enforcement referral') AS law_enforcement_referral,
-        bool_or(action = 'School-related arrest') AS school_arrest,
-        bool_or(action IN ({_EXCLUSIONARY})) AS exclusionary,
-        bool_or(action IN ({_EXCLUSIONARY}) AND offense_category = 'Subjective') AS subjective_removal,
-        bool_or(action IN ({_EXCLUSIONARY}) AND offense_category = 'Objective') AS objective_removal,
+        {_flag_aggregates(REMOVAL_FLAGS)},
         sum(CASE WHEN action IN ({_EXCLUSIONARY}) THEN coalesce(days_removed, 0) ELSE 0 END) AS days_removed
     FROM discipline GROUP BY ALL
 ),
 course_flags AS (
     SELECT school_year, student_id,
-        bool_or(course_level = 'AP') AS ap,
-        bool_or(course_level = 'IB') AS ib,
-        bool_or(course_level = 'Honors') AS honors,
-        bool_or(course_level = 'Dual credit') AS dual_credit,
-        bool_or(course_level = 'Algebra I') AS algebra_1,
-        bool_or(course_level = 'AP' AND exam_taken) AS ap_exam_taken,
-        bool_or(course_level = 'AP' AND exam_taken AND exam_score >= 3) AS ap_exam_passed
+        {_flag_aggregates(COURSE_FLAGS)}
     FROM courses GROUP BY ALL
 ),
 special_ed AS (
@@ -111,10 +135,7 @@ special_ed AS (
 ),
 intervention_flags AS (
     SELECT school_year, student_id,
-        bool_or(intervention = 'Tier 2') AS tier_2,
-        bool_or(intervention = 'Tier 3') AS tier_3,
-        bool_or(intervention = 'Special education referral') AS sped_referral,
-        bool_or(intervention = 'Gifted screening') AS gifted_screening
+        {_flag_aggregates(INTERVENTION_FLAGS)}
     FROM interventions GROUP BY ALL
 )
 SELECT
@@ -132,27 +153,11 @@ SELECT
     r.days_enrolled, r.days_absent,
     CASE WHEN r.days_enrolled > 0 AND r.days_absent IS NOT NULL
          THEN r.days_absent >= 0.1 * r.days_enrolled END AS chronic_absent,
-    coalesce(d.iss, FALSE) AS iss,
-    coalesce(d.oss, FALSE) AS oss,
-    coalesce(d.expulsion, FALSE) AS expulsion,
-    coalesce(d.law_enforcement_referral, FALSE) AS law_enforcement_referral,
-    coalesce(d.school_arrest, FALSE) AS school_arrest,
-    coalesce(d.exclusionary, FALSE) AS exclusionary,
-    coalesce(d.subjective_removal, FALSE) AS subjective_removal,
-    coalesce(d.objective_removal, FALSE) AS objective_removal,
+    {_flag_columns('d', REMOVAL_FLAGS)},
     coalesce(d.days_removed, 0) AS days_removed,
-    coalesce(c.ap, FALSE) AS ap,
-    coalesce(c.ib, FALSE) AS ib,
-    coalesce(c.honors, FALSE) AS honors,
-    coalesce(c.dual_credit, FALSE) AS dual_credit,
-    coalesce(c.algebra_1, FALSE) AS algebra_1,
-    coalesce(c.ap_exam_taken, FALSE) AS ap_exam_taken,
-    coalesce(c.ap_exam_passed, FALSE) AS ap_exam_passed,
+    {_flag_columns('c', COURSE_FLAGS)},
     sp.disability_category, sp.placement,
-    coalesce(i.tier_2, FALSE) AS tier_2,
-    coalesce(i.tier_3, FALSE) AS tier_3,
-    coalesce(i.sped_referral, FALSE) AS sped_referral,
-    coalesce(i.gifted_screening, FALSE) AS gifted_screening
+    {_flag_columns('i', INTERVENTION_FLAGS)}
 FROM roster r
 LEFT JOIN school_names s USING (school_id)
 LEFT JOIN removals d USING (school_year, student_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -231,7 +231,7 @@ def _missing_share(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> d
     names = KINDS[kind].field_names
     exprs = ", ".join(f"avg(CASE WHEN {quote_identifier(n)} IS NULL THEN 1.0 ELSE 0.0 END)" for n in names)
     values = cursor.execute(f"SELECT {exprs} FROM {_STAGED} WHERE {good}").fetchone()
-    return {n: float(v) for n, v in zip(names, values) if v is not None}
+    return {n: float(v) for n, v in zip(names, values, strict=True) if v is not None}
 
 
 def _duplicates(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> int:
@@ -286,7 +286,7 @@ def import_into(
     cursor.execute(
         f"INSERT INTO {CATALOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [dataset_id, name or source.label, kind, source.file_name, source.sheet, size, sha256,
-         datetime.now(timezone.utc).replace(tzinfo=None), rows_read, rows_imported, mapping.to_json(), is_sample],
+         datetime.now(UTC).replace(tzinfo=None), rows_read, rows_imported, mapping.to_json(), is_sample],
     )
     used = set(mapping.columns.values()) | (set(mapping.unpivot.columns) if mapping.unpivot else set())
     report = ImportReport(
@@ -343,7 +343,7 @@ def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool
     sources = [read_source(s.path, s.sheet, s.mapping.header_row) for s in specs]
     reports = []
     with store.transaction() as cursor:
-        for spec, source in zip(specs, sources):
+        for spec, source in zip(specs, sources, strict=True):
             report = import_into(cursor, source, spec.mapping, name=spec.name, file_path=spec.path, is_sample=is_sample)
             if report.rows_imported == 0:
                 reasons = "; ".join(f"{r.reason} in {r.count:,} rows" for r in report.rejections) or "the table is empty"

@@ -246,7 +246,7 @@ def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Seque
         key = key if isinstance(key, tuple) else (key,)
         chi2, dof, p = stats.chi_square_independence(part["numerator"].to_numpy(), part["denominator"].to_numpy())
         cramers_v = stats.cramers_v(part["numerator"].to_numpy(), part["denominator"].to_numpy())
-        rows.append({**dict(zip(unit_dims, key)), "groups": len(part), "chi_square": chi2, "dof": dof,
+        rows.append({**dict(zip(unit_dims, key, strict=True)), "groups": len(part), "chi_square": chi2, "dof": dof,
                      "p_value": p, "cramers_v": cramers_v})
     return pd.DataFrame(rows)
 
@@ -331,5 +331,5 @@ def eta_squared_by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dim
     for key, part in grouped:
         key = key if isinstance(key, tuple) else (key,)
         value = stats.eta_squared(part["n"].to_numpy(), part["total"].to_numpy(), part["total_of_squares"].to_numpy())
-        rows.append({**dict(zip(unit_dims, key)), "eta_squared": float(value)})
+        rows.append({**dict(zip(unit_dims, key, strict=True)), "eta_squared": float(value)})
     return pd.DataFrame(rows)

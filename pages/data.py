@@ -8,7 +8,15 @@ import streamlit as st
 
 from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
 from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
-from equity_metrics.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ReadError, list_sheets, preview, read_source, save_upload
+from equity_metrics.readers import (
+    EXCEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    ReadError,
+    list_sheets,
+    preview,
+    read_source,
+    save_upload,
+)
 from equity_metrics.sample_store import load_sample
 from equity_metrics.schema import KINDS
 from equity_metrics.store import delete_all, delete_dataset, delete_sample
@@ -105,12 +113,11 @@ if not catalog.empty:
         delete_all(store)
         st.session_state.pop("last_report", None)
         st.rerun()
-if store.holds_sample() and not store.holds_only_sample():
-    if st.button("Remove the synthetic sample district (keep my files)", key="delete_sample",
-                 icon=":material/science_off:"):
-        delete_sample(store)
-        st.rerun()
-if not store.holds_sample():
-    if st.button("Load the synthetic sample district", key="load_sample", icon=":material/science:"):
-        load_sample(store)
-        st.rerun()
+if store.holds_sample() and not store.holds_only_sample() and st.button(
+        "Remove the synthetic sample district (keep my files)", key="delete_sample", icon=":material/science_off:"):
+    delete_sample(store)
+    st.rerun()
+if not store.holds_sample() and st.button("Load the synthetic sample district", key="load_sample",
+                                          icon=":material/science:"):
+    load_sample(store)
+    st.rerun()

@@ -8,7 +8,6 @@ download is not used. Full-page screenshots go to tests/artifacts/ (git-ignored)
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import socket
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -34,14 +34,6 @@ UI_TIMEOUT = 30_000
 pytestmark = pytest.mark.browser
 
 
-def _load_roster_module():
-    spec = importlib.util.spec_from_file_location("roster_fixture", ROOT / "tests" / "fixtures" / "roster.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-roster = _load_roster_module()
 
 
 # ---- the server and the browser ------------------------------------------------------------------------

@@ -15,13 +15,13 @@ that the app recovers from it.)
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
 from streamlit import dataframe_util
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -39,14 +39,6 @@ EXPULSION = "Expulsion"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _load_roster_module():
-    spec = importlib.util.spec_from_file_location("roster_fixture", ROOT / "tests" / "fixtures" / "roster.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-roster = _load_roster_module()
 
 
 # ---- fixtures and helpers ----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from equity_metrics.rules import (
 def by_year(values: dict[str, list[float]]) -> pd.DataFrame:
     years = ["2022-23", "2023-24", "2024-25"]
     return pd.DataFrame([{"school_year": y, "race": race, "risk_ratio": v}
-                         for race, series in values.items() for y, v in zip(years, series)])
+                         for race, series in values.items() for y, v in zip(years, series, strict=True)])
 
 
 def test_multi_year_flags_strict_and_inclusive():

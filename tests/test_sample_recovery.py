@@ -102,7 +102,7 @@ def test_four_fifths_rule_flags_black_applicants_not_hispanic(sample_store):
     for year in YEARS:
         table = analysis.rates(sample_store, "hiring_selection", ["race"], Filters(school_years=(year,))).table
         known = table[(table["race"] != UNKNOWN) & np.isfinite(table["rate"])]
-        rates = dict(zip(known["race"], known["rate"]))
+        rates = dict(zip(known["race"], known["rate"], strict=True))
         ratios.append((rates[BLACK] / rates[WHITE], rates[HISPANIC] / rates[WHITE]))
     black, hispanic = np.mean(ratios, axis=0)
     assert bool(stats.adverse_impact(black)) and 0.55 <= black <= 0.8

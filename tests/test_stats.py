@@ -749,5 +749,5 @@ def test_vectorised_fisher_equals_the_one_table_version():
     m = rng.integers(1, 3000, 500)
     a = (rng.random(500) * n * 0.2).astype(int)
     c = (rng.random(500) * m * 0.05).astype(int)
-    one_at_a_time = [_fisher_two_sided(int(w), int(x), int(y), int(z)) for w, x, y, z in zip(a, n, c, m)]
+    one_at_a_time = [_fisher_two_sided(int(w), int(x), int(y), int(z)) for w, x, y, z in zip(a, n, c, m, strict=True)]
     assert _fisher_two_sided_many(a, n, c, m) == approx(one_at_a_time, rel=1e-12)
