@@ -144,8 +144,9 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
 
 
 def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
-         options: MetricOptions = MetricOptions()) -> Result:
-    """Means, SDs, medians, differences and Hedges' g for an indicator, by group (rates as 0/1 values)."""
+         options: MetricOptions = MetricOptions(), reference_sd: float | None = None) -> Result:
+    """Means, SDs, medians, differences and Hedges' g for an indicator, by group (rates as 0/1 values);
+    `reference_sd` scales the median gap (e.g. the state's SD)."""
     indicator = get_indicator(indicator_id)
     units, groups = split_dimensions(by)
     if not groups:
@@ -156,7 +157,7 @@ def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters
     cells = aggregate.value_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
-    table = metrics.gap_table(cells, groups, units, options)
+    table = metrics.gap_table(cells, groups, units, options, reference_sd)
     return Result(get_indicator(indicator_id), tuple(groups), tuple(units), filters, options, table,
                   metrics.eta_squared_by_unit(cells, groups, units))
 

@@ -252,9 +252,11 @@ def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Seque
 
 
 def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
-              options: MetricOptions = MetricOptions()) -> pd.DataFrame:
-    """Every score-gap measure per group, suppressed: unit and group columns, then GAP_COLUMNS,
-    plus `median_gap_sd` (median gap over the unit's SD of all known students)."""
+              options: MetricOptions = MetricOptions(), reference_sd: float | None = None) -> pd.DataFrame:
+    """Every score-gap measure per group, suppressed: unit and group columns, then GAP_COLUMNS, plus
+    `median_gap_sd`: the gap between the group's median and the chosen comparison group's median, divided by
+    `reference_sd` (e.g. the state's SD, OpenSDP form) or, when none is given, the unit's SD of all known
+    students. Only with a chosen comparison group (the median of "all others" is not a sum of cells)."""
     group_dims, unit_dims = list(group_dims), list(unit_dims)
     cells = cells.reset_index(drop=True)
     n = cells["n"].to_numpy(dtype="float64")
@@ -290,7 +292,8 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
         g = stats.hedges_g(mean, sd, n, comparison_mean, comparison_sd, cn)
         g_low, g_high = stats.hedges_g_interval(g, n, cn, options.confidence)
         p_value = stats.welch_t_test(mean, sd, n, comparison_mean, comparison_sd, cn)
-        median_gap = stats.median_gap_in_sd(cells["median"].to_numpy(dtype="float64"), ref_median, unit_sd)
+        scale = unit_sd if reference_sd is None else np.full(len(cells), float(reference_sd))
+        median_gap = stats.median_gap_in_sd(cells["median"].to_numpy(dtype="float64"), ref_median, scale)
 
     dims = [*unit_dims, *group_dims]
     threshold = options.privacy_threshold

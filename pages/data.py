@@ -103,7 +103,7 @@ if st.session_state.get("last_report"):
 
 st.subheader("Remove data")
 if not catalog.empty:
-    chosen = st.selectbox("Dataset", catalog["dataset_id"].tolist(), key="delete_choice",
+    chosen = st.selectbox("Dataset", catalog["dataset_id"].tolist(), key=f"delete_choice_{store.data_version()}",
                           format_func=lambda i: f"{i}: {catalog.loc[catalog['dataset_id'] == i, 'name'].iloc[0]}")
     if st.button("Delete this dataset", key="delete_one", icon=":material/delete:"):
         delete_dataset(store, int(chosen))

@@ -251,3 +251,10 @@ def test_unknown_share_is_not_given_when_its_count_is_hidden():
     unknown = row(rate_table(data, ["race"]), "Unknown")
     assert pd.isna(unknown["denominator"]) and unknown["note"].endswith("not compared")
     assert "%" not in unknown["note"]
+
+
+def test_median_gap_with_a_supplied_reference_sd():
+    """OpenSDP form: (median of the group - median of the reference group) / a reference SD, e.g. the state's."""
+    table = gap_table(value_cells(SCORES), ["race"], options=MetricOptions(comparison=WHITE), reference_sd=100.0)
+    black = row(table, BLACK)
+    assert black["median_gap_sd"] == pytest.approx((np.median(SCORES[BLACK]) - np.median(SCORES[WHITE])) / 100.0)
