@@ -4,6 +4,8 @@
     python -m equity_metrics rates INDICATOR [--by race[,sex]] [--year Y] [--school S] [--compare all-others|GROUP]
                                    [--min-n N] [--min-cell N] [--db PATH] [--format csv|json|table]
     python -m equity_metrics gaps INDICATOR ...   (same options)
+    python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--db PATH] [--format ...]
+    python -m equity_metrics datasets [--db PATH] [--format csv|json|table]
     python -m equity_metrics sample --out DIR
     python -m equity_metrics load-sample [--db PATH]
 
@@ -25,8 +27,12 @@ from equity_metrics import analysis
 from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
+from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
 from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
+from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
+from equity_metrics.readers import ReadError, list_sheets, read_source
+from equity_metrics.schema import KINDS
 from equity_metrics.store import Store, StoreError, default_db_path
 
 FORMATS = ("table", "csv", "json")
@@ -110,6 +116,66 @@ def cmd_gaps(args: argparse.Namespace) -> str:
     return render(_result_frame(result, GAP_COLUMNS), args.format)
 
 
+def cmd_datasets(args: argparse.Namespace) -> str:
+    with Store(Path(args.db) if args.db else default_db_path()) as store:
+        catalog = store.datasets()
+    columns = ["dataset_id", "name", "kind", "source_file", "sheet", "file_size", "sha256", "imported_at",
+               "rows_read", "rows_imported", "is_sample"]
+    if args.format != "table":
+        columns.append("mapping_json")
+    return render(catalog[columns], args.format)
+
+
+def _import_specs(path: Path, kind: str | None, mapping: Mapping | None, name: str | None) -> list[SourceSpec]:
+    """One spec per table: the CSV, or every sheet of a workbook (sheets whose columns do not fit a given
+    mapping are skipped; without a mapping each sheet's kind and columns are guessed from its headers)."""
+    sheets = list_sheets(path) or [None]
+    specs = []
+    for sheet in sheets:
+        header_row = mapping.header_row if mapping else 0
+        source = read_source(path, sheet, header_row)
+        if mapping is not None:
+            try:
+                mapping.validate(source.columns, source.label)
+            except MappingError:
+                if len(sheets) == 1:
+                    raise
+                continue
+            chosen = mapping
+        else:
+            chosen = guess_mapping(kind or guess_kind(source.columns), source.columns)
+            required = [f.name for f in KINDS[chosen.kind].fields if f.required]
+            if not kind and not any(name in chosen.columns for name in required):
+                raise CommandError(f"{source.label}: cannot tell what this table holds from its headers "
+                                   f"({', '.join(source.columns[:8])}); pass --kind, and --mapping if the "
+                                   "headers are unusual")
+        label = name or path.name
+        specs.append(SourceSpec(path, chosen, sheet, name=f"{label} [{sheet}]" if sheet and len(sheets) > 1 else label))
+    if not specs:
+        raise CommandError(f"{path.name}: no sheet has the columns the mapping names")
+    return specs
+
+
+def cmd_import(args: argparse.Namespace) -> str:
+    path = Path(args.file)
+    if not path.exists():
+        raise CommandError(f"{path}: no such file")
+    mapping = Mapping.from_json(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
+    if args.kind and args.kind not in KINDS:
+        raise CommandError(f"unknown kind {args.kind!r}; use one of {', '.join(KINDS)}")
+    specs = _import_specs(path, args.kind, mapping, args.name)
+    with Store(Path(args.db) if args.db else default_db_path()) as store:
+        reports = import_sources(store, specs)
+    if args.format == "table":
+        return "".join(line + "\n" for report in reports for line in report.lines())
+    frame = pd.DataFrame([{
+        "dataset_id": r.dataset_id, "source": r.source, "kind": r.kind, "rows_read": r.rows_read,
+        "rows_imported": r.rows_imported, "rows_rejected": r.rows_rejected, "duplicates": r.duplicates,
+        "report": " ".join(r.lines()),
+    } for r in reports])
+    return render(frame, args.format)
+
+
 def cmd_sample(args: argparse.Namespace) -> str:
     from equity_metrics.sample import generate_sample
 
@@ -154,6 +220,18 @@ def build_parser() -> argparse.ArgumentParser:
         common(p)
         p.set_defaults(run=run)
 
+    p = commands.add_parser("import", help="import a CSV file or every sheet of a workbook into the store")
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--kind", help=f"what the table holds ({', '.join(KINDS)}); guessed from the headers if omitted")
+    p.add_argument("--mapping", help="a mapping saved as JSON (from the Data page or by hand)")
+    p.add_argument("--name", help="the dataset's name in the catalog (default: the file name)")
+    common(p)
+    p.set_defaults(run=cmd_import)
+
+    p = commands.add_parser("datasets", help="list the loaded datasets: file, size, SHA-256, rows, when")
+    common(p)
+    p.set_defaults(run=cmd_datasets)
+
     p = commands.add_parser("sample", help="write the synthetic sample district's files")
     p.add_argument("--out", required=True, help="folder to write into")
     p.set_defaults(run=cmd_sample)
@@ -168,8 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         sys.stdout.write(args.run(args))
-    except (CommandError, StoreError, analysis.NoDataError, UnknownIndicatorError, DimensionError,
-            ValueError, OSError) as error:
+    except (CommandError, StoreError, analysis.NoDataError, UnknownIndicatorError, DimensionError, ReadError,
+            MappingError, ImportRefusedError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

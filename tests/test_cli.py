@@ -153,3 +153,60 @@ def test_python_dash_m_entry_point_and_lock_message(sample_db: Path):
         locked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert locked.returncode == 2
     assert "is open in another program" in locked.stderr and "Traceback" not in locked.stderr
+
+
+def test_import_every_sheet_then_list_datasets(tmp_path: Path, sample_dir: Path):
+    db = str(tmp_path / "store.duckdb")
+    code, out, err = run("import", str(sample_dir / "hr_export.xlsx"), "--db", db, "--format", "csv")
+    assert code == 0, err
+    imported = csv_of(out)
+    assert imported["kind"].tolist() == ["staff", "applicants", "schools"]
+    assert (imported["rows_imported"] == imported["rows_read"]).all()
+    code, out, _ = run("datasets", "--db", db, "--format", "json")
+    catalog = json.loads(out)
+    assert [d["name"] for d in catalog] == ["hr_export.xlsx [Schools]", "hr_export.xlsx [Applicants]",
+                                           "hr_export.xlsx [Staff]"]
+    assert all(len(d["sha256"]) == 64 and d["file_size"] > 0 and not d["is_sample"] for d in catalog)
+    # The same workbook again would count every row twice: refused, store unchanged.
+    code, out, err = run("import", str(sample_dir / "hr_export.xlsx"), "--db", db)
+    assert code == 2 and "already loaded" in err and len(err.strip().splitlines()) == 1
+    assert len(json.loads(run("datasets", "--db", db, "--format", "json")[1])) == 3
+
+
+def test_import_with_a_kind_and_a_mapping(tmp_path: Path):
+    from equity_metrics.mapping import Mapping
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("ID,Bldg,Gr,Ethnicity\n0001,0104,KG,HI\n0002,0104,01,BL\n", encoding="utf-8")
+    mapping = tmp_path / "roster.json"
+    mapping.write_text(Mapping("enrollment", {"student_id": "ID", "school_id": "Bldg", "grade": "Gr", "race": "Ethnicity"},
+                               constants={"school_year": "2025-26"}).to_json(), encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    code, out, err = run("import", str(roster), "--mapping", str(mapping), "--name", "Roster 2025-26", "--db", str(db))
+    assert code == 0, err
+    assert out.splitlines()[0] == "roster.csv: 2 of 2 rows imported as Enrollment roster."
+    with Store(db) as store:
+        rows = store.query("SELECT student_id, grade, race, school_year FROM enrollment ORDER BY student_id")
+        assert rows.values.tolist() == [["0001", "K", "Hispanic or Latino", "2025-26"],
+                                        ["0002", "1", "Black or African American", "2025-26"]]
+        assert store.datasets()["name"].tolist() == ["Roster 2025-26"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("a,b\n1,2\n", "junk.csv", "junk.csv: cannot tell what this table holds from its headers (a, b)"),
+        ("whatever", "notes.md", "notes.md: unsupported file type .md"),
+        ("Student ID,School Code,Grade,School Year\n", "empty.csv", "empty.csv: no row could be imported (the table is empty)"),
+        ("Student ID,School Code,Grade\n", "no_year.csv", "no_year.csv: no column mapped to required field 'school_year'"),
+    ],
+)
+def test_import_failures_are_one_line_and_leave_the_store_empty(tmp_path: Path, content: str, name: str, message: str):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    code, out, err = run("import", str(path), "--db", str(db))
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    with Store(db) as store:
+        assert store.is_empty() and sum(store.kind_rows().values()) == 0
