@@ -3,11 +3,12 @@
 # missing and apt is available), then run the whole suite, browser test included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet -r requirements-dev.txt
+. scripts/python-env.sh
+"$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-exec python3 -m pytest "$@"
+exec "$PY" -m pytest "$@"
