@@ -2,8 +2,9 @@
 
 A `Store` opens the file once per process and hands each thread its own cursor (DuckDB connections must
 not be shared between threads). It creates the canonical tables, keeps the dataset catalog, runs every
-change in one transaction, and is locked down: no extension auto-install or auto-load, spill files in a
-private temporary folder, never the working directory.
+change in one transaction, and is locked down: no extension auto-install or auto-load, no SQL access to
+files (data arrives as registered Arrow tables), configuration locked, spill files in a private temporary
+folder, never the working directory.
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ class Store:
                     "Close it, or pass --db with another file."
                 ) from error
             raise StoreError(f"Cannot open the store {self.path}: {error}") from error
+        # Data reaches the store only as registered Arrow tables: no SQL may read or write files, attach
+        # databases or install extensions, and no later statement may turn that back on.
+        self._connection.execute("SET enable_external_access = false")
+        self._connection.execute("SET lock_configuration = true")
         self._local = threading.local()
         self._write_lock = threading.Lock()
         if not read_only:

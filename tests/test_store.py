@@ -226,3 +226,20 @@ def test_datasets_newest_first_and_query_binds_parameters(empty_store: Store) ->
     assert empty_store.query("SELECT ? AS v", [hostile])["v"].tolist() == [hostile]
     assert empty_store.scalar(f"SELECT count(*) FROM {CATALOG_TABLE} WHERE name = ?", [hostile]) == 0
     assert empty_store.scalar("SELECT 1 WHERE FALSE") is None
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "COPY enrollment TO '/tmp/equity-explorer-leak.csv'",
+        "ATTACH '/tmp/equity-explorer-other.duckdb'",
+        "INSTALL httpfs",
+        "SET enable_external_access = true",
+        "SET autoload_known_extensions = true",
+    ],
+)
+def test_sql_cannot_reach_files_or_unlock_the_configuration(empty_store: Store, statement: str):
+    with pytest.raises(duckdb.Error):
+        empty_store.cursor().execute(statement)
+    assert not Path("/tmp/equity-explorer-leak.csv").exists()
