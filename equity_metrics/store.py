@@ -46,8 +46,15 @@ CREATE TABLE IF NOT EXISTS {CATALOG_TABLE} (
 _META_SQL = "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 
 
+QUERY_TIME_LIMIT = 60.0  # seconds before a runaway query is interrupted
+
+
 class StoreError(RuntimeError):
     """A problem with the store itself (locked by another program, unreadable, ...)."""
+
+
+class QueryTimeoutError(StoreError):
+    """A query ran past its time limit and was interrupted."""
 
 
 def default_db_path() -> Path:
@@ -135,9 +142,23 @@ class Store:
             cursor.close()
 
     # -- queries -----------------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run a query with bound parameters and return a (small) DataFrame."""
-        return self.cursor().execute(sql, params or []).df()
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
+              time_limit: float | None = None) -> pd.DataFrame:
+        """Run a query with bound parameters and return a (small) DataFrame. A query still running after
+        `time_limit` seconds (default QUERY_TIME_LIMIT) is interrupted with QueryTimeoutError."""
+        cursor = self.cursor()
+        limit = QUERY_TIME_LIMIT if time_limit is None else time_limit
+        timer = threading.Timer(limit, cursor.interrupt)
+        timer.start()
+        try:
+            return cursor.execute(sql, params or []).df()
+        except duckdb.InterruptException as error:
+            raise QueryTimeoutError(
+                f"A query took longer than {limit:g} seconds and was stopped. Narrow the filters (one school "
+                "year, fewer schools) and try again."
+            ) from error
+        finally:
+            timer.cancel()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         row = self.cursor().execute(sql, params or []).fetchone()

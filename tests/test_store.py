@@ -243,3 +243,11 @@ def test_sql_cannot_reach_files_or_unlock_the_configuration(empty_store: Store, 
     with pytest.raises(duckdb.Error):
         empty_store.cursor().execute(statement)
     assert not Path("/tmp/equity-explorer-leak.csv").exists()
+
+
+def test_a_runaway_query_is_interrupted_with_a_clear_message(empty_store: Store):
+    from equity_metrics.store import QueryTimeoutError
+
+    with pytest.raises(QueryTimeoutError, match="took longer than 0.2 seconds and was stopped"):
+        empty_store.query("SELECT count(*) FROM range(100000000) a, range(100000000) b", time_limit=0.2)
+    assert empty_store.query("SELECT 42 AS answer")["answer"].tolist() == [42]  # the cursor still works

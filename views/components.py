@@ -16,7 +16,7 @@ from equity_metrics.analysis import NoDataError, Result
 from equity_metrics.constants import DEFAULT_RISK_RATIO_THRESHOLD, DIMENSIONS, SAMPLE_DATA_LABEL
 from equity_metrics.indicators import INDICATORS, Indicator
 from equity_metrics.metrics import RATE_COLUMNS
-from equity_metrics.store import Store
+from equity_metrics.store import Store, StoreError
 from views.state import ViewState
 from views.store import cached_indicators_with_data, cached_rates
 
@@ -64,6 +64,8 @@ def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result
         empty_state(str(error))
     except ValueError as error:  # e.g. a comparison group absent under these filters
         st.warning(str(error))
+    except StoreError as error:  # e.g. a query stopped at its time limit
+        st.error(str(error))
     return None
 
 
