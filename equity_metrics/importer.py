@@ -53,6 +53,8 @@ class ImportReport:
     columns_ignored: tuple[str, ...] = ()
     missing_share: dict[str, float] = field(default_factory=dict)
     duplicates: int = 0
+    without_roster: int = 0  # event rows whose student has no enrollment record for that school year
+    students_without_roster: int = 0
 
     @property
     def rows_rejected(self) -> int:
@@ -70,6 +72,10 @@ class ImportReport:
         for name, codes in self.unknown_codes.items():
             listed = "; ".join(f"{raw!r} x{count:,}" for raw, count in codes)
             out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+        if self.without_roster:
+            out.append(f"{self.without_roster:,} rows ({self.students_without_roster:,} students) have no enrollment "
+                       "record for their school year: they are stored, but counted only once the roster that "
+                       "lists them is loaded.")
         if self.duplicates:
             out.append(f"{self.duplicates:,} duplicate rows (same key, e.g. student and school year); the row "
                        "imported last is used.")
@@ -245,6 +251,23 @@ def _duplicates(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> int:
     ).fetchone()[0])
 
 
+# Kinds whose rows describe students listed in the enrollment roster (demographics come from the roster).
+ROSTER_LINKED_KINDS = ("discipline", "courses", "assessments", "special_education", "interventions")
+
+
+def _without_roster(cursor: duckdb.DuckDBPyConnection, kind: str, dataset_id: int) -> dict[str, int]:
+    """Rows of this dataset (and distinct students) with no roster row for the same student and year."""
+    if kind not in ROSTER_LINKED_KINDS:
+        return {}
+    rows, students = cursor.execute(
+        f"SELECT count(*), count(DISTINCT (school_year, student_id)) FROM {quote_identifier(kind)} e "
+        "WHERE e.dataset_id = ? AND NOT EXISTS (SELECT 1 FROM enrollment r "
+        "WHERE r.school_year = e.school_year AND r.student_id = e.student_id)",
+        [dataset_id],
+    ).fetchone()
+    return {"without_roster": int(rows), "students_without_roster": int(students)}
+
+
 def _file_facts(path: Path | None) -> tuple[int | None, str | None]:
     if path is None or not path.exists():
         return None, None
@@ -300,6 +323,7 @@ def import_into(
         columns_ignored=tuple(c for c in source.columns if c not in used),
         missing_share=_missing_share(cursor, kind, good),
         duplicates=_duplicates(cursor, kind, good),
+        **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")
     return report

@@ -648,3 +648,21 @@ def test_delete_dataset_removes_only_its_rows_and_rebuilds_facts(empty_store: St
     assert all(n == 0 for n in empty_store.kind_rows().values())
     for table in ("facts_student_year", "facts_assessment", "facts_staff", "facts_applicant", "facts_survey"):
         assert fetch(empty_store, f"SELECT count(*) FROM {table}") == [(0,)]
+
+
+def test_event_rows_without_a_roster_record_are_counted_and_reported(empty_store: Store, tmp_path: Path) -> None:
+    roster = write_csv(tmp_path / "roster.csv", [["sid", "school", "grade"], ["001", "0042", "K"], ["002", "0042", "3"]])
+    incidents = write_csv(tmp_path / "incidents.csv", [["sid", "action"], ["001", "OSS"], ["009", "OSS"], ["009", "ISS"],
+                                                       ["010", "EXP"]])
+    reports = import_sources(empty_store, [
+        SourceSpec(roster, Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"},
+                                   constants=dict(YEAR))),
+        SourceSpec(incidents, Mapping("discipline", {"student_id": "sid", "action": "action"}, constants=dict(YEAR))),
+    ])
+    assert reports[0].without_roster == 0  # a roster is not linked to itself
+    assert (reports[1].without_roster, reports[1].students_without_roster) == (3, 2)
+    assert ("3 rows (2 students) have no enrollment record for their school year: they are stored, but counted only "
+            "once the roster that lists them is loaded.") in reports[1].lines()
+    # Stored, not dropped; counted once the roster lists them.
+    assert empty_store.scalar("SELECT count(*) FROM discipline") == 4
+    assert empty_store.scalar("SELECT count(*) FILTER (WHERE oss) FROM facts_student_year") == 1
