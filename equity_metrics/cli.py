@@ -32,6 +32,7 @@ from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
 from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
 from equity_metrics.readers import ReadError, list_sheets, read_source
+from equity_metrics.saved_mappings import save_mapping, saved_mapping
 from equity_metrics.schema import KINDS
 from equity_metrics.store import Store, StoreError, default_db_path
 
@@ -126,15 +127,20 @@ def cmd_datasets(args: argparse.Namespace) -> str:
     return render(catalog[columns], args.format)
 
 
-def _import_specs(path: Path, kind: str | None, mapping: Mapping | None, name: str | None) -> list[SourceSpec]:
-    """One spec per table: the CSV, or every sheet of a workbook (sheets whose columns do not fit a given
-    mapping are skipped; without a mapping each sheet's kind and columns are guessed from its headers)."""
+def _import_specs(store: Store, path: Path, kind: str | None, mapping: Mapping | None,
+                  name: str | None) -> list[tuple[SourceSpec, list[str]]]:
+    """One spec per table: the CSV, or every sheet of a workbook. Sheets whose columns do not fit a given
+    mapping are skipped; without one, a mapping saved for files of the same shape is used, else the kind and
+    columns are guessed from the headers."""
     sheets = list_sheets(path) or [None]
     specs = []
     for sheet in sheets:
         header_row = mapping.header_row if mapping else 0
         source = read_source(path, sheet, header_row)
-        if mapping is not None:
+        saved = None if mapping is not None else saved_mapping(store, source.columns, kind)
+        if saved is not None:
+            chosen = saved
+        elif mapping is not None:
             try:
                 mapping.validate(source.columns, source.label)
             except MappingError:
@@ -150,7 +156,8 @@ def _import_specs(path: Path, kind: str | None, mapping: Mapping | None, name: s
                                    f"({', '.join(source.columns[:8])}); pass --kind, and --mapping if the "
                                    "headers are unusual")
         label = name or path.name
-        specs.append(SourceSpec(path, chosen, sheet, name=f"{label} [{sheet}]" if sheet and len(sheets) > 1 else label))
+        spec = SourceSpec(path, chosen, sheet, name=f"{label} [{sheet}]" if sheet and len(sheets) > 1 else label)
+        specs.append((spec, source.columns))
     if not specs:
         raise CommandError(f"{path.name}: no sheet has the columns the mapping names")
     return specs
@@ -163,9 +170,12 @@ def cmd_import(args: argparse.Namespace) -> str:
     mapping = Mapping.from_json(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
     if args.kind and args.kind not in KINDS:
         raise CommandError(f"unknown kind {args.kind!r}; use one of {', '.join(KINDS)}")
-    specs = _import_specs(path, args.kind, mapping, args.name)
     with Store(Path(args.db) if args.db else default_db_path()) as store:
-        reports = import_sources(store, specs)
+        specs = _import_specs(store, path, args.kind, mapping, args.name)
+        reports = import_sources(store, [spec for spec, _ in specs])
+        if mapping is not None:  # a mapping the user wrote is remembered for next year's file
+            for spec, columns in specs:
+                save_mapping(store, columns, spec.mapping)
     if args.format == "table":
         return "".join(line + "\n" for report in reports for line in report.lines())
     frame = pd.DataFrame([{

@@ -15,9 +15,11 @@ from equity_metrics.readers import (
     list_sheets,
     preview,
     read_source,
+    safe_file_name,
     save_upload,
 )
 from equity_metrics.sample_store import load_sample
+from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping
 from equity_metrics.schema import KINDS
 from equity_metrics.store import delete_all, delete_dataset, delete_sample
 from views.components import data_source_banner
@@ -62,10 +64,24 @@ if upload is not None:
     except ReadError as error:
         st.error(str(error))
         st.stop()
+    mapping_file = st.file_uploader("Use a mapping saved as JSON (optional)", type=["json"],
+                                    key=f"mapping_upload_{uploads_done}")
+    preset = None
+    if mapping_file is not None:
+        try:
+            preset = adapt_to(Mapping.from_json(mapping_file.getvalue().decode("utf-8", "replace")), source.columns)
+        except MappingError as error:
+            st.error(f"{safe_file_name(mapping_file.name)}: {error}")
+    else:
+        preset = saved_mapping(store, source.columns)
+        if preset is not None:
+            st.info("These columns match a file you imported before: its mapping is filled in below. Check it, "
+                    "and give the school year if the file has no year column.", icon=":material/history:")
     kinds = list(KINDS)
-    kind = st.selectbox("What this table holds", kinds, index=kinds.index(guess_kind(source.columns)),
+    default_kind = preset.kind if preset is not None else guess_kind(source.columns)
+    kind = st.selectbox("What this table holds", kinds, index=kinds.index(default_kind),
                         format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
-    guessed = guess_mapping(kind, source.columns)
+    guessed = preset if preset is not None and preset.kind == kind else guess_mapping(kind, source.columns)
     samples = preview(source)
     editor = pd.DataFrame([
         {"Field": f.name, "Meaning": f.description, "Required": f.required,
@@ -76,14 +92,18 @@ if upload is not None:
     st.caption(f"{source.label}: {source.table.num_rows:,} rows, {len(source.columns)} columns. "
                "Check which column holds each field; leave a field empty if your file does not have it.")
     edited = st.data_editor(
-        editor, hide_index=True, key=f"mapping_editor_{kind}", disabled=["Field", "Meaning", "Required", "Sample values"],
+        editor, hide_index=True, key=f"mapping_editor_{uploads_done}_{kind}",
+        disabled=["Field", "Meaning", "Required", "Sample values"],
         column_config={"Column in your file": st.column_config.SelectboxColumn(options=["", *source.columns])},
     )
     columns = {row["Field"]: row["Column in your file"] for _, row in edited.iterrows() if row["Column in your file"]}
     year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
     mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
-                      header_row=int(header_row))
+                      header_row=int(header_row), unpivot=guessed.unpivot if guessed.kind == kind else None)
+    st.download_button("Download this mapping (JSON)", data=mapping.to_json().encode("utf-8"),
+                       file_name=f"{kind}_mapping.json", mime="application/json", on_click="ignore",
+                       key="mapping_download", icon=":material/download:")
     if st.button("Import", type="primary", key="upload_import", icon=":material/upload:"):
         try:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
@@ -91,6 +111,7 @@ if upload is not None:
         except (MappingError, ImportRefusedError, ReadError) as error:
             st.error(f"Nothing was imported. {error}")
         else:
+            save_mapping(store, source.columns, mapping)  # offered again for next year's file of this shape
             st.session_state["last_report"] = reports[0].lines()
             st.session_state["uploads_done"] = uploads_done + 1
             st.rerun()

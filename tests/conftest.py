@@ -57,3 +57,32 @@ def empty_store(tmp_path: Path) -> Store:
     store = Store(tmp_path / "empty.duckdb")
     yield store
     store.close()
+
+
+# ---- AppTest -------------------------------------------------------------------------------------------
+@pytest.fixture()
+def entry_point_always_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every AppTest run execute app.py (sidebar + st.navigation), as a running server does: with a
+    `pages/` folder, Streamlit otherwise runs a switched-to page file on its own (legacy mode)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory)
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture()
+def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path, entry_point_always_runs: None):
+    """The app (AppTest) on a private copy of the sample store, after its first run (the Overview)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(sample_db))
+    started = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    started.run()
+    assert not started.exception, [e.value for e in started.exception]
+    return started

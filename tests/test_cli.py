@@ -210,3 +210,20 @@ def test_import_failures_are_one_line_and_leave_the_store_empty(tmp_path: Path, 
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     with Store(db) as store:
         assert store.is_empty() and sum(store.kind_rows().values()) == 0
+
+
+def test_a_mapping_given_once_is_used_for_next_years_file(tmp_path: Path):
+    from equity_metrics.mapping import Mapping
+
+    mapping = tmp_path / "roster.json"
+    mapping.write_text(Mapping("enrollment", {"student_id": "ID", "school_id": "Bldg", "grade": "Gr", "school_year": "SY"})
+                       .to_json(), encoding="utf-8")
+    this_year = tmp_path / "roster_2024.csv"
+    this_year.write_text("ID,Bldg,Gr,SY\n0001,0104,KG,2024-25\n", encoding="utf-8")
+    next_year = tmp_path / "roster_2025.csv"
+    next_year.write_text("id,BLDG,gr,sy\n0001,0104,01,2025-26\n", encoding="utf-8")  # same shape, other spelling
+    db = str(tmp_path / "store.duckdb")
+    assert run("import", str(this_year), "--mapping", str(mapping), "--db", db)[0] == 0
+    code, out, err = run("import", str(next_year), "--db", db)  # headers "ID, Bldg, Gr" would not be guessed
+    assert code == 0, err
+    assert out.splitlines()[0] == "roster_2025.csv: 1 of 1 rows imported as Enrollment roster."
