@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 
 from equity_metrics.codes import CODE_LISTS, code_key_sql
-from equity_metrics.mapping import Mapping
+from equity_metrics.constants import HISPANIC, TWO_OR_MORE, UNKNOWN
+from equity_metrics.mapping import Mapping, RaceQuestions
 from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.schema import KINDS, Field
 from equity_metrics.store import CATALOG_TABLE, Store, bump_data_version, next_dataset_id, quote_identifier
@@ -150,7 +151,9 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     kind = KINDS[mapping.kind]
     unpivot = mapping.unpivot
     for f in kind.fields:
-        if f.name in mapping.columns:
+        if f.name == "race" and mapping.race_questions is not None:
+            expr = _race_from_questions(mapping.race_questions)
+        elif f.name in mapping.columns:
             expr = f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"
         elif f.name in mapping.constants:
             params.append(mapping.constants[f.name])
@@ -171,6 +174,31 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
         on = ", ".join(quote_identifier(c) for c in unpivot.columns)
         source_sql = f"(UNPIVOT {_SOURCE_VIEW} ON {on} INTO NAME __unpivot_name VALUE __unpivot_value)"
     return f"SELECT {', '.join(parts)} FROM {source_sql}", params
+
+
+def _race_from_questions(questions: RaceQuestions) -> str:
+    """The federal category from a Hispanic flag and race flags or a list of races (see RaceQuestions)."""
+    flag_map, race_map = _code_map_sql("flag"), _code_map_sql("race")
+
+    def flag(column: str) -> str:
+        return f"{flag_map}[{code_key_sql(cleaned_sql(quote_identifier(column)))}]"
+
+    from_flags = ", ".join(f"CASE WHEN {flag(column)} THEN {_sql_string(label)} END"
+                           for label, column in questions.flags.items())
+    races = f"list_filter([{from_flags}], lambda x: x IS NOT NULL)" if from_flags else "[]::VARCHAR[]"
+    listed = "[]::VARCHAR[]"
+    if questions.listed:
+        parts = f"regexp_split_to_array(coalesce({cleaned_sql(quote_identifier(questions.listed))}, ''), '\\s*[,;|]\\s*')"
+        mapped = f"list_transform({parts}, lambda x: {race_map}[{code_key_sql('x')}])"
+        listed = f"list_filter({mapped}, lambda x: x IS NOT NULL)"
+    hispanic = f"coalesce({flag(questions.hispanic)}, FALSE)" if questions.hispanic else "FALSE"
+    excluded = f"('{UNKNOWN}', '{HISPANIC}', '{TWO_OR_MORE}')"
+    named = f"list_distinct(list_filter(list_concat({races}, {listed}), lambda x: x NOT IN {excluded}))"
+    return (
+        f"CASE WHEN {hispanic} OR list_contains({listed}, '{HISPANIC}') THEN '{HISPANIC}' "
+        f"WHEN len({named}) > 1 OR list_contains({listed}, '{TWO_OR_MORE}') THEN '{TWO_OR_MORE}' "
+        f"WHEN len({named}) = 1 THEN {named}[1] END"
+    )
 
 
 def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapping) -> None:
@@ -312,6 +340,7 @@ def import_into(
          datetime.now(UTC).replace(tzinfo=None), rows_read, rows_imported, mapping.to_json(), is_sample],
     )
     used = set(mapping.columns.values()) | (set(mapping.unpivot.columns) if mapping.unpivot else set())
+    used |= set(mapping.race_questions.raw_columns()) if mapping.race_questions else set()
     report = ImportReport(
         source=source.label,
         kind=kind,

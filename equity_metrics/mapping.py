@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from equity_metrics.constants import RACE_LABELS
 from equity_metrics.schema import KINDS
 
 
@@ -35,6 +36,21 @@ class Unpivot:
 
 
 @dataclass(frozen=True)
+class RaceQuestions:
+    """Race/ethnicity asked as two questions (the federal form, Ed-Fi): a Hispanic yes/no column, and the
+    races either as one yes/no column per race (`flags`: federal label -> raw column) or as one column listing
+    them (`listed`, e.g. "White; Asian"). The federal category is derived: Hispanic -> Hispanic or Latino;
+    else more than one race -> Two or more races; else the single race; else missing (Unknown)."""
+
+    hispanic: str | None = None
+    flags: dict[str, str] = field(default_factory=dict)
+    listed: str | None = None
+
+    def raw_columns(self) -> list[str]:
+        return [c for c in (self.hispanic, *self.flags.values(), self.listed) if c]
+
+
+@dataclass(frozen=True)
 class Mapping:
     """How one source table maps onto the canonical table of `kind`."""
 
@@ -44,9 +60,10 @@ class Mapping:
     unpivot: Unpivot | None = None
     header_row: int = 0  # rows above the header (title rows) to skip
     date_format: str = "%m/%d/%Y"  # US dates unless the file says otherwise
+    race_questions: RaceQuestions | None = None  # derives the "race" field from a Hispanic flag and races
 
     def fields_supplied(self) -> set[str]:
-        supplied = set(self.columns) | set(self.constants)
+        supplied = set(self.columns) | set(self.constants) | ({"race"} if self.race_questions else set())
         if self.unpivot is not None:
             supplied |= {self.unpivot.name_field, self.unpivot.value_field}
             if self.unpivot.category_field:
@@ -65,8 +82,15 @@ class Mapping:
         missing = [f.name for f in kind.fields if f.required and f.name not in self.fields_supplied()]
         if missing:
             raise MappingError(f"{source}: no column mapped to required field {', '.join(map(repr, missing))}")
+        if self.race_questions is not None:
+            if "race" in self.columns:
+                raise MappingError(f"{source}: race comes either from one column or from the race questions, not both")
+            unknown_labels = sorted(set(self.race_questions.flags) - set(RACE_LABELS))
+            if unknown_labels:
+                raise MappingError(f"{source}: race flags must name federal categories, not {', '.join(unknown_labels)}")
         if source_columns is not None:
             raw = list(self.columns.values()) + (list(self.unpivot.columns) if self.unpivot else [])
+            raw += self.race_questions.raw_columns() if self.race_questions else []
             absent = [c for c in raw if c not in source_columns]
             if absent:
                 raise MappingError(f"{source}: no column named {', '.join(map(repr, absent))}")
@@ -79,6 +103,9 @@ class Mapping:
             "header_row": self.header_row,
             "date_format": self.date_format,
         }
+        if self.race_questions is not None:
+            data["race_questions"] = {"hispanic": self.race_questions.hispanic, "flags": self.race_questions.flags,
+                                      "listed": self.race_questions.listed}
         if self.unpivot is not None:
             data["unpivot"] = {
                 "columns": list(self.unpivot.columns),
@@ -111,6 +138,13 @@ class Mapping:
                 ),
                 header_row=int(data.get("header_row", 0)),
                 date_format=str(data.get("date_format", "%m/%d/%Y")),
+                race_questions=None
+                if data.get("race_questions") is None
+                else RaceQuestions(
+                    hispanic=data["race_questions"].get("hispanic"),
+                    flags={str(k): str(v) for k, v in data["race_questions"].get("flags", {}).items()},
+                    listed=data["race_questions"].get("listed"),
+                ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise MappingError(f"not a valid mapping: {error}") from error
@@ -176,6 +210,32 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+_HISPANIC_HEADERS = ("hispanic", "latino", "hispaniclatino", "hispanic latino", "hispanic or latino",
+                     "hispanic latino ethnicity", "hispanic ethnicity", "ethnicity hispanic", "is hispanic",
+                     "hispanic ind", "hispanic indicator", "hispanic flag", "hispanic yn", "hispanic latinx")
+_RACE_HEADER_NOISE = {"race", "flag", "ind", "indicator", "yn", "y", "n", "is", "code", "ethnicity"}
+
+
+def guess_race_questions(columns: list[str], race_column: str | None = None) -> RaceQuestions | None:
+    """Recognise the two-question form from headers: a Hispanic yes/no column, plus yes/no columns named
+    after races ("White", "Race_Black", "Asian Flag") or a single race column. None when there is no
+    Hispanic column and fewer than two race-flag columns."""
+    from equity_metrics.codes import RACE_CODES, code_key
+
+    hispanic = next((c for c in columns if code_key(c) in _HISPANIC_HEADERS), None)
+    joined = {key.replace(" ", ""): label for key, label in RACE_CODES.items()}  # "americanindian" too
+    flags: dict[str, str] = {}
+    for column in columns:
+        words = [w for w in code_key(column).split() if w not in _RACE_HEADER_NOISE]
+        name = " ".join(words)
+        label = (RACE_CODES.get(name) or joined.get(name.replace(" ", ""))) if len(name) >= 4 else None
+        if label in RACE_LABELS and label != RACE_LABELS[0] and label not in flags and column != race_column:
+            flags[label] = column
+    if hispanic is None and len(flags) < 2:
+        return None
+    return RaceQuestions(hispanic=hispanic, flags=flags, listed=race_column if not flags else None)
+
+
 def guess_mapping(kind: str, columns: list[str]) -> Mapping:
     """Map each field of `kind` to the first source column whose header is one of its known spellings.
 
@@ -186,14 +246,22 @@ def guess_mapping(kind: str, columns: list[str]) -> Mapping:
     keyed = {code_key(c): c for c in reversed(columns)}  # first column wins on equal keys
     taken: set[str] = set()
     chosen: dict[str, str] = {}
+    questions = None
+    if "race" in KINDS[kind].field_names:
+        race_column = next((keyed[code_key(s)] for s in ("race", *FIELD_SYNONYMS["race"]) if code_key(s) in keyed), None)
+        questions = guess_race_questions(columns, race_column)
+        if questions is not None:
+            taken |= set(questions.raw_columns()) | ({race_column} if race_column else set())
     for f in KINDS[kind].fields:
+        if f.name == "race" and questions is not None:
+            continue
         for spelling in (f.name, *FIELD_SYNONYMS.get(f.name, ())):
             column = keyed.get(code_key(spelling))
             if column is not None and column not in taken:
                 chosen[f.name] = column
                 taken.add(column)
                 break
-    return Mapping(kind=kind, columns=chosen)
+    return Mapping(kind=kind, columns=chosen, race_questions=questions)
 
 
 def guess_kind(columns: list[str]) -> str:

@@ -71,7 +71,8 @@ def saved_mapping(store: Store, columns: Sequence[str], kind: str | None = None)
             mapping = adapt_to(Mapping.from_json(text), columns)
         except MappingError:
             continue
-        raw = [*mapping.columns.values(), *(mapping.unpivot.columns if mapping.unpivot else ())]
+        raw = [*mapping.columns.values(), *(mapping.unpivot.columns if mapping.unpivot else ()),
+               *(mapping.race_questions.raw_columns() if mapping.race_questions else ())]
         if all(column in columns for column in raw):
             return mapping
     return None
@@ -93,4 +94,13 @@ def adapt_to(mapping: Mapping, columns: Sequence[str]) -> Mapping:
             names={spelled(k): v for k, v in unpivot.names.items()},
             categories={spelled(k): v for k, v in unpivot.categories.items()},
         )
-    return replace(mapping, columns={f: spelled(c) for f, c in mapping.columns.items()}, unpivot=unpivot)
+    questions = mapping.race_questions
+    if questions is not None:
+        questions = replace(
+            questions,
+            hispanic=spelled(questions.hispanic) if questions.hispanic else None,
+            flags={label: spelled(c) for label, c in questions.flags.items()},
+            listed=spelled(questions.listed) if questions.listed else None,
+        )
+    return replace(mapping, columns={f: spelled(c) for f, c in mapping.columns.items()}, unpivot=unpivot,
+                   race_questions=questions)

@@ -99,8 +99,13 @@ if upload is not None:
     columns = {row["Field"]: row["Column in your file"] for _, row in edited.iterrows() if row["Column in your file"]}
     year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
+    questions = guessed.race_questions if guessed.kind == kind and "race" not in columns else None
+    if questions is not None:
+        st.caption("Race/ethnicity is derived from " + ", ".join(questions.raw_columns()) + " (federal rule: "
+                   "Hispanic of any race; else more than one race is Two or more races; else the one race).")
     mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
-                      header_row=int(header_row), unpivot=guessed.unpivot if guessed.kind == kind else None)
+                      header_row=int(header_row), unpivot=guessed.unpivot if guessed.kind == kind else None,
+                      race_questions=questions)
     st.download_button("Download this mapping (JSON)", data=mapping.to_json().encode("utf-8"),
                        file_name=f"{kind}_mapping.json", mime="application/json", on_click="ignore",
                        key="mapping_download", icon=":material/download:")

@@ -666,3 +666,40 @@ def test_event_rows_without_a_roster_record_are_counted_and_reported(empty_store
     # Stored, not dropped; counted once the roster lists them.
     assert empty_store.scalar("SELECT count(*) FROM discipline") == 4
     assert empty_store.scalar("SELECT count(*) FILTER (WHERE oss) FROM facts_student_year") == 1
+
+
+def test_race_from_the_two_question_form(empty_store: Store, tmp_path: Path) -> None:
+    """Hispanic flag plus race flags and a race list -> the federal category (Hispanic of any race; else two or
+    more races; else the one race; nothing known -> Unknown). Headers are recognised without a mapping file."""
+    roster = write_csv(tmp_path / "roster.csv", [
+        ["Student ID", "School", "Grade", "School Year", "Hispanic/Latino", "Race_White", "Race_Black", "Race_Asian",
+         "Race_AmericanIndian"],
+        ["001", "0042", "K", "2024-25", "Y", "Y", "N", "N", "N"],
+        ["002", "0042", "1", "2024-25", "N", "Y", "Y", "N", "N"],
+        ["003", "0042", "2", "2024-25", "N", "N", "Y", "N", "N"],
+        ["004", "0042", "3", "2024-25", "N", "N", "N", "N", "N"],
+        ["005", "0042", "4", "2024-25", "", "N", "N", "Y", "N"],
+        ["006", "0042", "5", "2024-25", "No", "0", "0", "0", "1"],
+    ])
+    mapping = guess_mapping("enrollment", ["Student ID", "School", "Grade", "School Year", "Hispanic/Latino",
+                                           "Race_White", "Race_Black", "Race_Asian", "Race_AmericanIndian"])
+    assert mapping.race_questions is not None and "race" not in mapping.columns
+    assert mapping.race_questions.hispanic == "Hispanic/Latino" and len(mapping.race_questions.flags) == 4
+    import_one(empty_store, roster, mapping)
+    races = empty_store.query("SELECT student_id, coalesce(race, 'NULL') AS race FROM enrollment ORDER BY 1")
+    assert races["race"].tolist() == ["Hispanic or Latino", "Two or more races", "Black or African American", "NULL",
+                                      "Asian", "American Indian or Alaska Native"]
+    assert Mapping.from_json(mapping.to_json()) == mapping
+
+
+def test_hispanic_flag_with_a_single_race_column(empty_store: Store, tmp_path: Path) -> None:
+    roster = write_csv(tmp_path / "roster.csv", [
+        ["Student ID", "School", "Grade", "School Year", "Hispanic", "Race"],
+        ["001", "0042", "K", "2024-25", "Y", "White"],
+        ["002", "0042", "1", "2024-25", "N", "White"],
+        ["003", "0042", "2", "2024-25", "N", "Multiracial"],
+    ])
+    mapping = guess_mapping("enrollment", ["Student ID", "School", "Grade", "School Year", "Hispanic", "Race"])
+    import_one(empty_store, roster, mapping)
+    assert empty_store.query("SELECT race FROM enrollment ORDER BY student_id")["race"].tolist() == [
+        "Hispanic or Latino", "White", "Two or more races"]

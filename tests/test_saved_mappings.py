@@ -52,3 +52,12 @@ def test_adapt_to_respells_unpivot_columns():
     assert adapted.unpivot.columns == ("q1 belong", "Q2_SAFE")
     assert adapted.unpivot.names == {"q1 belong": "Q1"} and adapted.unpivot.categories == {"Q2_SAFE": "Safety"}
     assert adapted.columns == {"response_id": "responseid", "respondent_type": "TYPE", "school_year": "year"}
+
+
+def test_adapt_to_respells_race_question_columns():
+    from equity_metrics.mapping import RaceQuestions
+
+    mapping = Mapping("enrollment", {"student_id": "Student ID"},
+                      race_questions=RaceQuestions(hispanic="Hispanic", flags={"White": "Race_White"}, listed=None))
+    adapted = adapt_to(mapping, ["STUDENT ID", "hispanic", "race white"])
+    assert adapted.race_questions == RaceQuestions(hispanic="hispanic", flags={"White": "race white"}, listed=None)
