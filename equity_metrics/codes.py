@@ -80,8 +80,8 @@ SEX_CODES = _keys(
     }
 )
 
-# Yes/no flags. Blank is missing (NULL), not "no". (A column marked only with X, blank meaning no, needs a
-# "blank means no" mapping option that does not exist yet: such blanks show as Unknown.)
+# Yes/no flags. Blank is missing (NULL), not "no" -- except in a column marked only with X, where the importer
+# reads blanks as no (and says so in the report).
 FLAG_CODES: dict[str, bool] = {
     **{code_key(s): True for s in ("Y", "Yes", "1", "TRUE", "T", "X", "Yes.", "1.0", "Active")},
     **{code_key(s): False for s in ("N", "No", "0", "FALSE", "F", "No.", "0.0", "Inactive")},

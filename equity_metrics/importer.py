@@ -54,6 +54,7 @@ class ImportReport:
     columns_ignored: tuple[str, ...] = ()
     missing_share: dict[str, float] = field(default_factory=dict)
     duplicates: int = 0
+    x_marked_flags: tuple[str, ...] = ()  # yes/no fields marked only with X, whose blanks were read as no
     without_roster: int = 0  # event rows whose student has no enrollment record for that school year
     students_without_roster: int = 0
 
@@ -73,6 +74,8 @@ class ImportReport:
         for name, codes in self.unknown_codes.items():
             listed = "; ".join(f"{raw!r} x{count:,}" for raw, count in codes)
             out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+        if self.x_marked_flags:
+            out.append(f"Marked only with X, so blanks read as No: {', '.join(self.x_marked_flags)}.")
         if self.without_roster:
             out.append(f"{self.without_roster:,} rows ({self.students_without_roster:,} students) have no enrollment "
                        "record for their school year: they are stored, but counted only once the roster that "
@@ -217,6 +220,22 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapp
     )
 
 
+def _x_marked_flags(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[str, ...]:
+    """Yes/no fields whose column is marked only with "X" (blank meaning no): their blanks become FALSE."""
+    marked = []
+    for f in KINDS[kind].fields:
+        if f.sql_type != "BOOLEAN":
+            continue
+        raw = cleaned_sql(quote_identifier("__raw_" + f.name))
+        non_blank, only_x = cursor.execute(
+            f"SELECT count({raw}), coalesce(bool_and({code_key_sql(raw)} = 'x'), FALSE) FROM {_STAGED}"
+        ).fetchone()
+        if non_blank and only_x:
+            cursor.execute(f"UPDATE {_STAGED} SET {quote_identifier(f.name)} = FALSE WHERE {raw} IS NULL")
+            marked.append(f.name)
+    return tuple(marked)
+
+
 def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rejection, ...], str]:
     """Rows whose required fields are missing or unreadable, by reason; and the SQL predicate of a good row."""
     rejections = []
@@ -325,6 +344,7 @@ def import_into(
         _stage(cursor, source, mapping)
     finally:
         cursor.unregister(_SOURCE_VIEW)
+    x_marked = _x_marked_flags(cursor, kind)
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
     rejections, good = _rejections(cursor, kind)
     dataset_id = next_dataset_id(cursor)
@@ -352,6 +372,7 @@ def import_into(
         columns_ignored=tuple(c for c in source.columns if c not in used),
         missing_share=_missing_share(cursor, kind, good),
         duplicates=_duplicates(cursor, kind, good),
+        x_marked_flags=x_marked,
         **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")

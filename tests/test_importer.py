@@ -254,17 +254,15 @@ def test_placement_code_less_than_40(empty_store: Store, tmp_path: Path) -> None
     assert fetch(empty_store, "SELECT placement FROM special_education") == [("Regular class less than 40%",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: codes.py says an X-or-blank flag column is handled by the mapper, but nothing does: blank -> NULL",
-)
 def test_x_or_blank_flag_column(empty_store: Store, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "x.csv", [["sid", "school", "grade", "iep"], ["1", "0042", "K", "X"],
-                                          ["2", "0042", "K", ""], ["3", "0042", "K", "X"]])
-    import_one(empty_store, path, enrollment_mapping(disability="iep"))
-    assert fetch(empty_store, "SELECT student_id, disability FROM enrollment ORDER BY student_id") == [
-        ("1", True), ("2", False), ("3", True),
+    path = write_csv(tmp_path / "x.csv", [["sid", "school", "grade", "iep", "ell"], ["1", "0042", "K", "X", "Y"],
+                                          ["2", "0042", "K", "", ""], ["3", "0042", "K", "X", "N"]])
+    report = import_one(empty_store, path, enrollment_mapping(disability="iep", english_learner="ell"))
+    # IEP is marked only with X: blank means no. ELL uses Y/N: its blank stays missing.
+    assert fetch(empty_store, "SELECT student_id, disability, english_learner FROM enrollment ORDER BY student_id") == [
+        ("1", True, True), ("2", False, None), ("3", True, False),
     ]
+    assert "Marked only with X, so blanks read as No: disability." in report.lines()
 
 
 # ---- workbooks -------------------------------------------------------------------------------------------
