@@ -27,7 +27,7 @@ from equity_metrics import analysis
 from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
-from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
+from equity_metrics.importer import ImportRefusedError, SourceSpec, column_samples, import_sources
 from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
 from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
@@ -149,7 +149,8 @@ def _import_specs(store: Store, path: Path, kind: str | None, mapping: Mapping |
                 continue
             chosen = mapping
         else:
-            chosen = guess_mapping(kind or guess_kind(source.columns), source.columns)
+            samples = column_samples(source)
+            chosen = guess_mapping(kind or guess_kind(source.columns, samples), source.columns, samples)
             required = [f.name for f in KINDS[chosen.kind].fields if f.required]
             if not kind and not any(name in chosen.columns for name in required):
                 raise CommandError(f"{source.label}: cannot tell what this table holds from its headers "

@@ -315,6 +315,12 @@ def _without_roster(cursor: duckdb.DuckDBPyConnection, kind: str, dataset_id: in
     return {"without_roster": int(rows), "students_without_roster": int(students)}
 
 
+def column_samples(source: SourceTable, rows: int = 200) -> dict[str, list[str]]:
+    """The first `rows` values of each column, for guessing a mapping from values."""
+    head = source.table.slice(0, rows)
+    return {column: head.column(column).to_pylist() for column in source.columns}
+
+
 def _file_facts(path: Path | None) -> tuple[int | None, str | None]:
     if path is None or not path.exists():
         return None, None

@@ -236,8 +236,30 @@ def guess_race_questions(columns: list[str], race_column: str | None = None) -> 
     return RaceQuestions(hispanic=hispanic, flags=flags, listed=race_column if not flags else None)
 
 
-def guess_mapping(kind: str, columns: list[str]) -> Mapping:
-    """Map each field of `kind` to the first source column whose header is one of its known spellings.
+VALUE_MATCH_SHARE = 0.8  # a column whose sample values are this share of one code list's codes holds that field
+_VALUE_GUESSED_LISTS = ("action", "course_level", "subject", "disability_category", "placement", "intervention",
+                        "stage", "respondent_type", "race", "sex", "grade", "school_year")
+
+
+def _value_share(code_list: str, values: list[str]) -> float:
+    """Share of the non-blank sample values that `code_list` recognises."""
+    from equity_metrics.codes import CODE_LISTS, code_key, normalise_school_year
+
+    present = [str(v) for v in values if v not in (None, "") and str(v).strip()]
+    if not present:
+        return 0.0
+    if code_list == "school_year":
+        hits = sum(normalise_school_year(v) is not None for v in present)
+    else:
+        known = CODE_LISTS[code_list]
+        hits = sum(code_key(v) in known and code_key(v) != "" for v in present)
+    return hits / len(present)
+
+
+def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] | None = None) -> Mapping:
+    """Map each field of `kind` to the first source column whose header is one of its known spellings; then,
+    given `samples` (a few values per column), map still-missing coded fields to an unused column whose
+    values are mostly codes of that field's list (e.g. a column "Consequence" holding OSS/ISS is the action).
 
     A column is used once; exact field names win over synonyms. The user reviews and corrects the guess.
     """
@@ -261,13 +283,23 @@ def guess_mapping(kind: str, columns: list[str]) -> Mapping:
                 chosen[f.name] = column
                 taken.add(column)
                 break
+    for f in KINDS[kind].fields:
+        if samples is None or f.name in chosen or f.codes not in _VALUE_GUESSED_LISTS:
+            continue
+        if f.name == "race" and questions is not None:
+            continue
+        scored = [(_value_share(f.codes, samples.get(c, [])), c) for c in columns if c not in taken]
+        share, column = max(scored, default=(0.0, ""))
+        if share >= VALUE_MATCH_SHARE:
+            chosen[f.name] = column
+            taken.add(column)
     return Mapping(kind=kind, columns=chosen, race_questions=questions)
 
 
-def guess_kind(columns: list[str]) -> str:
-    """The kind whose required fields the headers cover best (ties: the most fields mapped)."""
+def guess_kind(columns: list[str], samples: dict[str, list[str]] | None = None) -> str:
+    """The kind whose required fields the headers (and sample values) cover best (ties: most fields mapped)."""
     def score(kind: str) -> tuple[float, int]:
-        mapping = guess_mapping(kind, columns)
+        mapping = guess_mapping(kind, columns, samples)
         required = [f.name for f in KINDS[kind].fields if f.required]
         covered = sum(1 for name in required if name in mapping.columns)
         return covered / len(required), len(mapping.columns)

@@ -6,7 +6,7 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
-from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
+from equity_metrics.importer import ImportRefusedError, SourceSpec, column_samples, import_sources
 from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
 from equity_metrics.readers import (
     EXCEL_SUFFIXES,
@@ -78,10 +78,11 @@ if upload is not None:
             st.info("These columns match a file you imported before: its mapping is filled in below. Check it, "
                     "and give the school year if the file has no year column.", icon=":material/history:")
     kinds = list(KINDS)
-    default_kind = preset.kind if preset is not None else guess_kind(source.columns)
+    samples = column_samples(source)
+    default_kind = preset.kind if preset is not None else guess_kind(source.columns, samples)
     kind = st.selectbox("What this table holds", kinds, index=kinds.index(default_kind),
                         format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
-    guessed = preset if preset is not None and preset.kind == kind else guess_mapping(kind, source.columns)
+    guessed = preset if preset is not None and preset.kind == kind else guess_mapping(kind, source.columns, samples)
     samples = preview(source)
     editor = pd.DataFrame([
         {"Field": f.name, "Meaning": f.description, "Required": f.required,

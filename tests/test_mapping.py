@@ -284,3 +284,23 @@ def test_exact_field_name_wins_over_synonym() -> None:
 
 def test_guess_ignores_unknown_headers() -> None:
     assert guess_mapping("discipline", ["Foo", "Bar"]).columns == {}
+
+
+def test_coded_fields_and_the_kind_are_guessed_from_values_when_headers_are_unusual():
+    from equity_metrics.mapping import guess_kind, guess_mapping
+
+    columns = ["Kid", "Term", "Outcome", "Length"]
+    samples = {"Kid": ["0001", "0002", "0003"], "Term": ["2024-25", "2024-25", "2024-2025"],
+               "Outcome": ["OSS", "ISS", "Out of School Suspension"], "Length": ["1", "2", "0"]}
+    assert guess_kind(columns, samples) == "discipline"
+    guessed = guess_mapping("discipline", columns, samples)
+    assert guessed.columns == {"school_year": "Term", "action": "Outcome"}  # IDs and days are not guessed from values
+    # Without values, nothing matches these headers.
+    assert guess_mapping("discipline", columns).columns == {}
+
+
+def test_a_column_is_guessed_from_values_only_when_most_values_are_codes():
+    from equity_metrics.mapping import guess_mapping
+
+    samples = {"Kid": ["1", "2"], "Outcome": ["OSS", "nap time", "snack", "recess", "ISS"]}  # 2 of 5 are codes
+    assert "action" not in guess_mapping("discipline", ["Kid", "Outcome"], samples).columns
