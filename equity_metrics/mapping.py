@@ -237,8 +237,10 @@ def guess_race_questions(columns: list[str], race_column: str | None = None) -> 
 
 
 VALUE_MATCH_SHARE = 0.8  # a column whose sample values are this share of one code list's codes holds that field
+# Code lists distinctive enough to recognise a column by its values (grades are not: any small number is one).
 _VALUE_GUESSED_LISTS = ("action", "course_level", "subject", "disability_category", "placement", "intervention",
-                        "stage", "respondent_type", "race", "sex", "grade", "school_year")
+                        "stage", "respondent_type", "race", "sex", "school_year")
+_MIN_VALUES_TO_GUESS = 3
 
 
 def _value_share(code_list: str, values: list[str]) -> float:
@@ -246,7 +248,7 @@ def _value_share(code_list: str, values: list[str]) -> float:
     from equity_metrics.codes import CODE_LISTS, code_key, normalise_school_year
 
     present = [str(v) for v in values if v not in (None, "") and str(v).strip()]
-    if not present:
+    if len(present) < _MIN_VALUES_TO_GUESS:
         return 0.0
     if code_list == "school_year":
         hits = sum(normalise_school_year(v) is not None for v in present)
