@@ -2,14 +2,33 @@
 
 Every cell is read as text, so IDs, school codes and grades keep their leading zeros; types are decided
 later by the mapping. CSV goes through DuckDB's reader, Excel and ODS through fastexcel (calamine).
-A file that cannot be read raises `ReadError` with a message naming the file (and sheet).
+A file that cannot be read raises `ReadError` (and nothing else) with a message naming the file (and sheet).
+
+Guards, checked before a file is parsed (see docs in each constant):
+- a file over MAX_FILE_BYTES is refused;
+- a text file that is really a workbook, an image, a PDF or other binary data is named as such;
+- text that is not UTF-8 is read as UTF-16 (with a byte-order mark) or, byte by byte, as Windows-1252, so a
+  UTF-8 file with one stray Windows-1252 byte keeps its other accented letters;
+- a workbook (.xlsx/.xlsm/.xlsb/.ods, all zip archives) that would unpack to more than
+  MAX_WORKBOOK_UNPACKED_BYTES, or holds a part that unpacks to more than MAX_COMPRESSION_RATIO times its
+  stored size (a "zip bomb"), or whose parts do not unpack to what its directory says, is refused before
+  fastexcel sees it, in bounded memory;
+- an encrypted (password-protected) workbook is named as such;
+- a header row with two columns of the same name (capitals ignored, as in SQL) is refused naming the column;
+  a column with no name is dropped when it is empty and refused, naming its position, when it holds data.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import re
 import shutil
 import tempfile
+import threading
+import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +39,22 @@ import pyarrow as pa
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 ROW_NUMBER_COLUMN = "__source_row"  # 1-based row number in the file, header row counted
+ZIP_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods")  # workbooks stored as zip archives
+
+# Largest file read at all (CSV or workbook). The app's uploader stops at 200 MB (.streamlit/config.toml);
+# the command line may read larger exports, up to 1 GiB: a 1 GiB CSV already needs ~2 GiB of memory as text
+# columns, and no district file of one kind for one year comes near it (1,000,000 student-years of
+# enrollment are ~100 MB of CSV).
+MAX_FILE_BYTES = 1 << 30
+# Largest total a workbook may unpack to. The biggest sheet Excel can hold (1,048,576 rows) with 20 text
+# columns is ~1 GiB of XML; twice that leaves room for styles, shared strings and other sheets.
+MAX_WORKBOOK_UNPACKED_BYTES = 2 << 30
+# Largest unpacked/stored ratio of one part of a workbook, checked for parts over RATIO_CHECK_BYTES
+# unpacked. Real sheets compress 5-30 times (very repetitive ones up to ~100); deflate cannot exceed ~1,030,
+# which is what a zip bomb uses.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_BYTES = 8 << 20
+_BLOCK = 1 << 20
 
 
 class ReadError(ValueError):
@@ -48,10 +83,14 @@ def list_sheets(path: str | Path) -> list[str]:
     path = Path(path)
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         return []
+    _check_size(path)
+    problem = _workbook_problem(path)
+    if problem:
+        raise ReadError(f"{path.name}: not a readable workbook: {problem}")
     try:
         return list(fastexcel.read_excel(str(path)).sheet_names)
     except Exception as error:  # fastexcel raises its own hierarchy; every failure is a read failure
-        raise ReadError(f"{path.name}: not a readable workbook ({error})") from error
+        raise ReadError(f"{path.name}: not a readable workbook ({_excel_error(error)})") from error
 
 
 def read_source(path: str | Path, sheet: str | None = None, header_row: int = 0) -> SourceTable:
@@ -59,8 +98,12 @@ def read_source(path: str | Path, sheet: str | None = None, header_row: int = 0)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
+        _check_size(path)
         return _read_excel(path, sheet, header_row)
     if suffix in TEXT_SUFFIXES:
+        _check_size(path)
+        if path.is_file() and path.stat().st_size == 0:
+            raise ReadError(f"{path.name}: the file is empty (0 bytes)")
         return _read_text(path, header_row)
     raise ReadError(
         f"{path.name}: unsupported file type {suffix or '(none)'}; "
@@ -74,56 +117,132 @@ def _with_row_numbers(table: pa.Table, header_row: int) -> pa.Table:
 
 
 def _read_excel(path: Path, sheet: str | None, header_row: int) -> SourceTable:
+    where = f"{path.name}, sheet {sheet!r}" if sheet else path.name
+    problem = _workbook_problem(path)
+    if problem:
+        raise ReadError(f"{where}: cannot be read as a workbook: {problem}")
     try:
         reader = fastexcel.read_excel(str(path))
         name = sheet if sheet is not None else reader.sheet_names[0]
         if name not in reader.sheet_names:
             raise ReadError(f"{path.name}: no sheet named {name!r} (sheets: {', '.join(reader.sheet_names)})")
         table = reader.load_sheet(name, header_row=header_row, dtypes="string").to_arrow()
+        raw_header = None
+        if _header_needs_check(table.column_names, r"__UNNAMED__\d+"):
+            first = reader.load_sheet(name, header_row=None, skip_rows=header_row, n_rows=1, dtypes="string")
+            rows = first.to_arrow().to_pylist()
+            raw_header = list(rows[0].values()) if rows else None
     except ReadError:
         raise
     except Exception as error:
-        where = f"{path.name}, sheet {sheet!r}" if sheet else path.name
-        raise ReadError(f"{where}: cannot be read as a workbook ({error})") from error
+        raise ReadError(f"{where}: cannot be read as a workbook ({_excel_error(error)})") from error
     table = table.cast(pa.schema([pa.field(f.name, pa.string()) for f in table.schema]))
+    table = _checked_header(table, raw_header, f"{path.name}, sheet {name!r}", header_row)
     return SourceTable(path.name, name, _with_row_numbers(table, header_row))
 
 
+def _excel_error(error: Exception) -> str:
+    text = str(error).strip()
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return _PASSWORD
+    return text
+
+
 _CSV_OPTIONS = (
-    "all_varchar = true, header = true, skip = $skip, null_padding = true, "
+    "all_varchar = true, skip = $skip, null_padding = true, "
     "quote = '\"', escape = '\"', comment = ''"  # never guess ' as a quote or # as a comment
 )
 
 
 def _read_text(path: Path, header_row: int) -> SourceTable:
-    """Read with DuckDB as UTF-8; a file that is not UTF-8 is read as Windows-1252 (transcoded first)."""
+    """Read with DuckDB as UTF-8; a file that is not UTF-8 is transcoded to UTF-8 first: from UTF-16 when it
+    starts with a UTF-16 byte-order mark, else byte by byte from Windows-1252 where it is not valid UTF-8."""
     try:
-        table = _read_csv(path, header_row)
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        head = b""  # a missing file is reported by DuckDB's reader, naming it
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _read_transcoded(path, header_row, "utf-16", "strict")
+    problem = _binary_problem(head, path)
+    if problem:
+        raise ReadError(f"{path.name}: cannot be read as CSV: {problem}")
+    try:
+        table, raw_header = _read_csv(path, header_row)
     except UnicodeError:
-        with tempfile.TemporaryDirectory(prefix="equity-explorer-transcode-") as folder:
-            utf8 = Path(folder) / path.name
-            with path.open("r", encoding="cp1252", errors="replace", newline="") as source, \
+        return _read_transcoded(path, header_row, "utf-8", _FALLBACK)
+    return SourceTable(path.name, None, _with_row_numbers(_checked_header(table, raw_header, path.name, header_row),
+                                                            header_row))
+
+
+def _read_transcoded(path: Path, header_row: int, encoding: str, errors: str) -> SourceTable:
+    with tempfile.TemporaryDirectory(prefix="equity-explorer-transcode-") as folder:
+        utf8 = Path(folder) / path.name
+        try:
+            with path.open("r", encoding=encoding, errors=errors, newline="") as source, \
                     utf8.open("w", encoding="utf-8", newline="") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-            table = _read_csv(utf8, header_row, shown_name=path.name)
-    return SourceTable(path.name, None, _with_row_numbers(table, header_row))
+                shutil.copyfileobj(source, target, _BLOCK)
+        except UnicodeError as error:
+            raise ReadError(f"{path.name}: cannot be read as CSV: the text is not valid {encoding.upper()} "
+                            f"({error})") from error
+        try:
+            table, raw_header = _read_csv(utf8, header_row, shown_name=path.name)
+        except UnicodeError as error:  # cannot happen after transcoding; never let it escape as such
+            raise ReadError(f"{path.name}: cannot be read as CSV ({_first_line(error)})") from error
+    return SourceTable(path.name, None, _with_row_numbers(_checked_header(table, raw_header, path.name, header_row),
+                                                            header_row))
 
 
-def _read_csv(path: Path, header_row: int, shown_name: str | None = None) -> pa.Table:
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not valid UTF-8 are read as Windows-1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+_FALLBACK = "equity-explorer-cp1252-fallback"
+codecs.register_error(_FALLBACK, _cp1252_fallback)
+
+
+def _read_csv(path: Path, header_row: int, shown_name: str | None = None) -> tuple[pa.Table, list | None]:
     """DuckDB's CSV reader; falls back to the single-threaded scanner (needed for quoted line breaks in
-    ragged files). Raises UnicodeError for text that is not UTF-8."""
+    ragged files). Raises UnicodeError for text that is not UTF-8. Also returns the header row as written
+    (None when it looks fine), since DuckDB renames blank and repeated names.
+
+    When a row is longer than the header, DuckDB's sniffer gives up on the delimiter and reads each line as
+    one column named after the whole header line: see `_split_single_column`."""
     name = shown_name or path.name
     connection = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    params = {"path": str(path), "skip": header_row}
+
+    def read(header: bool, parallel: str, delimiter: str | None, limit: str = "") -> duckdb.DuckDBPyRelation:
+        options, bound = _CSV_OPTIONS, dict(params)
+        if delimiter is not None:
+            options += ", delim = $delim"
+            bound["delim"] = delimiter
+            if not header_row:  # DuckDB's sniffer fails on ragged rows given both skip and delim
+                options = options.replace("skip = $skip, ", "")
+                del bound["skip"]
+        return connection.sql(
+            f"SELECT * FROM read_csv($path, {options}, header = {str(header).lower()}, parallel = {parallel}) {limit}",
+            params=bound,
+        )
+
     try:
         for parallel in ("true", "false"):
             try:
-                return connection.sql(
-                    f"SELECT * FROM read_csv($path, {_CSV_OPTIONS}, parallel = {parallel})",
-                    params={"path": str(path), "skip": header_row},
-                ).to_arrow_table()
+                delimiter = None
+                table = read(True, parallel, None).to_arrow_table()
+                if table.num_columns == 1:
+                    table, delimiter = _split_single_column(path, header_row, name, table, read)
+                raw_header = None
+                if _header_needs_check(table.column_names, r"column\d+"):
+                    first = read(False, "false", delimiter, "LIMIT 1").fetchall()
+                    raw_header = list(first[0]) if first else None
+                return table, raw_header
             except duckdb.Error as error:
                 message = str(error).lower()
-                if "unicode" in message or "utf-8" in message or "utf8" in message:
+                if "invalid unicode" in message or "not utf-8 encoded" in message:
                     raise UnicodeError(str(error)) from error
                 if parallel == "false":
                     raise ReadError(f"{name}: cannot be read as CSV ({_first_line(error)})") from error
@@ -132,8 +251,257 @@ def _read_csv(path: Path, header_row: int, shown_name: str | None = None) -> pa.
         connection.close()
 
 
+def _split_single_column(path: Path, header_row: int, name: str, table: pa.Table,
+                         read: Callable[..., duckdb.DuckDBPyRelation]) -> tuple[pa.Table, str | None]:
+    """A table read as one column whose name holds delimiters: find the row longer than the header (refused,
+    naming the row), else read again with the header's delimiter (trailing empty cells are then dropped)."""
+    line = table.column_names[0]
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    delimiter = max(counts, key=counts.__getitem__)
+    if not counts[delimiter]:
+        return table, None
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        rows = csv.reader(handle, delimiter=delimiter)
+        for _ in range(header_row):
+            next(rows, None)
+        header = next(rows, [])
+        header_line = rows.line_num
+        for row in rows:
+            while row and not row[-1].strip():
+                row.pop()
+            if len(row) > len(header):
+                raise ReadError(
+                    f"{name}: row {rows.line_num} has {len(row)} cells but the header (row {header_line}) names "
+                    f"only {len(header)} columns, so the extra cells have no column; fix that row (often a "
+                    f"{'comma' if delimiter == ',' else 'delimiter'} inside a value that is not in quotes) or "
+                    "name the extra column, then load the file again"
+                )
+    try:
+        retried = read(True, "false", delimiter).to_arrow_table()
+    except duckdb.Error:
+        return table, None
+    return (retried, delimiter) if retried.num_columns > 1 else (table, None)
+
+
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# ---- header row ------------------------------------------------------------------------------------------
+def _header_needs_check(names: list[str], placeholder: str) -> bool:
+    """True when the reader may have renamed a blank or repeated header (or two names differ only in
+    capitals, which SQL cannot tell apart)."""
+    folded = [n.casefold() for n in names]
+    return len(set(folded)) < len(folded) or any(re.fullmatch(placeholder, n) or re.search(r"_\d+$", n)
+                                                 for n in names)
+
+
+def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: int) -> pa.Table:
+    """Refuse repeated column names (naming them) and blank names over data (naming the position); drop
+    columns with neither a name nor any data (trailing delimiters, formatted empty cells)."""
+    names = table.column_names
+    if raw is None or len(raw) != len(names):
+        raw = names
+    raw = [None if v is None or not str(v).strip() else str(v) for v in raw]
+    row = f"row {header_row + 1}"
+    keep = []
+    seen: dict[str, int] = {}
+    for index, written in enumerate(raw):  # left to right, so the first problem in the row is named
+        if written is None:
+            values = table.column(index)
+            if values.null_count < len(values) and any(v is not None and v.strip() for v in values.to_pylist()):
+                raise ReadError(
+                    f"{label}: column {index + 1} ({_column_letter(index)}) has data but no name in the header "
+                    f"({row}); type a name for it, or set the number of rows above the header if the header is "
+                    "lower down, then load the file again"
+                )
+            continue
+        key = written.casefold()
+        if key in seen:
+            first = seen[key]
+            spelled = repr(written) if raw[first] == written else f"{raw[first]!r} and {written!r} (capitals do not count)"
+            raise ReadError(
+                f"{label}: columns {first + 1} ({_column_letter(first)}) and {index + 1} ({_column_letter(index)}) "
+                f"are both named {spelled} in the header ({row}); give each column its own name and load the "
+                "file again"
+            )
+        seen[key] = index
+        keep.append(index)
+    if len(keep) == len(names):
+        return table
+    return table.select(keep)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+# ---- guards ----------------------------------------------------------------------------------------------
+_PASSWORD = ("the workbook is password-protected (encrypted). Open it in Excel, remove the password (File > Info "
+             "> Protect Workbook > Encrypt with Password, then clear it), save it and load it again")
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+)
+
+
+def _human(size: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # a missing file is reported by the reader itself
+    if size > MAX_FILE_BYTES:
+        raise ReadError(
+            f"{path.name}: the file is {_human(size)}, over the limit of {_human(MAX_FILE_BYTES)} for one file; "
+            "split it (for example one school year per file) or export only the columns you need"
+        )
+
+
+def _binary_problem(head: bytes, path: Path) -> str | None:
+    """Why the start of a file that should be text is not text, or None."""
+    if head.startswith(b"PK\x03\x04"):
+        kind = _zip_kind(path)
+        suffix = next((x for x in (".xlsx", ".ods") if x in kind), None)
+        advice = f"rename it to end in {suffix} and load it again" if suffix else "unpack it first"
+        return f"this file is {kind}, not text; {advice}"
+    if head.startswith(_OLE2):
+        return ("this file is an Office document (an Excel 97-2003 .xls workbook, or a password-protected "
+                "workbook), not text; if it is an .xls workbook, rename it to end in .xls")
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            return f"this file is {what}, not text"
+    if b"\x00" in head:
+        return "the file holds binary data, not text (is it the right file? save it from its program as CSV)"
+    return None
+
+
+def _zip_kind(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "a damaged zip archive"
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return "an Excel workbook (.xlsx)"
+    if "content.xml" in names and "mimetype" in names:
+        return "an OpenDocument spreadsheet (.ods)"
+    return "a zip archive"
+
+
+_CHECKED: dict[tuple[str, int, int], str | None] = {}
+_CHECKED_LOCK = threading.Lock()
+
+
+def _workbook_problem(path: Path) -> str | None:
+    """Why a workbook must not be handed to fastexcel, or None (cached per file version)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # fastexcel names the missing file
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _CHECKED_LOCK:
+        if key in _CHECKED:
+            return _CHECKED[key]
+    problem = _inspect_workbook(path)
+    with _CHECKED_LOCK:
+        if len(_CHECKED) > 64:
+            _CHECKED.clear()
+        _CHECKED[key] = problem
+    return problem
+
+
+def _inspect_workbook(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if not head:
+        return "the file is empty (0 bytes)"
+    if head.startswith(_OLE2):
+        if _holds_encrypted_package(path):
+            return _PASSWORD
+        if path.suffix.lower() == ".xls":
+            return None
+        return (f"this is an Excel 97-2003 workbook (or another Office document), not {path.suffix.lower()}; "
+                "rename it to end in .xls, or open it in Excel and save it as .xlsx")
+    if path.suffix.lower() not in ZIP_SUFFIXES:
+        return None  # .xls: fastexcel reads and checks it
+    if not head.startswith(b"PK"):
+        with path.open("rb") as handle:
+            start = handle.read(1 << 16)
+        what = _binary_problem(start, path)
+        if what is None:
+            return ("the file is text, not an Excel workbook (an .xlsx file is a zip archive); if it is a CSV "
+                    "file, rename it to end in .csv and load it again")
+        return f"it is not an Excel workbook ({what.split(', not text')[0].replace('this file is ', 'it is ')})"
+    return _zip_problem(path)
+
+
+def _holds_encrypted_package(path: Path) -> bool:
+    """An encrypted Office file is an OLE2 compound file with an 'EncryptedPackage' (or, for .xls, an RC4
+    'EncryptionInfo') stream; their names are stored in UTF-16 in the directory."""
+    markers = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+    overlap = max(len(m) for m in markers)
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            window = tail + block
+            if any(m in window for m in markers):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
+def _zip_problem(path: Path) -> str | None:
+    """Check a zip workbook before fastexcel unpacks it: declared sizes and ratios first (instant), then every
+    part is unpacked in 1 MiB blocks, stopping at its declared size, to check that it is what the
+    directory says (a bomb that lies about its sizes fails its checksum here), in bounded memory."""
+    damaged = "the file is damaged or incomplete (not a complete zip archive); save it again from Excel"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_WORKBOOK_UNPACKED_BYTES:
+                return (f"it would unpack to {_human(total)}, over the limit of {_human(MAX_WORKBOOK_UNPACKED_BYTES)}"
+                        " for a workbook; it may be a 'zip bomb'. Save the data again from its program (as CSV "
+                        "for very large tables)")
+            for info in infos:
+                stored = max(info.compress_size, 1)
+                if info.file_size > RATIO_CHECK_BYTES and info.file_size / stored > MAX_COMPRESSION_RATIO:
+                    return (f"its part {info.filename} would unpack to {_human(info.file_size)}, "
+                            f"{info.file_size / stored:,.0f} times its stored size (real sheets stay under "
+                            f"{MAX_COMPRESSION_RATIO}); it looks like a 'zip bomb' and was not opened")
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    return _PASSWORD
+                with archive.open(info) as part:
+                    while part.read(_BLOCK):
+                        pass
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        return f"{damaged} ({error})"
+    except NotImplementedError as error:  # a compression method Python cannot unpack: let fastexcel try
+        del error
+        return None
+    except (OSError, ValueError, RuntimeError) as error:
+        return f"{damaged} ({error})"
+    return None
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")

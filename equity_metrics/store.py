@@ -57,6 +57,26 @@ class QueryTimeoutError(StoreError):
     """A query ran past its time limit and was interrupted."""
 
 
+class DiskFullError(StoreError):
+    """The disk holding the store or its spill folder is full; the change was rolled back."""
+
+
+# How operating systems word a full disk (Linux/macOS ENOSPC, Windows ERROR_DISK_FULL), and EFBIG when a
+# file-size limit stops a write (the same failure for the store: the write did not happen).
+_DISK_FULL_MESSAGES = ("no space left on device", "not enough space on the disk", "disk is full", "disk full",
+                       "file too large")
+
+
+def disk_full(error: BaseException) -> bool:
+    """True when a DuckDB error comes from a write that failed because the disk is full."""
+    return any(m in str(error).lower() for m in _DISK_FULL_MESSAGES)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def default_db_path() -> Path:
     """The store file: $EQUITY_EXPLORER_DB if set, else equity_explorer.duckdb in the user's data folder."""
     override = os.environ.get(DB_ENV_VAR)
@@ -128,18 +148,30 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: everything inside commits together or not at all."""
+        """One write transaction: everything inside commits together or not at all. A failure anywhere,
+        the COMMIT included, rolls back; a full disk becomes a StoreError saying so."""
         with self._write_lock:
             cursor = self._connection.cursor()
-            cursor.execute("BEGIN TRANSACTION")
             try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                cursor.close()
-                raise
-            cursor.execute("COMMIT")
-            cursor.close()
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    yield cursor
+                    cursor.execute("COMMIT")
+                except BaseException as error:
+                    with contextlib.suppress(duckdb.Error):  # DuckDB may already have rolled back
+                        cursor.execute("ROLLBACK")
+                    if isinstance(error, duckdb.Error) and disk_full(error):
+                        raise self._disk_full_error(error) from error
+                    raise
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    cursor.close()
+
+    def _disk_full_error(self, error: Exception) -> StoreError:
+        return DiskFullError(
+            f"The disk is full: the store {self.path} (or its temporary folder {self._temp_dir.name}) could not "
+            f"be written, so nothing was changed. Free some disk space and try again. ({_first_line(error)})"
+        )
 
     # -- queries -----------------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
@@ -157,6 +189,10 @@ class Store:
                 f"A query took longer than {limit:g} seconds and was stopped. Narrow the filters (one school "
                 "year, fewer schools) and try again."
             ) from error
+        except duckdb.Error as error:
+            if disk_full(error):  # a large query spills to the temporary folder, which may fill the disk
+                raise self._disk_full_error(error) from error
+            raise
         finally:
             timer.cancel()
 

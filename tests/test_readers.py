@@ -140,11 +140,9 @@ def test_crlf_line_endings(tmp_path: Path) -> None:
     ]
 
 
-def test_empty_csv_reads_as_an_empty_table(tmp_path: Path) -> None:
-    # What happens: no error; one placeholder column and no rows (the import then fails on the mapping).
-    source = read_source(write(tmp_path / "empty.csv", b""))
-    assert source.table.num_rows == 0
-    assert source.columns == ["column0"]
+def test_empty_csv_is_refused_as_empty(tmp_path: Path) -> None:
+    with pytest.raises(ReadError, match=r"^empty\.csv: the file is empty \(0 bytes\)$"):
+        read_source(write(tmp_path / "empty.csv", b""))
 
 
 def test_header_only_csv_has_columns_and_no_rows(tmp_path: Path) -> None:
