@@ -73,7 +73,11 @@ class ImportReport:
             out.append(f"Rejected {rejection.count:,} {noun}: {rejection.reason} ({noun} {rows}{more}).")
         for name, codes in self.unknown_codes.items():
             listed = "; ".join(f"{raw!r} x{count:,}" for raw, count in codes)
-            out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+            if KINDS[self.kind].field(name).sql_type in ("DOUBLE", "DATE"):
+                out.append(f"Values not usable in {name} (not a count or date, negative, or impossible), stored "
+                           f"as missing: {listed}.")
+            else:
+                out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
         if self.x_marked_flags:
             out.append(f"Marked only with X, so blanks read as No: {', '.join(self.x_marked_flags)}.")
         if self.without_roster:
@@ -134,7 +138,9 @@ def field_sql(f: Field, text: str, date_format: str) -> str:
     if code_list is not None:
         return f"{_code_map_sql(code_list)}[{code_key_sql(text)}]"
     if f.sql_type == "DOUBLE":
-        return f"TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
+        # Every numeric field is a count, score or answer: finite and never negative, else missing (reported).
+        number = f"TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
+        return f"CASE WHEN isfinite({number}) AND {number} >= 0 THEN {number} END"
     if f.sql_type == "DATE":
         # %Y also accepts two digits ("09/03/24" -> year 24): such years are read with %y instead.
         four_digit = f"try_strptime({text}, {_sql_string(date_format)})"
@@ -351,6 +357,8 @@ def import_into(
     finally:
         cursor.unregister(_SOURCE_VIEW)
     x_marked = _x_marked_flags(cursor, kind)
+    if kind == "enrollment":  # more days absent than enrolled is impossible: missing, and reported
+        cursor.execute(f"UPDATE {_STAGED} SET days_absent = NULL WHERE days_absent > days_enrolled")
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
     rejections, good = _rejections(cursor, kind)
     dataset_id = next_dataset_id(cursor)

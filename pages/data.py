@@ -21,7 +21,7 @@ from equity_metrics.readers import (
 from equity_metrics.sample_store import load_sample
 from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping
 from equity_metrics.schema import KINDS
-from equity_metrics.store import delete_all, delete_dataset, delete_sample
+from equity_metrics.store import StoreError, delete_all, delete_dataset, delete_sample
 from views.components import data_source_banner
 from views.state import current
 from views.store import get_store
@@ -114,7 +114,7 @@ if upload is not None:
         try:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
                                                         (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))])
-        except (MappingError, ImportRefusedError, ReadError) as error:
+        except (MappingError, ImportRefusedError, ReadError, StoreError) as error:
             st.error(f"Nothing was imported. {error}")
         else:
             save_mapping(store, source.columns, mapping)  # offered again for next year's file of this shape

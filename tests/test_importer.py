@@ -146,7 +146,7 @@ def test_missing_and_suppressed_markers_are_null(empty_store: Store, tmp_path: P
 
 
 NUMBERS = [("12%", 12.0), ("1,234", 1234.0), ("1,234.5", 1234.5), (" 7 ", 7.0), ("0", 0.0), ("3.50", 3.5),
-           ("-2", -2.0), ("100 %", 100.0)]
+           ("100 %", 100.0)]
 
 
 def test_numbers_written_as_text(empty_store: Store, tmp_path: Path) -> None:
@@ -163,6 +163,14 @@ def test_unreadable_numbers_are_listed(empty_store: Store, tmp_path: Path) -> No
     report = import_one(empty_store, path, enrollment_mapping(days_enrolled="enrolled"))
     assert fetch(empty_store, "SELECT days_enrolled FROM enrollment") == [(None,)] * 3
     assert report.unknown_codes == {"days_enrolled": (("abc", 2), ("$5", 1))}
+
+
+def test_negative_counts_are_missing_and_reported(empty_store: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "n.csv", [["sid", "school", "grade", "enrolled"], ["001", "0042", "K", "-2"]])
+    report = import_one(empty_store, path, enrollment_mapping(days_enrolled="enrolled"))
+    assert fetch(empty_store, "SELECT days_enrolled FROM enrollment") == [(None,)]
+    assert ("Values not usable in days_enrolled (not a count or date, negative, or impossible), stored as missing: "
+            "'-2' x1.") in report.lines()
 
 
 def test_leading_zeros_kept_in_every_text_field(empty_store: Store, tmp_path: Path) -> None:
@@ -468,7 +476,7 @@ def test_mapped_column_absent_from_file(empty_store: Store, tmp_path: Path) -> N
 def test_empty_csv_cannot_be_imported(empty_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(MappingError, match=r"^empty\.csv: no column named 'sid', 'school', 'grade'$"):
+    with pytest.raises(ReadError, match=r"^empty\.csv: the file is empty \(0 bytes\)$"):
         import_sources(empty_store, [SourceSpec(path, enrollment_mapping())])
     assert empty_store.is_empty()
 
