@@ -11,6 +11,13 @@ st.set_page_config(page_title="Equity Explorer", page_icon=":material/balance:",
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
     st.Page("pages/discipline.py", title="Discipline", icon=":material/gavel:"),
+    st.Page("pages/course_access.py", title="Course access", icon=":material/school:"),
+    st.Page("pages/achievement.py", title="Achievement", icon=":material/grading:"),
+    st.Page("pages/special_education.py", title="Special education", icon=":material/diversity_3:"),
+    st.Page("pages/staffing.py", title="Staffing", icon=":material/badge:"),
+    st.Page("pages/climate.py", title="Climate", icon=":material/sentiment_satisfied:"),
+    st.Page("pages/schools.py", title="Schools", icon=":material/grid_view:"),
+    st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 

@@ -217,3 +217,197 @@ def finding_chart(finding: Finding, comparison_label: str = "all other students"
     )
     return alt.layer(bars, *interval_layers(base, "low", "high", tooltip)).properties(width=420,
                                                                                      height=alt.Step(ROW_STEP))
+
+
+def gap_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator, title: str,
+              comparison_label: str) -> alt.Chart:
+    """Each group's Hedges' g vs the comparison with its 95% interval, and a line at 0 (no gap); the
+    tooltip carries the mean difference in the indicator's unit and n. Hidden groups are not drawn."""
+    data = chart_frame(table, groups)
+    data = data[np.isfinite(data["hedges_g"].astype("float64"))]
+    order = list(data["group"])
+    scale = colour_scale(groups[0], list(data["colour_key"]))
+    unit = f" ({indicator.unit})" if indicator.unit else ""
+    tooltip = [
+        alt.Tooltip("group:N", title="Group"),
+        alt.Tooltip("mean:Q", title=f"Mean{unit}", format=",.1f"),
+        alt.Tooltip("comparison_mean:Q", title=f"Mean of {comparison_label}", format=",.1f"),
+        alt.Tooltip("mean_difference:Q", title=f"Difference{unit}", format="+,.1f"),
+        alt.Tooltip("hedges_g:Q", title="Hedges' g", format="+.2f"),
+        alt.Tooltip("hedges_g_ci_low:Q", title="95% interval from", format="+.2f"),
+        alt.Tooltip("hedges_g_ci_high:Q", title="95% interval to", format="+.2f"),
+        alt.Tooltip("n:Q", title=f"n ({indicator.population_label})", format=","),
+    ]
+    base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
+    x = alt.X("hedges_g:Q", title=f"Hedges' g vs {comparison_label} (below 0: lower mean)")
+    intervals = base.mark_rule(strokeWidth=2, color="#222222").encode(
+        x=alt.X("hedges_g_ci_low:Q"), x2="hedges_g_ci_high:Q", tooltip=tooltip)
+    points = base.mark_point(filled=True, size=110, stroke="#222222", strokeWidth=0.7).encode(
+        x=x, color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
+    zero = pd.DataFrame({"hedges_g": [0.0], "label": ["0 = same mean"]})
+    rule = alt.Chart(zero).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="hedges_g:Q")
+    text = alt.Chart(zero).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
+        x="hedges_g:Q", y=alt.value(0), text="label:N")
+    return _titled(alt.layer(intervals, points, rule, text).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)),
+                   title, "Dots: standardized mean difference (Hedges' g); lines: 95% interval")
+
+
+def trend_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, title: str) -> alt.Chart:
+    """Each group's rate by school year (one line per group, its colour everywhere) with its 95% interval as
+    a band. Only shown (not suppressed) values are drawn; hidden years leave a gap in the line."""
+    data = chart_frame(table, [dimension])
+    data = data[np.isfinite(data["rate"].astype("float64"))]
+    keys = list(dict.fromkeys(data["colour_key"]))
+    scale = colour_scale(dimension, keys)
+    years = sorted(table["school_year"].astype(str).unique())
+    tooltip = [
+        alt.Tooltip("group:N", title="Group"), alt.Tooltip("school_year:N", title="School year"),
+        alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+        alt.Tooltip("rate_ci_low:Q", title="95% interval from", format=".1%"),
+        alt.Tooltip("rate_ci_high:Q", title="95% interval to", format=".1%"),
+        alt.Tooltip("risk_ratio:Q", title="Risk ratio", format=".2f"),
+        alt.Tooltip("numerator:Q", title="Students with the outcome", format=","),
+        alt.Tooltip("denominator:Q", title=f"n ({indicator.population_label})", format=","),
+    ]
+    x = alt.X("school_year:N", sort=years, title="School year", axis=alt.Axis(labelAngle=0))
+    colour = alt.Color("colour_key:N", scale=scale, title=None,
+                       legend=alt.Legend(orient="right", labelExpr=_legend_labels(dimension, keys), labelLimit=260))
+    base = alt.Chart(data).encode(x=x, color=colour, detail="group:N")
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("rate_ci_low:Q"), y2="rate_ci_high:Q", tooltip=tooltip,
+                                               color=alt.Color("colour_key:N", scale=scale, legend=None))
+    y = alt.Y("rate:Q", title=f"{indicator.label} rate", axis=alt.Axis(format="%"))
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60), strokeWidth=2.5).encode(y=y, tooltip=tooltip)
+    # The band has its own (identical) colour scale without a legend, so the legend shows solid line colours.
+    chart = alt.layer(band, line).resolve_scale(color="independent")
+    return _titled(chart.properties(width=CHART_WIDTH, height=320), title,
+                   "Lines: rate in each school year; shaded bands: 95% Wilson interval")
+
+
+def _legend_labels(dimension: str, values: Sequence[str]) -> str:
+    """A Vega expression showing a value's short label in the legend (the colour key is the full value)."""
+    cases = " : ".join(f"datum.label === {_js(v)} ? {_js(_label(dimension, v))}" for v in values)
+    return f"{cases} : datum.label" if cases else "datum.label"
+
+
+def _js(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+HEATMAP_SCHEME = "blueorange"  # diverging, colour-blind safe; blue below 1, orange above
+HIDDEN_CELL = "#BDBDBD"
+
+
+def heatmap_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, title: str,
+                  comparison_label: str) -> alt.Chart:
+    """School x group cells coloured by risk ratio (log scale, diverging around 1). Suppressed cells are grey
+    with the text 'hidden'; shown cells without a ratio are light grey with 'no ratio'. Never blank."""
+    frame = table.copy()
+    frame["group"] = group_labels(frame, [dimension])
+    hidden = frame["suppressed"].astype(bool).to_numpy()
+    ratio = frame["risk_ratio"].astype("float64").to_numpy()
+    frame["status"] = np.where(hidden, "hidden", np.where(np.isfinite(ratio), "ratio", "no ratio"))
+    frame["cell_text"] = np.where(hidden, "hidden", np.where(np.isfinite(ratio), [f"{r:.2f}" for r in ratio],
+                                                             "no ratio"))
+    frame["reason"] = [note or ("" if s == "ratio" else "not compared") for note, s in zip(frame["note"],
+                                                                                              frame["status"],
+                                                                                              strict=True)]
+    group_order = list(dict.fromkeys(frame["group"]))
+    school_order = list(dict.fromkeys(frame["school"].astype(str)))
+    tooltip = [
+        alt.Tooltip("school:N", title="School"), alt.Tooltip("group:N", title="Group"),
+        alt.Tooltip("denominator:Q", title=f"n ({indicator.population_label})", format=","),
+        alt.Tooltip("numerator:Q", title="Students with the outcome", format=","),
+        alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+        alt.Tooltip("risk_ratio:Q", title=f"Risk ratio vs {comparison_label}", format=".2f"),
+        alt.Tooltip("risk_ratio_ci_low:Q", title="RR 95% interval from", format=".2f"),
+        alt.Tooltip("risk_ratio_ci_high:Q", title="RR 95% interval to", format=".2f"),
+        alt.Tooltip("reason:N", title="Note"),
+    ]
+    finite = ratio[np.isfinite(ratio) & (ratio > 0)]
+    reach = float(np.max(np.abs(np.log(finite)))) if len(finite) else np.log(2.0)
+    reach = max(reach, np.log(1.5))
+    base = alt.Chart(frame).encode(
+        x=alt.X("group:N", sort=group_order, title=None,
+                axis=alt.Axis(labelAngle=-25, labelLimit=220, orient="top", labelOverlap=False, labelFontSize=12,
+                              labelColor="#222222", labelAlign="left")),
+        y=alt.Y("school:N", sort=school_order, title=None, axis=GROUP_AXIS),
+    )
+    grey = base.transform_filter("datum.status !== 'ratio'").mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("status:N", scale=alt.Scale(domain=["hidden", "no ratio"], range=[HIDDEN_CELL, "#EEEEEE"]),
+                        legend=alt.Legend(title="No colour", orient="bottom")),
+        tooltip=tooltip)
+    coloured = base.transform_filter("datum.status === 'ratio'").mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("risk_ratio:Q", title=f"Risk ratio vs {comparison_label}",
+                        scale=alt.Scale(type="log", scheme=HEATMAP_SCHEME, domainMid=1,
+                                        domain=[float(np.exp(-reach)), float(np.exp(reach))]),
+                        legend=alt.Legend(orient="bottom", format=".2f", gradientLength=260)),
+        tooltip=tooltip)
+    dark = f"datum.status === 'ratio' && abs(log(datum.risk_ratio)) > {0.6 * reach:.6f}"
+    text = base.mark_text(fontSize=12).encode(
+        text="cell_text:N", color=alt.condition(dark, alt.value("white"), alt.value("#111111")), tooltip=tooltip)
+    chart = alt.layer(grey, coloured, text).resolve_scale(color="independent").properties(
+        width=alt.Step(104), height=alt.Step(34))
+    return _titled(chart, title, f"Cell colour: risk ratio vs {comparison_label} in the same school (orange: higher, "
+                                 "blue: lower, on a log scale); grey: hidden to protect privacy or too few students")
+
+
+def share_comparison_chart(frame: pd.DataFrame, dimension: str, measures: dict[str, str], title: str,
+                           subtitle: str = "") -> alt.Chart:
+    """Two or more shares per group side by side (e.g. share of staff vs share of students): `measures` maps a
+    column of `frame` to its label. Lighter bar first; the group colour throughout."""
+    labels = list(measures.values())
+    long = pd.concat([
+        frame.assign(measure=label, share=frame[column].astype("float64")) for column, label in measures.items()
+    ])
+    long = long[np.isfinite(long["share"])]
+    long["group"] = [_label(dimension, str(v)) for v in long[dimension]]
+    long["colour_key"] = long[dimension].astype(str)
+    order = list(dict.fromkeys(long["group"]))
+    scale = alt.Scale(domain=list(dict.fromkeys(long["colour_key"])),
+                      range=[group_colour(dimension, v) for v in dict.fromkeys(long["colour_key"])])
+    chart = alt.Chart(long).mark_bar(stroke="#555555", strokeWidth=0.5).encode(
+        y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS),
+        yOffset=alt.YOffset("measure:N", sort=labels),
+        x=alt.X("share:Q", title="Share", axis=alt.Axis(format="%")),
+        color=alt.Color("colour_key:N", scale=scale, legend=None),
+        opacity=alt.Opacity("measure:N", sort=labels, scale=alt.Scale(range=[0.35, 1.0]),
+                            legend=alt.Legend(title=None, orient="bottom", labelLimit=0, symbolFillColor="#555555")),
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    )
+    return _titled(chart.properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP / 2)), title, subtitle)
+
+
+def impact_ratio_chart(table: pd.DataFrame, dimension: str, title: str, threshold: float = 0.8) -> alt.Chart:
+    """Four-fifths rule: each group's impact ratio per selection stage (rows: stage · group), with a line at
+    the threshold. `table` has columns stage, the dimension, impact_ratio, rate, numerator, denominator."""
+    data = table[np.isfinite(table["impact_ratio"].astype("float64"))].copy()
+    data["group"] = [f"{stage} · {_label(dimension, str(v))}" for stage, v in zip(data["stage"], data[dimension],
+                                                                                  strict=True)]
+    data["colour_key"] = data[dimension].astype(str)
+    order = list(data["group"])
+    scale = colour_scale(dimension, list(data["colour_key"]))
+    tooltip = [alt.Tooltip("group:N", title="Stage · group"),
+               alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f"),
+               alt.Tooltip("rate:Q", title="Selection rate", format=".1%"),
+               alt.Tooltip("numerator:Q", title="Selected", format=","),
+               alt.Tooltip("denominator:Q", title="n (applicants at this stage)", format=",")]
+    bars = alt.Chart(data).mark_bar(stroke="#555555", strokeWidth=0.5).encode(
+        y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS),
+        x=alt.X("impact_ratio:Q", title="Selection rate / highest group's rate", scale=alt.Scale(domain=[0, 1.05])),
+        color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
+    line = pd.DataFrame({"x": [threshold], "label": [f"{threshold:g} = four-fifths line"]})
+    rule = alt.Chart(line).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="x:Q")
+    text = alt.Chart(line).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
+        x="x:Q", y=alt.value(0), text="label:N")
+    return _titled(alt.layer(bars, rule, text).properties(width=CHART_WIDTH, height=alt.Step(22)), title,
+                   "Bars below the line: adverse impact is indicated (EEOC four-fifths rule)")
+
+
+def faceted_rate_chart(table: pd.DataFrame, facet: str, groups: Sequence[str], indicator: Indicator,
+                       title: str) -> alt.Chart:
+    """One rate chart per value of `facet` (e.g. each survey construct), stacked, each group in its colour."""
+    panels = [rate_chart(table[table[facet] == value], groups, indicator, f"{value}")
+              for value in dict.fromkeys(table[facet])]
+    return alt.vconcat(*panels, spacing=28).resolve_scale(x="shared").properties(
+        title=alt.TitleParams(wrap_title(title), anchor="start", fontSize=15))

@@ -37,7 +37,8 @@ SOURCES: dict[str, Source] = {
         Source("assessment", "facts_assessment", "test results", STUDENT_DIMENSIONS, ("assessments",)),
         Source("staff", "facts_staff", "staff members", ("race", "sex", "school", "school_year"), ("staff",)),
         Source("applicant", "facts_applicant", "applicants", ("race", "sex", "school_year"), ("applicants",)),
-        Source("survey", "facts_survey", "survey answers", ("race", "sex", "grade", "school", "school_year"),
+        Source("survey", "facts_survey", "survey answers",
+               ("race", "sex", "grade", "school", "school_year", "construct", "respondent_type"),
                ("survey",)),
     )
 }

@@ -6,19 +6,24 @@ charts -> table with intervals and suppression notes -> download. Pages only cho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import charts, findings
+from equity_metrics import charts, findings, score_gaps
 from equity_metrics.analysis import NoDataError, Result
-from equity_metrics.constants import DEFAULT_RISK_RATIO_THRESHOLD, DIMENSIONS, SAMPLE_DATA_LABEL
+from equity_metrics.constants import DEFAULT_RISK_RATIO_THRESHOLD, DIMENSIONS, SAMPLE_DATA_LABEL, UNKNOWN
+from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator
-from equity_metrics.metrics import RATE_COLUMNS
+from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS
 from equity_metrics.store import Store, StoreError
 from views.state import ViewState
-from views.store import cached_indicators_with_data, cached_rates
+from views.store import cached_gaps, cached_indicators_with_data, cached_rates
+
+T = TypeVar("T")
 
 _PERCENT_COLUMNS = ("rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "rate_difference",
                     "share_of_denominator", "share_of_numerator")
@@ -53,13 +58,27 @@ def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str) -> In
     if not available:
         return None
     chosen = st.selectbox("Indicator", available, key=key, format_func=lambda i: i.label)
-    st.caption(chosen.description or f"Share of {chosen.population_label} who {chosen.event}.")
+    st.caption(chosen.description or describe(chosen))
     return chosen
 
 
-def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result | None:
+def describe(indicator: Indicator) -> str:
+    """A one-line definition for an indicator without a written description."""
+    if indicator.kind == "mean":
+        return f"Mean {indicator.event} of {indicator.population_label}, compared between groups."
+    event = "are " + indicator.event.removeprefix("be ") if indicator.event.startswith("be ") else indicator.event
+    return f"Share of {indicator.population_label} who {event}."
+
+
+def dimension_label(dimension: str) -> str:
+    """'race' -> 'Race/ethnicity'; a dimension outside the student-group list (e.g. a survey construct) by name."""
+    return DIMENSIONS[dimension].label if dimension in DIMENSIONS else dimension.replace("_", " ").capitalize()
+
+
+def guarded(call: Callable[[], T]) -> T | None:
+    """Run a library call; a missing file, an impossible comparison or a stopped query becomes a message."""
     try:
-        return cached_rates(store, store.cache_key(), indicator.id, state.by, state.filters, state.options)
+        return call()
     except NoDataError as error:
         empty_state(str(error))
     except ValueError as error:  # e.g. a comparison group absent under these filters
@@ -67,6 +86,34 @@ def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result
     except StoreError as error:  # e.g. a query stopped at its time limit
         st.error(str(error))
     return None
+
+
+def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result | None:
+    return guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, state.by, state.filters,
+                                        state.options))
+
+
+def for_source(state: ViewState, source: str) -> ViewState:
+    """The sidebar state, split by race when the source cannot be split by the chosen student groups (staff
+    and applicants have no disability or income flag); says so when it changes anything."""
+    if state.dimension in SOURCES[source].dimensions:
+        return state
+    st.caption(f"{SOURCES[source].unit.capitalize()} cannot be split by {dimension_label(state.dimension).lower()}: "
+               "shown by race/ethnicity, compared with all other groups.")
+    return replace(state, dimension="race", comparison=ALL_OTHERS)
+
+
+def enrollment_indicator(store: Store) -> str | None:
+    """A student-year rate indicator with data whose population is every enrolled student (its shares of the
+    population are the enrollment shares), or None."""
+    with_data = set(cached_indicators_with_data(store, store.cache_key()))
+    return next((i.id for i in INDICATORS.values() if i.source == "student_year" and i.kind == "rate"
+                 and i.population == "TRUE" and i.id in with_data), None)
+
+
+def rate_indicator_ids(domains: Sequence[str] | None = None) -> list[str]:
+    """Every rate indicator of the given domains (all domains when None), in catalog order."""
+    return [i.id for i in INDICATORS.values() if i.kind == "rate" and (domains is None or i.domain in domains)]
 
 
 def suppression_note(result: Result) -> None:
@@ -79,9 +126,21 @@ def suppression_note(result: Result) -> None:
 def display_table(result: Result) -> pd.DataFrame:
     """The result table with readable column names (values unchanged, already suppressed)."""
     columns = [*result.units, *result.groups, *RATE_COLUMNS]
-    table = result.table[columns].rename(columns={**_COLUMN_LABELS, **{d: DIMENSIONS[d].label for d in
+    table = result.table[columns].rename(columns={**_COLUMN_LABELS, **{d: dimension_label(d) for d in
                                                                          (*result.units, *result.groups)}})
     return table
+
+
+def show_frame(frame: pd.DataFrame, key: str, file_name: str, labels: Mapping[str, str],
+               percent: Sequence[str] = (), decimals: Mapping[str, str] | None = None) -> None:
+    """Any derived table (already built from suppressed results): readable names, formats and a download."""
+    shown = frame[[c for c in labels if c in frame.columns]].rename(columns=dict(labels))
+    config = {labels[c]: st.column_config.NumberColumn(format="percent") for c in percent if c in labels}
+    config.update({labels[c]: st.column_config.NumberColumn(format=f) for c, f in (decimals or {}).items()
+                   if c in labels})
+    st.dataframe(shown, hide_index=True, column_config=config, key=f"{key}_table")
+    st.download_button("Download table (CSV)", data=frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", on_click="ignore", key=f"{key}_download", icon=":material/download:")
 
 
 def show_table(result: Result, key: str) -> None:
@@ -148,3 +207,76 @@ def findings_list(found: Sequence[findings.Finding], key: str, comparison_label:
             st.markdown(finding.sentence)
             st.altair_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
                             alt=finding.sentence)
+
+
+_GAP_LABELS = {
+    "n": "n", "mean": "Mean", "sd": "SD", "median": "Median", "comparison_mean": "Comparison mean",
+    "mean_difference": "Difference", "hedges_g": "Hedges' g", "hedges_g_ci_low": "g 95% CI low",
+    "hedges_g_ci_high": "g 95% CI high", "p_value": "p-value (Welch)", "note": "Note",
+}
+
+
+def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: str,
+             empty_message: str) -> Result | None:
+    """Score gaps: picker -> generated sentence -> Hedges' g chart -> eta squared -> table -> download."""
+    indicator = indicator_picker(store, indicator_ids, key=f"{key}_indicator")
+    if indicator is None:
+        empty_state(empty_message)
+        return None
+    result = guarded(lambda: cached_gaps(store, store.cache_key(), indicator.id, state.by, state.filters,
+                                         state.options))
+    if result is None:
+        return None
+    groups, comparison = list(result.groups), result.options.comparison_label
+    title = score_gaps.headline(indicator, result.table, groups, comparison)
+    st.markdown(f"#### {title}")
+    year = ", ".join(result.school_years)
+    chart = charts.gap_chart(result.table, groups, indicator, f"{indicator.label}: gap vs {comparison}, {year}",
+                             comparison)
+    st.altair_chart(chart, key=f"{key}_gap_chart", alt=title)
+    suppression_note(result)
+    if not result.summary.empty and "eta_squared" in result.summary:
+        eta = float(result.summary["eta_squared"].iloc[0])
+        st.metric(f"Eta squared ({dimension_label(groups[0]).lower()})", f"{eta:.3f}",
+                  help="Share of the variation in scores explained by group membership (known groups).")
+    with st.expander("Table: every group, with means, SDs and Hedges' g", expanded=False):
+        labels = {**{d: dimension_label(d) for d in (*result.units, *groups)},
+                  **{c: _GAP_LABELS[c] for c in GAP_COLUMNS if c in _GAP_LABELS}}
+        show_frame(result.table, key, f"{indicator.id}_gaps.csv", labels,
+                   decimals={"mean": "%.1f", "sd": "%.1f", "comparison_mean": "%.1f", "mean_difference": "%+.1f",
+                             "hedges_g": "%+.2f", "hedges_g_ci_low": "%+.2f", "hedges_g_ci_high": "%+.2f",
+                             "p_value": "%.4f"})
+    return result
+
+
+def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str, key: str) -> Result | None:
+    """Rates by a facet (e.g. survey construct) and the sidebar's groups: one panel per facet value, a finding
+    naming the lowest (or highest, when higher is worse) shown rate, the hidden groups, and the table."""
+    result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, (facet, state.dimension),
+                                          state.filters, state.options))
+    if result is None:
+        return None
+    table, groups = result.table, list(result.groups)
+    shown = table[~table["suppressed"].astype(bool) & table["rate"].notna() & (table[state.dimension] != UNKNOWN)]
+    year = ", ".join(result.school_years)
+    if shown.empty:
+        title = f"{indicator.label} by {dimension_label(facet).lower()}: no group can be shown with these filters"
+    else:
+        row = shown.loc[shown["rate"].idxmax() if indicator.higher_is_worse else shown["rate"].idxmin()]
+        word = "highest" if indicator.higher_is_worse else "lowest"
+        title = (f"The {word} rate: {findings.group_noun({state.dimension: str(row[state.dimension])})} on "
+                 f"{row[facet]}, {findings.percent(row['rate'])} ({year})")
+    st.markdown(f"#### {title}")
+    chart = charts.faceted_rate_chart(table, facet, groups[1:], indicator,
+                                      f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}")
+    st.altair_chart(chart, key=f"{key}_facet_chart", alt=title)
+    notes = [f"{row[facet]} · {findings.group_noun({state.dimension: str(row[state.dimension])})}: {row['note']}"
+             for _, row in table[table["suppressed"].astype(bool)].iterrows()]
+    if notes:
+        st.caption("Not fully shown: " + " · ".join(notes))
+    with st.expander(f"Table: every {dimension_label(facet).lower()} and group", expanded=False):
+        show_frame(table, key, f"{indicator.id}_by_{facet}.csv",
+                   {**{d: dimension_label(d) for d in groups}, "denominator": "n", "numerator": "With outcome",
+                    "rate": "Rate", "rate_ci_low": "95% CI low", "rate_ci_high": "95% CI high", "note": "Note"},
+                   percent=("rate", "rate_ci_low", "rate_ci_high"))
+    return result

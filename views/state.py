@@ -6,6 +6,7 @@ persist across pages. Pages call `current()` to get a `ViewState`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -44,6 +45,11 @@ class ViewState:
     @property
     def by(self) -> tuple[str, ...]:
         return (self.dimension,)
+
+    def filters_through_year(self, years: Sequence[str]) -> Filters:
+        """Every school year up to the chosen one (for trends and multi-year rules), same schools and grades."""
+        kept = tuple(y for y in years if self.school_year is None or y <= self.school_year)
+        return Filters(school_years=kept, schools=self.schools, grade_band=self.grade_band)
 
 
 def sidebar(store: Store) -> ViewState:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from equity_metrics import analysis
+from equity_metrics import aggregate, analysis
 from equity_metrics.aggregate import Filters
+from equity_metrics.disproportionality import disproportionality_table
 from equity_metrics.metrics import MetricOptions
+from equity_metrics.rules import MultiYearRule
 from equity_metrics.sample_store import open_store_with_data
 from equity_metrics.store import Store, default_db_path
 
@@ -52,3 +55,23 @@ def cached_audit(_store: Store, cache_key: str, by: tuple[str, ...], filters: Fi
 def cached_indicators_with_data(_store: Store, cache_key: str) -> list[str]:
     del cache_key
     return [i.id for i in analysis.indicators_with_data(_store)]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_disproportionality(_store: Store, cache_key: str, indicator_ids: tuple[str, ...], filters: Filters,
+                              options: MetricOptions, rule: MultiYearRule) -> pd.DataFrame:
+    """The IDEA significant-disproportionality table over the indicators with data (by school year and race)."""
+    del cache_key
+    tables = {}
+    for indicator_id in indicator_ids:
+        try:
+            tables[indicator_id] = analysis.rates(_store, indicator_id, ("school_year", "race"), filters, options).table
+        except analysis.NoDataError:
+            continue
+    return disproportionality_table(tables, options, rule)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_school_years(_store: Store, cache_key: str) -> list[str]:
+    del cache_key
+    return aggregate.school_years(_store)

@@ -1,0 +1,56 @@
+"""Schools: one rate indicator as a school x group heatmap, each cell coloured by the group's risk ratio vs
+the comparison within the same school; hidden cells are grey and say so."""
+
+import streamlit as st
+
+from equity_metrics import charts
+from equity_metrics.findings import group_noun
+from views.components import (
+    data_source_banner,
+    dimension_label,
+    empty_state,
+    for_source,
+    guarded,
+    indicator_picker,
+    rate_indicator_ids,
+    show_table,
+)
+from views.state import current
+from views.store import cached_rates, get_store
+
+store = get_store()
+st.title("Schools")
+data_source_banner(store)
+indicator = indicator_picker(store, [i for i in rate_indicator_ids() if i not in ("hiring_selection", "interview_rate",
+                                                                                 "offer_rate")],
+                             key="schools_indicator")
+if indicator is None:
+    empty_state("No data yet: load an enrollment roster (and discipline, course or test files) on the Data page.")
+    st.stop()
+state = for_source(current(), indicator.source)
+result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, ("school", state.dimension),
+                                      state.filters, state.options))
+if result is None:
+    st.stop()
+table, comparison = result.table, state.options.comparison_label
+year = ", ".join(result.school_years)
+ratios = table[table["risk_ratio"].notna()]
+if ratios.empty:
+    title = f"{indicator.label}: no group could be compared within a school with these filters ({year})"
+else:
+    row = ratios.loc[ratios["risk_ratio"].idxmax() if indicator.higher_is_worse else ratios["risk_ratio"].idxmin()]
+    group = group_noun({state.dimension: str(row[state.dimension])})
+    title = (f"Largest gap: {group} at {row['school']}, risk ratio {row['risk_ratio']:.2f} vs "
+             f"{comparison} of that school ({year})")
+st.markdown(f"#### {title}")
+st.altair_chart(charts.heatmap_chart(table, state.dimension, indicator,
+                                     f"{indicator.label}: risk ratio by school and "
+                                     f"{dimension_label(state.dimension).lower()}, {year}", comparison),
+                key="schools_heatmap", alt=title)
+hidden = table[table["suppressed"].astype(bool)]
+if len(hidden):
+    st.caption(f"{len(hidden)} of {len(table)} school × group cells are hidden (grey): a count under 10 or its "
+               "complement would be revealed, or the group has too few students. Each cell's reason is in its "
+               "tooltip and in the table's Note column.")
+with st.expander("Table: every school and group, with intervals and tests", expanded=False):
+    show_table(result, "schools")
