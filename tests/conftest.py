@@ -77,12 +77,24 @@ def entry_point_always_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture()
-def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path, entry_point_always_runs: None):
+def at(monkeypatch: pytest.MonkeyPatch, sample_db: Path, entry_point_always_runs: None):
     """The app (AppTest) on a private copy of the sample store, after its first run (the Overview)."""
+    from fixtures.apptest import assert_ok
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("EQUITY_EXPLORER_DB", str(sample_db))
     started = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     started.run()
-    assert not started.exception, [e.value for e in started.exception]
+    assert_ok(started)
     return started
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Close stores still open at the end (AppTest runs keep theirs in Streamlit's resource cache), so DuckDB
+    objects are not left for interpreter shutdown to report as leaks after pytest's summary."""
+    import gc
+
+    for candidate in gc.get_objects():
+        if isinstance(candidate, Store):
+            candidate.close()
+    gc.collect()

@@ -15,15 +15,13 @@ that the app recovers from it.)
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
-from streamlit import dataframe_util
-from streamlit.runtime.pages_manager import PagesManager
+from fixtures.apptest import assert_ok, charts, dataset_with, headline, metric, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, findings
@@ -42,81 +40,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---- fixtures and helpers ----------------------------------------------------------------------------------
-@pytest.fixture()
-def entry_point_always_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every AppTest run execute app.py (sidebar + st.navigation), as a running server does."""
-    original_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory)
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture()
-def at(monkeypatch: pytest.MonkeyPatch, sample_db: Path, entry_point_always_runs: None) -> AppTest:
-    """The app on a private copy of the sample store, after its first run (the Overview)."""
-    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(sample_db))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.run()
-    assert_ok(app)
-    return app
-
-
-def assert_ok(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-    # The sidebar is drawn by app.py on every run: if it is missing, app.py did not run.
-    assert [s.label for s in app.sidebar.selectbox][:1] == ["School year"]
-
-
-def charts(app: AppTest) -> list:
-    """The Vega-Lite charts (st.altair_chart) of the page, in order. AppTest 1.67 has no class for them:
-    they are UnknownElements of type "vega_lite_chart" whose proto carries the spec and the datasets."""
-    return list(app.get("vega_lite_chart"))
-
-
-def spec_of(chart) -> dict:
-    return json.loads(chart.proto.spec)
-
-
-def title_of(chart) -> str:
-    title = spec_of(chart)["title"]
-    return " ".join(title["text"]) if isinstance(title, dict) else str(title)
-
-
-def datasets_of(chart) -> list[pd.DataFrame]:
-    return [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
-
-
-def dataset_with(chart, column: str) -> pd.DataFrame:
-    frames = [d for d in datasets_of(chart) if column in d.columns]
-    assert frames, f"no dataset with {column!r} in chart {title_of(chart)!r}"
-    return frames[0]
-
-
-def headline(app: AppTest) -> str:
-    heads = [m.value for m in app.markdown if m.value.startswith("#### ")]
-    assert len(heads) == 1, heads
-    return heads[0].removeprefix("#### ")
-
-
-def select_label(widget, label: str):
-    """Select by the label the user sees, for options that are objects shown through a format_func (an
-    Indicator by its label, a dimension by its name). For plain string options use `.select(value)`."""
-    assert label in widget.options, (label, widget.options)
-    return widget.select_index(widget.options.index(label))
-
-
-def metric(app: AppTest, label: str) -> str:
-    values = [m.value for m in app.metric if m.label == label]
-    assert len(values) == 1, [(m.label, m.value) for m in app.metric]
-    return values[0]
-
-
-# ---- expectations in plain SQL over the canonical tables --------------------------------------------------
 def enrolled(store: Store, year: str) -> int:
     return int(store.cursor().execute("SELECT count(*) FROM enrollment WHERE school_year = ?", [year]).fetchone()[0])
 
