@@ -1,8 +1,9 @@
 """The questions the app and the command line ask, answered the same way for both.
 
 `rates` and `gaps` take an indicator id, the dimensions to split by and the filters, aggregate in SQL, and
-return suppressed result tables. `school` and `school_year` in `by` become *units*: groups are compared
-within the same school or year, never across. With no year filtered, the latest year with data is used.
+return suppressed result tables. `school_year`, `school`, and for surveys `construct` and `respondent_type`, in
+`by` become *units*: groups are compared within the same year, school or construct, never across. With no
+year filtered, the latest year with data is used.
 `audit` computes every indicator with data at once, one query per source.
 """
 
@@ -21,7 +22,7 @@ from equity_metrics.metrics import MetricOptions
 from equity_metrics.schema import KINDS
 from equity_metrics.store import Store
 
-UNIT_DIMENSIONS = ("school_year", "school")
+UNIT_DIMENSIONS = ("school_year", "school", "construct", "respondent_type")  # compared within, never across
 
 
 class NoDataError(LookupError):

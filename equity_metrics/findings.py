@@ -32,7 +32,13 @@ _FLAG_PHRASES = {
 }
 
 
-def group_noun(values: dict[str, str]) -> str:
+def subject_noun(indicator: Indicator) -> str:
+    """Who an indicator counts, as a plural noun: students, or for staff and applicant indicators their own
+    population ("teachers", "applicants")."""
+    return indicator.population_label if indicator.source in ("staff", "applicant") else "students"
+
+
+def group_noun(values: dict[str, str], noun: str = "students") -> str:
     """Plural noun for a group or intersection: {'race': 'Black or African American', 'sex': 'Male'} ->
     'Black or African American male students'."""
     adjectives, phrases = [], []
@@ -51,14 +57,18 @@ def group_noun(values: dict[str, str]) -> str:
             phrases.append(f"at {value}" if dimension == "school" else f"in {value}")
         else:
             phrases.append(_FLAG_PHRASES.get(value, value))
-    noun = " ".join([*adjectives, "students", *phrases]).strip()
-    return noun[0].upper() + noun[1:]
+    text = " ".join([*adjectives, noun, *phrases]).strip()
+    return text[0].upper() + text[1:]
 
 
 def mid_sentence(noun: str) -> str:
     """A group noun inside a sentence: 'Students with disabilities' -> 'students with disabilities';
     names of groups ('Black or African American students') keep their capitals."""
-    return "students" + noun[len("Students"):] if noun.startswith("Students") else noun
+    first = noun.split(" ", 1)[0]
+    return first.lower() + noun[len(first):] if first in _COMMON_NOUNS else noun
+
+
+_COMMON_NOUNS = {"Students", "Teachers", "Applicants", "Staff", "Interviewed"}
 
 
 def percent(value: float, digits: int = 1) -> str:
@@ -85,8 +95,9 @@ def certain(table: pd.DataFrame) -> np.ndarray:
 def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
                   options: MetricOptions = MetricOptions(), with_test: bool = True) -> str:
     """One sentence about one group's rate, from its row of a rate table."""
-    noun = group_noun({g: str(row[g]) for g in groups})
-    comparison = options.comparison_label
+    who = subject_noun(indicator)
+    noun = group_noun({g: str(row[g]) for g in groups}, who)
+    comparison = options.comparison_phrase(who)
     if bool(row["suppressed"]) or not np.isfinite(row["rate"]):
         return f"{noun}: not shown ({row['note']})."
     measure = indicator.label[0].lower() + indicator.label[1:]

@@ -55,7 +55,11 @@ class MetricOptions:
 
     @property
     def comparison_label(self) -> str:
-        return "all other students" if self.comparison == ALL_OTHERS else f"{self.comparison} students"
+        return self.comparison_phrase("students")
+
+    def comparison_phrase(self, noun: str = "students") -> str:
+        """'all other students', or 'White students'; with another noun for staff ('all other teachers')."""
+        return f"all other {noun}" if self.comparison == ALL_OTHERS else f"{self.comparison} {noun}"
 
 
 def _known(cells: pd.DataFrame, group_dims: Sequence[str]) -> np.ndarray:

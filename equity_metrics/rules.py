@@ -18,6 +18,7 @@ from equity_metrics.constants import (
     FOUR_FIFTHS,
     PEOPLE_OF_COLOR,
     UNKNOWN,
+    WHITE,
 )
 
 IDEA_YEARS = 3  # states may look back up to 3 consecutive years (34 CFR 300.647(d)(1))
@@ -103,13 +104,22 @@ def composition_gap(staff: pd.DataFrame, students: pd.DataFrame, group_dim: str 
     out = pd.DataFrame({group_dim: groups,
                         "staff_share": [staff_share.get(g, np.nan) for g in groups],
                         "student_share": [student_share.get(g, np.nan) for g in groups]})
-    of_color = out[out[group_dim].isin(PEOPLE_OF_COLOR)]
     out = pd.concat([out, pd.DataFrame({group_dim: ["People of color"],
-                                        "staff_share": [of_color["staff_share"].sum(min_count=1)],
-                                        "student_share": [of_color["student_share"].sum(min_count=1)]})],
+                                        "staff_share": [_of_color_share(staff_share)],
+                                        "student_share": [_of_color_share(student_share)]})],
                     ignore_index=True)
     out["gap"] = stats.staff_student_gap(out["staff_share"].to_numpy(), out["student_share"].to_numpy())
     return out
+
+
+def _of_color_share(shares: pd.Series) -> float:
+    """Share of known groups who are people of color: 1 - White share (exact even when some other group's
+    count is hidden); the sum of the groups' shares when White is not shown, NaN when any of them is hidden."""
+    white = shares.get(WHITE, np.nan)
+    if np.isfinite(white):
+        return float(1.0 - white)
+    of_color = shares[shares.index.isin(PEOPLE_OF_COLOR)]
+    return float(of_color.sum()) if np.isfinite(of_color).all() and len(of_color) else float("nan")
 
 
 def alternate_risk_ratios(table: pd.DataFrame, group_dim: str, comparison_rates: Mapping[str, float]) -> pd.DataFrame:

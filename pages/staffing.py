@@ -52,7 +52,8 @@ else:
         hidden = [r for r in RACE_LABELS if r not in set(gap.dropna(subset=["staff_share"])["race"])]
         if hidden:
             st.caption("Teachers not shown (fewer than 10, hidden to protect privacy, or none): "
-                       + ", ".join(hidden) + ". The people-of-color share counts only the groups shown.")
+                       + ", ".join(hidden) + ". The people-of-color share still counts them: it is 100% minus the "
+                       "White share.")
         show_frame(gap, "staffing_composition", "staff_student_composition.csv",
                    {"race": "Race/ethnicity", "staff_share": "Share of teachers", "student_share": "Share of students",
                     "gap": "Gap (students − teachers, pts)"}, percent=("staff_share", "student_share", "gap"))

@@ -127,3 +127,15 @@ def test_weighted_risk_ratio_worked_example():
 def test_weighted_risk_ratio_needs_every_rate():
     table = selection_table([(WHITE, 1000, 100), (BLACK, 1000, 200), (HISPANIC, 1000, 5)])
     assert weighted_risk_ratios(table, "race")["weighted_risk_ratio"].isna().all()
+
+
+def test_people_of_color_share_is_exact_when_a_group_is_hidden():
+    """Staff: White 70%, Hispanic 10%, Black hidden (its share is 20% but not shown): people of color are
+    1 - 0.70 = 30%, not the 10% the shown groups add up to."""
+    staff = pd.DataFrame({"race": [WHITE, BLACK, HISPANIC], "share_of_denominator": [0.7, np.nan, 0.1]})
+    students = pd.DataFrame({"race": [WHITE, BLACK, HISPANIC], "share_of_denominator": [0.4, 0.3, 0.3]})
+    gap = composition_gap(staff, students).set_index("race")
+    assert gap.loc["People of color", "staff_share"] == pytest.approx(0.3)
+    assert gap.loc["People of color", "gap"] == pytest.approx(0.3)
+    white_hidden = pd.DataFrame({"race": [WHITE, BLACK, HISPANIC], "share_of_denominator": [np.nan, 0.2, np.nan]})
+    assert np.isnan(composition_gap(white_hidden, students).set_index("race").loc["People of color", "staff_share"])

@@ -250,8 +250,9 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
 
 
 def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str, key: str) -> Result | None:
-    """Rates by a facet (e.g. survey construct) and the sidebar's groups: one panel per facet value, a finding
-    naming the lowest (or highest, when higher is worse) shown rate, the hidden groups, and the table."""
+    """Rates by a facet (e.g. survey construct, compared within each construct) and the sidebar's groups: one
+    panel per facet value, a finding naming the lowest (or highest, when higher is worse) shown rate, the hidden
+    groups, and the table."""
     result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, (facet, state.dimension),
                                           state.filters, state.options))
     if result is None:
@@ -267,7 +268,7 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
         title = (f"The {word} rate: {findings.group_noun({state.dimension: str(row[state.dimension])})} on "
                  f"{row[facet]}, {findings.percent(row['rate'])} ({year})")
     st.markdown(f"#### {title}")
-    chart = charts.faceted_rate_chart(table, facet, groups[1:], indicator,
+    chart = charts.faceted_rate_chart(table, facet, groups, indicator,
                                       f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}")
     st.altair_chart(chart, key=f"{key}_facet_chart", alt=title)
     notes = [f"{row[facet]} · {findings.group_noun({state.dimension: str(row[state.dimension])})}: {row['note']}"
@@ -276,7 +277,8 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
         st.caption("Not fully shown: " + " · ".join(notes))
     with st.expander(f"Table: every {dimension_label(facet).lower()} and group", expanded=False):
         show_frame(table, key, f"{indicator.id}_by_{facet}.csv",
-                   {**{d: dimension_label(d) for d in groups}, "denominator": "n", "numerator": "With outcome",
+                   {**{d: dimension_label(d) for d in (*result.units, *groups)}, "denominator": "n",
+                    "numerator": "With outcome",
                     "rate": "Rate", "rate_ci_low": "95% CI low", "rate_ci_high": "95% CI high", "note": "Note"},
                    percent=("rate", "rate_ci_low", "rate_ci_high"))
     return result
