@@ -88,13 +88,3 @@ def at(monkeypatch: pytest.MonkeyPatch, sample_db: Path, entry_point_always_runs
     assert_ok(started)
     return started
 
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Close stores still open at the end (AppTest runs keep theirs in Streamlit's resource cache), so DuckDB
-    objects are not left for interpreter shutdown to report as leaks after pytest's summary."""
-    import gc
-
-    for candidate in gc.get_objects():
-        if isinstance(candidate, Store):
-            candidate.close()
-    gc.collect()
