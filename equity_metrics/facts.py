@@ -58,6 +58,14 @@ def _grade_band(column: str) -> str:
     return f"CASE {cases} END"
 
 
+# The group dimensions of a student, as display labels, from the roster row `r` (missing -> Unknown).
+_DEMOGRAPHICS = ",\n    ".join([
+    f"coalesce(r.race, '{UNKNOWN}') AS race",
+    f"coalesce(r.sex, '{UNKNOWN}') AS sex",
+    *(f"{_flag_label('r.' + flag, flag)} AS {flag}"
+      for flag in ("disability", "section_504", "english_learner", "low_income")),
+])
+
 _SCHOOL_NAMES = """
 school_names AS (
     SELECT school_id, arg_max(school_name, dataset_id) AS school_name, arg_max(school_level, dataset_id) AS school_level
@@ -143,12 +151,7 @@ SELECT
     r.school_year, r.student_id, r.school_id,
     coalesce(s.school_name, r.school_id) AS school, s.school_level,
     r.grade, {_grade_band('r.grade')} AS grade_band,
-    coalesce(r.race, '{UNKNOWN}') AS race,
-    coalesce(r.sex, '{UNKNOWN}') AS sex,
-    {_flag_label('r.disability', 'disability')} AS disability,
-    {_flag_label('r.section_504', 'section_504')} AS section_504,
-    {_flag_label('r.english_learner', 'english_learner')} AS english_learner,
-    {_flag_label('r.low_income', 'low_income')} AS low_income,
+    {_DEMOGRAPHICS},
     r.disability AS has_iep,
     r.gifted AS gifted,
     r.days_enrolled, r.days_absent,
@@ -174,12 +177,7 @@ SELECT
     a.school_year, a.student_id, coalesce(a.school_id, r.school_id) AS school_id,
     coalesce(s.school_name, a.school_id, r.school_id) AS school,
     coalesce(a.grade, r.grade) AS grade, {_grade_band('coalesce(a.grade, r.grade)')} AS grade_band,
-    coalesce(r.race, '{UNKNOWN}') AS race,
-    coalesce(r.sex, '{UNKNOWN}') AS sex,
-    {_flag_label('r.disability', 'disability')} AS disability,
-    {_flag_label('r.section_504', 'section_504')} AS section_504,
-    {_flag_label('r.english_learner', 'english_learner')} AS english_learner,
-    {_flag_label('r.low_income', 'low_income')} AS low_income,
+    {_DEMOGRAPHICS},
     a.subject, a.scale_score, a.proficient
 FROM assessments a
 LEFT JOIN roster r USING (school_year, student_id)
