@@ -311,7 +311,7 @@ def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: i
             values = table.column(index)
             if values.null_count < len(values) and any(v is not None and v.strip() for v in values.to_pylist()):
                 raise ReadError(
-                    f"{label}: column {index + 1} ({_column_letter(index)}) has data but no name in the header "
+                    f"{label}: column {index + 1} ({column_letter(index)}) has data but no name in the header "
                     f"({row}); type a name for it, or set the number of rows above the header if the header is "
                     "lower down, then load the file again"
                 )
@@ -321,7 +321,7 @@ def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: i
             first = seen[key]
             spelled = repr(written) if raw[first] == written else f"{raw[first]!r} and {written!r} (capitals do not count)"
             raise ReadError(
-                f"{label}: columns {first + 1} ({_column_letter(first)}) and {index + 1} ({_column_letter(index)}) "
+                f"{label}: columns {first + 1} ({column_letter(first)}) and {index + 1} ({column_letter(index)}) "
                 f"are both named {spelled} in the header ({row}); give each column its own name and load the "
                 "file again"
             )
@@ -332,7 +332,8 @@ def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: i
     return table.select(keep)
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
+    """Excel's letter for a 0-based column index: 0 -> A, 25 -> Z, 26 -> AA."""
     letters = ""
     index += 1
     while index:

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from equity_metrics.mapping import Mapping, Unpivot
+from equity_metrics.readers import column_letter
 
 SAMPLE_SEED = 20261122
 
@@ -1283,13 +1284,6 @@ def _response_ids(rng: np.random.Generator, n: int) -> np.ndarray:
 FIXED_TIME = (2025, 7, 1, 0, 0, 0)  # every zip entry's timestamp and the workbook's created/modified date
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _is_number_column(values: pd.Series) -> bool:
@@ -1326,7 +1320,7 @@ def _sheet_xml(frame: pd.DataFrame, title: str | None, strings: pd.Index) -> str
             width = max([len(name)] + [len(v) for v in pd.unique(texts[j])])
         widths.append(min(width + 2, 60))
         if j >= first_blank:
-            opening = pc.binary_join_element_wise(f'<c r="{_column_letter(j)}', row_numbers, f'"{kind}><v>', "")
+            opening = pc.binary_join_element_wise(f'<c r="{column_letter(j)}', row_numbers, f'"{kind}><v>', "")
         else:
             opening = f"<c{kind}><v>"
         cell = pc.binary_join_element_wise(opening, value, "</v></c>", "")
@@ -1334,12 +1328,12 @@ def _sheet_xml(frame: pd.DataFrame, title: str | None, strings: pd.Index) -> str
     pieces.append("</row>")
     body = "".join(pc.binary_join_element_wise(*pieces, "").to_pylist()) if n else ""
     header = "".join(
-        f'<c r="{_column_letter(j)}{1 + offset}" t="s" s="1"><v>{strings.get_loc(name)}</v></c>'
+        f'<c r="{column_letter(j)}{1 + offset}" t="s" s="1"><v>{strings.get_loc(name)}</v></c>'
         for j, name in enumerate(frame.columns)
     )
     head_rows = f'<row r="1"><c r="A1" t="s" s="1"><v>{strings.get_loc(title)}</v></c></row>' if title else ""
     head_rows += f'<row r="{1 + offset}">{header}</row>'
-    last = f"{_column_letter(len(frame.columns) - 1)}{n + 1 + offset}"
+    last = f"{column_letter(len(frame.columns) - 1)}{n + 1 + offset}"
     cols = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{w}" customWidth="1"/>' for j, w in enumerate(widths))
     pane = (
         f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{1 + offset}" topLeftCell="A{2 + offset}" '
