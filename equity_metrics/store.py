@@ -22,6 +22,7 @@ import pandas as pd
 import platformdirs
 
 from equity_metrics.schema import KINDS, create_table_sql
+from equity_metrics.user_tables import USER_TABLES_SQL
 
 DB_ENV_VAR = "EQUITY_EXPLORER_DB"
 DB_FILE_NAME = "equity_explorer.duckdb"
@@ -242,6 +243,8 @@ class Store:
             cursor.execute(_META_SQL)
             for kind in KINDS.values():
                 cursor.execute(create_table_sql(kind))
+            for statement in USER_TABLES_SQL:
+                cursor.execute(statement)
             if not cursor.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = 'facts_student_year'"
             ).fetchone()[0]:
