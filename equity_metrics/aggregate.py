@@ -112,9 +112,16 @@ def _long(wide: pd.DataFrame, dimensions: Sequence[str], indicators: Sequence[In
 
 def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
                filters: Filters = Filters()) -> pd.DataFrame:
-    """Long frame: indicator_id, the dimensions, denominator, numerator; one row per non-empty cell."""
+    """Long frame: indicator_id, the dimensions, denominator, numerator; one row per non-empty cell.
+
+    Aggregated counts (a report card, the CRDC school file) add to the student-level cells, for the school
+    years the student-level files do not cover, when the split and filters are ones the counts have
+    (race, sex, school, year; no grade band). A year is never counted twice.
+    """
     source = _source_of(indicators)
     dimensions = check_dimensions(source, dimensions)
+    if _counts_apply(store, indicators, dimensions, filters):
+        return _with_counts(store, indicators, dimensions, filters)
     where, params = filter_sql(filters, source)
     select_dims, group_by = _dimension_sql(dimensions)
     populations = list(dict.fromkeys(i.population for i in indicators))  # shared denominators counted once
@@ -127,6 +134,69 @@ def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequen
         "denominator": [f"d{populations.index(i.population)}" for i in indicators],
         "numerator": [f"n{k}" for k in range(len(indicators))],
     }, integer=("denominator", "numerator"))
+    return long[long["denominator"] > 0].reset_index(drop=True)
+
+
+def _counts_apply(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str], filters: Filters) -> bool:
+    counted = SOURCES["counts"]
+    return (
+        any(i.count_measure for i in indicators)
+        and all(d in counted.dimensions for d in dimensions)
+        and filters.grade_band is None
+        and all(d in counted.dimensions for d, _ in filters.groups)
+        and bool(store.scalar(f"SELECT count(*) > 0 FROM {counted.table}"))
+    )
+
+
+def required_kind(indicator: Indicator) -> str:
+    """The canonical kind whose rows for a year make the indicator measurable from student rows that year."""
+    return indicator.requires or SOURCES[indicator.source].kinds[0]
+
+
+def student_level_years(store: Store, kind: str) -> list[str]:
+    """School years in which student-level rows of `kind` and the enrollment roster both exist."""
+    rows = store.cursor().execute(
+        f"SELECT DISTINCT school_year FROM {quote_identifier(kind)} INTERSECT SELECT DISTINCT school_year FROM enrollment"
+    ).fetchall()
+    return sorted(str(year) for (year,) in rows if year is not None)
+
+
+def _with_counts(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
+                 filters: Filters) -> pd.DataFrame:
+    """rate_cells over the student rows plus the aggregated counts of the years the students do not cover,
+    summed per cell in one query (display order kept). A count's denominator is the enrollment of the same
+    school, year and group where the count is known: a missing count leaves its enrollment out."""
+    student, counted = SOURCES[indicators[0].source], SOURCES["counts"]
+    where, params = filter_sql(filters, student)
+    counts_where, counts_params = filter_sql(filters, counted)
+    params |= counts_params
+    student_parts, count_parts = [], []
+    for k, i in enumerate(indicators):
+        covered = f"school_year = ANY($covered_{k})"
+        params[f"covered_{k}"] = student_level_years(store, required_kind(i)) if i.count_measure else []
+        scope = f"({i.population}) AND {covered}" if i.count_measure else f"({i.population})"
+        student_parts += [f"count_if({scope}) AS \"d{k}\"", f"count_if({scope} AND coalesce({i.value}, FALSE)) AS \"n{k}\""]
+        if i.count_measure:
+            measure = quote_identifier(i.count_measure)
+            count_parts += [
+                f"coalesce(sum(enrollment) FILTER (WHERE {measure} IS NOT NULL AND NOT {covered}), 0) AS \"d{k}\"",
+                f"coalesce(sum({measure}) FILTER (WHERE enrollment IS NOT NULL AND NOT {covered}), 0) AS \"n{k}\"",
+            ]
+        else:
+            count_parts += [f"0 AS \"d{k}\"", f"0 AS \"n{k}\""]
+    select_dims, group_by = _dimension_sql(dimensions)
+    inner_group = f"GROUP BY {', '.join(quote_identifier(d) for d in dimensions)}" if dimensions else ""
+    totals = ", ".join(f"CAST(sum(\"{c}{k}\") AS BIGINT) AS \"{c}{k}\"" for k in range(len(indicators)) for c in "dn")
+    sql = (
+        f"SELECT {select_dims}{totals} FROM ("
+        f"SELECT {select_dims}{', '.join(student_parts)} FROM {student.table} WHERE {where} {inner_group} "
+        f"UNION ALL SELECT {select_dims}{', '.join(count_parts)} FROM {counted.table} WHERE {counts_where} {inner_group}"
+        f") {group_by}"
+    )
+    wide = store.query(sql, params)
+    ks = range(len(indicators))
+    long = _long(wide, dimensions, indicators, {"denominator": [f"d{k}" for k in ks], "numerator": [f"n{k}" for k in ks]},
+                 integer=("denominator", "numerator"))
     return long[long["denominator"] > 0].reset_index(drop=True)
 
 
@@ -171,14 +241,16 @@ def value_cells(store: Store, indicators: Sequence[Indicator], dimensions: Seque
 
 
 def school_years(store: Store, source: str = "student_year") -> list[str]:
-    """School years present in a source, oldest first."""
-    table = SOURCES[source].table
-    return [str(v) for v in store.query(f"SELECT DISTINCT school_year FROM {table} ORDER BY 1")["school_year"]]
+    """School years present in a source (for students, in the aggregated counts too), oldest first."""
+    tables = [SOURCES[source].table] + (["facts_counts"] if source == "student_year" else [])
+    union = " UNION ".join(f"SELECT DISTINCT school_year FROM {table}" for table in tables)
+    return [str(v) for v in store.query(f"SELECT * FROM ({union}) ORDER BY 1")["school_year"]]
 
 
 def schools(store: Store) -> list[str]:
-    """School names present in the student data, alphabetical."""
-    return [str(v) for v in store.query("SELECT DISTINCT school FROM facts_student_year ORDER BY 1")["school"]]
+    """School names present in the student data and the aggregated counts, alphabetical."""
+    union = "SELECT DISTINCT school FROM facts_student_year UNION SELECT DISTINCT school FROM facts_counts"
+    return [str(v) for v in store.query(f"SELECT * FROM ({union}) ORDER BY 1")["school"]]
 
 
 def source_row_counts(store: Store) -> dict[str, int]:
@@ -190,3 +262,9 @@ def count_rows(store: Store, source: str, filters: Filters = Filters()) -> int:
     """How many units (students, staff, ...) a source holds under the filters."""
     where, params = filter_sql(filters, SOURCES[source])
     return int(store.scalar(f"SELECT count(*) FROM {SOURCES[source].table} WHERE {where}", params))
+
+
+def grouping_sql(dimensions: Sequence[str]) -> tuple[str, str]:
+    """For queries built outside this module (score quantiles, discipline stages): the quoted select list of
+    already-checked dimensions ("d1, d2, ") and their "GROUP BY ... ORDER BY ..." in display order."""
+    return _dimension_sql(dimensions)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from equity_metrics import aggregate, metrics
 from equity_metrics.aggregate import Filters
+from equity_metrics.codes import COUNT_MEASURES
 from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator, get_indicator
 from equity_metrics.metrics import MetricOptions
@@ -67,33 +68,38 @@ _EMPTY_HINTS = {
 }
 
 
-def required_kind(indicator: Indicator) -> str:
-    """The canonical kind whose rows for a year make the indicator measurable in that year."""
-    return indicator.requires or SOURCES[indicator.source].kinds[0]
+required_kind = aggregate.required_kind
 
 
 def years_with_data(store: Store, indicator: Indicator) -> list[str]:
-    """School years in which both the indicator's source and its required kind hold rows, oldest first."""
+    """School years in which the indicator can be measured, oldest first: its source and its required kind
+    hold rows, or aggregated counts (report card, CRDC) give its measure."""
     years = data_years(store)
     both = years.get(required_kind(indicator), set()) & years.get(SOURCES[indicator.source].table, set())
+    if indicator.count_measure:
+        both |= years.get(_COUNTS_KEY + indicator.count_measure, set())
     return sorted(both)
 
 
+_COUNTS_KEY = "counts:"
+
+
 def data_years(store: Store) -> dict[str, set[str]]:
-    """School years present in every canonical table and every analysis table, in one query (cached per
-    store file and data version)."""
+    """School years present in every canonical table and every analysis table, and per measure of the
+    aggregated counts (key "counts:<measure>"), in one query (cached per store file and data version)."""
     key = store.cache_key()
     cached = _DATA_YEARS.get(key)
     if cached is None:
         tables = [*KINDS, *(s.table for s in SOURCES.values())]
         tables = [t for t in tables if "school_year" in _columns(store, t)]
-        union = " UNION ALL ".join(f"SELECT '{t}' AS t, school_year FROM (SELECT DISTINCT school_year FROM \"{t}\")"
-                                   for t in tables)
-        rows = store.cursor().execute(union).fetchall()
+        selects = [f"SELECT '{t}' AS t, school_year FROM (SELECT DISTINCT school_year FROM \"{t}\")" for t in tables]
+        selects += [f"SELECT '{_COUNTS_KEY}{m}', school_year FROM (SELECT DISTINCT school_year FROM facts_counts "
+                    f"WHERE \"{m}\" IS NOT NULL AND enrollment IS NOT NULL)" for m in COUNT_MEASURES if m != "enrollment"]
+        rows = store.cursor().execute(" UNION ALL ".join(selects)).fetchall()
         cached = {t: set() for t in tables}
         for table, year in rows:
             if year is not None:
-                cached[table].add(str(year))
+                cached.setdefault(table, set()).add(str(year))
         _DATA_YEARS.clear()
         _DATA_YEARS[key] = cached
     return cached
@@ -185,8 +191,17 @@ def indicators_with_data(store: Store, filters: Filters = Filters()) -> list[Ind
         where, params = aggregate.filter_sql(filters, source)
         counts = ", ".join(f"count(*) FILTER (WHERE {i.population})" for i in candidates)
         row = store.cursor().execute(f"SELECT {counts} FROM {source.table} WHERE {where}", params).fetchone()
-        available.extend(i for i, count in zip(candidates, row, strict=True) if count)
+        available.extend(i for i, count in zip(candidates, row, strict=True) if count or _counted(store, i, filters))
     return available
+
+
+def _counted(store: Store, indicator: Indicator, filters: Filters) -> bool:
+    """True when aggregated counts measure the indicator under the filters (no grade band: counts have none)."""
+    if not indicator.count_measure or filters.grade_band:
+        return False
+    where, params = aggregate.filter_sql(filters, SOURCES["counts"])
+    measure = f'"{indicator.count_measure}"'
+    return bool(store.scalar(f"SELECT count(*) > 0 FROM facts_counts WHERE {where} AND {measure} IS NOT NULL", params))
 
 
 def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filters(),

@@ -14,8 +14,10 @@ import re
 from equity_metrics.constants import (
     AMERICAN_INDIAN,
     ASIAN,
+    ASIAN_PACIFIC,
     BLACK,
     HISPANIC,
+    NATIVE_OR_MULTIPLE,
     PACIFIC_ISLANDER,
     TWO_OR_MORE,
     UNKNOWN,
@@ -66,6 +68,10 @@ RACE_CODES = _keys(
         WHITE: ("WH", "W", "Caucasian", "White (not Hispanic)", "White, not Hispanic"),
         TWO_OR_MORE: ("TR", "M", "D", "Two or More", "Two or more races", "Multiracial", "Multi-racial",
                       "Multiple", "Multiple races", "Two+ races", "2 or more races", "Mixed"),
+        ASIAN_PACIFIC: ("Asian/Pacific Islander", "Asian or Pacific Islander", "Asian Pacific Islander", "API",
+                        "A/PI", "Asian/Pac. Isl.", "Asian/Pacific Isl"),
+        NATIVE_OR_MULTIPLE: ("Multiple/Native American", "Native American/Multiple", "Multiple or Native American",
+                             "Multiracial/Native American"),
         UNKNOWN: ("", "U", "UN", "UNK", "Unknown", "Declined", "Declined to state", "Not reported", "NA", "N/A",
                   "Missing", "Prefer not to say", "Not specified", "-", "*"),
     }
@@ -236,6 +242,25 @@ SCHOOL_LEVEL_CODES = _keys(
      "High": ("HS", "High school")}
 )
 
+# What an aggregated count counts (a state report card column, a CRDC column family): students enrolled,
+# or students with at least one of an event. The canonical names are the analysis flags of facts.py.
+COUNT_MEASURES = ("enrollment", "iss", "oss", "expulsion", "law_enforcement_referral", "school_arrest", "ap", "ib",
+                  "dual_credit", "gifted")
+COUNT_MEASURE_CODES = _keys(
+    {
+        "enrollment": ("Enrolled", "Enrolment", "Membership", "Students enrolled", "Total enrollment", "ENR"),
+        "iss": ("In-school suspension", "In-school suspensions", "Students with ISS"),
+        "oss": ("Out-of-school suspension", "Out-of-school suspensions", "Students with OSS", "Suspended"),
+        "expulsion": ("Expulsions", "Expelled"),
+        "law_enforcement_referral": ("Law enforcement referral", "Referred to law enforcement", "Referrals to law enforcement"),
+        "school_arrest": ("School-related arrest", "School-related arrests", "Arrested", "Arrests"),
+        "ap": ("AP enrollment", "AP", "Advanced Placement", "Enrolled in AP"),
+        "ib": ("IB enrollment", "International Baccalaureate"),
+        "dual_credit": ("Dual enrollment", "Dual credit enrollment", "Dual credit"),
+        "gifted": ("Gifted", "Gifted and talented", "GT", "GATE", "Gifted identification"),
+    }
+)
+
 # Name of each code list, as used in schema.Field.codes.
 CODE_LISTS: dict[str, dict[str, object]] = {
     "race": RACE_CODES,
@@ -254,6 +279,7 @@ CODE_LISTS: dict[str, dict[str, object]] = {
     "stage": STAGE_CODES,
     "respondent_type": RESPONDENT_TYPE_CODES,
     "school_level": SCHOOL_LEVEL_CODES,
+    "count_measure": COUNT_MEASURE_CODES,
 }
 
 _SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")

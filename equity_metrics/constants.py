@@ -27,6 +27,11 @@ RACE_LABELS: tuple[str, ...] = (
     WHITE,
     TWO_OR_MORE,
 )
+# Older files merge categories that cannot be split afterwards: kept as the file says, never split by guess.
+ASIAN_PACIFIC = "Asian or Pacific Islander (merged)"
+NATIVE_OR_MULTIPLE = "American Indian or Two or more races (merged)"
+MERGED_RACE_LABELS: tuple[str, ...] = (ASIAN_PACIFIC, NATIVE_OR_MULTIPLE)
+
 # Short names used where space is tight (chart axes); the CLI and tables always use the full label.
 RACE_SHORT_LABELS: dict[str, str] = {
     HISPANIC: "Hispanic/Latino",
@@ -36,10 +41,12 @@ RACE_SHORT_LABELS: dict[str, str] = {
     PACIFIC_ISLANDER: "Pacific Islander",
     WHITE: "White",
     TWO_OR_MORE: "Two or more races",
+    ASIAN_PACIFIC: "Asian/Pacific Isl. (merged)",
+    NATIVE_OR_MULTIPLE: "Am. Indian/Multiple (merged)",
     UNKNOWN: "Unknown",
 }
 # Groups counted as "of color" for staff/student composition: every known category except White.
-PEOPLE_OF_COLOR: tuple[str, ...] = tuple(label for label in RACE_LABELS if label != WHITE)
+PEOPLE_OF_COLOR: tuple[str, ...] = tuple(label for label in (*RACE_LABELS, *MERGED_RACE_LABELS) if label != WHITE)
 
 SEX_LABELS: tuple[str, ...] = ("Female", "Male", "Nonbinary")
 
@@ -67,7 +74,7 @@ def _flag_dimension(name: str, label: str, yes: str, no: str) -> Dimension:
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("race", "Race/ethnicity", RACE_LABELS),
+        Dimension("race", "Race/ethnicity", (*RACE_LABELS, *MERGED_RACE_LABELS)),
         Dimension("sex", "Sex", SEX_LABELS),
         _flag_dimension("disability", "Disability (IDEA)", "Students with disabilities", "Students without disabilities"),
         _flag_dimension("section_504", "Section 504", "Section 504", "Not Section 504"),
@@ -111,5 +118,7 @@ GROUP_COLOURS: dict[str, str] = {
     PACIFIC_ISLANDER: "#CC79A7",
     WHITE: "#D55E00",
     TWO_OR_MORE: "#F0E442",  # yellow, not black: interval lines must show on every bar
+    ASIAN_PACIFIC: "#44AA99",  # merged categories (Paul Tol's colour-blind-safe teal and wine)
+    NATIVE_OR_MULTIPLE: "#882255",
     UNKNOWN: UNKNOWN_COLOUR,
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from equity_metrics.codes import EXCLUSIONARY_ACTIONS
+from equity_metrics.codes import COUNT_MEASURES, EXCLUSIONARY_ACTIONS
 from equity_metrics.constants import DIMENSIONS, GRADE_BANDS, UNKNOWN
 
 
@@ -28,6 +28,7 @@ class Source:
     kinds: tuple[str, ...]  # canonical kinds it needs (the first must hold data)
 
 
+COUNT_DIMENSIONS = ("race", "sex", "school", "school_year")  # what a report card or the CRDC file splits by
 STUDENT_DIMENSIONS = ("race", "sex", "disability", "section_504", "english_learner", "low_income", "grade",
                       "school", "school_year")
 SOURCES: dict[str, Source] = {
@@ -40,6 +41,7 @@ SOURCES: dict[str, Source] = {
         Source("survey", "facts_survey", "survey answers",
                ("race", "sex", "grade", "school", "school_year", "construct", "respondent_type"),
                ("survey",)),
+        Source("counts", "facts_counts", "students (aggregated counts)", COUNT_DIMENSIONS, ("counts",)),
     )
 }
 
@@ -73,6 +75,9 @@ school_names AS (
         SELECT dataset_id, school_id, school_name, school_level FROM schools
         UNION ALL
         SELECT dataset_id - 1000000000, school_id, school_name, NULL FROM enrollment WHERE school_name IS NOT NULL
+        UNION ALL
+        SELECT dataset_id - 2000000000, school_id, school_name, NULL FROM counts
+        WHERE school_name IS NOT NULL AND school_id IS NOT NULL
     )
     GROUP BY school_id
 )"""
@@ -225,8 +230,33 @@ FROM survey v
 LEFT JOIN school_names s USING (school_id)
 """
 
+# Aggregated counts, one row per school year x school x race x sex, one column per measure (students enrolled,
+# students with at least one event). A measure is missing (NULL) where any of its parts is missing (a reserve
+# code, a suppressed or fractional count) or where it exceeds the enrollment it is a share of; the rates then
+# leave that school's group out of both numerator and denominator (see aggregate.rate_cells).
+_EVENT_MEASURES = tuple(m for m in COUNT_MEASURES if m != "enrollment")
+COUNTS_SQL = f"""
+CREATE OR REPLACE TABLE facts_counts AS
+WITH {_SCHOOL_NAMES.strip()},
+cells AS (
+    SELECT school_year, school_id, coalesce(race, '{UNKNOWN}') AS race, coalesce(sex, '{UNKNOWN}') AS sex, measure,
+        CASE WHEN bool_and(count IS NOT NULL AND count = floor(count)) THEN CAST(sum(count) AS BIGINT) END AS count
+    FROM counts GROUP BY ALL
+),
+wide AS (
+    SELECT school_year, school_id, race, sex,
+        {", ".join(f"max(count) FILTER (WHERE measure = '{m}') AS {m}" for m in COUNT_MEASURES)}
+    FROM cells GROUP BY ALL
+)
+SELECT w.school_year, w.school_id, coalesce(s.school_name, w.school_id, 'Whole district') AS school, w.race, w.sex,
+    w.enrollment,
+    {", ".join(f"CASE WHEN w.{m} <= w.enrollment THEN w.{m} END AS {m}" for m in _EVENT_MEASURES)}
+FROM wide w
+LEFT JOIN school_names s USING (school_id)
+"""
+
 
 def rebuild_facts(cursor: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every analysis table from the canonical tables (inside the caller's transaction)."""
-    for sql in (STUDENT_YEAR_SQL, ASSESSMENT_SQL, STAFF_SQL, APPLICANT_SQL, SURVEY_SQL):
+    for sql in (STUDENT_YEAR_SQL, ASSESSMENT_SQL, STAFF_SQL, APPLICANT_SQL, SURVEY_SQL, COUNTS_SQL):
         cursor.execute(sql)

@@ -175,6 +175,10 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
         elif unpivot is not None and f.name == unpivot.category_field:
             params.extend([list(unpivot.categories), list(unpivot.categories.values())])
             expr = f"map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])[__unpivot_name]"
+        elif unpivot is not None and f.name in unpivot.attributes:
+            values = unpivot.attributes[f.name]
+            params.extend([list(values), list(values.values())])
+            expr = f"map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])[__unpivot_name]"
         else:
             expr = "CAST(NULL AS VARCHAR)"
         parts.append(f"{expr} AS {quote_identifier('__raw_' + f.name)}")

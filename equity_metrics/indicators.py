@@ -43,17 +43,18 @@ class Indicator:
     unit: str = ""  # unit of a mean ("points", "days")
     description: str = ""
     requires: str = ""  # canonical kind that must hold rows for a year (default: the source's own kind)
+    count_measure: str = ""  # the aggregated-counts measure (codes.COUNT_MEASURES) counting the same event
 
 
-def _discipline(id_: str, label: str, value: str, event: str, description: str) -> Indicator:
+def _discipline(id_: str, label: str, value: str, event: str, description: str, count_measure: str = "") -> Indicator:
     return Indicator(id_, label, "Discipline", "rate", "student_year", value, event, description=description,
-                     requires="discipline")
+                     requires="discipline", count_measure=count_measure)
 
 
 def _course(id_: str, label: str, value: str, event: str, population: str, population_label: str,
-            requires: str = "courses") -> Indicator:
+            requires: str = "courses", count_measure: str = "") -> Indicator:
     return Indicator(id_, label, "Course access", "rate", "student_year", value, event, population,
-                     population_label, higher_is_worse=False, requires=requires)
+                     population_label, higher_is_worse=False, requires=requires, count_measure=count_measure)
 
 
 def _sql_text(value: str) -> str:
@@ -64,15 +65,16 @@ _HIGH_SCHOOL = "grade_band = 'High (9-12)'"
 
 _CATALOG: list[Indicator] = [
     _discipline("iss", "In-school suspension", "iss", "receive an in-school suspension",
-                "Students with at least one in-school suspension, of all enrolled students."),
+                "Students with at least one in-school suspension, of all enrolled students.", "iss"),
     _discipline("oss", "Out-of-school suspension", "oss", "receive an out-of-school suspension",
-                "Students with at least one out-of-school suspension, of all enrolled students."),
+                "Students with at least one out-of-school suspension, of all enrolled students.", "oss"),
     _discipline("expulsion", "Expulsion", "expulsion", "be expelled",
-                "Students expelled at least once, of all enrolled students."),
+                "Students expelled at least once, of all enrolled students.", "expulsion"),
     _discipline("law_enforcement_referral", "Law-enforcement referral", "law_enforcement_referral",
-                "be referred to law enforcement", "Students referred to law enforcement, of all enrolled students."),
+                "be referred to law enforcement", "Students referred to law enforcement, of all enrolled students.",
+                "law_enforcement_referral"),
     _discipline("school_arrest", "School-related arrest", "school_arrest", "be arrested at school",
-                "Students with a school-related arrest, of all enrolled students."),
+                "Students with a school-related arrest, of all enrolled students.", "school_arrest"),
     _discipline("exclusionary_removal", "Any exclusionary removal", "exclusionary",
                 "be removed from instruction (suspended, expelled or moved to an alternative setting)",
                 "Students with at least one in- or out-of-school suspension, expulsion or alternative placement."),
@@ -87,15 +89,15 @@ _CATALOG: list[Indicator] = [
               scale=100.0, unit="days", requires="discipline",
               description="Days removed by suspensions, expulsions and alternative placements, per 100 students."),
     _course("ap_enrollment", "AP course enrollment", "ap", "be enrolled in an AP course", _HIGH_SCHOOL,
-            "students in grades 9-12"),
+            "students in grades 9-12", count_measure="ap"),
     _course("ib_enrollment", "IB course enrollment", "ib", "be enrolled in an IB course", _HIGH_SCHOOL,
-            "students in grades 9-12"),
+            "students in grades 9-12", count_measure="ib"),
     _course("honors_enrollment", "Honors course enrollment", "honors", "be enrolled in an honors course",
             _HIGH_SCHOOL, "students in grades 9-12"),
     _course("dual_credit", "Dual credit enrollment", "dual_credit", "be enrolled in a dual-credit course",
-            _HIGH_SCHOOL, "students in grades 9-12"),
+            _HIGH_SCHOOL, "students in grades 9-12", count_measure="dual_credit"),
     _course("gifted_identification", "Gifted identification", "gifted", "be identified as gifted",
-            "gifted IS NOT NULL", "students with a gifted flag", requires="enrollment"),
+            "gifted IS NOT NULL", "students with a gifted flag", requires="enrollment", count_measure="gifted"),
     _course("algebra_1_grade_8", "Algebra I in grade 8", "algebra_1", "take Algebra I in grade 8",
             "grade = '8'", "students in grade 8"),
     _course("ap_exam_taken", "AP exam taken", "ap_exam_taken", "take an AP exam", "ap", "AP students"),

@@ -24,7 +24,9 @@ class Unpivot:
     """Turn a wide table long: each raw column in `columns` becomes one row per source row.
 
     The raw column's name goes to `name_field` (or its entry in `names`, when given), its cell value to
-    `value_field`, and its entry in `categories` (if any) to `category_field`.
+    `value_field`, and its entry in `categories` (if any) to `category_field`. `attributes` gives further
+    fields read off the column name (field -> raw column -> raw value): a CRDC column `SCH_ENR_BL_M` says
+    race "BL" and sex "M"; the raw values are normalised with the field's code list like any cell.
     """
 
     columns: tuple[str, ...]
@@ -33,6 +35,12 @@ class Unpivot:
     names: dict[str, str] = field(default_factory=dict)
     category_field: str | None = None
     categories: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def fields(self) -> set[str]:
+        """The canonical fields this unpivot supplies."""
+        return {self.name_field, self.value_field, *([self.category_field] if self.category_field else []),
+                *self.attributes}
 
 
 @dataclass(frozen=True)
@@ -65,9 +73,7 @@ class Mapping:
     def fields_supplied(self) -> set[str]:
         supplied = set(self.columns) | set(self.constants) | ({"race"} if self.race_questions else set())
         if self.unpivot is not None:
-            supplied |= {self.unpivot.name_field, self.unpivot.value_field}
-            if self.unpivot.category_field:
-                supplied.add(self.unpivot.category_field)
+            supplied |= self.unpivot.fields()
         return supplied
 
     def validate(self, source_columns: list[str] | None = None, source: str = "the file") -> None:
@@ -115,6 +121,8 @@ class Mapping:
                 "category_field": self.unpivot.category_field,
                 "categories": self.unpivot.categories,
             }
+            if self.unpivot.attributes:
+                data["unpivot"]["attributes"] = self.unpivot.attributes
         return json.dumps(data, indent=2, sort_keys=False)
 
     @classmethod
@@ -135,6 +143,8 @@ class Mapping:
                     names={str(k): str(v) for k, v in unpivot.get("names", {}).items()},
                     category_field=unpivot.get("category_field"),
                     categories={str(k): str(v) for k, v in unpivot.get("categories", {}).items()},
+                    attributes={str(f): {str(k): str(v) for k, v in values.items()}
+                                for f, values in unpivot.get("attributes", {}).items()},
                 ),
                 header_row=int(data.get("header_row", 0)),
                 date_format=str(data.get("date_format", "%m/%d/%Y")),
@@ -207,6 +217,8 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "item_id": ("item", "item id", "question"),
     "construct": ("construct", "domain", "scale"),
     "response": ("response", "answer", "value"),
+    "measure": ("measure", "metric", "count type", "counted", "indicator", "outcome"),
+    "count": ("count", "number", "number of students", "students", "headcount", "n", "total"),
 }
 
 
@@ -258,14 +270,20 @@ def _value_share(code_list: str, values: list[str]) -> float:
     return hits / len(present)
 
 
-def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] | None = None) -> Mapping:
+def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] | None = None,
+                  file_name: str = "") -> Mapping:
     """Map each field of `kind` to the first source column whose header is one of its known spellings; then,
     given `samples` (a few values per column), map still-missing coded fields to an unused column whose
     values are mostly codes of that field's list (e.g. a column "Consequence" holding OSS/ISS is the action).
 
     A column is used once; exact field names win over synonyms. The user reviews and corrects the guess.
+    A CRDC school file (wide counts) gets its own mapping, with the school year read from `file_name`.
     """
     from equity_metrics.codes import code_key
+    from equity_metrics.crdc import crdc_mapping, is_crdc
+
+    if kind == "counts" and is_crdc(columns):
+        return crdc_mapping(columns, file_name)
 
     keyed = {code_key(c): c for c in reversed(columns)}  # first column wins on equal keys
     taken: set[str] = set()
@@ -299,9 +317,17 @@ def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] |
 
 
 def guess_kind(columns: list[str], samples: dict[str, list[str]] | None = None) -> str:
-    """The kind whose required fields the headers (and sample values) cover best (ties: most fields mapped)."""
+    """The kind whose required fields the headers (and sample values) cover best (ties: most fields mapped).
+    Aggregated counts need a count column (or the CRDC layout): a file of events is never taken for counts."""
+    from equity_metrics.crdc import is_crdc
+
+    if is_crdc(columns):
+        return "counts"
+
     def score(kind: str) -> tuple[float, int]:
         mapping = guess_mapping(kind, columns, samples)
+        if kind == "counts" and "count" not in mapping.columns:
+            return 0.0, 0
         required = [f.name for f in KINDS[kind].fields if f.required]
         covered = sum(1 for name in required if name in mapping.columns)
         return covered / len(required), len(mapping.columns)

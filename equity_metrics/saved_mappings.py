@@ -93,6 +93,7 @@ def adapt_to(mapping: Mapping, columns: Sequence[str]) -> Mapping:
             columns=tuple(spelled(c) for c in unpivot.columns),
             names={spelled(k): v for k, v in unpivot.names.items()},
             categories={spelled(k): v for k, v in unpivot.categories.items()},
+            attributes={f: {spelled(k): v for k, v in values.items()} for f, values in unpivot.attributes.items()},
         )
     questions = mapping.race_questions
     if questions is not None:

@@ -215,6 +215,23 @@ KINDS: dict[str, Kind] = {
                 Field("response", "DOUBLE", True, None, "Answer on the 1-5 agreement scale"),
             ),
         ),
+        Kind(
+            "counts",
+            "Aggregated counts",
+            "one count of students of one group in one school (a report card or the CRDC school file)",
+            (
+                _year(),
+                _school(),
+                Field("school_name", "VARCHAR", False, None, "School name, when the file carries it"),
+                _race(),
+                _sex(),
+                _flag("disability", "Counts students with disabilities (IDEA) only, or only those without"),
+                Field("measure", "VARCHAR", True, "count_measure",
+                      "What is counted: enrollment, iss, oss, expulsion, ap, gifted, ... (see codes.COUNT_MEASURES)"),
+                Field("count", "DOUBLE", False, None,
+                      "Number of students; negative reserve codes and suppressed cells are missing, never counted"),
+            ),
+        ),
     )
 }
 

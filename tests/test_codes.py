@@ -26,9 +26,12 @@ from equity_metrics.codes import (
 from equity_metrics.constants import (
     AMERICAN_INDIAN,
     ASIAN,
+    ASIAN_PACIFIC,
     BLACK,
+    DIMENSIONS,
     GRADE_ORDER,
     HISPANIC,
+    NATIVE_OR_MULTIPLE,
     PACIFIC_ISLANDER,
     RACE_LABELS,
     SEX_LABELS,
@@ -75,14 +78,23 @@ def test_race_spellings(raw: str, expected: str) -> None:
     assert lookup("race", raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["Martian", "Asian/Pacific Islander", "Multiple/Native American", "7", "X"])
+@pytest.mark.parametrize("raw", ["Martian", "7", "X"])
 def test_race_values_never_guessed(raw: str) -> None:
-    # merged old categories and numeric codebook values cannot be split or guessed: unknown (None)
+    # numeric codebook values and unknown words cannot be guessed: unknown (None), listed in the report
     assert lookup("race", raw) is None
 
 
-def test_race_codes_only_produce_federal_labels() -> None:
-    assert set(codes.RACE_CODES.values()) == set(RACE_LABELS) | {UNKNOWN}
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Asian/Pacific Islander", ASIAN_PACIFIC), ("API", ASIAN_PACIFIC), ("Multiple/Native American", NATIVE_OR_MULTIPLE),
+])
+def test_merged_race_categories_are_kept_as_the_file_says(raw: str, expected: str) -> None:
+    # an old merged category cannot be split: it stays its own group, never Asian or Pacific Islander by guess
+    assert lookup("race", raw) == expected
+    assert expected in DIMENSIONS["race"].values and expected not in RACE_LABELS
+
+
+def test_race_codes_only_produce_federal_labels_or_a_merged_category() -> None:
+    assert set(codes.RACE_CODES.values()) == set(RACE_LABELS) | {ASIAN_PACIFIC, NATIVE_OR_MULTIPLE, UNKNOWN}
 
 
 # ---- sex -------------------------------------------------------------------------------------------
