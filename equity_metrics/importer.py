@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from equity_metrics.codes import CODE_LISTS, code_key_sql
-from equity_metrics.constants import HISPANIC, TWO_OR_MORE, UNKNOWN
+from equity_metrics.codes import CODE_LISTS, code_key, code_key_sql
+from equity_metrics.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
 from equity_metrics.mapping import Mapping, RaceQuestions
 from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.schema import KINDS, Field
@@ -57,6 +57,7 @@ class ImportReport:
     x_marked_flags: tuple[str, ...] = ()  # yes/no fields marked only with X, whose blanks were read as no
     without_roster: int = 0  # event rows whose student has no enrollment record for that school year
     students_without_roster: int = 0
+    merged_races: tuple[tuple[str, int], ...] = ()  # merged old categories kept as the file says, with row counts
 
     @property
     def rows_rejected(self) -> int:
@@ -78,6 +79,10 @@ class ImportReport:
                            f"as missing: {listed}.")
             else:
                 out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+        for label, count in self.merged_races:
+            noun = "row uses" if count == 1 else "rows use"
+            out.append(f"Race/ethnicity: {count:,} {noun} the merged category {label!r}, which cannot be split; kept "
+                       "as the file says and compared as its own group.")
         if self.x_marked_flags:
             out.append(f"Marked only with X, so blanks read as No: {', '.join(self.x_marked_flags)}.")
         if self.without_roster:
@@ -214,14 +219,31 @@ def _race_from_questions(questions: RaceQuestions) -> str:
     )
 
 
+def _overridden(f: Field, text: str, expression: str, overrides: dict[str, str], params: list[object]) -> str:
+    """`expression`, except where the user said what a raw code means (matched by code key; values bound)."""
+    if not overrides:
+        return expression
+    keys = [code_key(raw) for raw in overrides]
+    values = [_OVERRIDE_VALUES.get(value, value) if f.sql_type == "BOOLEAN" else value for value in overrides.values()]
+    params.extend([keys, values])
+    chosen = f"map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])[{code_key_sql(text)}]"
+    # "Unknown" chosen by the user is a deliberate missing value, not a code to look up.
+    return f"CASE WHEN {chosen} IS NOT NULL THEN nullif({chosen}, '{UNKNOWN}') ELSE CAST({expression} AS VARCHAR) END"
+
+
+_OVERRIDE_VALUES = {"Yes": "true", "No": "false"}
+
+
 def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapping) -> None:
     kind = KINDS[mapping.kind]
     select, params = _staging_select(source, mapping)
-    typed = ", ".join(
-        f"CAST({field_sql(f, cleaned_sql(quote_identifier('__raw_' + f.name)), mapping.date_format)} "
-        f"AS {f.sql_type}) AS {quote_identifier(f.name)}"
-        for f in kind.fields
-    )
+    typed_fields = []
+    for f in kind.fields:
+        cleaned = cleaned_sql(quote_identifier("__raw_" + f.name))
+        value = _overridden(f, cleaned, field_sql(f, cleaned, mapping.date_format),
+                            mapping.code_overrides.get(f.name, {}), params)
+        typed_fields.append(f"CAST({value} AS {f.sql_type}) AS {quote_identifier(f.name)}")
+    typed = ", ".join(typed_fields)
     raw_columns = ", ".join(quote_identifier("__raw_" + f.name) for f in kind.fields)
     cursor.execute(
         f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT {quote_identifier(ROW_NUMBER_COLUMN)}, {typed}, "
@@ -274,10 +296,16 @@ def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rej
     return tuple(rejections), " AND ".join(good) or "TRUE"
 
 
-def _unknown_codes(cursor: duckdb.DuckDBPyConnection, kind: str) -> dict[str, tuple[tuple[str, int], ...]]:
+def _unknown_codes(cursor: duckdb.DuckDBPyConnection, kind: str,
+                   coded_only: bool = False) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Raw values that became missing, by field (most frequent first). By default the optional fields of any
+    type (required ones are rejections); `coded_only`: every field with a code list, required ones too."""
     out: dict[str, tuple[tuple[str, int], ...]] = {}
     for f in KINDS[kind].fields:
-        if f.required or (f.codes is None and f.sql_type not in ("BOOLEAN", "DATE", "DOUBLE")):
+        if coded_only:
+            if f.codes is None or f.codes == "school_year":
+                continue
+        elif f.required or (f.codes is None and f.sql_type not in ("BOOLEAN", "DATE", "DOUBLE")):
             continue
         raw = quote_identifier("__raw_" + f.name)
         rows = cursor.execute(
@@ -288,6 +316,14 @@ def _unknown_codes(cursor: duckdb.DuckDBPyConnection, kind: str) -> dict[str, tu
         if rows:
             out[f.name] = tuple((str(code), int(n)) for code, n in rows)
     return out
+
+
+def _merged_races(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> tuple[tuple[str, int], ...]:
+    if "race" not in KINDS[kind].field_names:
+        return ()
+    rows = cursor.execute(f"SELECT race, count(*) FROM {_STAGED} WHERE {good} AND race = ANY(?) GROUP BY race "
+                          "ORDER BY race", [list(MERGED_RACE_LABELS)]).fetchall()
+    return tuple((str(label), int(n)) for label, n in rows)
 
 
 def _missing_share(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> dict[str, float]:
@@ -329,6 +365,36 @@ def column_samples(source: SourceTable, rows: int = 200) -> dict[str, list[str]]
     """The first `rows` values of each column, for guessing a mapping from values."""
     head = source.table.slice(0, rows)
     return {column: head.column(column).to_pylist() for column in source.columns}
+
+
+def codes_to_review(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Before importing: the raw codes of each coded field that neither a code list nor the mapping's own
+    overrides know, with their row counts (most frequent first), so the user can say what they mean.
+    Staged in a private in-memory database; the store is not touched."""
+    mapping.validate(source.columns, source.label)
+    connection = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                                    "autoload_known_extensions": False})
+    try:
+        connection.execute("SET enable_external_access = false")
+        connection.register(_SOURCE_VIEW, source.table)
+        _stage(connection, source, mapping)
+        _x_marked_flags(connection, mapping.kind)
+        found = _unknown_codes(connection, mapping.kind, coded_only=True)
+        return _without_overridden(found, mapping)
+    finally:
+        connection.close()
+
+
+def _without_overridden(found: dict[str, tuple[tuple[str, int], ...]],
+                        mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The unknown codes, less those the user read on purpose (e.g. as Unknown)."""
+    out = {}
+    for name, codes in found.items():
+        said = {code_key(raw) for raw in mapping.code_overrides.get(name, {})}
+        kept = tuple((raw, n) for raw, n in codes if code_key(raw) not in said)
+        if kept:
+            out[name] = kept
+    return out
 
 
 def _file_facts(path: Path | None) -> tuple[int | None, str | None]:
@@ -386,11 +452,12 @@ def import_into(
         rows_read=rows_read,
         rows_imported=rows_imported,
         rejections=rejections,
-        unknown_codes=_unknown_codes(cursor, kind),
+        unknown_codes=_without_overridden(_unknown_codes(cursor, kind), mapping),
         columns_ignored=tuple(c for c in source.columns if c not in used),
         missing_share=_missing_share(cursor, kind, good),
         duplicates=_duplicates(cursor, kind, good),
         x_marked_flags=x_marked,
+        merged_races=_merged_races(cursor, kind, good),
         **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from equity_metrics.constants import RACE_LABELS
+from equity_metrics.constants import RACE_LABELS, UNKNOWN
 from equity_metrics.schema import KINDS
 
 
@@ -69,6 +69,9 @@ class Mapping:
     header_row: int = 0  # rows above the header (title rows) to skip
     date_format: str = "%m/%d/%Y"  # US dates unless the file says otherwise
     race_questions: RaceQuestions | None = None  # derives the "race" field from a Hispanic flag and races
+    # The user's reading of codes no code list knows: field -> raw value -> canonical value ("Unknown" allowed;
+    # for yes/no fields "Yes" or "No"). Applied before the built-in list; compared by codes.code_key.
+    code_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def fields_supplied(self) -> set[str]:
         supplied = set(self.columns) | set(self.constants) | ({"race"} if self.race_questions else set())
@@ -94,6 +97,12 @@ class Mapping:
             unknown_labels = sorted(set(self.race_questions.flags) - set(RACE_LABELS))
             if unknown_labels:
                 raise MappingError(f"{source}: race flags must name federal categories, not {', '.join(unknown_labels)}")
+        for name, overrides in self.code_overrides.items():
+            allowed = canonical_values(self.kind, name)
+            wrong = sorted({v for v in overrides.values() if v not in allowed})
+            if wrong:
+                raise MappingError(f"{source}: {', '.join(map(repr, wrong))} is not a value of {name}; use one of "
+                                   f"{', '.join(allowed)}")
         if source_columns is not None:
             raw = list(self.columns.values()) + (list(self.unpivot.columns) if self.unpivot else [])
             raw += self.race_questions.raw_columns() if self.race_questions else []
@@ -109,6 +118,8 @@ class Mapping:
             "header_row": self.header_row,
             "date_format": self.date_format,
         }
+        if self.code_overrides:
+            data["code_overrides"] = self.code_overrides
         if self.race_questions is not None:
             data["race_questions"] = {"hispanic": self.race_questions.hispanic, "flags": self.race_questions.flags,
                                       "listed": self.race_questions.listed}
@@ -148,6 +159,8 @@ class Mapping:
                 ),
                 header_row=int(data.get("header_row", 0)),
                 date_format=str(data.get("date_format", "%m/%d/%Y")),
+                code_overrides={str(f): {str(k): str(v) for k, v in values.items()}
+                                for f, values in data.get("code_overrides", {}).items()},
                 race_questions=None
                 if data.get("race_questions") is None
                 else RaceQuestions(
@@ -158,6 +171,23 @@ class Mapping:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise MappingError(f"not a valid mapping: {error}") from error
+
+
+def canonical_values(kind: str, field_name: str) -> list[str]:
+    """What a code of this field may be read as: the code list's canonical values ("Yes"/"No" for yes/no
+    fields), Unknown included. Empty for a field without a code list (or not of the kind)."""
+    from equity_metrics.codes import CODE_LISTS
+
+    try:
+        code_list = KINDS[kind].field(field_name).codes
+    except KeyError:
+        return []
+    if code_list is None or code_list == "school_year":
+        return []
+    values = list(dict.fromkeys(CODE_LISTS[code_list].values()))
+    if all(isinstance(v, bool) for v in values):
+        return ["Yes", "No", UNKNOWN]
+    return [str(v) for v in values if v != UNKNOWN] + [UNKNOWN]
 
 
 # Header spellings seen in district exports, by canonical field (compared by codes.code_key).

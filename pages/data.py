@@ -2,12 +2,13 @@
 mapping, import it (one transaction), and read the import report. Datasets can be deleted one by one or all."""
 
 import tempfile
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from equity_metrics.importer import ImportRefusedError, SourceSpec, column_samples, import_sources
-from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
+from equity_metrics.importer import ImportRefusedError, SourceSpec, codes_to_review, column_samples, import_sources
+from equity_metrics.mapping import Mapping, MappingError, canonical_values, guess_kind, guess_mapping
 from equity_metrics.readers import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -27,6 +28,32 @@ from views.state import current
 from views.store import get_store
 
 MAX_UPLOAD_MB = 200
+
+
+def review_codes(source, mapping: Mapping, key: str) -> dict[str, dict[str, str]]:
+    """Show the codes no list knows, field by field, and let the user say what each means. Returns the
+    mapping's overrides plus the user's choices; a code left blank stays missing (shown as Unknown)."""
+    try:
+        unknown = codes_to_review(source, mapping)
+    except (MappingError, ImportRefusedError):
+        return mapping.code_overrides  # the mapping is not complete yet: the import button will say why
+    overrides = {name: dict(values) for name, values in mapping.code_overrides.items()}
+    if not unknown:
+        return overrides
+    st.markdown("**Codes this tool does not know.** Say what each means, or leave it blank: blank codes are "
+                "stored as missing and shown as Unknown. Nothing is guessed.")
+    for name, codes in unknown.items():
+        table = pd.DataFrame({"Code in your file": [raw for raw, _ in codes], "Rows": [n for _, n in codes],
+                              "Means": [""] * len(codes)})
+        edited = st.data_editor(
+            table, hide_index=True, key=f"codes_{key}_{name}", disabled=["Code in your file", "Rows"],
+            column_config={"Means": st.column_config.SelectboxColumn(
+                f"Means ({name.replace('_', ' ')})", options=["", *canonical_values(mapping.kind, name)])},
+        )
+        chosen = {row["Code in your file"]: row["Means"] for _, row in edited.iterrows() if row["Means"]}
+        if chosen:
+            overrides.setdefault(name, {}).update(chosen)
+    return overrides
 
 store = get_store()
 current()  # makes sure the page runs inside the app (navigation and sidebar)
@@ -82,7 +109,8 @@ if upload is not None:
     default_kind = preset.kind if preset is not None else guess_kind(source.columns, samples)
     kind = st.selectbox("What this table holds", kinds, index=kinds.index(default_kind),
                         format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
-    guessed = preset if preset is not None and preset.kind == kind else guess_mapping(kind, source.columns, samples)
+    guessed = (preset if preset is not None and preset.kind == kind
+               else guess_mapping(kind, source.columns, samples, file_name=upload.name))
     samples = preview(source)
     editor = pd.DataFrame([
         {"Field": f.name, "Meaning": f.description, "Required": f.required,
@@ -98,15 +126,22 @@ if upload is not None:
         column_config={"Column in your file": st.column_config.SelectboxColumn(options=["", *source.columns])},
     )
     columns = {row["Field"]: row["Column in your file"] for _, row in edited.iterrows() if row["Column in your file"]}
+    unpivot = guessed.unpivot if guessed.kind == kind else None
+    if unpivot is not None:
+        fields = ", ".join(sorted(unpivot.fields()))
+        st.caption(f"{len(unpivot.columns):,} wide columns are turned into rows: their names give {fields} "
+                   f"(e.g. {unpivot.columns[0]}).")
     year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
+                         value=guessed.constants.get("school_year", ""),
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
     questions = guessed.race_questions if guessed.kind == kind and "race" not in columns else None
     if questions is not None:
         st.caption("Race/ethnicity is derived from " + ", ".join(questions.raw_columns()) + " (federal rule: "
                    "Hispanic of any race; else more than one race is Two or more races; else the one race).")
     mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
-                      header_row=int(header_row), unpivot=guessed.unpivot if guessed.kind == kind else None,
-                      race_questions=questions)
+                      header_row=int(header_row), unpivot=unpivot, race_questions=questions,
+                      code_overrides=guessed.code_overrides if guessed.kind == kind else {})
+    mapping = replace(mapping, code_overrides=review_codes(source, mapping, f"{uploads_done}_{kind}"))
     st.download_button("Download this mapping (JSON)", data=mapping.to_json().encode("utf-8"),
                        file_name=f"{kind}_mapping.json", mime="application/json", on_click="ignore",
                        key="mapping_download", icon=":material/download:")
