@@ -108,6 +108,11 @@ def data_years(store: Store) -> dict[str, set[str]]:
 _DATA_YEARS: dict[str, dict[str, set[str]]] = {}
 
 
+def forget_cached_years() -> None:
+    """Drop the cached years (after a store file is erased, a new one at the same path starts afresh)."""
+    _DATA_YEARS.clear()
+
+
 def _columns(store: Store, table: str) -> set[str]:
     return set(store.query("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
                            [table])["column_name"])

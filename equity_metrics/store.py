@@ -293,3 +293,19 @@ def delete_all(store: Store) -> None:
         cursor.execute(f"DELETE FROM {CATALOG_TABLE}")
         rebuild_facts(cursor)
         bump_data_version(cursor)
+
+
+def erase_store(store: Store) -> list[Path]:
+    """Delete everything this store holds from the disk: close it, then remove the database file, its
+    write-ahead log and its private spill folder (datasets, saved mappings, goals and the report basket go
+    with the file). Returns the paths removed. The `Store` cannot be used afterwards."""
+    from equity_metrics import analysis
+
+    store.close()
+    removed = []
+    for path in (store.path, store.path.with_name(store.path.name + ".wal")):
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    analysis.forget_cached_years()
+    return removed

@@ -1,6 +1,7 @@
 """Data: what is loaded, and loading more. Upload a CSV or workbook, check the guessed kind and column
 mapping, import it (one transaction), and read the import report. Datasets can be deleted one by one or all."""
 
+import shutil
 import tempfile
 from dataclasses import replace
 
@@ -22,7 +23,7 @@ from equity_metrics.readers import (
 from equity_metrics.sample_store import load_sample
 from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping
 from equity_metrics.schema import KINDS
-from equity_metrics.store import StoreError, delete_all, delete_dataset, delete_sample
+from equity_metrics.store import StoreError, delete_all, delete_dataset, delete_sample, erase_store
 from views.components import data_source_banner
 from views.state import current
 from views.store import get_store
@@ -58,6 +59,9 @@ def review_codes(source, mapping: Mapping, key: str) -> dict[str, dict[str, str]
 store = get_store()
 current()  # makes sure the page runs inside the app (navigation and sidebar)
 st.title("Data")
+if st.session_state.get("erased"):
+    st.success("Everything was erased from this computer: " + ", ".join(st.session_state.pop("erased")) + ".",
+               icon=":material/check_circle:")
 data_source_banner(store)
 
 st.subheader("Loaded datasets")
@@ -171,9 +175,27 @@ if not catalog.empty:
         delete_dataset(store, int(chosen))
         st.rerun()
     confirm = st.checkbox("I want to delete every dataset from this computer's store", key="delete_all_confirm")
-    if st.button("Delete all data", key="delete_all", disabled=not confirm, icon=":material/delete_forever:"):
+    if st.button("Delete all datasets", key="delete_all", disabled=not confirm, icon=":material/delete_forever:"):
         delete_all(store)
         st.session_state.pop("last_report", None)
+        st.rerun()
+
+with st.expander("Delete all my data from this computer"):
+    st.markdown(f"Erases the store file `{store.path}` (every dataset, saved mapping, goal and the report basket), "
+                "the uploaded copies and every cached result. The app then starts over on the synthetic sample "
+                "district.")
+    erase = st.checkbox("Yes, erase everything", key="erase_confirm")
+    if st.button("Erase everything", key="erase_all", disabled=not erase, type="primary",
+                 icon=":material/delete_forever:"):
+        removed = erase_store(store)
+        upload_folder = st.session_state.pop("upload_folder", None)
+        if upload_folder:
+            shutil.rmtree(upload_folder, ignore_errors=True)
+            removed.append(upload_folder)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        st.session_state.pop("last_report", None)
+        st.session_state["erased"] = [str(p) for p in removed]
         st.rerun()
 if store.holds_sample() and not store.holds_only_sample() and st.button(
         "Remove the synthetic sample district (keep my files)", key="delete_sample", icon=":material/science_off:"):
