@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/climate.py", title="Climate", icon=":material/sentiment_satisfied:"),
     st.Page("pages/schools.py", title="Schools", icon=":material/grid_view:"),
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
+    st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 

@@ -245,11 +245,14 @@ class Store:
                 cursor.execute(create_table_sql(kind))
             for statement in USER_TABLES_SQL:
                 cursor.execute(statement)
-            if not cursor.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'facts_student_year'"
-            ).fetchone()[0]:
-                from equity_metrics.facts import rebuild_facts
+            from equity_metrics.facts import SOURCES, rebuild_facts
 
+            tables = [source.table for source in SOURCES.values()]
+            present = cursor.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ANY(?)",
+                [tables],
+            ).fetchone()[0]
+            if present < len(tables):  # a new store, or one made before an analysis table was added
                 rebuild_facts(cursor)
 
 

@@ -1,10 +1,12 @@
-"""Overview: the largest, most certain gaps in the data, each as a generated sentence and a small chart."""
+"""Overview: the largest, most certain gaps in the data, each as a generated sentence and a small chart; and
+the goals that moved toward their target or slipped since the year before."""
 
 import streamlit as st
 
 from equity_metrics import findings
 from equity_metrics.aggregate import count_rows
 from views.components import data_source_banner, empty_state, findings_list
+from views.goals_view import goals_overview
 from views.state import current
 from views.store import cached_audit, get_store
 
@@ -33,3 +35,6 @@ found = findings.largest_gaps(audit, state.by, state.options, limit=6, per_indic
 if not found:
     empty_state("No statistically certain gap above parity was found with these filters.")
 findings_list(found, key="overview_finding", comparison_label=state.options.comparison_label)
+
+st.subheader("Goals")
+goals_overview(store)

@@ -251,3 +251,11 @@ def test_a_runaway_query_is_interrupted_with_a_clear_message(empty_store: Store)
     with pytest.raises(QueryTimeoutError, match="took longer than 0.2 seconds and was stopped"):
         empty_store.query("SELECT count(*) FROM range(100000000) a, range(100000000) b", time_limit=0.2)
     assert empty_store.query("SELECT 42 AS answer")["answer"].tolist() == [42]  # the cursor still works
+
+
+def test_a_store_made_before_an_analysis_table_existed_gets_it_on_opening(tmp_path) -> None:
+    path = tmp_path / "old.duckdb"
+    with Store(path) as store:
+        store.cursor().execute("DROP TABLE facts_counts")  # as a store written by an older version
+    with Store(path) as store:
+        assert store.table_exists("facts_counts")

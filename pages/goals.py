@@ -1,0 +1,214 @@
+"""Goals: targets for any indicator, group, scope and comparison, each with its progress chart and status
+sentence; add, edit and delete goals, and export or import them as CSV."""
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from equity_metrics import goals
+from equity_metrics.aggregate import schools as school_names
+from equity_metrics.constants import DIMENSIONS, GROUP_DIMENSIONS
+from equity_metrics.facts import SOURCES
+from equity_metrics.indicators import INDICATORS
+from equity_metrics.metrics import ALL_OTHERS
+from equity_metrics.store import StoreError
+from views.components import data_source_banner, dimension_label, empty_state
+from views.goals_view import all_progress, goal_card, status_counts, values_of
+from views.state import current
+from views.store import cached_indicators_with_data, cached_school_years, get_store
+
+MESSAGE_KEY = "goals_message"
+UPLOADS_KEY = "goal_uploads_done"
+TARGET_YEARS_AHEAD = 10
+FIRST_VALUE = "(first year with a value)"
+
+store = get_store()
+current()  # makes sure the page runs inside the app (navigation and sidebar)
+st.title("Goals")
+data_source_banner(store)
+st.caption(
+    "Each goal is measured again from the stored data on every visit, so next year's files update every goal. "
+    "Its status is about the latest school year with the indicator's data: met (the target is reached), on track "
+    "(at least as good as the straight path from the baseline to the target in that year), off track, or not "
+    "measurable (hidden to protect privacy, too few students, or not loaded; the reason is given). Goals use the "
+    "default minimums (n-size 30, cell size 10), whatever the sidebar says."
+)
+message = st.session_state.pop(MESSAGE_KEY, None)
+if message:
+    st.success(message, icon=":material/check_circle:")
+
+
+def _problems_text(error: goals.GoalError) -> str:
+    return "\n".join(f"- {column.replace('_', ' ')}: {text}" for column, text in error.problems)
+
+
+def _save(action: str, call) -> None:
+    """Run a store change; say what happened on the next run, or what was wrong now."""
+    try:
+        saved = call()
+    except goals.GoalError as error:
+        st.error(f"The goal was not {action}:\n{_problems_text(error)}")
+    except (goals.GoalNotFoundError, StoreError) as error:
+        st.error(f"The goal was not {action}: {error}")
+    else:
+        st.session_state[MESSAGE_KEY] = f"Goal {saved} {action}."
+        st.rerun()
+
+
+# ---- every goal's progress -------------------------------------------------------------------------------
+progresses = all_progress(store)
+if progresses is None:
+    st.stop()
+if not progresses:
+    empty_state("No goals yet. Add one below, or import a goals CSV.")
+else:
+    for column, (status, count) in zip(st.columns(len(goals.STATUSES)), status_counts(progresses).items(), strict=True):
+        column.metric(status.capitalize(), count)
+    for progress in progresses:
+        goal_card(goals.report_of(progress), key=f"goal_{progress.goal.goal_id}")
+
+known_years = cached_school_years(store, store.cache_key())
+latest = known_years[-1] if known_years else None
+
+
+def _target_years(*extra: str | None) -> list[str]:
+    first = known_years[0] if known_years else goals.SCHOOL_YEAR_EXAMPLE
+    last = goals.school_year_of(goals.year_start(latest or first) + TARGET_YEARS_AHEAD)
+    return sorted(set(goals.year_span(first, last)) | {y for y in extra if y}, key=goals.year_start)
+
+
+def _target_input(label: str, measure: goals.Measure, value: float, key: str) -> float:
+    if measure.id == "risk_ratio":
+        return st.number_input(label, min_value=0.01, max_value=100.0, value=max(value, 0.01), step=0.1, format="%.2f",
+                               key=key)
+    if measure.id == "rate":
+        return st.number_input(label, min_value=0.0, max_value=100.0, value=min(max(value, 0.0), 100.0), step=0.5,
+                               format="%.1f", key=key)
+    return st.number_input(label, value=value, step=0.5, format="%.1f", key=key)
+
+
+# ---- add -------------------------------------------------------------------------------------------------
+st.subheader("Add a goal")
+with_data = set(cached_indicators_with_data(store, store.cache_key()))
+choices = [indicator for indicator in INDICATORS.values() if indicator.id in with_data]
+if not choices:
+    empty_state("Load data on the Data page first: a goal is set on an indicator with data.")
+else:
+    indicator = st.selectbox("Indicator", choices, format_func=lambda i: f"{i.domain} · {i.label}",
+                             key="goal_new_indicator")
+    source_dimensions = SOURCES[indicator.source].dimensions
+    left, middle, right = st.columns(3)
+    dimension = left.selectbox("Student groups", [d for d in GROUP_DIMENSIONS if d in source_dimensions],
+                               format_func=dimension_label, key="goal_new_dimension")
+    group = middle.selectbox("Group", DIMENSIONS[dimension].values, key=f"goal_new_group_{dimension}")
+    comparison = right.selectbox(
+        "Compared with", [ALL_OTHERS, *(v for v in DIMENSIONS[dimension].values if v != group)],
+        format_func=lambda c: "All other students" if c == ALL_OTHERS else c, key=f"goal_new_comparison_{dimension}")
+    left, right = st.columns(2)
+    measure = left.selectbox("Measure", goals.measures_for(indicator), format_func=lambda m: m.label,
+                             key=f"goal_new_measure_{indicator.kind}")
+    scopes = [None, *school_names(store)] if "school" in source_dimensions else [None]
+    school = right.selectbox("Scope", scopes, format_func=lambda s: s or goals.DISTRICT, key="goal_new_school")
+    draft = goals.Goal(indicator.id, dimension, group, measure.id, 0.0, latest or "", comparison=comparison,
+                       school=school)
+    values = values_of(store, draft)
+    measured = values.frame[values.frame["school_year"].isin(values.with_data)]
+    st.caption(("So far: " if len(measured) else "No value yet.") + " · ".join(
+        f"{row.school_year}: " + (goals.format_value(row.value, measure, indicator) if row.value == row.value
+                                  else f"not measurable ({row.note})")
+        for row in measured.itertuples()))
+    years = list(values.with_data) or known_years
+    shown = measured[measured["value"].notna()]
+    default = round(float(shown["value"].iloc[-1]), 2) if len(shown) else 0.0
+    with st.form("goal_new_form"):
+        left, middle, right = st.columns(3)
+        baseline = left.selectbox("Baseline year", years, index=max(len(years) - 1, 0), key="goal_new_baseline")
+        with middle:
+            # Keyed by the draft, so the suggested target (the latest value) follows the choices above.
+            target_value = _target_input(f"Target ({measure.unit(indicator)})", measure, default,
+                                         "goal_new_target_" + "_".join(map(str, (indicator.id, dimension, group,
+                                                                                 comparison, measure.id, school))))
+        target_years = _target_years()
+        default_year = goals.school_year_of(goals.year_start(latest) + 3) if latest else target_years[-1]
+        target_year = right.selectbox("Target year", target_years, index=target_years.index(default_year),
+                                      key="goal_new_target_year")
+        owner = st.text_input("Owner", key="goal_new_owner", max_chars=goals.MAX_TEXT_LENGTH)
+        strategy = st.text_input("Action or strategy", key="goal_new_strategy", max_chars=goals.MAX_TEXT_LENGTH)
+        note = st.text_area("Note", key="goal_new_note", max_chars=goals.MAX_TEXT_LENGTH)
+        added = st.form_submit_button("Add goal", type="primary", icon=":material/add:")
+    if added:
+        new = replace(draft, target_value=float(target_value), target_year=target_year, baseline_year=baseline,
+                      owner=owner, strategy=strategy, note=note)
+        _save("added", lambda: goals.add_goal(store, new).goal_id)
+
+# ---- edit and delete -------------------------------------------------------------------------------------
+st.subheader("Edit or delete a goal")
+if not progresses:
+    st.caption("No goal to edit yet.")
+else:
+    by_id = {p.goal.goal_id: p.goal for p in progresses}
+    goal_id = st.selectbox("Goal", list(by_id), format_func=lambda i: f"Goal {i}: {goals.goal_title(by_id[i])}",
+                           key="goal_edit_choice")
+    goal = by_id[goal_id]
+    st.caption("To change the indicator, groups, measure or scope, add a new goal and delete this one (or edit the "
+               "CSV export and import it).")
+    with st.form(f"goal_edit_form_{goal_id}"):
+        left, middle, right = st.columns(3)
+        baselines = [FIRST_VALUE, *sorted(set(known_years) | {goal.baseline_year or latest or ""} - {""},
+                                          key=goals.year_start)]
+        baseline = left.selectbox("Baseline year", baselines, index=baselines.index(goal.baseline_year or FIRST_VALUE),
+                                  key=f"goal_edit_baseline_{goal_id}")
+        with middle:
+            target_value = _target_input(f"Target ({goals.MEASURES[goal.measure].unit(goal.indicator)})",
+                                         goals.MEASURES[goal.measure], goal.target_value, f"goal_edit_target_{goal_id}")
+        target_years = _target_years(goal.target_year)
+        target_year = right.selectbox("Target year", target_years, index=target_years.index(goal.target_year),
+                                      key=f"goal_edit_target_year_{goal_id}")
+        owner = st.text_input("Owner", value=goal.owner, key=f"goal_edit_owner_{goal_id}",
+                              max_chars=goals.MAX_TEXT_LENGTH)
+        strategy = st.text_input("Action or strategy", value=goal.strategy, key=f"goal_edit_strategy_{goal_id}",
+                                 max_chars=goals.MAX_TEXT_LENGTH)
+        note = st.text_area("Note", value=goal.note, key=f"goal_edit_note_{goal_id}", max_chars=goals.MAX_TEXT_LENGTH)
+        edited = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
+    if edited:
+        changed = replace(goal, baseline_year=None if baseline == FIRST_VALUE else baseline,
+                          target_value=float(target_value), target_year=target_year, owner=owner, strategy=strategy,
+                          note=note)
+        _save("saved", lambda: goals.update_goal(store, changed).goal_id)
+    confirm = st.checkbox(f"I want to delete goal {goal_id}", key=f"goal_delete_confirm_{goal_id}")
+    if st.button("Delete this goal", key="goal_delete", disabled=not confirm, icon=":material/delete:"):
+        def delete() -> int:
+            goals.delete_goal(store, goal_id)
+            return goal_id
+
+        _save("deleted", delete)
+
+# ---- export and import -----------------------------------------------------------------------------------
+st.subheader("Export and import (CSV)")
+st.download_button("Download goals (CSV)", data=goals.goals_csv(store), file_name="goals.csv", mime="text/csv",
+                   on_click="ignore", key="goals_download", icon=":material/download:")
+if progresses:
+    st.download_button("Download progress: every goal's latest value and status (CSV)",
+                       data=goals.progress_frame(progresses).to_csv(index=False).encode("utf-8"),
+                       file_name="goals_progress.csv", mime="text/csv", on_click="ignore",
+                       key="goals_progress_download", icon=":material/download:")
+with st.expander("The columns of a goals CSV", expanded=False):
+    st.dataframe(pd.DataFrame({"Column": list(goals.CSV_COLUMNS), "What it holds": list(goals.CSV_COLUMNS.values()),
+                               "Required": [c in goals.REQUIRED_CSV_COLUMNS for c in goals.CSV_COLUMNS]}),
+                 hide_index=True, key="goals_csv_columns")
+uploads_done = st.session_state.setdefault(UPLOADS_KEY, 0)  # a new key empties the uploader after an import
+upload = st.file_uploader("Import goals from a CSV file", type=["csv"], key=f"goals_upload_{uploads_done}",
+                          help="A row with the number of an existing goal updates it; any other row adds a goal. "
+                               "If any row has a problem, nothing is imported.")
+if upload is not None and st.button("Import goals", key="goals_import", type="primary", icon=":material/upload:"):
+    try:
+        imported = goals.import_goals_csv(store, upload.getvalue())
+    except goals.GoalImportError as error:
+        st.error("Nothing was imported:\n" + "\n".join(f"- {m}" for m in error.messages))
+    except StoreError as error:
+        st.error(f"Nothing was imported: {error}")
+    else:
+        st.session_state[MESSAGE_KEY] = imported.message()
+        st.session_state[UPLOADS_KEY] = uploads_done + 1
+        st.rerun()

@@ -1,0 +1,102 @@
+"""Goals in the app: progress computed through the cached library calls, one goal's card, and the short
+summary the Overview shows (which goals moved, which slipped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from equity_metrics import goals
+from equity_metrics.aggregate import Filters
+from equity_metrics.analysis import Result
+from equity_metrics.metrics import MetricOptions
+from equity_metrics.store import Store, StoreError
+from views.store import cached_gaps, cached_rates
+
+STATUS_COLOURS = {goals.STATUS_MET: "green", goals.STATUS_ON_TRACK: "blue", goals.STATUS_OFF_TRACK: "orange",
+                  goals.STATUS_NOT_MEASURABLE: "gray"}
+YEAR_LABELS = {"school_year": "School year", "value": "Value", "ci_low": "95% CI low", "ci_high": "95% CI high",
+               "path_value": "Straight path", "target_value": "Target", "status": "Status", "note": "Note"}
+
+
+def _rates(store: Store, indicator_id: str, by: Sequence[str], filters: Filters, options: MetricOptions) -> Result:
+    return cached_rates(store, store.cache_key(), indicator_id, tuple(by), filters, options)
+
+
+def _gaps(store: Store, indicator_id: str, by: Sequence[str], filters: Filters, options: MetricOptions) -> Result:
+    return cached_gaps(store, store.cache_key(), indicator_id, tuple(by), filters, options)
+
+
+def progress_of(store: Store, goal: goals.Goal) -> goals.GoalProgress:
+    """A goal's progress from the cached result tables (recomputed when the data change)."""
+    return goals.goal_progress(store, goal, _rates, _gaps)
+
+
+def values_of(store: Store, goal: goals.Goal) -> goals.YearlyValues:
+    """A draft goal's value in every year (for choosing a baseline and target)."""
+    return goals.yearly_values(store, goal, _rates, _gaps)
+
+
+def all_progress(store: Store) -> list[goals.GoalProgress] | None:
+    """Every stored goal's progress; None (with the error shown) when the store cannot answer."""
+    try:
+        return [progress_of(store, goal) for goal in goals.list_goals(store)]
+    except StoreError as error:
+        st.error(str(error))
+        return None
+
+
+def status_badge(status: str) -> str:
+    """Markdown for a status as a coloured badge (the word is always written, colour is never the only cue)."""
+    return f":{STATUS_COLOURS[status]}-badge[{status.capitalize()}]"
+
+
+def goal_card(report: goals.GoalReport, key: str) -> None:
+    """One goal: number, status, title, the status sentence, owner and strategy, the chart and every year."""
+    goal = report.goal
+    with st.container(border=True):
+        st.markdown(f"{status_badge(report.progress.status)} Goal {goal.goal_id}: {report.title}")
+        st.markdown(report.sentence)
+        details = [f"Owner: {goal.owner}" if goal.owner else "", f"Strategy: {goal.strategy}" if goal.strategy else "",
+                   f"Note: {goal.note}" if goal.note else ""]
+        if any(details):
+            st.caption(" · ".join(d for d in details if d))
+        st.altair_chart(report.chart, key=f"{key}_chart", alt=report.sentence)
+        with st.expander("Every school year", expanded=False):
+            decimals = "%.2f" if goal.measure == "risk_ratio" else "%.1f"
+            config = {YEAR_LABELS[c]: st.column_config.NumberColumn(format=decimals)
+                      for c in ("value", "ci_low", "ci_high", "path_value", "target_value")}
+            st.dataframe(report.table[list(YEAR_LABELS)].rename(columns=YEAR_LABELS), hide_index=True,
+                         column_config=config, key=f"{key}_years")
+
+
+def status_counts(progresses: Sequence[goals.GoalProgress]) -> dict[str, int]:
+    return {status: sum(1 for p in progresses if p.status == status) for status in goals.STATUSES}
+
+
+def _movement_line(progress: goals.GoalProgress) -> str:
+    fmt = progress.measure, progress.indicator
+    before = goals.format_value(progress.previous_value, *fmt)
+    now = goals.format_value(progress.value, *fmt)
+    return (f"- Goal {progress.goal.goal_id}, {goals.goal_title(progress.goal)}: {before} in {progress.previous_year} "
+            f"to {now} in {progress.status_year} ({progress.status})")
+
+
+def goals_overview(store: Store) -> None:
+    """The Overview's goals section: how many goals have each status, which moved toward their target in the
+    latest year and which slipped."""
+    progresses = all_progress(store)
+    if progresses is None:
+        return
+    if not progresses:
+        st.caption("No goals yet: set targets on the Goals page, and each one is followed here as new data arrive.")
+        return
+    counts = status_counts(progresses)
+    st.markdown(f"{len(progresses)} goal(s): " + ", ".join(f"{n} {status}" for status, n in counts.items() if n) + ".")
+    moved, slipped = goals.moved_and_slipped(progresses)
+    st.markdown("Moved toward the target since the year before:\n" + (
+        "\n".join(_movement_line(p) for p in moved) if moved else "- none"))
+    st.markdown("Slipped since the year before:\n" + (
+        "\n".join(_movement_line(p) for p in slipped) if slipped else "- none"))
+
