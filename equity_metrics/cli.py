@@ -8,6 +8,8 @@
     python -m equity_metrics datasets [--db PATH] [--format csv|json|table]
     python -m equity_metrics sample --out DIR
     python -m equity_metrics load-sample [--db PATH]
+    python -m equity_metrics audit --out FILE.xlsx|FILE.pptx|FILE.html [--year Y] [--min-n N] [--min-cell N] [--db PATH]
+    python -m equity_metrics goals [--db PATH] [--format csv|json|table]
 
 Errors print one line to standard error (no traceback) and exit with status 2.
 """
@@ -150,9 +152,10 @@ def _import_specs(store: Store, path: Path, kind: str | None, mapping: Mapping |
             chosen = mapping
         else:
             samples = column_samples(source)
-            chosen = guess_mapping(kind or guess_kind(source.columns, samples), source.columns, samples)
+            chosen = guess_mapping(kind or guess_kind(source.columns, samples), source.columns, samples,
+                                   file_name=path.name)
             required = [f.name for f in KINDS[chosen.kind].fields if f.required]
-            if not kind and not any(name in chosen.columns for name in required):
+            if not kind and not any(name in chosen.fields_supplied() for name in required):
                 raise CommandError(f"{source.label}: cannot tell what this table holds from its headers "
                                    f"({', '.join(source.columns[:8])}); pass --kind, and --mapping if the "
                                    "headers are unusual")
@@ -162,6 +165,13 @@ def _import_specs(store: Store, path: Path, kind: str | None, mapping: Mapping |
     if not specs:
         raise CommandError(f"{path.name}: no sheet has the columns the mapping names")
     return specs
+
+
+def cmd_goals(args: argparse.Namespace) -> str:
+    from equity_metrics import goals
+
+    with Store(Path(args.db) if args.db else default_db_path()) as store:
+        return render(goals.goals_table(store), args.format)
 
 
 def cmd_import(args: argparse.Namespace) -> str:
@@ -200,6 +210,25 @@ def cmd_load_sample(args: argparse.Namespace) -> str:
     with Store(Path(args.db) if args.db else default_db_path()) as store:
         reports = load_sample(store)
     return "".join(line + "\n" for report in reports for line in report.lines())
+
+
+def cmd_audit(args: argparse.Namespace) -> str:
+    """The standard audit of one school year (every indicator by race, findings, IDEA flags) in one file."""
+    from equity_metrics import audit_export
+
+    out = Path(args.out)
+    if out.suffix.lower() not in audit_export.AUDIT_SUFFIXES:
+        raise CommandError(f"{out.name}: cannot write a {out.suffix or 'suffix-less'} file; end --out with "
+                           f"{', '.join(audit_export.AUDIT_SUFFIXES)}")
+    path = Path(args.db) if args.db else default_db_path()
+    if not path.exists():  # a scheduled audit must not create (or fill with the sample) a store that is not there
+        raise CommandError(f"{path}: no store there; import your files first (python -m equity_metrics import FILE)")
+    options = MetricOptions(min_n=args.min_n, min_cell=args.min_cell)
+    with Store(path) as store:
+        audit = audit_export.run_audit(store, args.year, options)
+    audit_export.write_audit(audit, out)
+    return (f"Wrote {out}: {audit.title}, {audit.indicators_measured} indicators, {len(audit.findings)} findings, "
+            f"{len(audit.flagged)} IDEA flags ({audit.source.data_label}).\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,6 +279,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("load-sample", help="import the synthetic sample district into the store")
     p.add_argument("--db", help="store file")
     p.set_defaults(run=cmd_load_sample)
+
+    p = commands.add_parser("goals", help="every goal with its latest value and status")
+    common(p)
+    p.set_defaults(run=cmd_goals)
+
+    p = commands.add_parser("audit", help="the standard audit of a school year in one .xlsx, .pptx or .html file")
+    p.add_argument("--out", required=True, help="file to write; its suffix (.xlsx, .pptx, .html) chooses the format")
+    p.add_argument("--year", help="school year, e.g. 2024-25 (default: the latest with data)")
+    p.add_argument("--min-n", type=int, default=DEFAULT_MIN_N, help=f"minimum group size (default {DEFAULT_MIN_N})")
+    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
+                   help=f"minimum numerator for a risk ratio (default {DEFAULT_MIN_CELL})")
+    p.add_argument("--db", help=f"store file (default: ${'EQUITY_EXPLORER_DB'} or {default_db_path()})")
+    p.set_defaults(run=cmd_audit)
     return parser
 
 

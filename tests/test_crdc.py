@@ -189,3 +189,26 @@ def test_crdc_mapping_without_a_year_in_the_name_asks_for_it(tmp_path: Path) -> 
 
     with pytest.raises(MappingError, match="school_year"):
         mapping.validate(source.columns, path.name)
+
+
+def test_the_cli_imports_a_crdc_file_and_gives_the_same_rates_as_the_library(tmp_path: Path) -> None:
+    import io
+    from contextlib import redirect_stdout
+
+    from equity_metrics.cli import main
+
+    path = write_crdc(tmp_path)
+    db = str(tmp_path / "cli.duckdb")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["import", str(path), "--db", db, "--format", "json"]) == 0
+        assert main(["rates", "oss", "--db", db, "--format", "csv"]) == 0
+    text = out.getvalue()
+    assert '"kind": "counts"' in text
+    rates_csv = text[text.index("race,denominator"):]
+    from_cli = pd.read_csv(io.StringIO(rates_csv), dtype={"school_year": str}).set_index("race")
+    with Store(db, read_only=True) as store:
+        expected = analysis.rates(store, "oss", ("race",)).table.set_index("race")
+    assert from_cli.loc["Black or African American", "risk_ratio"] == pytest.approx(
+        expected.loc["Black or African American", "risk_ratio"], rel=1e-9)
+    assert from_cli["denominator"].tolist() == expected["denominator"].tolist()
