@@ -120,8 +120,8 @@ def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequen
     """
     source = _source_of(indicators)
     dimensions = check_dimensions(source, dimensions)
-    if _counts_apply(store, indicators, dimensions, filters):
-        return _with_counts(store, indicators, dimensions, filters)
+    if any(i.count_measure for i in indicators) and _holds_counts(store):
+        return _with_counts(store, indicators, dimensions, filters, _counts_split(dimensions, filters))
     where, params = filter_sql(filters, source)
     select_dims, group_by = _dimension_sql(dimensions)
     populations = list(dict.fromkeys(i.population for i in indicators))  # shared denominators counted once
@@ -137,15 +137,15 @@ def rate_cells(store: Store, indicators: Sequence[Indicator], dimensions: Sequen
     return long[long["denominator"] > 0].reset_index(drop=True)
 
 
-def _counts_apply(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str], filters: Filters) -> bool:
+def _holds_counts(store: Store) -> bool:
+    return bool(store.scalar(f"SELECT count(*) > 0 FROM {SOURCES['counts'].table}"))
+
+
+def _counts_split(dimensions: Sequence[str], filters: Filters) -> bool:
+    """Whether aggregated counts can answer this split and these filters (race, sex, school, year; no grades)."""
     counted = SOURCES["counts"]
-    return (
-        any(i.count_measure for i in indicators)
-        and all(d in counted.dimensions for d in dimensions)
-        and filters.grade_band is None
-        and all(d in counted.dimensions for d, _ in filters.groups)
-        and bool(store.scalar(f"SELECT count(*) > 0 FROM {counted.table}"))
-    )
+    return (all(d in counted.dimensions for d in dimensions) and filters.grade_band is None
+            and all(d in counted.dimensions for d, _ in filters.groups))
 
 
 def required_kind(indicator: Indicator) -> str:
@@ -162,13 +162,15 @@ def student_level_years(store: Store, kind: str) -> list[str]:
 
 
 def _with_counts(store: Store, indicators: Sequence[Indicator], dimensions: Sequence[str],
-                 filters: Filters) -> pd.DataFrame:
-    """rate_cells over the student rows plus the aggregated counts of the years the students do not cover,
-    summed per cell in one query (display order kept). A count's denominator is the enrollment of the same
-    school, year and group where the count is known: a missing count leaves its enrollment out."""
+                 filters: Filters, counts_answer: bool) -> pd.DataFrame:
+    """rate_cells over the student rows of the years student-level files cover, plus (when `counts_answer`)
+    the aggregated counts of the other years, summed per cell in one query (display order kept). A count's
+    denominator is the enrollment of the same school, year and group where the count is known: a missing
+    count leaves its enrollment out. A year covered only by counts is never read from a roster alone (that
+    would show zero events)."""
     student, counted = SOURCES[indicators[0].source], SOURCES["counts"]
     where, params = filter_sql(filters, student)
-    counts_where, counts_params = filter_sql(filters, counted)
+    counts_where, counts_params = filter_sql(filters, counted) if counts_answer else ("", {})
     params |= counts_params
     student_parts, count_parts = [], []
     for k, i in enumerate(indicators):
@@ -187,10 +189,11 @@ def _with_counts(store: Store, indicators: Sequence[Indicator], dimensions: Sequ
     select_dims, group_by = _dimension_sql(dimensions)
     inner_group = f"GROUP BY {', '.join(quote_identifier(d) for d in dimensions)}" if dimensions else ""
     totals = ", ".join(f"CAST(sum(\"{c}{k}\") AS BIGINT) AS \"{c}{k}\"" for k in range(len(indicators)) for c in "dn")
+    union = (f" UNION ALL SELECT {select_dims}{', '.join(count_parts)} FROM {counted.table} WHERE {counts_where} "
+             f"{inner_group}") if counts_answer else ""
     sql = (
         f"SELECT {select_dims}{totals} FROM ("
-        f"SELECT {select_dims}{', '.join(student_parts)} FROM {student.table} WHERE {where} {inner_group} "
-        f"UNION ALL SELECT {select_dims}{', '.join(count_parts)} FROM {counted.table} WHERE {counts_where} {inner_group}"
+        f"SELECT {select_dims}{', '.join(student_parts)} FROM {student.table} WHERE {where} {inner_group}{union}"
         f") {group_by}"
     )
     wide = store.query(sql, params)

@@ -112,14 +112,15 @@ def rate_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator,
         layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
             y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS), x=alt.value(0), text="reason:N",
             tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
+    subtitle = "Bars: rate; black lines: 95% Wilson interval"
     if reference_rate is not None and np.isfinite(reference_rate):
         reference = pd.DataFrame({"rate": [reference_rate], "label": [f"{reference_label}: {reference_rate:.1%}"]})
         rule = alt.Chart(reference).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="rate:Q")
         text = alt.Chart(reference).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
             x="rate:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
-    return _titled(alt.layer(*layers).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)), title,
-                   "Bars: rate; black lines: 95% Wilson interval; dashed line: " + reference_label.lower())
+        subtitle += "; dashed line: " + reference_label.lower()
+    return _titled(alt.layer(*layers).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)), title, subtitle)
 
 
 def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, comparison_label: str,
@@ -409,5 +410,142 @@ def faceted_rate_chart(table: pd.DataFrame, facet: str, groups: Sequence[str], i
     """One rate chart per value of `facet` (e.g. each survey construct), stacked, each group in its colour."""
     panels = [rate_chart(table[table[facet] == value], groups, indicator, f"{value}")
               for value in dict.fromkeys(table[facet])]
-    return alt.vconcat(*panels, spacing=28).resolve_scale(x="shared").properties(
+    # Each panel keeps its own colour scale: a shared one would paint every panel with the first panel's
+    # colours whenever the panels show different groups.
+    return alt.vconcat(*panels, spacing=28).resolve_scale(x="shared", color="independent").properties(
         title=alt.TitleParams(wrap_title(title), anchor="start", fontSize=15))
+
+
+def _brief_reason(note: str) -> str:
+    """One word for a narrow panel's row that is not drawn."""
+    reason = short_reason(note)
+    return "hidden" if "privacy" in reason else "too few" if "too few" in reason else "not shown"
+
+
+STAGE_PANEL_WIDTH = 150
+
+
+def staged_rate_chart(table: pd.DataFrame, groups: Sequence[str], title: str, population_label: str,
+                      subtitle: str = "") -> alt.HConcatChart:
+    """One panel per stage (columns `stage_label`, in order), one row per group: the rate with its 95%
+    interval, each panel on its own scale, so a group is read across the stages. Rows not drawn say why."""
+    labels = list(dict.fromkeys(table["stage_label"]))
+    first = table[table["stage_label"] == labels[0]] if labels else table
+    order = group_labels(first, groups)
+    panels = []
+    for index, label in enumerate(labels):
+        part = table[table["stage_label"] == label]
+        data = chart_frame(part, groups)
+        hidden = hidden_frame(part, groups).assign(reason=[_brief_reason(n) for n in
+                                                           part.loc[part["suppressed"].astype(bool), "note"]])
+        axis = GROUP_AXIS if index == 0 else None
+        y = alt.Y("group:N", sort=order, title=None, axis=axis)
+        tooltip = [
+            alt.Tooltip("group:N", title="Group"), alt.Tooltip("stage_label:N", title="Stage"),
+            alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+            alt.Tooltip("rate_ci_low:Q", title="95% interval from", format=".1%"),
+            alt.Tooltip("rate_ci_high:Q", title="95% interval to", format=".1%"),
+            alt.Tooltip("numerator:Q", title="Students at this stage", format=","),
+            alt.Tooltip("denominator:Q", title=f"n ({population_label})", format=","),
+        ]
+        high = float(np.nanmax([*data["rate_ci_high"].astype("float64"), 0.01])) if len(data) else 0.01
+        x = alt.X("rate:Q", title=label, axis=alt.Axis(format="%", tickCount=3), scale=alt.Scale(domain=[0, high]))
+        base = alt.Chart(data).encode(y=y)
+        bars = base.mark_bar(opacity=0.9, stroke="#555555", strokeWidth=0.5).encode(
+            x=x, color=alt.Color("colour_key:N", scale=colour_scale(groups[0], list(data["colour_key"])), legend=None),
+            tooltip=tooltip)
+        layers = [bars, *interval_layers(base, "rate_ci_low", "rate_ci_high", tooltip)]
+        if not hidden.empty:
+            layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
+                y=y, x=alt.value(0), text="reason:N",
+                tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
+        panels.append(alt.layer(*layers).properties(width=STAGE_PANEL_WIDTH, height=alt.Step(ROW_STEP)))
+    chart = alt.hconcat(*panels, spacing=10).resolve_scale(x="independent", color="independent")
+    return _titled(chart, title, subtitle or "Bars: rate at each stage; black lines: 95% Wilson interval; each panel "
+                                             "has its own scale")
+
+
+def distribution_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator, title: str) -> alt.Chart:
+    """A box plot per group drawn from percentiles only: box from the 25th to the 75th, line from the 10th to
+    the 90th, a dark tick at the median. No individual score, no minimum or maximum; hidden groups say why."""
+    data = chart_frame(table, groups)
+    data = data[np.isfinite(data["median"].astype("float64"))]
+    hidden = hidden_frame(table, groups)
+    order = group_labels(table, groups)
+    scale = colour_scale(groups[0], list(data["colour_key"]))
+    unit = f" ({indicator.unit})" if indicator.unit else ""
+    tooltip = [
+        alt.Tooltip("group:N", title="Group"),
+        alt.Tooltip("n:Q", title=f"n ({indicator.population_label})", format=","),
+        alt.Tooltip("p90:Q", title="90th percentile", format=",.1f"),
+        alt.Tooltip("p75:Q", title="75th percentile", format=",.1f"),
+        alt.Tooltip("median:Q", title="Median", format=",.1f"),
+        alt.Tooltip("p25:Q", title="25th percentile", format=",.1f"),
+        alt.Tooltip("p10:Q", title="10th percentile", format=",.1f"),
+    ]
+    x_scale = alt.Scale(zero=False, nice=True)
+    y = alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS)
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    whiskers = base.mark_rule(color="#222222", strokeWidth=1.5).encode(
+        x=alt.X("p10:Q", title=f"{indicator.label}{unit}", scale=x_scale), x2="p90:Q")
+    boxes = base.mark_bar(size=ROW_STEP * 0.6, stroke="#444444", strokeWidth=0.7).encode(
+        x=alt.X("p25:Q", scale=x_scale), x2="p75:Q", color=alt.Color("colour_key:N", scale=scale, legend=None))
+    medians = base.mark_tick(color="#111111", thickness=2.5, size=ROW_STEP * 0.75).encode(x=alt.X("median:Q",
+                                                                                               scale=x_scale))
+    layers = [whiskers, boxes, medians]
+    if not hidden.empty:
+        layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
+            y=y, x=alt.value(0), text="reason:N",
+            tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
+    return _titled(alt.layer(*layers).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)), title,
+                   "Box: middle half of scores (25th to 75th percentile); line: 10th to 90th percentile; dark tick: "
+                   "median. Individual, lowest and highest scores are never shown.")
+
+
+def unit_gap_chart(table: pd.DataFrame, unit: str, groups: Sequence[str], indicator: Indicator, title: str,
+                   comparison_label: str) -> alt.HConcatChart:
+    """Gaps compared within each school or grade: one panel per group (its colour, its name on top), one row
+    per school or grade, Hedges' g with its 95% interval and a line at 0, on one shared scale."""
+    data = chart_frame(table, groups)
+    data = data[np.isfinite(data["hedges_g"].astype("float64"))].copy()
+    data["place"] = [f"Grade {v}" if unit == "grade" else str(v) for v in data[unit]]
+    places = list(dict.fromkeys(f"Grade {v}" if unit == "grade" else str(v) for v in table[unit]))
+    panel_groups = list(dict.fromkeys(data["group"]))
+    measure = f" ({indicator.unit})" if indicator.unit else ""
+    tooltip = [
+        alt.Tooltip("place:N", title=unit.capitalize()), alt.Tooltip("group:N", title="Group"),
+        alt.Tooltip("mean:Q", title=f"Mean{measure}", format=",.1f"),
+        alt.Tooltip("comparison_mean:Q", title=f"Mean of {comparison_label}", format=",.1f"),
+        alt.Tooltip("mean_difference:Q", title=f"Difference{measure}", format="+,.1f"),
+        alt.Tooltip("hedges_g:Q", title="Hedges' g", format="+.2f"),
+        alt.Tooltip("hedges_g_ci_low:Q", title="95% interval from", format="+.2f"),
+        alt.Tooltip("hedges_g_ci_high:Q", title="95% interval to", format="+.2f"),
+        alt.Tooltip("n:Q", title=f"n ({indicator.population_label})", format=","),
+    ]
+    low = float(np.nanmin([*data["hedges_g_ci_low"].astype("float64"), -0.5]))
+    high = float(np.nanmax([*data["hedges_g_ci_high"].astype("float64"), 0.5]))
+    x_scale = alt.Scale(domain=[low, high], nice=True)
+    panels = []
+    for index, group in enumerate(panel_groups):
+        part = data[data["group"] == group]
+        colour = group_colour(groups[0], str(part["colour_key"].iloc[0]))
+        y = alt.Y("place:N", sort=places, title=None, axis=GROUP_AXIS if index == 0 else alt.Axis(labels=False,
+                                                                                                ticks=False))
+        base = alt.Chart(part).encode(y=y, tooltip=tooltip)
+        intervals = base.mark_rule(strokeWidth=2, color="#222222").encode(x=alt.X("hedges_g_ci_low:Q", scale=x_scale),
+                                                                          x2="hedges_g_ci_high:Q")
+        points = base.mark_point(filled=True, size=90, stroke="#222222", strokeWidth=0.7, color=colour,
+                                 opacity=1).encode(x=alt.X("hedges_g:Q", title="Hedges' g", scale=x_scale))
+        zero = alt.Chart(pd.DataFrame({"hedges_g": [0.0]})).mark_rule(strokeDash=[4, 4], color="#444444").encode(
+            x=alt.X("hedges_g:Q", scale=x_scale))
+        panels.append(alt.layer(intervals, points, zero).properties(
+            width=STAGE_PANEL_WIDTH, height=alt.Step(ROW_STEP * 0.8), title=alt.TitleParams(group, fontSize=12)))
+    chart = alt.hconcat(*panels, spacing=8).resolve_scale(y="shared")
+    return _titled(chart, title, f"Dots: Hedges' g vs {comparison_label} of the same {unit} (below 0: lower mean); "
+                                 "lines: 95% interval; dashed line: no gap")
+
+
+def intersection_chart(table: pd.DataFrame, facet: str, groups: Sequence[str], indicator: Indicator,
+                       title: str) -> alt.VConcatChart:
+    """Intersections (race x sex): one rate panel per value of `facet`, each group in its own fixed colour."""
+    return faceted_rate_chart(table, facet, groups, indicator, title)

@@ -235,19 +235,28 @@ _OVERRIDE_VALUES = {"Yes": "true", "No": "false"}
 
 
 def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapping) -> None:
+    """Stage the source as the canonical kind: each raw value is cleaned once (missing markers to NULL), then
+    turned into its field's type; a field the mapping does not supply is NULL without further work."""
     kind = KINDS[mapping.kind]
     select, params = _staging_select(source, mapping)
-    typed_fields = []
+    supplied = mapping.fields_supplied()
+    typed_fields, cleaned_columns = [], []
     for f in kind.fields:
-        cleaned = cleaned_sql(quote_identifier("__raw_" + f.name))
+        name = quote_identifier(f.name)
+        if f.name not in supplied:
+            typed_fields.append(f"CAST(NULL AS {f.sql_type}) AS {name}")
+            continue
+        cleaned = quote_identifier("__clean_" + f.name)
+        cleaned_columns.append(f"{cleaned_sql(quote_identifier('__raw_' + f.name))} AS {cleaned}")
         value = _overridden(f, cleaned, field_sql(f, cleaned, mapping.date_format),
                             mapping.code_overrides.get(f.name, {}), params)
-        typed_fields.append(f"CAST({value} AS {f.sql_type}) AS {quote_identifier(f.name)}")
-    typed = ", ".join(typed_fields)
+        typed_fields.append(f"CAST({value} AS {f.sql_type}) AS {name}")
+    row_number = quote_identifier(ROW_NUMBER_COLUMN)
     raw_columns = ", ".join(quote_identifier("__raw_" + f.name) for f in kind.fields)
+    cleaned_select = f"SELECT {row_number}, {raw_columns}{''.join(', ' + c for c in cleaned_columns)} FROM ({select})"
     cursor.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT {quote_identifier(ROW_NUMBER_COLUMN)}, {typed}, "
-        f"{raw_columns} FROM ({select})",
+        f"CREATE OR REPLACE TEMP TABLE {_STAGED} AS SELECT {row_number}, {', '.join(typed_fields)}, {raw_columns} "
+        f"FROM ({cleaned_select})",
         params,
     )
 

@@ -92,13 +92,13 @@ def _reference_values(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims:
     return merged[[f"ref_{c}" for c in columns]].reset_index(drop=True), (cells[dim] == comparison).to_numpy()
 
 
-def _line_dimensions(group_dims: Sequence[str], unit_dims: Sequence[str]) -> list[str]:
+def line_dimensions(group_dims: Sequence[str], unit_dims: Sequence[str]) -> list[str]:
     """Dimensions along which totals are published: the groups, and schools within the district."""
     return [*group_dims, *(["school"] if "school" in unit_dims else [])]
 
 
-def _protect(cells: pd.DataFrame, counts: str, primary: np.ndarray, dims: Sequence[str],
-             lines: Sequence[str], known: np.ndarray) -> np.ndarray:
+def protect(cells: pd.DataFrame, counts: str, primary: np.ndarray, dims: Sequence[str],
+            lines: Sequence[str], known: np.ndarray) -> np.ndarray:
     """Complementary suppression against both published totals of a line: all groups, and the known
     groups only (the base of shares and of "all other students" comparisons)."""
     hidden = np.array(primary, dtype=bool)
@@ -169,10 +169,10 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
 
     # Privacy: hide small counts, then enough others that none can be recovered from totals.
     dims = [*unit_dims, *group_dims]
-    lines = _line_dimensions(group_dims, unit_dims)
-    hide_n = _protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
+    lines = line_dimensions(group_dims, unit_dims)
+    hide_n = protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
     primary = primary_suppression(a, n, options.privacy_threshold) | hide_n
-    hide_a = _protect(cells, "numerator", primary, dims, lines, known)
+    hide_a = protect(cells, "numerator", primary, dims, lines, known)
     hide_comparison = np.zeros(len(cells), dtype=bool)
     if options.comparison != ALL_OTHERS:
         # A shown reference rate would disclose a hidden reference count.
@@ -301,7 +301,7 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
 
     dims = [*unit_dims, *group_dims]
     threshold = options.privacy_threshold
-    hidden = _protect(cells, "n", small_count(n, threshold), dims, _line_dimensions(group_dims, unit_dims), known)
+    hidden = protect(cells, "n", small_count(n, threshold), dims, line_dimensions(group_dims, unit_dims), known)
     suppressed = hidden | ~computed
     show = ~suppressed
     show_compare = show & compare_ok

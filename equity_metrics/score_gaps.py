@@ -1,4 +1,5 @@
-"""Score gaps in words: the sentence that titles a gap chart, generated from a row of a `gaps` table."""
+"""Score gaps in words (the sentence that titles a gap chart, from a row of a `gaps` table), and score gaps
+compared within each school or grade (`gaps_within`), with the sentence that titles them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from equity_metrics.findings import group_noun
-from equity_metrics.indicators import Indicator
+from equity_metrics import aggregate, analysis, metrics
+from equity_metrics.aggregate import Filters
+from equity_metrics.constants import UNKNOWN
+from equity_metrics.findings import group_noun, mid_sentence
+from equity_metrics.indicators import Indicator, get_indicator
+from equity_metrics.metrics import MetricOptions
+from equity_metrics.store import Store
 
 MINUS = "\u2212"
 
@@ -57,3 +63,100 @@ def headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str], c
     if row is None:
         return f"{indicator.label}: no group could be compared with these filters."
     return gap_sentence(indicator, row, groups, comparison_label)
+
+
+# ---- gaps within each school or grade ------------------------------------------------------------------------
+WITHIN_UNITS: tuple[str, ...] = ("school", "grade")
+_GAP_VALUES = ("mean", "sd", "median", "comparison_mean", "mean_difference", "hedges_g", "hedges_g_ci_low",
+               "hedges_g_ci_high", "p_value", "median_gap_sd")
+_COMPLEMENTARY = "hidden so a suppressed count cannot be recovered (complementary suppression)"
+
+
+def gaps_within(store: Store, indicator_id: str, unit: str, by: Sequence[str] = ("race",),
+                filters: Filters = Filters(), options: MetricOptions = MetricOptions(),
+                reference_sd: float | None = None) -> analysis.Result:
+    """Score gaps by group compared within each school or each grade (never across them): the gap table of
+    `metrics.gap_table` with the unit as its unit, in one school year (the filters', else the latest).
+
+    Counts are protected along the unit too (a group's total over grades is public in the district table),
+    so no hidden count can be recovered from the district's own numbers.
+    """
+    if unit not in WITHIN_UNITS:
+        raise ValueError(f"gaps can be compared within {' or '.join(WITHIN_UNITS)}, not {unit!r}")
+    indicator = get_indicator(indicator_id)
+    if indicator.kind != "mean":
+        raise ValueError(f"{indicator.id} is a rate: gaps within a {unit} need a score")
+    units, groups = analysis.split_dimensions(by)
+    if units or not groups:
+        raise ValueError(f"split by student groups only (e.g. race): the gaps are compared within each {unit}")
+    filters = analysis.resolve_filters(store, indicator, filters, [])
+    cells = aggregate.value_cells(store, [indicator], [unit, *groups], filters).drop(columns="indicator_id")
+    if cells.empty:
+        raise analysis.NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
+    cells = cells.reset_index(drop=True)
+    table = _protect_along_unit(cells, metrics.gap_table(cells, groups, [unit], options, reference_sd), unit, groups)
+    return analysis.Result(indicator, tuple(groups), (unit,), filters, options, table,
+                           metrics.eta_squared_by_unit(cells, groups, [unit]))
+
+
+def _protect_along_unit(cells: pd.DataFrame, table: pd.DataFrame, unit: str, groups: Sequence[str]) -> pd.DataFrame:
+    """Complementary suppression along the unit as well as along the groups; newly hidden rows lose their
+    count and every measure."""
+    before = table["n"].isna().to_numpy()
+    known = np.ones(len(cells), dtype=bool)
+    for group in groups:
+        known &= (cells[group] != UNKNOWN).to_numpy()
+    hidden = metrics.protect(cells, "n", before, [unit, *groups], [*groups, unit], known)
+    new = hidden & ~before
+    if not new.any():
+        return table
+    table = table.copy()
+    table.loc[new, "n"] = pd.NA
+    for column in _GAP_VALUES:
+        table.loc[new, column] = np.nan
+    table.loc[new, "suppressed"] = True
+    table.loc[new, "note"] = [f"{old}; {_COMPLEMENTARY}" if old else _COMPLEMENTARY for old in table.loc[new, "note"]]
+    return table
+
+
+def _place(unit: str, value: str) -> str:
+    return f"in grade {value}" if unit == "grade" else f"at {value}"
+
+
+def within_headline(indicator: Indicator, table: pd.DataFrame, unit: str, groups: Sequence[str],
+                    comparison_label: str) -> str:
+    """"In grade 7, Black or African American students' mean math scale score was 52 points below all other
+    students' (Hedges' g −0.61, 95% CI −0.80 to −0.42). Their mean was below in 6 of the 7 grades with a
+    comparison." The largest disadvantage, then how often the same group is on the same side: no test claimed."""
+    row = largest_gap(table, indicator)
+    word = "grade" if unit == "grade" else "school"
+    if row is None:
+        return f"{indicator.label}: no group could be compared within a {word} with these filters."
+    place = _place(unit, str(row[unit]))
+    sentence = f"{place[0].upper()}{place[1:]}, {mid_sentence(gap_sentence(indicator, row, groups, comparison_label))}"
+    same = np.ones(len(table), dtype=bool)
+    for group in groups:
+        same &= (table[group].astype(str) == str(row[group])).to_numpy()
+    difference = table["mean_difference"].to_numpy(dtype="float64", na_value=np.nan)
+    compared = same & np.isfinite(difference)
+    side = np.sign(float(row["mean_difference"]))
+    if side == 0 or compared.sum() < 2:
+        return sentence
+    on_side, total = int((np.sign(difference[compared]) == side).sum()), int(compared.sum())
+    how_many = f"all {total}" if on_side == total else f"{on_side} of the {total}"
+    noun = group_noun({g: str(row[g]) for g in groups})
+    return (f"{sentence} {noun} had a mean {'below' if side < 0 else 'above'} {_possessive(comparison_label)} in "
+            f"{how_many} {word}s with a comparison.")
+
+
+def hidden_notes(table: pd.DataFrame, groups: Sequence[str], unit: str) -> list[str]:
+    """Every row not fully shown, gathered by reason: "fewer than 10 students: hidden (privacy): American Indian
+    or Alaska Native students in grade 3, ...", so no group vanishes silently from a long table."""
+    rows = table[table["suppressed"].astype(bool) | (table["note"] != "")]
+    gathered: dict[str, list[str]] = {}
+    for _, row in rows.iterrows():
+        if not row["note"] or row["note"] == "comparison group":
+            continue
+        gathered.setdefault(row["note"], []).append(mid_sentence(group_noun({**{g: str(row[g]) for g in groups},
+                                                                              unit: str(row[unit])})))
+    return [f"{note}: {', '.join(nouns)}" for note, nouns in gathered.items()]

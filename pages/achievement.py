@@ -1,9 +1,17 @@
-"""Achievement: proficiency rates by group, and scale-score gaps (mean differences with Hedges' g and its
-interval, eta squared) vs the comparison."""
+"""Achievement: proficiency rates by group; scale-score gaps (mean differences with Hedges' g and its
+interval, eta squared) vs the comparison; score distributions by group (percentiles only); and the gaps
+within each school and each grade."""
 
 import streamlit as st
 
-from views.components import data_source_banner, for_source, gap_view, indicator_view
+from views.components import (
+    data_source_banner,
+    distribution_view,
+    for_source,
+    gap_view,
+    indicator_view,
+    unit_gap_view,
+)
 from views.state import current
 from views.store import get_store
 
@@ -16,5 +24,13 @@ indicator_view(store, state, ["math_proficiency", "reading_proficiency"], key="a
                empty_message="No test scores yet: load state assessment results and an enrollment roster on the "
                              "Data page.")
 st.subheader("Score gaps")
-gap_view(store, state, ["math_scale_score", "reading_scale_score"], key="achievement_gap",
-         empty_message="No scale scores yet: load state assessment results and an enrollment roster on the Data page.")
+gaps = gap_view(store, state, ["math_scale_score", "reading_scale_score"], key="achievement_gap",
+                empty_message="No scale scores yet: load state assessment results and an enrollment roster on the "
+                              "Data page.")
+if gaps is not None:
+    st.subheader("Score distributions")
+    distribution_view(store, state, gaps.indicator, key="achievement_distribution")
+    st.subheader("Gaps by school")
+    unit_gap_view(store, state, gaps.indicator, "school", key="achievement_by_school")
+    st.subheader("Gaps by grade")
+    unit_gap_view(store, state, gaps.indicator, "grade", key="achievement_by_grade")

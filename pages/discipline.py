@@ -1,10 +1,11 @@
 """Discipline: removal rates by group with 95% intervals, risk ratios vs the comparison with the 3.0 line,
-and each group's share of enrollment vs its share of removals."""
+each group's share of enrollment vs its share of removals; the stages from referral to expulsion; and the
+chosen indicator by race x sex and race x disability."""
 
 import streamlit as st
 
 from equity_metrics.indicators import indicators_in
-from views.components import data_source_banner, indicator_view
+from views.components import data_source_banner, indicator_view, intersection_view, stage_view
 from views.state import current
 from views.store import get_store
 
@@ -12,10 +13,18 @@ store = get_store()
 state = current()
 st.title("Discipline")
 data_source_banner(store)
-indicator_view(
+result = indicator_view(
     store,
     state,
     [i.id for i in indicators_in("Discipline") if i.kind == "rate"],
     key="discipline",
     empty_message="No discipline data yet: load a discipline incidents file and an enrollment roster on the Data page.",
 )
+if result is not None:
+    st.subheader("From referral to expulsion")
+    st.caption("A referral is any disciplinary action on file for the student that year. Each sanction is shown per "
+               "enrolled student and as a share of the students referred.")
+    stage_view(store, state, key="discipline_stages")
+    st.subheader("Intersections")
+    intersection_view(store, state, result.indicator, "sex", key="discipline_race_sex")
+    intersection_view(store, state, result.indicator, "disability", key="discipline_race_disability")

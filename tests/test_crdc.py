@@ -212,3 +212,17 @@ def test_the_cli_imports_a_crdc_file_and_gives_the_same_rates_as_the_library(tmp
     assert from_cli.loc["Black or African American", "risk_ratio"] == pytest.approx(
         expected.loc["Black or African American", "risk_ratio"], rel=1e-9)
     assert from_cli["denominator"].tolist() == expected["denominator"].tolist()
+
+
+def test_a_year_known_only_from_counts_is_never_read_from_the_roster_alone(tmp_path: Path) -> None:
+    # The roster of 2020-21 is loaded, but that year's suspensions come only from the CRDC file, which has no
+    # disability split: by disability the year cannot be measured. It must not show zero suspensions.
+    roster, _, _ = write_student_twin(tmp_path)
+    with Store(tmp_path / "s.duckdb") as store:
+        import_sources(store, [_guessed_spec(roster), _guessed_spec(write_crdc(tmp_path))])
+        by_race = analysis.rates(store, "oss", ("race",)).table
+        assert by_race["numerator"].sum() > 0
+        with pytest.raises(analysis.NoDataError):
+            analysis.rates(store, "oss", ("disability",))
+        with pytest.raises(analysis.NoDataError):
+            analysis.rates(store, "oss", ("race",), Filters(grade_band="High (9-12)"))

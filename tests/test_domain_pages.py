@@ -147,7 +147,7 @@ def test_navigation_order() -> None:
     source = (Path(__file__).resolve().parent.parent / "app.py").read_text()
     titles = re.findall(r'st\.Page\("pages/\w+\.py", title="([^"]+)"', source)
     assert titles == ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing",
-                      "Climate", "Schools", "Trends", "Data"]
+                      "Climate", "Schools", "Trends", "Goals", "Data"]
 
 
 def test_course_access(at: AppTest, sample_store: Store) -> None:
@@ -194,7 +194,8 @@ def test_achievement(at: AppTest, sample_store: Store) -> None:
     assert at.title[0].value == "Achievement"
     assert at.selectbox(key="achievement_indicator").options == ["Math proficiency", "Reading proficiency"]
     assert at.selectbox(key="achievement_gap_indicator").options == ["Math scale score", "Reading scale score"]
-    assert len(charts(at)) == 4  # rate, risk ratio, composition; gap chart
+    # rate, risk ratio, composition; gap chart; distribution, gaps by school, gaps by grade
+    assert len(charts(at)) == 7
 
     gaps = analysis.gaps(sample_store, "math_scale_score", ("race",), FILTERS, OPTIONS)
     sentence = score_gaps.headline(gaps.indicator, gaps.table, ["race"], OPTIONS.comparison_label)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
-from fixtures.apptest import assert_ok, charts, dataset_with, headline, metric, select_label, title_of
+from fixtures.apptest import assert_ok, charts, dataset_with, metric, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, findings
@@ -40,6 +40,24 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---- fixtures and helpers ----------------------------------------------------------------------------------
+def headline(app: AppTest) -> str:
+    """The indicator view's headline: the first generated headline of the page (the Discipline page adds the
+    stages' and the intersections' headlines below it)."""
+    heads = [m.value for m in app.markdown if m.value.startswith("#### ")]
+    assert heads, "the page has no headline"
+    return heads[0].removeprefix("#### ")
+
+
+def indicator_note(app: AppTest) -> str:
+    """The note under the indicator view's charts: the first "Not fully shown" caption of the page."""
+    notes = [c.value for c in app.caption if c.value.startswith("Not fully shown: ")]
+    assert notes, [c.value for c in app.caption]
+    return notes[0]
+
+
+DISCIPLINE_CHARTS = 7  # rate, risk ratio, composition; the two stage charts; race x sex, race x disability
+
+
 def enrolled(store: Store, year: str) -> int:
     return int(store.cursor().execute("SELECT count(*) FROM enrollment WHERE school_year = ?", [year]).fetchone()[0])
 
@@ -210,8 +228,9 @@ def test_discipline(at: AppTest, sample_store: Store) -> None:
     result = analysis.rates(sample_store, "oss", ("race",), Filters(school_years=(YEAR,)))
     assert shown == findings.headline(result.indicator, result.table, ["race"], result.options)
 
-    # Three charts: rate, risk ratio, composition.
-    rate_chart, ratio_chart, composition_chart = charts(at)
+    # The indicator view's three charts: rate, risk ratio, composition (the stages and intersections follow).
+    assert len(charts(at)) == DISCIPLINE_CHARTS
+    rate_chart, ratio_chart, composition_chart = charts(at)[:3]
     assert title_of(rate_chart) == f"{OSS} by group, {YEAR}"
     assert title_of(ratio_chart) == f"Risk ratio vs all other students, {YEAR}"
     assert title_of(composition_chart) == f"Share of students vs share of out-of-school suspension, {YEAR}"
@@ -238,7 +257,7 @@ def test_discipline(at: AppTest, sample_store: Store) -> None:
     assert shares["Share of students"] == pytest.approx(3061 / known["n"].sum())
     assert shares["Share of out-of-school suspension"] == pytest.approx(360 / known["k"].sum())
 
-    assert at.caption[-1].value.startswith("Not fully shown: ")
+    assert indicator_note(at)
     table = at.expander[0].dataframe[0].value  # the table in "Table: every group..."
     assert table.set_index("Race/ethnicity").loc[BLACK, "With outcome"] == 360
 
@@ -260,10 +279,10 @@ def test_discipline_interactions(at: AppTest, sample_store: Store) -> None:
     assert expected == ("Male students were 2.0 times as likely as all other students to receive an "
                         "out-of-school suspension (7.4% vs 3.7%)")
     assert by_sex.startswith(expected)
-    assert len(charts(at)) == 3
+    assert len(charts(at)) == DISCIPLINE_CHARTS
     drawn = set(dataset_with(charts(at)[0], "numerator")["sex"])
     assert "Male" in drawn and "Nonbinary" not in drawn  # 3 nonbinary students suspended: under 10, hidden
-    note = at.caption[-1].value
+    note = indicator_note(at)
     for group in {"Female", "Male", "Nonbinary"} - drawn:  # no group disappears without a note
         assert f"{group} students: " in note, note
 

@@ -13,15 +13,28 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import charts, findings, score_gaps
+from equity_metrics import charts, discipline_stages, findings, score_distribution, score_gaps
 from equity_metrics.analysis import NoDataError, Result
-from equity_metrics.constants import DEFAULT_RISK_RATIO_THRESHOLD, DIMENSIONS, SAMPLE_DATA_LABEL, UNKNOWN
+from equity_metrics.constants import (
+    DEFAULT_RISK_RATIO_THRESHOLD,
+    DIMENSIONS,
+    GROUP_DIMENSIONS,
+    SAMPLE_DATA_LABEL,
+    UNKNOWN,
+)
 from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS
 from equity_metrics.store import Store, StoreError
 from views.state import ViewState
-from views.store import cached_gaps, cached_indicators_with_data, cached_rates
+from views.store import (
+    cached_distribution,
+    cached_gaps,
+    cached_gaps_within,
+    cached_indicators_with_data,
+    cached_rates,
+    cached_stages,
+)
 
 T = TypeVar("T")
 
@@ -250,35 +263,172 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
 
 
 def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str, key: str) -> Result | None:
-    """Rates by a facet (e.g. survey construct, compared within each construct) and the sidebar's groups: one
-    panel per facet value, a finding naming the lowest (or highest, when higher is worse) shown rate, the hidden
-    groups, and the table."""
+    """Rates by a facet and the sidebar's groups: one panel per facet value, the groups' bars in each, a
+    finding, the hidden groups, and the table. A facet that is a student-group dimension (sex, disability)
+    makes intersections (race x sex: Black girls vs all other students, or vs White girls when White students
+    are the comparison) and the finding is the largest certain disadvantage; another facet (a survey construct,
+    compared within itself) names the lowest (or highest, when higher is worse) shown rate."""
     result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, (facet, state.dimension),
                                           state.filters, state.options))
     if result is None:
         return None
     table, groups = result.table, list(result.groups)
-    shown = table[~table["suppressed"].astype(bool) & table["rate"].notna() & (table[state.dimension] != UNKNOWN)]
+    intersection = facet in GROUP_DIMENSIONS
     year = ", ".join(result.school_years)
-    if shown.empty:
+
+    def noun(row: pd.Series) -> str:
+        if intersection:
+            return findings.group_noun({state.dimension: str(row[state.dimension]), facet: str(row[facet])})
+        return f"{row[facet]} · {findings.group_noun({state.dimension: str(row[state.dimension])})}"
+
+    shown = table[~table["suppressed"].astype(bool) & table["rate"].notna() & (table[state.dimension] != UNKNOWN)]
+    if intersection:
+        title = findings.headline(indicator, table, [state.dimension, facet], result.options)
+        chart_title = (f"{indicator.label} by {_lower(dimension_label(state.dimension))} and "
+                       f"{_lower(dimension_label(facet))}, {year}")
+    elif shown.empty:
         title = f"{indicator.label} by {dimension_label(facet).lower()}: no group can be shown with these filters"
+        chart_title = f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}"
     else:
         row = shown.loc[shown["rate"].idxmax() if indicator.higher_is_worse else shown["rate"].idxmin()]
         word = "highest" if indicator.higher_is_worse else "lowest"
         title = (f"The {word} rate: {findings.group_noun({state.dimension: str(row[state.dimension])})} on "
                  f"{row[facet]}, {findings.percent(row['rate'])} ({year})")
+        chart_title = f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}"
     st.markdown(f"#### {title}")
-    chart = charts.faceted_rate_chart(table, facet, groups, indicator,
-                                      f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}")
+    # Within a panel the facet is fixed: rows are named, and coloured, by the sidebar's groups alone.
+    chart = (charts.intersection_chart(table, facet, [state.dimension], indicator, chart_title) if intersection
+             else charts.faceted_rate_chart(table, facet, groups, indicator, chart_title))
     st.altair_chart(chart, key=f"{key}_facet_chart", alt=title)
-    notes = [f"{row[facet]} · {findings.group_noun({state.dimension: str(row[state.dimension])})}: {row['note']}"
-             for _, row in table[table["suppressed"].astype(bool)].iterrows()]
+    notes = [f"{noun(row)}: {row['note']}" for _, row in table[table["suppressed"].astype(bool)].iterrows()]
     if notes:
         st.caption("Not fully shown: " + " · ".join(notes))
     with st.expander(f"Table: every {dimension_label(facet).lower()} and group", expanded=False):
         show_frame(table, key, f"{indicator.id}_by_{facet}.csv",
                    {**{d: dimension_label(d) for d in (*result.units, *groups)}, "denominator": "n",
                     "numerator": "With outcome",
-                    "rate": "Rate", "rate_ci_low": "95% CI low", "rate_ci_high": "95% CI high", "note": "Note"},
-                   percent=("rate", "rate_ci_low", "rate_ci_high"))
+                    "rate": "Rate", "rate_ci_low": "95% CI low", "rate_ci_high": "95% CI high",
+                    **({"risk_ratio": "Risk ratio", "risk_ratio_ci_low": "RR 95% CI low",
+                        "risk_ratio_ci_high": "RR 95% CI high", "p_value": "p-value", "test": "Test"}
+                       if intersection else {}),
+                    "note": "Note"},
+                   percent=("rate", "rate_ci_low", "rate_ci_high"),
+                   decimals={"risk_ratio": "%.2f", "risk_ratio_ci_low": "%.2f", "risk_ratio_ci_high": "%.2f",
+                             "p_value": "%.4f"})
+    return result
+
+
+def _lower(label: str) -> str:
+    """'Disability (IDEA)' -> 'disability (IDEA)': only the first letter, so acronyms keep their capitals."""
+    return label[:1].lower() + label[1:]
+
+
+def intersection_view(store: Store, state: ViewState, indicator: Indicator, facet: str, key: str) -> Result | None:
+    """Race/ethnicity x another student-group dimension (sex, disability) for one rate indicator. The sidebar's
+    comparison is kept when it is a value of either dimension (White: Black girls vs White girls), else all
+    other students (said in a caption)."""
+    values = (*DIMENSIONS["race"].values, *DIMENSIONS[facet].values)
+    comparison = state.comparison if state.comparison in values else ALL_OTHERS
+    if comparison != state.comparison:
+        st.caption(f"Each group is compared with all other students ({state.comparison} students are not a "
+                   f"{_lower(dimension_label('race'))} or {_lower(dimension_label(facet))} group).")
+    return facet_view(store, replace(state, dimension="race", comparison=comparison), indicator, facet, key)
+
+
+_STAGE_LABELS = {
+    "basis": "Of", "stage_label": "Stage", "denominator": "n", "numerator": "Students at the stage", "rate": "Rate",
+    "rate_ci_low": "95% CI low", "rate_ci_high": "95% CI high", "comparison_rate": "Comparison rate",
+    "risk_ratio": "Risk ratio", "risk_ratio_ci_low": "RR 95% CI low", "risk_ratio_ci_high": "RR 95% CI high",
+    "p_value": "p-value", "test": "Test", "note": "Note",
+}
+
+
+def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.StagedRates | None:
+    """Discipline stages, referral to expulsion: the headline and the chart per enrolled student, then (with
+    referrals on file) the share of referred students given each sanction, the hidden groups under each chart,
+    and the table."""
+    result = guarded(lambda: cached_stages(store, store.cache_key(), state.by, state.filters, state.options))
+    if result is None:
+        return None
+    groups, year = list(result.groups), ", ".join(result.school_years)
+    title = discipline_stages.stage_headline(result)
+    st.markdown(f"#### {title}")
+    per_student = charts.staged_rate_chart(
+        result.per_student, groups, f"Each discipline stage per enrolled student, by group, {year}", "enrolled students",
+        "Bars: share of enrolled students with at least one such action; black lines: 95% Wilson interval; each "
+        "panel has its own scale")
+    st.altair_chart(per_student, key=f"{key}_per_student_chart", alt=title)
+    _notes(discipline_stages.hidden_notes(result, discipline_stages.PER_STUDENT))
+    conditional = discipline_stages.conditional_headline(result)
+    if not result.referral_recorded:
+        st.caption(conditional)
+    else:
+        st.markdown(f"#### {conditional}")
+        of_referred = charts.staged_rate_chart(
+            result.of_referred, groups, f"Of the students referred, the share given each sanction, by group, {year}",
+            "students referred", "Bars: share of the group's referred students given the sanction at least once; "
+            "black lines: 95% Wilson interval; each panel has its own scale")
+        st.altair_chart(of_referred, key=f"{key}_of_referred_chart", alt=conditional)
+        _notes(discipline_stages.hidden_notes(result, discipline_stages.OF_REFERRED))
+    with st.expander("Table: every stage and group, with intervals and tests", expanded=False):
+        show_frame(result.table, key, "discipline_stages.csv",
+                   {**_STAGE_LABELS, **{d: dimension_label(d) for d in (*result.units, *groups)}},
+                   percent=("rate", "rate_ci_low", "rate_ci_high", "comparison_rate"),
+                   decimals={"risk_ratio": "%.2f", "risk_ratio_ci_low": "%.2f", "risk_ratio_ci_high": "%.2f",
+                             "p_value": "%.4f"})
+    return result
+
+
+def _notes(notes: Sequence[str]) -> None:
+    if notes:
+        st.caption("Not fully shown: " + " · ".join(notes))
+
+
+_DISTRIBUTION_LABELS = {"n": "n", "p10": "10th percentile", "p25": "25th percentile", "median": "Median",
+                        "p75": "75th percentile", "p90": "90th percentile", "note": "Note"}
+
+
+def distribution_view(store: Store, state: ViewState, indicator: Indicator, key: str) -> \
+        score_distribution.Distribution | None:
+    """Score distributions by group (percentiles only, computed in SQL): sentence, box plot, hidden groups,
+    table."""
+    result = guarded(lambda: cached_distribution(store, store.cache_key(), indicator.id, state.by, state.filters,
+                                                 state.options))
+    if result is None:
+        return None
+    groups, year = list(result.groups), ", ".join(result.school_years)
+    title = score_distribution.distribution_headline(result)
+    st.markdown(f"#### {title}")
+    chart = charts.distribution_chart(result.table, groups, indicator, f"{indicator.label}: distribution by group, {year}")
+    st.altair_chart(chart, key=f"{key}_distribution_chart", alt=title)
+    _notes(findings.suppressed_groups(result.table, groups))
+    with st.expander("Table: percentiles of every group", expanded=False):
+        show_frame(result.table, key, f"{indicator.id}_distribution.csv",
+                   {**{d: dimension_label(d) for d in (*result.units, *groups)}, **_DISTRIBUTION_LABELS},
+                   decimals={c: "%.1f" for c in score_distribution.QUANTILE_COLUMNS})
+    return result
+
+
+def unit_gap_view(store: Store, state: ViewState, indicator: Indicator, unit: str, key: str) -> Result | None:
+    """Score gaps compared within each school or grade: sentence, one panel per group, hidden groups, table."""
+    result = guarded(lambda: cached_gaps_within(store, store.cache_key(), indicator.id, unit, state.by,
+                                                state.filters, state.options))
+    if result is None:
+        return None
+    groups, comparison = list(result.groups), result.options.comparison_label
+    year = ", ".join(result.school_years)
+    title = score_gaps.within_headline(indicator, result.table, unit, groups, comparison)
+    st.markdown(f"#### {title}")
+    chart = charts.unit_gap_chart(result.table, unit, groups, indicator,
+                                  f"{indicator.label}: gaps within each {dimension_label(unit).lower()}, {year}",
+                                  comparison)
+    st.altair_chart(chart, key=f"{key}_unit_gap_chart", alt=title)
+    _notes(score_gaps.hidden_notes(result.table, groups, unit))
+    with st.expander(f"Table: every {dimension_label(unit).lower()} and group", expanded=False):
+        labels = {**{d: dimension_label(d) for d in (*result.units, *groups)},
+                  **{c: _GAP_LABELS[c] for c in GAP_COLUMNS if c in _GAP_LABELS}}
+        show_frame(result.table, key, f"{indicator.id}_gaps_by_{unit}.csv", labels,
+                   decimals={"mean": "%.1f", "sd": "%.1f", "comparison_mean": "%.1f", "mean_difference": "%+.1f",
+                             "hedges_g": "%+.2f", "hedges_g_ci_low": "%+.2f", "hedges_g_ci_high": "%+.2f",
+                             "p_value": "%.4f"})
     return result

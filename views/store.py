@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import aggregate, analysis
+from equity_metrics import aggregate, analysis, discipline_stages, score_distribution, score_gaps
 from equity_metrics.aggregate import Filters
 from equity_metrics.disproportionality import disproportionality_table
 from equity_metrics.metrics import MetricOptions
@@ -75,3 +75,27 @@ def cached_disproportionality(_store: Store, cache_key: str, indicator_ids: tupl
 def cached_school_years(_store: Store, cache_key: str) -> list[str]:
     del cache_key
     return aggregate.school_years(_store)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_stages(_store: Store, cache_key: str, by: tuple[str, ...], filters: Filters,
+                  options: MetricOptions) -> discipline_stages.StagedRates:
+    """Discipline stages (referral to expulsion) by group, per enrolled student and of students referred."""
+    del cache_key
+    return discipline_stages.staged_rates(_store, by, filters, options)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_distribution(_store: Store, cache_key: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
+                        options: MetricOptions) -> score_distribution.Distribution:
+    """Score percentiles (10th to 90th) by group, suppressed like the gap table."""
+    del cache_key
+    return score_distribution.score_distribution(_store, indicator_id, by, filters, options)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_gaps_within(_store: Store, cache_key: str, indicator_id: str, unit: str, by: tuple[str, ...],
+                       filters: Filters, options: MetricOptions) -> analysis.Result:
+    """Score gaps by group compared within each school or grade."""
+    del cache_key
+    return score_gaps.gaps_within(_store, indicator_id, unit, by, filters, options)

@@ -1,0 +1,356 @@
+"""Discipline stages by group: referral -> in-school suspension -> out-of-school suspension -> expulsion.
+
+Per group and stage, two rates: per enrolled student (how many students of the group reach the stage), and,
+after the referral, per referred student (of the group's students referred, the share given each sanction:
+the conditional share, OJJDP's staged denominator). A *referral* is any disciplinary action on file for the
+student that year, so a district whose file lists only removals has no referral stage: the stages then start
+at the in-school suspension, and the result says so. The sanctions are not nested (an out-of-school
+suspension needs no earlier in-school one), so every conditional share is of the referred students.
+
+Counts come from student-level records only (never from aggregated counts, which have no referrals).
+Suppression is joint: a count hidden in one table is hidden in every table that shows it, and the referred
+students who did not reach a stage (referred minus suspended) are never a small count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics import analysis, findings, metrics
+from equity_metrics.aggregate import Filters, check_dimensions, filter_sql, grouping_sql
+from equity_metrics.codes import ACTIONS
+from equity_metrics.constants import UNKNOWN
+from equity_metrics.facts import SOURCES
+from equity_metrics.indicators import INDICATORS, Indicator
+from equity_metrics.metrics import ALL_OTHERS, RATE_COLUMNS, MetricOptions
+from equity_metrics.store import Store, quote_identifier
+from equity_metrics.suppression import small_count
+
+PER_STUDENT = "per enrolled student"
+OF_REFERRED = "of students referred"
+# Actions short of a removal (detention, conference, warning, parent contact...: codes.ACTION_CODES). A
+# file that records none of them records only removals, and its "referrals" would be the removals again.
+MINOR_ACTIONS: tuple[str, ...] = ("Other",)
+if not set(MINOR_ACTIONS) <= set(ACTIONS):
+    raise RuntimeError("MINOR_ACTIONS must be canonical actions")
+
+REFERRAL = Indicator(
+    "referral", "Referral", "Discipline", "rate", "student_year", "referred",
+    "be referred for discipline", requires="discipline",
+    description="Students with at least one disciplinary action of any kind on file (an office discipline "
+                "referral), of all enrolled students.",
+)
+SANCTIONS: tuple[Indicator, ...] = (INDICATORS["iss"], INDICATORS["oss"], INDICATORS["expulsion"])
+_WITHHELD = "hidden because a count it rests on is hidden in the rates per enrolled student (privacy)"
+_COMPLEMENTARY = "hidden so a suppressed count cannot be recovered (complementary suppression)"
+_COUNT_COLUMNS = ("rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio", "risk_ratio_ci_low",
+                  "risk_ratio_ci_high", "rate_difference", "p_value", "share_of_numerator", "representation_index")
+_COMPARISON_COLUMNS = ("comparison_rate", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high",
+                       "rate_difference", "p_value")
+
+
+def of_referred(stage: Indicator) -> Indicator:
+    """The sanction as a share of the referred students ("receive an out-of-school suspension once referred")."""
+    return Indicator(f"{stage.id}_of_referred", f"{stage.label}, of students referred", "Discipline", "rate",
+                     "student_year", stage.value, f"{stage.event} once referred", population="referred",
+                     population_label="students referred", requires="discipline",
+                     description=f"Of the students referred for discipline, the share with at least one "
+                                 f"{stage.label.lower()}.")
+
+
+@dataclass(frozen=True)
+class StagedRates:
+    """Suppressed rates of every stage, per enrolled student and of students referred, by group.
+
+    `table` has the columns basis (PER_STUDENT or OF_REFERRED), stage (an indicator id), stage_label, the unit
+    and group dimensions, then metrics.RATE_COLUMNS; one row per basis x stage x cell, stages in order.
+    """
+
+    stages: tuple[Indicator, ...]
+    groups: tuple[str, ...]
+    units: tuple[str, ...]
+    filters: Filters
+    options: MetricOptions
+    table: pd.DataFrame
+    referral_recorded: bool
+
+    @property
+    def school_years(self) -> tuple[str, ...]:
+        return self.filters.school_years
+
+    @property
+    def per_student(self) -> pd.DataFrame:
+        return self.table[self.table["basis"] == PER_STUDENT].reset_index(drop=True)
+
+    @property
+    def of_referred(self) -> pd.DataFrame:
+        return self.table[self.table["basis"] == OF_REFERRED].reset_index(drop=True)
+
+    def stage_indicator(self, stage_id: str, basis: str = PER_STUDENT) -> Indicator:
+        stage = next(s for s in self.stages if s.id == stage_id)
+        return stage if basis == PER_STUDENT else of_referred(stage)
+
+
+def student_level_years(store: Store) -> list[str]:
+    """School years with both a roster and student-level discipline records, oldest first."""
+    years = analysis.data_years(store)
+    return sorted(years.get("discipline", set()) & years.get(SOURCES["student_year"].table, set()))
+
+
+def resolve_years(store: Store, filters: Filters, units: Sequence[str] = ()) -> Filters:
+    """The filters' years that have student-level discipline records; with none chosen, the latest (or all
+    of them when years are units). A year without records is never shown as zero referrals."""
+    years = student_level_years(store)
+    if not years:
+        raise analysis.NoDataError("No discipline records: the stages need a discipline file with one row per "
+                                   "action (and the enrollment roster); load them on the Data page.")
+    if filters.school_years:
+        kept = [y for y in filters.school_years if y in years]
+        if not kept:
+            raise analysis.NoDataError(
+                f"No student-level discipline records for {', '.join(filters.school_years)}, so the stages cannot "
+                f"be measured (years with records: {', '.join(years)}).")
+        return filters.with_years(kept)
+    return filters.with_years(years if "school_year" in units else [years[-1]])
+
+
+def referrals_recorded(store: Store, school_years: Sequence[str]) -> bool:
+    """True when the discipline file of every one of these years records actions short of a removal."""
+    recorded = store.scalar("SELECT count(DISTINCT school_year) FROM discipline "
+                            "WHERE school_year = ANY($years) AND action = ANY($minor)",
+                            {"years": list(school_years), "minor": list(MINOR_ACTIONS)})
+    return bool(school_years) and int(recorded) == len(set(school_years))
+
+
+def stage_cells(store: Store, dimensions: Sequence[str], filters: Filters = Filters()) -> pd.DataFrame:
+    """One row per cell: the dimensions, `enrolled`, and per stage id the students reaching it (at least one
+    such action that year); one GROUP BY over the student-year table joined to the discipline records."""
+    source = SOURCES["student_year"]
+    dimensions = check_dimensions(source, dimensions)
+    where, params = filter_sql(filters, source)
+    select_dims, group_by = grouping_sql(dimensions)
+    counts = ", ".join([
+        "count(*) AS enrolled",
+        f"count_if(referred) AS {quote_identifier(REFERRAL.id)}",
+        *(f"count_if(coalesce({quote_identifier(s.value)}, FALSE)) AS {quote_identifier(s.id)}" for s in SANCTIONS),
+    ])
+    sql = (f"SELECT {select_dims}{counts} FROM ("
+           f"SELECT f.*, coalesce(r.referred, FALSE) AS referred FROM {source.table} f "
+           "LEFT JOIN (SELECT DISTINCT school_year, student_id, TRUE AS referred FROM discipline) r "
+           f"USING (school_year, student_id)) WHERE {where} {group_by}")
+    return store.query(sql, params)
+
+
+def _long(wide: pd.DataFrame, dims: Sequence[str], stages: Sequence[Indicator], denominator: str) -> pd.DataFrame:
+    """Stage-major cells for metrics.rate_table, with the stage as the first unit."""
+    frames = [wide[list(dims)].assign(stage=stage.id, denominator=wide[denominator].astype("int64"),
+                                      numerator=wide[stage.id].astype("int64")) for stage in stages]
+    long = pd.concat(frames, ignore_index=True)
+    return long[["stage", *dims, "denominator", "numerator"]]
+
+
+def _withhold(table: pd.DataFrame, mask: np.ndarray, note: str | np.ndarray) -> pd.DataFrame:
+    """Hide the count of the masked rows and everything computed from it; append the reason (one, or one
+    per row of the table) to the note."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return table
+    notes = np.broadcast_to(np.asarray(note, dtype=object), mask.shape)[mask]
+    table = table.copy()
+    table.loc[mask, "numerator"] = pd.NA
+    for column in _COUNT_COLUMNS:
+        table.loc[mask, column] = np.nan
+    table.loc[mask, "test"] = ""
+    table.loc[mask, "suppressed"] = True
+    table.loc[mask, "note"] = [f"{old}; {new}" if old else new for old, new in zip(table.loc[mask, "note"], notes,
+                                                                                  strict=True)]
+    return table
+
+
+def _blank_comparisons(table: pd.DataFrame, newly_hidden: np.ndarray, keys: Sequence[str], groups: Sequence[str],
+                       comparison: str) -> pd.DataFrame:
+    """With a chosen comparison group: rows compared with a reference cell whose count was just hidden lose
+    their comparison (a shown reference rate would disclose the hidden count)."""
+    holders = [g for g in groups if comparison in set(table[g])]
+    if comparison == ALL_OTHERS or not holders or not newly_hidden.any():
+        return table
+    dim = holders[0]
+    others = [k for k in keys if k != dim]
+    hidden_refs = table.loc[newly_hidden & (table[dim] == comparison).to_numpy(), others].drop_duplicates()
+    if hidden_refs.empty:
+        return table
+    hits = table[others].merge(hidden_refs.assign(_hit=1), on=others, how="left")["_hit"]
+    affected = hits.notna().to_numpy() & ~table["suppressed"].to_numpy(dtype=bool)
+    affected &= np.isfinite(table["comparison_rate"].to_numpy(dtype="float64"))
+    if not affected.any():
+        return table
+    table = table.copy()
+    for column in _COMPARISON_COLUMNS:
+        table.loc[affected, column] = np.nan
+    table.loc[affected, "test"] = ""
+    note = "comparison group's count is suppressed"
+    table.loc[affected, "note"] = [f"{old}; {note}" if old else note for old in table.loc[affected, "note"]]
+    return table
+
+
+def _stage_rows(table: pd.DataFrame, stage_id: str) -> np.ndarray:
+    return (table["stage"] == stage_id).to_numpy()
+
+
+def staged_rates(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filters(),
+                 options: MetricOptions = MetricOptions()) -> StagedRates:
+    """Every stage's rate per enrolled student and (with referrals on file) of students referred, by group,
+    compared within each unit (school year, school) like every rate, and suppressed jointly."""
+    units, groups = analysis.split_dimensions(by)
+    if not groups:
+        raise ValueError("split by at least one student-group dimension (e.g. race)")
+    filters = resolve_years(store, filters, units)
+    dims = [*units, *groups]
+    wide = stage_cells(store, dims, filters)
+    if wide.empty:
+        raise analysis.NoDataError("No enrolled students match these filters.")
+    recorded = referrals_recorded(store, filters.school_years)
+    stages = (REFERRAL, *SANCTIONS) if recorded else SANCTIONS
+    table_units = ["stage", *units]
+    per = metrics.rate_table(_long(wide, dims, stages, "enrolled"), groups, table_units, options)
+    per.insert(0, "basis", PER_STUDENT)
+    if not recorded:
+        return _result(stages, groups, units, filters, options, per, recorded)
+    cond = metrics.rate_table(_long(wide, dims, SANCTIONS, REFERRAL.id), groups, table_units, options)
+    cond.insert(0, "basis", OF_REFERRED)
+
+    # Joint suppression. A referred count is the referral numerator and the conditional denominator; a
+    # sanction's count is a numerator in both tables. The conditional table shows a share only where the
+    # per-student tables show both its counts, so it discloses nothing they do not. The one count a pair
+    # of shown counts adds, the referred students without the sanction, must not be small: where it is, the
+    # sanction's count is hidden too, and protected again along the per-student tables' lines.
+    known = np.ones(len(wide), dtype=bool)
+    for group in groups:
+        known &= (wide[group] != UNKNOWN).to_numpy()
+    lines = metrics.line_dimensions(groups, units)
+    threshold = options.privacy_threshold
+    hidden_referred = per.loc[_stage_rows(per, REFERRAL.id), "numerator"].isna().to_numpy()
+    referred = wide[REFERRAL.id].to_numpy(dtype="float64")
+    per_masks, per_notes, cond_masks = [np.zeros(len(wide), dtype=bool)], [np.full(len(wide), "", dtype=object)], []
+    for stage in SANCTIONS:
+        shown = per.loc[_stage_rows(per, stage.id), "numerator"].notna().to_numpy()
+        small_rest = small_count(referred - wide[stage.id].to_numpy(dtype="float64"), threshold) & shown & \
+            ~hidden_referred
+        hidden = metrics.protect(wide, stage.id, ~shown | small_rest, dims, lines, known)
+        per_masks.append(hidden & shown)
+        per_notes.append(np.where(small_rest, f"fewer than {threshold} referred students without this action: "
+                                  "count hidden (privacy)", _COMPLEMENTARY))
+        cond_masks.append(hidden | hidden_referred)
+    per_new = np.concatenate(per_masks)
+    per = _blank_comparisons(_withhold(per, per_new, np.concatenate(per_notes)), per_new, table_units + groups, groups,
+                             options.comparison)
+    cond_new = np.concatenate(cond_masks) & cond["numerator"].notna().to_numpy()
+    cond = _blank_comparisons(_withhold(cond, cond_new, _WITHHELD), cond_new, table_units + groups, groups,
+                              options.comparison)
+    referred_hidden = np.tile(hidden_referred, len(SANCTIONS))
+    cond["denominator"] = cond["denominator"].mask(referred_hidden)
+    cond.loc[referred_hidden, "share_of_denominator"] = np.nan
+    return _result(stages, groups, units, filters, options, pd.concat([per, cond], ignore_index=True), recorded)
+
+
+def _result(stages: tuple[Indicator, ...], groups: Sequence[str], units: Sequence[str], filters: Filters,
+            options: MetricOptions, table: pd.DataFrame, recorded: bool) -> StagedRates:
+    labels = {s.id: s.label for s in stages}
+    table.insert(2, "stage_label", table["stage"].map(labels))
+    columns = ["basis", "stage", "stage_label", *units, *groups, *RATE_COLUMNS]
+    return StagedRates(stages, tuple(groups), tuple(units), filters, options, table[columns].reset_index(drop=True),
+                       recorded)
+
+
+# ---- sentences --------------------------------------------------------------------------------------------
+def _rows_of(table: pd.DataFrame, group: dict[str, str]) -> pd.DataFrame:
+    mask = np.ones(len(table), dtype=bool)
+    for dimension, value in group.items():
+        mask &= (table[dimension].astype(str) == value).to_numpy()
+    return table[mask]
+
+
+def _pick(rows: pd.DataFrame) -> pd.Series | None:
+    """The row with the largest risk ratio among the certain ones, else among the calculated ones."""
+    rows = rows[np.isfinite(rows["risk_ratio"].to_numpy(dtype="float64"))]
+    if rows.empty:
+        return None
+    certain = rows[findings.certain(rows)]
+    chosen = certain if not certain.empty else rows
+    return chosen.loc[chosen["risk_ratio"].astype("float64").idxmax()]
+
+
+def _series(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def stage_headline(result: StagedRates) -> str:
+    """One sentence following the group most over-represented at the first stage through every stage:
+    "Compared with all other students, Black or African American students were 2.3 times as likely to be
+    referred for discipline, ... and 2.1 times as likely to be expelled (2024-25); every one of these
+    differences is statistically significant." Only tests that showed it are called significant."""
+    per, groups = result.per_student, [*result.units, *result.groups]
+    year = ", ".join(result.school_years)
+    first = result.stages[0]
+    row = _pick(per[per["stage"] == first.id])
+    if row is None:
+        return f"Discipline stages: no group could be compared at the {first.label.lower()} stage with these filters."
+    group = {g: str(row[g]) for g in groups}
+    noun = findings.mid_sentence(findings.group_noun(group))
+    parts, uncertain, missing = [], [], []
+    for stage in result.stages:
+        rows = _rows_of(per[per["stage"] == stage.id], group)
+        ratio = float(rows["risk_ratio"].iloc[0]) if len(rows) else np.nan
+        if not np.isfinite(ratio):
+            missing.append(stage.label.lower())
+            continue
+        parts.append(f"{findings.times(ratio)} times as likely to {stage.event}")
+        if not findings.certain(rows).item():
+            uncertain.append(stage.label.lower())
+    if not uncertain:
+        verdict = ("every one of these differences is statistically significant" if len(parts) > 1
+                   else "the difference is statistically significant")
+    elif len(uncertain) == len(parts):
+        verdict = ("none of these differences is statistically significant: each could be due to chance"
+                   if len(parts) > 1 else "the difference could be due to chance")
+    else:
+        verdict = f"the difference{'s' if len(uncertain) > 1 else ''} for {_series(uncertain)} could be due to chance"
+    comparison = result.options.comparison_phrase("students")
+    sentence = f"Compared with {comparison}, {noun} were {_series(parts)} ({year}); {verdict}."
+    if missing:
+        sentence += f" Not compared (too few students, or hidden): {_series(missing)}."
+    return sentence
+
+
+def conditional_headline(result: StagedRates) -> str:
+    """Of the students referred, the sanction where the group of `stage_headline` differs most from its
+    comparison (else the largest such difference of any group), as findings.rate_sentence words it."""
+    if not result.referral_recorded:
+        return ("Referrals are not on file (the discipline file lists no action short of a removal), so the "
+                "share of referred students given each sanction cannot be measured.")
+    cond, per, groups = result.of_referred, result.per_student, [*result.units, *result.groups]
+    lead = _pick(per[per["stage"] == result.stages[0].id])
+    row = _pick(_rows_of(cond, {g: str(lead[g]) for g in groups})) if lead is not None else None
+    if row is None:
+        row = _pick(cond)
+    if row is None:
+        return "Of the students referred, no group's share could be compared with these filters."
+    return findings.rate_sentence(result.stage_indicator(str(row["stage"]), OF_REFERRED), row, groups, result.options)
+
+
+def hidden_notes(result: StagedRates, basis: str = PER_STUDENT) -> list[str]:
+    """'Group (stages): reason' for every group not fully shown at some stage of one basis, so no group
+    vanishes silently: "American Indian or Alaska Native students (referral, out-of-school suspension): hidden
+    so a suppressed count cannot be recovered (complementary suppression)"."""
+    table = result.table[result.table["basis"] == basis]
+    stages: dict[tuple[str, str], list[str]] = {}
+    for _, row in table.iterrows():
+        if not row["note"] or row["note"] == "comparison group":
+            continue
+        noun = findings.group_noun({g: str(row[g]) for g in (*result.groups, *result.units)})
+        stages.setdefault((noun, row["note"]), []).append(row["stage_label"].lower())
+    return [f"{noun} ({', '.join(labels)}): {note}" for (noun, note), labels in stages.items()]
