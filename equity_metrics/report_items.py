@@ -226,3 +226,6 @@ def finding_item(finding: Finding, table: pd.DataFrame, options: MetricOptions, 
                       tuple(findings.suppressed_groups(rows, groups)),
                       source_note(source, options, [finding.school_year]), f"{described}. {finding.sentence}",
                       options, source)
+
+# Other item kinds register their builders on import (kept last: they use this module's names).
+from equity_metrics import goal_items  # noqa: E402, F401

@@ -108,17 +108,17 @@ def test_render_carries_the_alt_text(sample_store, source):
 
 
 def test_builders_are_registered_by_kind(sample_store, source, monkeypatch):
-    assert "indicator" in report_items.registered_kinds()
-    unknown = BasketItem(1, 1, "goal", "Reduce OSS", "{}")
+    assert report_items.registered_kinds() == ("indicator", "goal")
+    unknown = BasketItem(1, 1, "note", "Reduce OSS", "{}")
     placeholder = build_item(sample_store, unknown, source)
-    assert placeholder.chart is None and "goal" in placeholder.sentence and placeholder.title == "Reduce OSS"
+    assert placeholder.chart is None and "note" in placeholder.sentence and placeholder.title == "Reduce OSS"
 
-    def goal_builder(store, item, src):
-        return ReportItem("goal", item.title, f"Goal {item.spec_json}", None, source_note=src.source_line)
+    def note_builder(store, item, src):
+        return ReportItem("note", item.title, f"Note {item.spec_json}", None, source_note=src.source_line)
 
-    monkeypatch.setitem(report_items._BUILDERS, "goal", goal_builder)
+    monkeypatch.setitem(report_items._BUILDERS, "note", note_builder)
     built = build_item(sample_store, unknown, source)
-    assert built.sentence == "Goal {}" and built.source_note == source.source_line
+    assert built.sentence == "Note {}" and built.source_note == source.source_line
 
 
 def test_build_basket_in_order(sample_db: Path):
