@@ -286,11 +286,17 @@ _SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")
 _SINGLE_YEAR = re.compile(r"^\s*(\d{4})\s*$")
 
 
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 1950, 2100  # a "year" outside these is a code (school "0042"), not a year
+
+
 def normalise_school_year(value: str) -> str | None:
-    """'2023-24', '2023-2024', '2023/24' -> '2023-24'; a single year '2024' means the year ending then."""
+    """'2023-24', '2023-2024', '2023/24' -> '2023-24'; a single year '2024' means the year ending then. Years
+    outside FIRST_SCHOOL_YEAR..LAST_SCHOOL_YEAR are not school years."""
     match = _SCHOOL_YEAR.match(value)
     if match:
         start, end_text = int(match.group(1)), match.group(2)
+        if not FIRST_SCHOOL_YEAR <= start < LAST_SCHOOL_YEAR:
+            return None
         end = int(end_text) if len(end_text) == 4 else start - start % 100 + int(end_text)
         if len(end_text) == 2 and end < start:
             end += 100
@@ -300,7 +306,7 @@ def normalise_school_year(value: str) -> str | None:
     match = _SINGLE_YEAR.match(value)
     if match:
         end = int(match.group(1))
-        return f"{end - 1}-{end % 100:02d}"
+        return f"{end - 1}-{end % 100:02d}" if FIRST_SCHOOL_YEAR < end <= LAST_SCHOOL_YEAR else None
     return None
 
 

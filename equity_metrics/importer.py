@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from equity_metrics.codes import CODE_LISTS, code_key, code_key_sql
+from equity_metrics.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
 from equity_metrics.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
 from equity_metrics.mapping import Mapping, RaceQuestions
 from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
@@ -122,16 +122,19 @@ def cleaned_sql(raw: str) -> str:
 
 
 def _school_year_sql(text: str) -> str:
+    """The SQL twin of codes.normalise_school_year (same forms, same plausible years)."""
     pattern = "'^(\\d{4})\\s*[-/\u2013]\\s*(\\d{2}|\\d{4})$'"
     start = f"regexp_extract({text}, {pattern}, 1)"
     end = f"regexp_extract({text}, {pattern}, 2)"
     single = f"regexp_extract({text}, '^(\\d{{4}})$', 1)"
+    plausible_start = f"CAST({start} AS INTEGER) BETWEEN {FIRST_SCHOOL_YEAR} AND {LAST_SCHOOL_YEAR - 1}"
+    plausible_end = f"CAST({single} AS INTEGER) BETWEEN {FIRST_SCHOOL_YEAR + 1} AND {LAST_SCHOOL_YEAR}"
     return (
-        f"CASE WHEN {start} <> '' AND ((length({end}) = 4 AND CAST({end} AS INTEGER) = CAST({start} AS INTEGER) + 1) "
-        f"OR (length({end}) = 2 AND (CAST({start} AS INTEGER) + 1) % 100 = CAST({end} AS INTEGER))) "
-        f"THEN {start} || '-' || right({end}, 2) "
-        f"WHEN {single} <> '' THEN CAST(CAST({single} AS INTEGER) - 1 AS VARCHAR) || '-' || right({single}, 2) "
-        "END"
+        f"CASE WHEN {start} <> '' AND {plausible_start} AND ((length({end}) = 4 AND CAST({end} AS INTEGER) = "
+        f"CAST({start} AS INTEGER) + 1) OR (length({end}) = 2 AND (CAST({start} AS INTEGER) + 1) % 100 = "
+        f"CAST({end} AS INTEGER))) THEN {start} || '-' || right({end}, 2) "
+        f"WHEN {single} <> '' AND {plausible_end} THEN CAST(CAST({single} AS INTEGER) - 1 AS VARCHAR) || '-' || "
+        f"right({single}, 2) END"
     )
 
 
@@ -190,7 +193,9 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     source_sql = _SOURCE_VIEW
     if unpivot is not None:
         on = ", ".join(quote_identifier(c) for c in unpivot.columns)
-        source_sql = f"(UNPIVOT {_SOURCE_VIEW} ON {on} INTO NAME __unpivot_name VALUE __unpivot_value)"
+        # INCLUDE NULLS: a blank cell of a wide file is a row with a missing value (rejected and reported with
+        # its row number), never a row that silently disappears.
+        source_sql = f"(SELECT * FROM {_SOURCE_VIEW} UNPIVOT INCLUDE NULLS (__unpivot_value FOR __unpivot_name IN ({on})))"
     return f"SELECT {', '.join(parts)} FROM {source_sql}", params
 
 

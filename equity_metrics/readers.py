@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import re
 import shutil
 import tempfile
@@ -78,8 +79,9 @@ class SourceTable:
         return [c for c in self.table.column_names if c != ROW_NUMBER_COLUMN]
 
 
-def list_sheets(path: str | Path) -> list[str]:
-    """Sheet names of a workbook, or [] for a text file."""
+def list_sheets(path: str | Path, visible_only: bool = True) -> list[str]:
+    """Sheet names of a workbook, or [] for a text file. Hidden sheets (code lists, lookups) are left out
+    unless `visible_only` is False or every sheet is hidden."""
     path = Path(path)
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         return []
@@ -88,9 +90,33 @@ def list_sheets(path: str | Path) -> list[str]:
     if problem:
         raise ReadError(f"{path.name}: not a readable workbook: {problem}")
     try:
-        return list(fastexcel.read_excel(str(path)).sheet_names)
+        names = list(fastexcel.read_excel(str(path)).sheet_names)
     except Exception as error:  # fastexcel raises its own hierarchy; every failure is a read failure
         raise ReadError(f"{path.name}: not a readable workbook ({_excel_error(error)})") from error
+    if not visible_only:
+        return names
+    hidden = _hidden_sheets(path)
+    return [name for name in names if name not in hidden] or names
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'\b(name|state)="([^"]*)"')
+
+
+def _hidden_sheets(path: Path) -> set[str]:
+    """Names of hidden sheets, read from an .xlsx/.xlsm workbook part (small) without loading any sheet;
+    empty for other formats."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return set()
+    hidden = set()
+    for tag in _SHEET_TAG.findall(workbook):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        if attributes.get(b"state", b"visible") != b"visible" and b"name" in attributes:
+            hidden.add(html.unescape(attributes[b"name"].decode("utf-8", "replace")))
+    return hidden
 
 
 def read_source(path: str | Path, sheet: str | None = None, header_row: int = 0) -> SourceTable:

@@ -111,7 +111,11 @@ if upload is not None:
     kinds = list(KINDS)
     samples = column_samples(source)
     default_kind = preset.kind if preset is not None else guess_kind(source.columns, samples)
-    kind = st.selectbox("What this table holds", kinds, index=kinds.index(default_kind),
+    reading = (upload.name, sheet, int(header_row), mapping_file.name if mapping_file is not None else None)
+    if st.session_state.get("upload_kind_reading") != reading:  # a new reading of the file: offer its kind again
+        st.session_state["upload_kind_reading"] = reading
+        st.session_state["upload_kind"] = default_kind
+    kind = st.selectbox("What this table holds", kinds,
                         format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
     guessed = (preset if preset is not None and preset.kind == kind
                else guess_mapping(kind, source.columns, samples, file_name=upload.name))

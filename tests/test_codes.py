@@ -265,6 +265,20 @@ def test_normalise_school_year_rejects_wrong_century_end() -> None:
     assert normalise_school_year("2023-2124") is None
 
 
+@pytest.mark.parametrize("raw", ["0042", "1234", "0999-00", "1949-50", "2100-01", "2101", "9999"])
+def test_a_four_digit_code_is_not_a_school_year(raw: str) -> None:
+    # a school code such as "0042" must never be read as the school year 41-42
+    assert normalise_school_year(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["0042", "1234", "1949-50", "1950-51", "2099-00", "2100", "2101", "2023-24", "2024"])
+def test_the_importer_reads_school_years_as_python_does(raw: str) -> None:
+    from equity_metrics.importer import _school_year_sql
+
+    value = duckdb.connect().execute(f"SELECT {_school_year_sql('$raw')}", {"raw": raw}).fetchone()[0]
+    assert value == normalise_school_year(raw)
+
+
 # ---- code_key properties ---------------------------------------------------------------------------
 # Swaps the case of ASCII letters only (str.upper would turn "ß" into "SS").
 _ASCII_SWAP = str.maketrans(string.ascii_letters, string.ascii_uppercase + string.ascii_lowercase)

@@ -415,9 +415,9 @@ def test_unpivot_wide_survey(empty_store: Store, tmp_path: Path) -> None:
         ("2024-25", "R3", "0042", "Staff", None, "I belong here", "Belonging", 2.0),
         ("2024-25", "R3", "0042", "Staff", None, "Q3", None, 4.0),
     ]
-    # blank answers are dropped by the unpivot; an 'NA' answer is read and rejected with its file row
-    assert (report.rows_read, report.rows_imported) == (7, 6)
-    assert report.rejections == (Rejection("no response", 1, (4,)),)
+    # a blank answer, like an 'NA' one, is a row with no response: rejected with its file row, never dropped
+    assert (report.rows_read, report.rows_imported) == (9, 6)
+    assert report.rejections == (Rejection("no response", 3, (2, 3, 4)),)
     assert report.columns_ignored == ()
     assert fetch(empty_store, "SELECT item_id, construct, favorable FROM facts_survey WHERE response_id = 'R3' "
                               "ORDER BY item_id") == [("I belong here", "Belonging", False), ("Q3", "Q3", True)]

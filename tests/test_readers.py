@@ -230,7 +230,8 @@ def workbook(tmp_path: Path) -> Path:
 
 
 def test_list_sheets(workbook: Path, tmp_path: Path) -> None:
-    assert list_sheets(workbook) == ["Roster", "Discipline 2024", "Hidden"]
+    assert list_sheets(workbook) == ["Roster", "Discipline 2024"]  # a hidden sheet (code lists) is not data
+    assert list_sheets(workbook, visible_only=False) == ["Roster", "Discipline 2024", "Hidden"]
     assert list_sheets(write(tmp_path / "a.csv", b"a\n1\n")) == []
 
 
