@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/schools.py", title="Schools", icon=":material/grid_view:"),
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
     st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
+    st.Page("pages/report.py", title="Report", icon=":material/summarize:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 

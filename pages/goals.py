@@ -66,7 +66,7 @@ else:
     for column, (status, count) in zip(st.columns(len(goals.STATUSES)), status_counts(progresses).items(), strict=True):
         column.metric(status.capitalize(), count)
     for progress in progresses:
-        goal_card(goals.report_of(progress), key=f"goal_{progress.goal.goal_id}")
+        goal_card(goals.report_of(progress), key=f"goal_{progress.goal.goal_id}", store=store)
 
 known_years = cached_school_years(store, store.cache_key())
 latest = known_years[-1] if known_years else None

@@ -33,7 +33,7 @@ UI_TIMEOUT = 30_000
 
 pytestmark = pytest.mark.browser
 NAVIGATION = ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing", "Climate",
-              "Schools", "Trends", "Goals", "Data"]
+              "Schools", "Trends", "Goals", "Report", "Data"]
 # The domain pages: sidebar link, the page's own title, and how many charts it draws on the sample district.
 DOMAIN_PAGES = [
     ("Course access", "Course access", 3),

@@ -26,6 +26,7 @@ from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS
 from equity_metrics.store import Store, StoreError
+from views.exports import export_menu
 from views.state import ViewState
 from views.store import (
     cached_distribution,
@@ -131,9 +132,9 @@ def rate_indicator_ids(domains: Sequence[str] | None = None) -> list[str]:
 
 def suppression_note(result: Result) -> None:
     """Name every group that is not fully shown, and why."""
-    notes = findings.suppressed_groups(result.table, result.groups)
-    if notes:
-        st.caption("Not fully shown: " + " · ".join(notes))
+    note = hidden_note(result)
+    if note:
+        st.caption(note)
 
 
 def display_table(result: Result) -> pd.DataFrame:
@@ -176,8 +177,16 @@ def reference_rate(result: Result) -> float | None:
     return rate if rate == rate else None
 
 
-def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD) -> None:
-    """Headline, rate chart, risk-ratio chart and composition chart for one rate result."""
+def hidden_note(result: Result) -> str:
+    """'Not fully shown: group: reason · ...' for the groups of a result that are hidden (empty when none)."""
+    notes = findings.suppressed_groups(result.table, result.groups)
+    return "Not fully shown: " + " · ".join(notes) if notes else ""
+
+
+def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD,
+                store: Store | None = None) -> None:
+    """Headline, rate chart, risk-ratio chart and composition chart for one rate result; with the store, the
+    export menu (table, rate chart, add to report)."""
     indicator, groups, options = result.indicator, list(result.groups), result.options
     title = findings.headline(indicator, result.table, groups, options)
     st.markdown(f"#### {title}")
@@ -194,6 +203,8 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
     st.altair_chart(composition, key=f"{key}_composition_chart",
                     alt=f"Share of enrollment and share of {indicator.label.lower()} by group")
     suppression_note(result)
+    if store is not None:
+        export_menu(store, result, key, rate, title, [hidden_note(result)])
 
 
 def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: str,
@@ -206,7 +217,7 @@ def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str],
     result = rates_result(store, state, indicator)
     if result is None:
         return None
-    rate_charts(result, key, threshold)
+    rate_charts(result, key, threshold, store)
     with st.expander("Table: every group, with intervals and tests", expanded=False):
         show_table(result, key)
     return result
@@ -248,6 +259,7 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
                              comparison)
     st.altair_chart(chart, key=f"{key}_gap_chart", alt=title)
     suppression_note(result)
+    export_menu(store, result, key, chart, title, [hidden_note(result)])
     if not result.summary.empty and "eta_squared" in result.summary:
         eta = float(result.summary["eta_squared"].iloc[0])
         st.metric(f"Eta squared ({dimension_label(groups[0]).lower()})", f"{eta:.3f}",

@@ -10,6 +10,8 @@ import streamlit as st
 from equity_metrics import goals
 from equity_metrics.aggregate import Filters
 from equity_metrics.analysis import Result
+from equity_metrics.basket import add_item
+from equity_metrics.goal_items import GoalSpec
 from equity_metrics.metrics import MetricOptions
 from equity_metrics.store import Store, StoreError
 from views.store import cached_gaps, cached_rates
@@ -52,8 +54,9 @@ def status_badge(status: str) -> str:
     return f":{STATUS_COLOURS[status]}-badge[{status.capitalize()}]"
 
 
-def goal_card(report: goals.GoalReport, key: str) -> None:
-    """One goal: number, status, title, the status sentence, owner and strategy, the chart and every year."""
+def goal_card(report: goals.GoalReport, key: str, store: Store | None = None) -> None:
+    """One goal: number, status, title, the status sentence, owner and strategy, the chart and every year;
+    with the store, a button that adds the goal's progress to the report."""
     goal = report.goal
     with st.container(border=True):
         st.markdown(f"{status_badge(report.progress.status)} Goal {goal.goal_id}: {report.title}")
@@ -69,6 +72,10 @@ def goal_card(report: goals.GoalReport, key: str) -> None:
                       for c in ("value", "ci_low", "ci_high", "path_value", "target_value")}
             st.dataframe(report.table[list(YEAR_LABELS)].rename(columns=YEAR_LABELS), hide_index=True,
                          column_config=config, key=f"{key}_years")
+        if store is not None and st.button("Add to report", key=f"{key}_basket", icon=":material/playlist_add:"):
+            add_item(store, GoalSpec(int(goal.goal_id)), title=f"Goal {goal.goal_id}: {report.title}")
+            st.toast("Goal added to the report. Open the Report page to build the deck.",
+                     icon=":material/playlist_add_check:")
 
 
 def status_counts(progresses: Sequence[goals.GoalProgress]) -> dict[str, int]:

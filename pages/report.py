@@ -1,0 +1,15 @@
+"""Report: the findings and goals picked from every page, in order, and the slide deck and self-contained
+HTML report built from them."""
+
+import streamlit as st
+
+from views.components import data_source_banner
+from views.report_view import basket_view
+from views.state import current
+from views.store import get_store
+
+store = get_store()
+current()  # makes sure the page runs inside the app (navigation and sidebar)
+st.title("Report")
+data_source_banner(store)
+basket_view(store)

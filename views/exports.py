@@ -1,0 +1,74 @@
+"""Export controls shared by every page: one "Export" menu per result with the table (XLSX, CSV), the chart
+(PNG, SVG, PDF, rendered on this computer only when clicked) and "Add to report", which puts the result in
+the report basket kept in the store. Everything exported comes from the suppressed result tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import streamlit as st
+
+from equity_metrics import chart_files
+from equity_metrics.analysis import Result
+from equity_metrics.basket import IndicatorSpec, add_item, list_items
+from equity_metrics.export_tables import csv_bytes, provenance, result_sheet, xlsx_bytes
+from equity_metrics.store import Store
+
+_XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def result_spec(result: Result) -> IndicatorSpec | None:
+    """The basket spec that recomputes this result, or None when the basket cannot hold its split."""
+    try:
+        return IndicatorSpec(result.indicator.id, (*result.units, *result.groups), result.filters.school_years,
+                             result.filters.schools, result.filters.grade_band, result.options)
+    except ValueError:
+        return None
+
+
+def file_stem(result: Result) -> str:
+    return "_".join([result.indicator.id, *result.units, *result.groups, *result.filters.school_years])
+
+
+def export_menu(store: Store, result: Result, key: str, chart: alt.TopLevelMixin | None = None, alt_text: str = "",
+                notes: Sequence[str] = ()) -> None:
+    """The export menu of one result: its table, its chart (when given) with `notes` under it, and the basket."""
+    stem = file_stem(result)
+    source = provenance(store)
+    with st.popover("Export or add to report", icon=":material/ios_share:"):
+        st.markdown("**Table**")
+        sheet = result_sheet(result)
+        st.download_button("Excel workbook (.xlsx)", data=lambda: xlsx_bytes([sheet], source, result.options),
+                           file_name=f"{stem}.xlsx", mime=_XLSX_MIME, on_click="ignore", key=f"{key}_xlsx",
+                           icon=":material/table_view:")
+        st.download_button("CSV", data=lambda: csv_bytes(sheet.frame, source), file_name=f"{stem}.csv",
+                           mime="text/csv", on_click="ignore", key=f"{key}_csv", icon=":material/csv:")
+        if chart is not None:
+            st.markdown("**Chart** (same colours, labels and notes as on screen)")
+            under = [n for n in (*notes, source.source_line) if n]
+            for fmt in chart_files.FORMATS:
+                st.download_button(fmt.upper(), data=_renderer(chart, alt_text, fmt, under), file_name=f"{stem}.{fmt}",
+                                   mime=chart_files.MIME_TYPES[fmt], on_click="ignore", key=f"{key}_{fmt}",
+                                   icon=":material/image:")
+        basket_button(store, result, key)
+
+
+def _renderer(chart: alt.TopLevelMixin, alt_text: str, fmt: str, notes: Sequence[str]):
+    """A callable rendering the chart file when the download is clicked (not on every rerun)."""
+    def render() -> bytes:
+        return chart_files.render(chart, alt_text, (fmt,), notes).data(fmt)
+
+    return render
+
+
+def basket_button(store: Store, result: Result, key: str) -> None:
+    """"Add to report": the result's spec goes into the basket (once); says how many items it holds."""
+    spec = result_spec(result)
+    if spec is None:
+        st.caption("This view cannot go in the report basket (it compares more than one kind of unit).")
+        return
+    if st.button("Add to report", key=f"{key}_basket", icon=":material/playlist_add:"):
+        add_item(store, spec)
+        st.toast(f"Added to the report ({len(list_items(store))} items). Open the Report page to build the deck.",
+                 icon=":material/playlist_add_check:")
