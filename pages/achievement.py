@@ -5,6 +5,7 @@ within each school and each grade."""
 import streamlit as st
 
 from views.components import (
+    closer_look,
     data_source_banner,
     distribution_view,
     for_source,
@@ -28,9 +29,8 @@ gaps = gap_view(store, state, ["math_scale_score", "reading_scale_score"], key="
                 empty_message="No scale scores yet: load state assessment results and an enrollment roster on the "
                               "Data page.")
 if gaps is not None:
-    st.subheader("Score distributions")
-    distribution_view(store, state, gaps.indicator, key="achievement_distribution")
-    st.subheader("Gaps by school")
-    unit_gap_view(store, state, gaps.indicator, "school", key="achievement_by_school")
-    st.subheader("Gaps by grade")
-    unit_gap_view(store, state, gaps.indicator, "grade", key="achievement_by_grade")
+    closer_look({
+        "Score distributions": lambda: distribution_view(store, state, gaps.indicator, key="achievement_distribution"),
+        "Gaps by school": lambda: unit_gap_view(store, state, gaps.indicator, "school", key="achievement_by_school"),
+        "Gaps by grade": lambda: unit_gap_view(store, state, gaps.indicator, "grade", key="achievement_by_grade"),
+    }, key="achievement_closer")

@@ -5,7 +5,7 @@ chosen indicator by race x sex and race x disability."""
 import streamlit as st
 
 from equity_metrics.indicators import indicators_in
-from views.components import data_source_banner, indicator_view, intersection_view, stage_view
+from views.components import closer_look, data_source_banner, indicator_view, intersection_view, stage_view
 from views.state import current
 from views.store import get_store
 
@@ -21,10 +21,14 @@ result = indicator_view(
     empty_message="No discipline data yet: load a discipline incidents file and an enrollment roster on the Data page.",
 )
 if result is not None:
-    st.subheader("From referral to expulsion")
-    st.caption("A referral is any disciplinary action on file for the student that year. Each sanction is shown per "
-               "enrolled student and as a share of the students referred.")
-    stage_view(store, state, key="discipline_stages")
-    st.subheader("Intersections")
-    intersection_view(store, state, result.indicator, "sex", key="discipline_race_sex")
-    intersection_view(store, state, result.indicator, "disability", key="discipline_race_disability")
+    def stages() -> None:
+        st.caption("A referral is any disciplinary action on file for the student that year. Each sanction is "
+                   "shown per enrolled student and as a share of the students referred.")
+        stage_view(store, state, key="discipline_stages")
+
+    closer_look({
+        "From referral to expulsion": stages,
+        "Race × sex": lambda: intersection_view(store, state, result.indicator, "sex", key="discipline_race_sex"),
+        "Race × disability": lambda: intersection_view(store, state, result.indicator, "disability",
+                                                       key="discipline_race_disability"),
+    }, key="discipline_closer")

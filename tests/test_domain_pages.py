@@ -194,8 +194,8 @@ def test_achievement(at: AppTest, sample_store: Store) -> None:
     assert at.title[0].value == "Achievement"
     assert at.selectbox(key="achievement_indicator").options == ["Math proficiency", "Reading proficiency"]
     assert at.selectbox(key="achievement_gap_indicator").options == ["Math scale score", "Reading scale score"]
-    # rate, risk ratio, composition; gap chart; distribution, gaps by school, gaps by grade
-    assert len(charts(at)) == 7
+    # rate, risk ratio, composition; gap chart (distribution, gaps by school and by grade when picked)
+    assert len(charts(at)) == 4
 
     gaps = analysis.gaps(sample_store, "math_scale_score", ("race",), FILTERS, OPTIONS)
     sentence = score_gaps.headline(gaps.indicator, gaps.table, ["race"], OPTIONS.comparison_label)

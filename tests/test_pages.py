@@ -55,7 +55,7 @@ def indicator_note(app: AppTest) -> str:
     return notes[0]
 
 
-DISCIPLINE_CHARTS = 7  # rate, risk ratio, composition; the two stage charts; race x sex, race x disability
+DISCIPLINE_CHARTS = 3  # rate, risk ratio, composition (closer looks are drawn when picked)
 
 
 def enrolled(store: Store, year: str) -> int:

@@ -39,6 +39,13 @@ def open_page(app: AppTest, name: str) -> AppTest:
     return app
 
 
+def look(app: AppTest, key: str, label: str) -> AppTest:
+    """Pick one closer look below a page's main view (only the chosen one is drawn)."""
+    app.button_group(key=key).set_value(label).run()
+    assert_ok(app)
+    return app
+
+
 def headlines(app: AppTest) -> list[str]:
     return [m.value.removeprefix("#### ") for m in app.markdown if m.value.startswith("#### ")]
 
@@ -78,6 +85,8 @@ def test_discipline_stages(at: AppTest, sample_store: Store) -> None:
     open_page(at, "discipline")
     select_label(at.selectbox(key="discipline_indicator"), OSS).run()
     assert_ok(at)
+    assert len(charts(at)) == 3  # the main view alone: closer looks are drawn when picked
+    look(at, "discipline_closer", "From referral to expulsion")
     result = ds.staged_rates(sample_store, ("race",), FILTERS, MetricOptions())
     heads = headlines(at)
     assert heads[1] == ds.stage_headline(result)
@@ -129,11 +138,14 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
     assert_ok(at)
     by_sex = analysis.rates(sample_store, "oss", ("sex", "race"), FILTERS)
     by_disability = analysis.rates(sample_store, "oss", ("disability", "race"), FILTERS)
+    look(at, "discipline_closer", "Race × disability")
+    assert headlines(at)[1] == findings.headline(by_disability.indicator, by_disability.table,
+                                                 ["race", "disability"], by_disability.options)
+    assert title_of(chart_titled(at, f"{OSS} by race/ethnicity and disability (IDEA)"))
+    look(at, "discipline_closer", "Race × sex")
     heads = headlines(at)
-    assert heads[3] == findings.headline(by_sex.indicator, by_sex.table, ["race", "sex"], by_sex.options)
-    assert heads[4] == findings.headline(by_disability.indicator, by_disability.table, ["race", "disability"],
-                                         by_disability.options)
-    assert heads[3].startswith(f"{BLACK} male students were ")
+    assert heads[1] == findings.headline(by_sex.indicator, by_sex.table, ["race", "sex"], by_sex.options)
+    assert heads[1].startswith(f"{BLACK} male students were ")
 
     sex_chart = chart_titled(at, f"{OSS} by race/ethnicity and sex")
     drawn = rows_with(sex_chart, "rate")
@@ -157,7 +169,6 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
     male_panel = next(p for p in spec["vconcat"] if p["title"]["text"] == ["Male"])
     scale = male_panel["layer"][0]["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"], strict=True))[BLACK] == GROUP_COLOURS[BLACK]
-    assert title_of(chart_titled(at, f"{OSS} by race/ethnicity and disability (IDEA)"))
     # Hidden intersections are named under the chart, with both dimensions.
     hidden = by_sex.table[by_sex.table["suppressed"]]
     assert len(hidden) > 0
@@ -168,31 +179,29 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
     at.sidebar.selectbox(key="filter_comparison").select(WHITE).run()
     assert_ok(at)
     versus_white = analysis.rates(sample_store, "oss", ("sex", "race"), FILTERS, MetricOptions(comparison=WHITE))
-    assert headlines(at)[3] == findings.headline(versus_white.indicator, versus_white.table, ["race", "sex"],
+    assert headlines(at)[1] == findings.headline(versus_white.indicator, versus_white.table, ["race", "sex"],
                                                  versus_white.options)
-    assert "as likely as White students" in headlines(at)[3]
+    assert "as likely as White students" in headlines(at)[1]
 
     # A comparison group of another dimension: intersections fall back to all other students, and say so.
     select_label(at.sidebar.selectbox(key="filter_dimension"), "Sex").run()
     at.sidebar.selectbox(key="filter_comparison").select("Female").run()
-    assert_ok(at)
+    look(at, "discipline_closer", "Race × disability")
     assert any("compared with all other students (Female students are not a race/ethnicity or disability (IDEA) "
                "group)" in c.value for c in at.caption)
-    assert len(charts(at)) == 7
+    assert len(charts(at)) == 4  # the main view's three and the chosen intersection
 
 
 # ---- Achievement --------------------------------------------------------------------------------------------
 def test_achievement_distributions_and_gaps_within(at: AppTest, sample_store: Store) -> None:
     open_page(at, "achievement")
+    assert len(charts(at)) == 4  # proficiency (three charts) and the score gap: closer looks when picked
+    look(at, "achievement_closer", "Score distributions")
     heads = headlines(at)
     distribution = sd.score_distribution(sample_store, "math_scale_score", ("race",), FILTERS)
     by_school = score_gaps.gaps_within(sample_store, "math_scale_score", "school", ("race",), FILTERS)
     by_grade = score_gaps.gaps_within(sample_store, "math_scale_score", "grade", ("race",), FILTERS)
     assert heads[2] == sd.distribution_headline(distribution)
-    assert heads[3] == score_gaps.within_headline(by_school.indicator, by_school.table, "school", ["race"],
-                                                  "all other students")
-    assert heads[4] == score_gaps.within_headline(by_grade.indicator, by_grade.table, "grade", ["race"],
-                                                  "all other students")
 
     box = rows_with(chart_titled(at, "Math scale score: distribution by group"), "median")
     expected = shown(distribution.table)
@@ -208,6 +217,9 @@ def test_achievement_distributions_and_gaps_within(at: AppTest, sample_store: St
     assert re.search(rf"from {median:,.0f} \(Black or African American students\)", heads[2])
 
     for unit, result in (("school", by_school), ("grade", by_grade)):
+        look(at, "achievement_closer", f"Gaps by {unit}")
+        assert headlines(at)[2] == score_gaps.within_headline(result.indicator, result.table, unit, ["race"],
+                                                              "all other students")
         chart = chart_titled(at, f"Math scale score: gaps within each {unit}")
         drawn = rows_with(chart, "hedges_g")
         library = result.table[np.isfinite(result.table["hedges_g"].astype("float64"))]
@@ -223,12 +235,13 @@ def test_achievement_distributions_and_gaps_within(at: AppTest, sample_store: St
                                                   {"y": YEAR, "g": BLACK}).fetchone()
     cell = grades[(grades["place"] == "Grade 3") & (grades["race"] == BLACK)]
     assert cell["mean_difference"].item() == pytest.approx(black - others)
-    assert heads[4].startswith(f"In grade 3, {BLACK} students' mean math scale score was {abs(black - others):.0f} "
+    assert headlines(at)[2].startswith(f"In grade 3, {BLACK} students' mean math scale score was {abs(black - others):.0f} "
                                "points below all other students'")
     assert_no_student_data(at, sample_store)
 
     # Reading: every section follows the score picked in the gap view.
     select_label(at.selectbox(key="achievement_gap_indicator"), "Reading scale score").run()
     assert_ok(at)
-    assert all("reading scale score" in h for h in headlines(at)[1:5])
-    assert title_of(charts(at)[5]).startswith("Reading scale score: gaps within each school")
+    assert all("reading scale score" in h for h in headlines(at)[1:3])
+    look(at, "achievement_closer", "Gaps by school")
+    assert title_of(charts(at)[4]).startswith("Reading scale score: gaps within each school")

@@ -223,6 +223,17 @@ def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str],
     return result
 
 
+def closer_look(views: Mapping[str, Callable[[], object]], key: str, prompt: str = "Look closer") -> None:
+    """A row of choices below the main view; only the chosen one is computed and drawn (each is a few charts,
+    so the page stays quick when the sidebar changes)."""
+    chosen = st.segmented_control(prompt, list(views), default=None, key=key,
+                                  help="Each closer look is computed when you pick it.")
+    if chosen is None:
+        st.caption(f"{prompt}: pick one of {', '.join(views)}.")
+        return
+    views[chosen]()
+
+
 def findings_list(found: Sequence[findings.Finding], key: str, comparison_label: str) -> None:
     """Each finding as its sentence and a small chart."""
     for index, finding in enumerate(found):
