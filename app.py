@@ -20,10 +20,11 @@ PAGES = [
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
     st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
     st.Page("pages/report.py", title="Report", icon=":material/summarize:"),
+    st.Page("pages/present.py", title="Present", icon=":material/slideshow:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 
 store = get_store()
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)  # every page listed, no "View more"
 sidebar(store)
 page.run()

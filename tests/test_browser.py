@@ -33,7 +33,7 @@ UI_TIMEOUT = 30_000
 
 pytestmark = pytest.mark.browser
 NAVIGATION = ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing", "Climate",
-              "Schools", "Trends", "Goals", "Report", "Data"]
+              "Schools", "Trends", "Goals", "Report", "Present", "Data"]
 # The domain pages: sidebar link, the page's own title, and how many charts it draws on the sample district.
 DOMAIN_PAGES = [
     ("Course access", "Course access", 3),
@@ -44,6 +44,8 @@ DOMAIN_PAGES = [
     ("Schools", "Schools", 1),
     ("Trends", "Trends", 1),
     ("Goals", "Goals", 0),  # the sample district has no goals yet: the page explains how to add one
+    ("Report", "Report", 0),  # nothing added to the report yet
+    ("Present", "Present", 1),  # the Overview's first finding, one per screen
 ]
 
 
@@ -227,6 +229,16 @@ def test_every_page_and_an_upload_in_chromium(server: str, page, tmp_path: Path)
             assert wait_for_charts(page, expected_charts) == expected_charts
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0
             shoot(page, step.replace(" ", "_"))
+
+        step = "presentation mode"
+        page.locator(".st-key-presentation_mode label").click()
+        page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=UI_TIMEOUT)
+        assert wait_for_charts(page, 1) == 1
+        wait_for_app(page)
+        shoot(page, "present_mode")
+        page.keyboard.press("Tab")
+        page.locator(".st-key-presentation_mode label").click()
+        page.locator('[data-testid="stSidebar"]').wait_for(state="visible", timeout=UI_TIMEOUT)
 
         step = "data"
         go_to(page, "Data")

@@ -147,7 +147,7 @@ def test_navigation_order() -> None:
     source = (Path(__file__).resolve().parent.parent / "app.py").read_text()
     titles = re.findall(r'st\.Page\("pages/\w+\.py", title="([^"]+)"', source)
     assert titles == ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing",
-                      "Climate", "Schools", "Trends", "Goals", "Report", "Data"]
+                      "Climate", "Schools", "Trends", "Goals", "Report", "Present", "Data"]
 
 
 def test_course_access(at: AppTest, sample_store: Store) -> None:

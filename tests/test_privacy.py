@@ -27,12 +27,11 @@ ID_TOKEN = re.compile(r"[A-Za-z0-9_]{6,}")
 
 
 @pytest.fixture(scope="module")
-def stored_ids(sample_db_template: Path) -> set[str]:
-    with Store(sample_db_template, read_only=True) as store:
-        ids = set()
-        for table, column in (("enrollment", "student_id"), ("staff", "staff_id"), ("applicants", "applicant_id"),
-                              ("survey", "response_id")):
-            ids |= set(store.query(f"SELECT DISTINCT {column} AS id FROM {table}")["id"].astype(str))
+def stored_ids(sample_store: Store) -> set[str]:
+    ids = set()
+    for table, column in (("enrollment", "student_id"), ("staff", "staff_id"), ("applicants", "applicant_id"),
+                          ("survey", "response_id")):
+        ids |= set(sample_store.query(f"SELECT DISTINCT {column} AS id FROM {table}")["id"].astype(str))
     return ids
 
 
@@ -80,5 +79,52 @@ def test_no_small_count_and_no_id_on_any_page(at, stored_ids: set[str], dimensio
         shown[page] = len(at.dataframe) + len(charts(at))
         leaks = leaks_on_page(at, stored_ids)
         assert not leaks, (page, leaks[:10])
-    # the walk looked at real content: every domain page of the sample district shows tables or charts
-    assert all(shown[page] for page in PAGES if page != "pages/goals.py"), shown
+    # the walk looked at real content: every page with findings shows tables or charts (no goal or report yet)
+    assert all(shown[page] for page in PAGES if page not in ("pages/goals.py", "pages/report.py")), shown
+
+
+# ---- exports ----------------------------------------------------------------------------------------------
+EXPORT_COUNT_HEADERS = {"n", "With outcome", "Students in the group", "Students at the stage"}
+
+
+def test_the_audit_workbook_holds_no_small_count_and_no_id(sample_store: Store, stored_ids: set[str]) -> None:
+    import io
+
+    import openpyxl
+
+    from equity_metrics.audit_export import audit_xlsx, run_audit
+
+    book = openpyxl.load_workbook(io.BytesIO(audit_xlsx(run_audit(sample_store))), read_only=True)
+    counted, leaks = 0, []
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows:
+            continue
+        header = [str(h) if h is not None else "" for h in rows[0]]
+        count_columns = [i for i, h in enumerate(header) if h in EXPORT_COUNT_HEADERS]
+        for row in rows[1:]:
+            for i in count_columns:
+                value = row[i] if i < len(row) else None
+                if isinstance(value, (int, float)):
+                    counted += 1
+                    if 1 <= value < DEFAULT_PRIVACY_THRESHOLD:
+                        leaks.append((sheet.title, header[i], value))
+            leaks += [(sheet.title, "id", v) for v in row if isinstance(v, str) and v in stored_ids]
+    assert counted > 100  # the check read real count columns
+    assert not leaks, leaks[:10]
+
+
+def test_the_audit_report_and_deck_name_no_id(sample_store: Store, stored_ids: set[str]) -> None:
+    import io
+
+    from pptx import Presentation
+
+    from equity_metrics.audit_export import audit_deck, audit_html, run_audit
+
+    audit = run_audit(sample_store)
+    html = audit_html(audit)
+    deck = Presentation(io.BytesIO(audit_deck(audit)))
+    text = html + " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                           if shape.has_text_frame)
+    assert len(text) > 10_000
+    assert not set(ID_TOKEN.findall(text)) & stored_ids
