@@ -9,6 +9,7 @@ Applying a mapping is SQL work done in `importer.py`; this module only describes
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from equity_metrics.constants import RACE_LABELS, UNKNOWN
@@ -194,16 +195,18 @@ def canonical_values(kind: str, field_name: str) -> list[str]:
 FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "school_year": ("school year", "year", "sy", "schoolyear", "school yr", "school_yr", "fiscal year",
                     "academic year", "survey year", "posting year", "end year"),
-    "student_id": ("student id", "studentid", "student number", "studentnumber", "student_id", "stu id",
+    "student_id": ("student id", "studentid", "student unique id", "student number", "studentnumber", "student_id", "stu id",
                    "local id", "sis id", "state student id", "pupil id", "student"),
     "school_id": ("school id", "school code", "schoolid", "school number", "location code", "building code",
                   "sch code", "site code", "school", "location", "building"),
     "school_name": ("school name", "schoolname", "site name", "building name", "location name"),
     "school_level": ("level", "school level", "school type"),
-    "grade": ("grade", "grade level", "gradelevel", "grade lvl", "gr", "tested grade", "current grade"),
-    "race": ("race", "race ethnicity", "race/ethnicity", "ethnicity", "federal race", "raceethnicity",
+    "grade": ("grade", "grade level", "gradelevel", "grade lvl", "gr", "tested grade", "current grade",
+              "entry grade level descriptor", "grade level descriptor"),
+    "race": ("race", "races", "race descriptor", "race ethnicity", "race/ethnicity", "ethnicity", "federal race",
+             "raceethnicity",
              "race eth", "federal race ethnicity"),
-    "sex": ("sex", "gender", "gender code", "sex code"),
+    "sex": ("sex", "gender", "gender code", "sex code", "sex descriptor"),
     "disability": ("iep", "disability", "swd", "idea", "special education", "sped", "has iep", "iep status"),
     "section_504": ("504", "section 504", "504 plan", "plan 504"),
     "english_learner": ("ell", "el", "lep", "english learner", "english language learner", "ml",
@@ -252,6 +255,7 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # "studentUniqueId" -> "student Unique Id"
 _HISPANIC_HEADERS = ("hispanic", "latino", "hispaniclatino", "hispanic latino", "hispanic or latino",
                      "hispanic latino ethnicity", "hispanic ethnicity", "ethnicity hispanic", "is hispanic",
                      "hispanic ind", "hispanic indicator", "hispanic flag", "hispanic yn", "hispanic latinx")
@@ -264,7 +268,8 @@ def guess_race_questions(columns: list[str], race_column: str | None = None) -> 
     Hispanic column and fewer than two race-flag columns."""
     from equity_metrics.codes import RACE_CODES, code_key
 
-    hispanic = next((c for c in columns if code_key(c) in _HISPANIC_HEADERS), None)
+    hispanic = next((c for c in columns if code_key(c) in _HISPANIC_HEADERS
+                     or code_key(_CAMEL_BOUNDARY.sub(" ", c)) in _HISPANIC_HEADERS), None)
     joined = {key.replace(" ", ""): label for key, label in RACE_CODES.items()}  # "americanindian" too
     flags: dict[str, str] = {}
     for column in columns:
@@ -316,6 +321,8 @@ def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] |
         return crdc_mapping(columns, file_name)
 
     keyed = {code_key(c): c for c in reversed(columns)}  # first column wins on equal keys
+    for column in reversed(columns):  # camelCase headers (Ed-Fi: studentUniqueId) also match as separate words
+        keyed.setdefault(code_key(_CAMEL_BOUNDARY.sub(" ", column)), column)
     taken: set[str] = set()
     chosen: dict[str, str] = {}
     questions = None

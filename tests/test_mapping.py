@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.mapping import Mapping, MappingError, Unpivot, guess_kind, guess_mapping
+from equity_metrics.mapping import Mapping, MappingError, RaceQuestions, Unpivot, guess_kind, guess_mapping
 from equity_metrics.schema import KINDS
 
 
@@ -304,3 +304,12 @@ def test_a_column_is_guessed_from_values_only_when_most_values_are_codes():
 
     samples = {"Kid": ["1", "2"], "Outcome": ["OSS", "nap time", "snack", "recess", "ISS"]}  # 2 of 5 are codes
     assert "action" not in guess_mapping("discipline", ["Kid", "Outcome"], samples).columns
+
+
+def test_ed_fi_camel_case_headers_are_recognised() -> None:
+    columns = ["schoolYear", "studentUniqueId", "schoolId", "entryGradeLevelDescriptor", "sexDescriptor",
+               "hispanicLatinoEthnicity", "races"]
+    mapping = guess_mapping("enrollment", columns)
+    assert mapping.columns == {"school_year": "schoolYear", "student_id": "studentUniqueId", "school_id": "schoolId",
+                               "grade": "entryGradeLevelDescriptor", "sex": "sexDescriptor"}
+    assert mapping.race_questions == RaceQuestions(hispanic="hispanicLatinoEthnicity", flags={}, listed="races")

@@ -22,6 +22,7 @@ from equity_metrics.constants import (
     SAMPLE_DATA_LABEL,
     UNKNOWN,
 )
+from equity_metrics.export_tables import COLUMN_LABELS, PERCENT_COLUMNS
 from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS
@@ -39,16 +40,8 @@ from views.store import (
 
 T = TypeVar("T")
 
-_PERCENT_COLUMNS = ("rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "rate_difference",
-                    "share_of_denominator", "share_of_numerator")
-_COLUMN_LABELS = {
-    "denominator": "n", "numerator": "With outcome", "rate": "Rate", "rate_ci_low": "95% CI low",
-    "rate_ci_high": "95% CI high", "comparison_rate": "Comparison rate", "risk_ratio": "Risk ratio",
-    "risk_ratio_ci_low": "RR 95% CI low", "risk_ratio_ci_high": "RR 95% CI high",
-    "rate_difference": "Difference (pts)", "p_value": "p-value", "test": "Test",
-    "share_of_denominator": "Share of population", "share_of_numerator": "Share of outcome",
-    "representation_index": "Representation index", "suppressed": "Suppressed", "note": "Note",
-}
+_PERCENT_COLUMNS = tuple(c for c in RATE_COLUMNS if c in PERCENT_COLUMNS)  # labels and formats: export_tables
+_COLUMN_LABELS = COLUMN_LABELS
 
 
 def data_source_banner(store: Store) -> None:
@@ -244,11 +237,7 @@ def findings_list(found: Sequence[findings.Finding], key: str, comparison_label:
                             alt=finding.sentence)
 
 
-_GAP_LABELS = {
-    "n": "n", "mean": "Mean", "sd": "SD", "median": "Median", "comparison_mean": "Comparison mean",
-    "mean_difference": "Difference", "hedges_g": "Hedges' g", "hedges_g_ci_low": "g 95% CI low",
-    "hedges_g_ci_high": "g 95% CI high", "p_value": "p-value (Welch)", "note": "Note",
-}
+_GAP_LABELS = {**{c: COLUMN_LABELS[c] for c in GAP_COLUMNS if c in COLUMN_LABELS}, "p_value": "p-value (Welch)"}
 
 
 def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: str,
