@@ -71,10 +71,11 @@ _EMPTY_HINTS = {
 required_kind = aggregate.required_kind
 
 
-def years_with_data(store: Store, indicator: Indicator) -> list[str]:
+def years_with_data(store: Store, indicator: Indicator, years: dict[str, set[str]] | None = None) -> list[str]:
     """School years in which the indicator can be measured, oldest first: its source and its required kind
-    hold rows, or aggregated counts (report card, CRDC) give its measure."""
-    years = data_years(store)
+    hold rows, or aggregated counts (report card, CRDC) give its measure. `years`: data_years(store), when the
+    caller already has it (the audit asks for every indicator)."""
+    years = data_years(store) if years is None else years
     both = years.get(required_kind(indicator), set()) & years.get(SOURCES[indicator.source].table, set())
     if indicator.count_measure:
         both |= years.get(_COUNTS_KEY + indicator.count_measure, set())
@@ -118,10 +119,11 @@ def _columns(store: Store, table: str) -> set[str]:
                            [table])["column_name"])
 
 
-def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units: Sequence[str]) -> Filters:
+def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units: Sequence[str],
+                    years_by_table: dict[str, set[str]] | None = None) -> Filters:
     """Keep only years in which the indicator has data; with none chosen, the latest such year (or, when
     years are compared as units, all of them). A missing file is never reported as zero events."""
-    years = years_with_data(store, indicator)
+    years = years_with_data(store, indicator, years_by_table)
     kind = required_kind(indicator)
     if not years:
         raise NoDataError(f"No data for {indicator.label}: load {_EMPTY_HINTS[kind]} on the Data page.")
@@ -185,10 +187,11 @@ def indicators_with_data(store: Store, filters: Filters = Filters()) -> list[Ind
     """Indicators measurable under the filters: their required data exists in a chosen year (any year when
     none is chosen) and their population is not empty. One count query per source."""
     available = []
+    years_by_table = data_years(store)
     for source_name, source in SOURCES.items():
         candidates = []
         for indicator in (i for i in INDICATORS.values() if i.source == source_name):
-            years = years_with_data(store, indicator)
+            years = years_with_data(store, indicator, years_by_table)
             if years and (not filters.school_years or set(years) & set(filters.school_years)):
                 candidates.append(indicator)
         if not candidates:
@@ -219,12 +222,13 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
     units, groups = split_dimensions(by)
     chosen = [i for i in (indicators or INDICATORS.values()) if i.kind == "rate"]
     batches: dict[tuple[str, Filters], list[Indicator]] = {}
+    years_by_table = data_years(store)  # once: each lookup of it asks the store for its data version
     for indicator in chosen:
         usable_groups = [g for g in groups if g in SOURCES[indicator.source].dimensions]
         if not usable_groups:
             continue
         try:
-            resolved = resolve_filters(store, indicator, filters, units)
+            resolved = resolve_filters(store, indicator, filters, units, years_by_table)
         except NoDataError:
             continue
         batches.setdefault((indicator.source, resolved), []).append(indicator)

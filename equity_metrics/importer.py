@@ -117,24 +117,26 @@ def _code_map_sql(code_list: str) -> str:
 def cleaned_sql(raw: str) -> str:
     """Trimmed text with missing and suppressed markers ('NA', '-', '*', '<10', ...) as NULL."""
     markers = ", ".join(_sql_string(m) for m in MISSING_MARKERS)
-    suppressed = f"regexp_full_match(trim({raw}), '<\\s*\\d+(\\.\\d+)?')"  # "<10" is a suppressed count
-    return f"CASE WHEN trim({raw}) IN ({markers}) OR {suppressed} THEN NULL ELSE trim({raw}) END"
+    # "<10" is a suppressed count; the regular expression runs only on cells starting with "<".
+    suppressed = f"starts_with(trim({raw}), '<') AND regexp_full_match(trim({raw}), '<\\s*\\d+(\\.\\d+)?')"
+    return f"CASE WHEN trim({raw}) IN ({markers}) THEN NULL WHEN {suppressed} THEN NULL ELSE trim({raw}) END"
 
 
 def _school_year_sql(text: str) -> str:
-    """The SQL twin of codes.normalise_school_year (same forms, same plausible years)."""
-    pattern = "'^(\\d{4})\\s*[-/\u2013]\\s*(\\d{2}|\\d{4})$'"
-    start = f"regexp_extract({text}, {pattern}, 1)"
-    end = f"regexp_extract({text}, {pattern}, 2)"
-    single = f"regexp_extract({text}, '^(\\d{{4}})$', 1)"
-    plausible_start = f"CAST({start} AS INTEGER) BETWEEN {FIRST_SCHOOL_YEAR} AND {LAST_SCHOOL_YEAR - 1}"
-    plausible_end = f"CAST({single} AS INTEGER) BETWEEN {FIRST_SCHOOL_YEAR + 1} AND {LAST_SCHOOL_YEAR}"
+    """The SQL twin of codes.normalise_school_year (same forms, same plausible years), with one regular
+    expression per value: '2023-24', '2023/2024', '2023 – 24', or a single year '2024' (the year ending then)."""
+    pattern = "'^(\\d{4})(?:\\s*[-/\u2013]\\s*(\\d{2}|\\d{4}))?$'"
+    parts = f"regexp_extract({text}, {pattern}, ['first', 'second'])"
+    first, second = f"{parts}.first", f"{parts}.second"
+    start = f"TRY_CAST({first} AS INTEGER)"
     return (
-        f"CASE WHEN {start} <> '' AND {plausible_start} AND ((length({end}) = 4 AND CAST({end} AS INTEGER) = "
-        f"CAST({start} AS INTEGER) + 1) OR (length({end}) = 2 AND (CAST({start} AS INTEGER) + 1) % 100 = "
-        f"CAST({end} AS INTEGER))) THEN {start} || '-' || right({end}, 2) "
-        f"WHEN {single} <> '' AND {plausible_end} THEN CAST(CAST({single} AS INTEGER) - 1 AS VARCHAR) || '-' || "
-        f"right({single}, 2) END"
+        f"CASE WHEN {first} = '' THEN NULL "
+        f"WHEN {second} = '' THEN CASE WHEN {start} BETWEEN {FIRST_SCHOOL_YEAR + 1} AND {LAST_SCHOOL_YEAR} "
+        f"THEN CAST({start} - 1 AS VARCHAR) || '-' || right({first}, 2) END "
+        f"WHEN {start} BETWEEN {FIRST_SCHOOL_YEAR} AND {LAST_SCHOOL_YEAR - 1} AND ("
+        f"(length({second}) = 4 AND TRY_CAST({second} AS INTEGER) = {start} + 1) OR "
+        f"(length({second}) = 2 AND ({start} + 1) % 100 = TRY_CAST({second} AS INTEGER))) "
+        f"THEN {first} || '-' || right({second}, 2) END"
     )
 
 
