@@ -56,6 +56,18 @@ def with_notes(chart: alt.TopLevelMixin, notes: Sequence[str]) -> alt.TopLevelMi
         lines, orient="bottom", anchor="start", fontSize=11, fontWeight="normal", color=NOTE_COLOUR, offset=14))
 
 
+HEADLINE_WRAP = 80  # characters per line of the finding written above a chart file
+
+
+def with_headline(chart: alt.TopLevelMixin, headline: str) -> alt.TopLevelMixin:
+    """The chart with the finding (its generated sentence) above it, so a chart file used on its own still
+    states what it shows. Without a headline, the chart itself."""
+    if not headline:
+        return chart
+    return alt.vconcat(chart).properties(title=alt.TitleParams(
+        wrap_title(headline, HEADLINE_WRAP), anchor="start", fontSize=16, fontWeight="bold", offset=12))
+
+
 def chart_spec(chart: alt.TopLevelMixin | dict[str, Any]) -> dict[str, Any]:
     """The Vega-Lite spec (data inline) of an Altair chart."""
     return chart if isinstance(chart, dict) else chart.to_dict()
@@ -93,10 +105,11 @@ _RENDERERS = {"png": png_bytes, "svg": svg_text, "pdf": pdf_bytes}
 
 
 def render(chart: alt.TopLevelMixin, alt_text: str, formats: Sequence[Format] = FORMATS,
-           notes: Sequence[str] = ()) -> RenderedChart:
-    """Render the chart (with `notes` under it) in each of `formats`, once each, and keep its alt text."""
+           notes: Sequence[str] = (), headline: str = "") -> RenderedChart:
+    """Render the chart (with `headline` above it and `notes` under it) in each of `formats`, once each, and
+    keep its alt text."""
     unknown = [f for f in formats if f not in _RENDERERS]
     if unknown:
         raise ValueError(f"unknown chart format {unknown[0]!r}; use one of {', '.join(FORMATS)}")
-    spec = chart_spec(with_notes(chart, notes))
+    spec = chart_spec(with_notes(with_headline(chart, headline), notes))
     return RenderedChart(alt_text=alt_text, **{fmt: _RENDERERS[fmt](spec) for fmt in dict.fromkeys(formats)})

@@ -109,3 +109,17 @@ def test_version_from_schema():
     assert chart_files._vl_version({}) is None
     chart = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q")
     assert chart_files._vl_version(chart.to_dict()) is not None  # the installed Altair's version is bundled
+
+
+def test_a_chart_file_states_its_finding_above_the_chart(oss):
+    result, chart = oss
+    sentence = findings.headline(result.indicator, result.table, ["race"], result.options)
+    spec = chart_files.with_headline(chart, sentence).to_dict()
+    assert spec["title"]["text"] == charts.wrap_title(sentence, chart_files.HEADLINE_WRAP)
+    assert spec["title"].get("orient", "top") == "top"  # above the chart (the notes go under it)
+    svg = chart_files.render(chart, sentence, ("svg",), headline=sentence).svg
+    from html import unescape
+
+    texts = " ".join(unescape(re.sub(r"<[^>]+>", " ", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S))
+    assert sentence in " ".join(texts.split())
+    assert chart_files.with_headline(chart, "") is chart

@@ -45,7 +45,7 @@ def export_menu(store: Store, result: Result, key: str, chart: alt.TopLevelMixin
         st.download_button("CSV", data=lambda: csv_bytes(sheet.frame, source), file_name=f"{stem}.csv",
                            mime="text/csv", on_click="ignore", key=f"{key}_csv", icon=":material/csv:")
         if chart is not None:
-            st.markdown("**Chart** (same colours, labels and notes as on screen)")
+            st.markdown("**Chart** (as on screen, with the finding above it and the notes under it)")
             under = [n for n in (*notes, source.source_line) if n]
             for fmt in chart_files.FORMATS:
                 st.download_button(fmt.upper(), data=_renderer(chart, alt_text, fmt, under), file_name=f"{stem}.{fmt}",
@@ -56,8 +56,8 @@ def export_menu(store: Store, result: Result, key: str, chart: alt.TopLevelMixin
 
 def _renderer(chart: alt.TopLevelMixin, alt_text: str, fmt: str, notes: Sequence[str]):
     """A callable rendering the chart file when the download is clicked (not on every rerun)."""
-    def render() -> bytes:
-        return chart_files.render(chart, alt_text, (fmt,), notes).data(fmt)
+    def render() -> bytes:  # the finding above the chart, the notes and the data source under it
+        return chart_files.render(chart, alt_text, (fmt,), notes, headline=alt_text).data(fmt)
 
     return render
 
