@@ -220,16 +220,10 @@ def finding_chart(finding: Finding, comparison_label: str = "all other students"
                                                                                      height=alt.Step(ROW_STEP))
 
 
-def gap_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator, title: str,
-              comparison_label: str) -> alt.Chart:
-    """Each group's Hedges' g vs the comparison with its 95% interval, and a line at 0 (no gap); the
-    tooltip carries the mean difference in the indicator's unit and n. Hidden groups are not drawn."""
-    data = chart_frame(table, groups)
-    data = data[np.isfinite(data["hedges_g"].astype("float64"))]
-    order = list(data["group"])
-    scale = colour_scale(groups[0], list(data["colour_key"]))
+def gap_tooltip(indicator: Indicator, comparison_label: str) -> list[alt.Tooltip]:
+    """The tooltip of a score-gap mark: the group, both means, the difference, Hedges' g with its interval, n."""
     unit = f" ({indicator.unit})" if indicator.unit else ""
-    tooltip = [
+    return [
         alt.Tooltip("group:N", title="Group"),
         alt.Tooltip("mean:Q", title=f"Mean{unit}", format=",.1f"),
         alt.Tooltip("comparison_mean:Q", title=f"Mean of {comparison_label}", format=",.1f"),
@@ -239,6 +233,17 @@ def gap_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator, 
         alt.Tooltip("hedges_g_ci_high:Q", title="95% interval to", format="+.2f"),
         alt.Tooltip("n:Q", title=f"n ({indicator.population_label})", format=","),
     ]
+
+
+def gap_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator, title: str,
+              comparison_label: str) -> alt.Chart:
+    """Each group's Hedges' g vs the comparison with its 95% interval, and a line at 0 (no gap); the
+    tooltip carries the mean difference in the indicator's unit and n. Hidden groups are not drawn."""
+    data = chart_frame(table, groups)
+    data = data[np.isfinite(data["hedges_g"].astype("float64"))]
+    order = list(data["group"])
+    scale = colour_scale(groups[0], list(data["colour_key"]))
+    tooltip = gap_tooltip(indicator, comparison_label)
     base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
     x = alt.X("hedges_g:Q", title=f"Hedges' g vs {comparison_label} (below 0: lower mean)")
     intervals = base.mark_rule(strokeWidth=2, color="#222222").encode(
@@ -511,17 +516,7 @@ def unit_gap_chart(table: pd.DataFrame, unit: str, groups: Sequence[str], indica
     data["place"] = [f"Grade {v}" if unit == "grade" else str(v) for v in data[unit]]
     places = list(dict.fromkeys(f"Grade {v}" if unit == "grade" else str(v) for v in table[unit]))
     panel_groups = list(dict.fromkeys(data["group"]))
-    measure = f" ({indicator.unit})" if indicator.unit else ""
-    tooltip = [
-        alt.Tooltip("place:N", title=unit.capitalize()), alt.Tooltip("group:N", title="Group"),
-        alt.Tooltip("mean:Q", title=f"Mean{measure}", format=",.1f"),
-        alt.Tooltip("comparison_mean:Q", title=f"Mean of {comparison_label}", format=",.1f"),
-        alt.Tooltip("mean_difference:Q", title=f"Difference{measure}", format="+,.1f"),
-        alt.Tooltip("hedges_g:Q", title="Hedges' g", format="+.2f"),
-        alt.Tooltip("hedges_g_ci_low:Q", title="95% interval from", format="+.2f"),
-        alt.Tooltip("hedges_g_ci_high:Q", title="95% interval to", format="+.2f"),
-        alt.Tooltip("n:Q", title=f"n ({indicator.population_label})", format=","),
-    ]
+    tooltip = [alt.Tooltip("place:N", title=unit.capitalize()), *gap_tooltip(indicator, comparison_label)]
     low = float(np.nanmin([*data["hedges_g_ci_low"].astype("float64"), -0.5]))
     high = float(np.nanmax([*data["hedges_g_ci_high"].astype("float64"), 0.5]))
     x_scale = alt.Scale(domain=[low, high], nice=True)
