@@ -87,6 +87,18 @@ def _order_sql(dimension: str) -> str:
     return f"coalesce(list_position([{listed}], {column}), {len(labels) + 1}), {column} = '{UNKNOWN}', {column}"
 
 
+def display_rank(values: pd.Series, dimension: str) -> np.ndarray:
+    """Sort key of a dimension's values, as `_order_sql` sorts them in SQL: labels' display order, Unknown
+    last, other values A-Z."""
+    labels = DIMENSIONS[dimension].values if dimension in DIMENSIONS else ()
+    position = {label: i for i, label in enumerate(labels)}
+    text = values.astype(str)
+    listed = text.map(position).fillna(len(labels)).to_numpy(dtype="float64")
+    unknown = (text == UNKNOWN).to_numpy(dtype="float64")
+    alphabetical = pd.factorize(text, sort=True)[0].astype("float64")
+    return (listed * 2 + unknown) * (len(text) + 1) + alphabetical
+
+
 def _dimension_sql(dimensions: Sequence[str]) -> tuple[str, str]:
     """Select list and GROUP BY ... ORDER BY for the dimensions: rows come back in display order, the same
     every run."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from equity_metrics import aggregate, metrics
+from equity_metrics import aggregate, metrics, protected
 from equity_metrics.aggregate import Filters
 from equity_metrics.codes import COUNT_MEASURES
 from equity_metrics.facts import SOURCES
@@ -149,12 +150,42 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
     if not groups:
         raise ValueError("split by at least one student-group dimension (e.g. race)")
     filters = resolve_filters(store, indicator, filters, units)
-    cells = aggregate.rate_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
+    if not protectable(units):
+        cells = aggregate.rate_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
+        if cells.empty:
+            raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
+        table = metrics.rate_table(cells, groups, units, options)
+        return Result(indicator, tuple(groups), tuple(units), filters, options, table,
+                      metrics.association(cells, groups, units), metrics.unit_totals(cells, units, options))
+    cells, totals = protected.protected_rate_cells(store, indicator, filters.school_years, units, groups, filters,
+                                                   options.privacy_threshold)
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
-    table = metrics.rate_table(cells, groups, units, options)
+    groups = list(protected.check_split(groups))
+    table = metrics.rate_table(cells, groups, units, options, totals).drop(columns=list(metrics.PROTECTION_COLUMNS),
+                                                                           errors="ignore")
     return Result(indicator, tuple(groups), tuple(units), filters, options, table,
-                  metrics.association(cells, groups, units), metrics.unit_totals(cells, units, options))
+                  metrics.association(cells, groups, units), shown_totals(totals, units))
+
+
+def protectable(units: Sequence[str]) -> bool:
+    """Whether the protected tables hold views with these units (school years and schools; survey constructs
+    and respondent types are not yet among them)."""
+    return all(u in ("school_year", "school") for u in units)
+
+
+def shown_totals(totals: pd.DataFrame, units: Sequence[str]) -> pd.DataFrame:
+    """Per unit: all students, with the outcome and the rate, as the protected table shows them."""
+    out = totals[list(units)].copy()
+    hide_n = totals["hide_denominator"].to_numpy(dtype=bool)
+    hide_a = totals["hide_numerator"].to_numpy(dtype=bool) | hide_n
+    n = totals["denominator"].to_numpy(dtype="float64")
+    a = totals["numerator"].to_numpy(dtype="float64")
+    out["denominator"] = pd.array(np.where(hide_n, np.nan, n), dtype="Int64")
+    out["numerator"] = pd.array(np.where(hide_a, np.nan, a), dtype="Int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate"] = np.where(hide_a, np.nan, a / n)
+    return out.reset_index(drop=True)
 
 
 def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
@@ -168,10 +199,17 @@ def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters
     filters = resolve_filters(store, indicator, filters, units)
     if indicator.kind == "rate":
         indicator = _as_mean(indicator)
-    cells = aggregate.value_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
+    totals = None
+    if protectable(units):
+        cells, totals = protected.protected_value_cells(store, indicator, filters.school_years, units, groups,
+                                                        filters, options.privacy_threshold)
+        groups = list(protected.check_split(groups))
+    else:
+        cells = aggregate.value_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
-    table = metrics.gap_table(cells, groups, units, options, reference_sd)
+    table = metrics.gap_table(cells, groups, units, options, reference_sd, totals).drop(columns=["hide_n"],
+                                                                                       errors="ignore")
     return Result(get_indicator(indicator_id), tuple(groups), tuple(units), filters, options, table,
                   metrics.eta_squared_by_unit(cells, groups, units))
 
@@ -235,12 +273,18 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
     frames = []
     for (source_name, source_filters), of_source in batches.items():
         usable_groups = [g for g in groups if g in SOURCES[source_name].dimensions]
-        cells = aggregate.rate_cells(store, of_source, [*units, *usable_groups], source_filters)
+        parts = [protected.protected_rate_cells(store, i, source_filters.school_years, units, usable_groups,
+                                                source_filters, options.privacy_threshold) for i in of_source]
+        cells = pd.concat([c.assign(indicator_id=i.id) for i, (c, _) in zip(of_source, parts, strict=True)],
+                          ignore_index=True)
+        totals = pd.concat([t.assign(indicator_id=i.id) for i, (_, t) in zip(of_source, parts, strict=True)],
+                           ignore_index=True)
         if cells.empty:
             continue
-        # Cells come back from SQL in display order, indicator by indicator. indicator_id is one more
-        # unit: every indicator is compared and suppressed on its own.
-        table = metrics.rate_table(cells, usable_groups, ["indicator_id", *units], options)
+        # indicator_id is one more unit: every indicator is compared on its own, from its own protected table.
+        table = metrics.rate_table(cells[["indicator_id", *[c for c in cells.columns if c != "indicator_id"]]],
+                                   usable_groups, ["indicator_id", *units], options, totals)
+        table = table.drop(columns=list(metrics.PROTECTION_COLUMNS), errors="ignore")
         if "school_year" not in table.columns:
             table.insert(1, "school_year", ", ".join(source_filters.school_years))
         frames.append(table)

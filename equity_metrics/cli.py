@@ -29,6 +29,7 @@ from equity_metrics import analysis
 from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
+from equity_metrics.export_tables import neutralise
 from equity_metrics.importer import ImportRefusedError, SourceSpec, column_samples, import_sources
 from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
 from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
@@ -47,8 +48,12 @@ class CommandError(Exception):
 
 def render(frame: pd.DataFrame, fmt: str) -> str:
     """Frame as CSV, JSON records (NaN as null) or an aligned text table."""
-    if fmt == "csv":
-        return frame.to_csv(index=False, lineterminator="\n")
+    if fmt == "csv":  # text a spreadsheet could run as a formula is neutralised, as in the app's downloads
+        safe = frame.copy()
+        for column in safe.columns:
+            if safe[column].dtype == object:
+                safe[column] = safe[column].map(neutralise)
+        return safe.to_csv(index=False, lineterminator="\n")
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         return json.dumps(records, indent=2, default=_json_default) + "\n"
@@ -251,8 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("indicator", help="indicator id (see `indicators`)")
         p.add_argument("--by", default="race", help="group dimensions, comma-separated (default: race); "
                                                     "school and school_year compare within each school/year")
-        p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: the latest)")
-        p.add_argument("--school", action="append", help="school name or code (repeat for several)")
+        p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: the latest); repeat "
+                                                        "only with --by school_year,... (years are never pooled)")
+        p.add_argument("--school", action="append", help="one school's name or code (default: the district); "
+                                                          "sets of schools are not offered (privacy)")
         p.add_argument("--compare", default=ALL_OTHERS, help="all-others (default) or a group, e.g. White")
         p.add_argument("--min-n", type=int, default=DEFAULT_MIN_N, help=f"minimum group size (default {DEFAULT_MIN_N})")
         p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,

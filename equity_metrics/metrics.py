@@ -127,17 +127,46 @@ def _note(condition: np.ndarray, text: str) -> np.ndarray:
     return np.where(condition, text, "")
 
 
+PROTECTION_COLUMNS = ("hide_denominator", "hide_numerator")
+PROTECTED_NOTE_GROUP = "group's counts hidden (privacy: a small count, or one that would reveal one)"
+PROTECTED_NOTE_COUNT = "count hidden (privacy: a small count, or one that would reveal one)"
+
+
+def _unit_values(cells: pd.DataFrame, totals: pd.DataFrame, unit_dims: Sequence[str],
+                 columns: Sequence[str]) -> list[np.ndarray]:
+    """Each cell's unit total of every column (from the protected table's margins)."""
+    if not unit_dims:
+        return [np.full(len(cells), float(totals[c].iloc[0]) if len(totals) else np.nan) for c in columns]
+    merged = cells[list(unit_dims)].merge(totals[[*unit_dims, *columns]], on=list(unit_dims), how="left")
+    return [merged[c].to_numpy(dtype="float64") for c in columns]
+
+
 def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
-               options: MetricOptions = MetricOptions()) -> pd.DataFrame:
-    """Every rate measure per group, suppressed: unit and group columns, then RATE_COLUMNS."""
+               options: MetricOptions = MetricOptions(), totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every rate measure per group, suppressed: unit and group columns, then RATE_COLUMNS.
+
+    With `totals` (the unit totals of a protected table) and the cells' hide_denominator/hide_numerator
+    flags, the protected table's suppression is used, "all other students" are all other students of the
+    unit (Unknown included) and shares are of all students; a comparison or share is shown only where the
+    unit total it rests on is shown. Without them (tables built outside the store), the cells are
+    suppressed here and compared with the known groups."""
     group_dims, unit_dims = list(group_dims), list(unit_dims)
     cells = cells.reset_index(drop=True)
     a = cells["numerator"].to_numpy(dtype="float64")
     n = cells["denominator"].to_numpy(dtype="float64")
     known = _known(cells, group_dims)
-    unit_a = _unit_sum(cells, unit_dims, np.where(known, a, 0.0))
-    unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
-    unit_all = _unit_sum(cells, unit_dims, n)
+    protected = totals is not None and all(c in cells.columns for c in PROTECTION_COLUMNS)
+    if protected:
+        unit_a, unit_n, total_a_hidden, total_n_hidden = _unit_values(
+            cells, totals.astype({c: "float64" for c in PROTECTION_COLUMNS}), unit_dims,
+            ["numerator", "denominator", *PROTECTION_COLUMNS])
+        unit_all = unit_n
+        total_hidden = (total_a_hidden > 0) | (total_n_hidden > 0)
+    else:
+        unit_a = _unit_sum(cells, unit_dims, np.where(known, a, 0.0))
+        unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
+        unit_all = _unit_sum(cells, unit_dims, n)
+        total_hidden = np.zeros(len(cells), dtype=bool)
 
     if options.comparison == ALL_OTHERS:
         c, m = unit_a - a, unit_n - n
@@ -169,10 +198,15 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
 
     # Privacy: hide small counts, then enough others that none can be recovered from totals.
     dims = [*unit_dims, *group_dims]
-    lines = line_dimensions(group_dims, unit_dims)
-    hide_n = protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
-    primary = primary_suppression(a, n, options.privacy_threshold) | hide_n
-    hide_a = protect(cells, "numerator", primary, dims, lines, known)
+    if protected:
+        hide_n = cells["hide_denominator"].to_numpy(dtype=bool)
+        hide_a = cells["hide_numerator"].to_numpy(dtype=bool) | hide_n
+    else:
+        lines = line_dimensions(group_dims, unit_dims)
+        hide_n = protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
+        primary = primary_suppression(a, n, options.privacy_threshold) | hide_n
+        hide_a = protect(cells, "numerator", primary, dims, lines, known)
+    hide_comparison_total = total_hidden if options.comparison == ALL_OTHERS else np.zeros(len(cells), dtype=bool)
     hide_comparison = np.zeros(len(cells), dtype=bool)
     if options.comparison != ALL_OTHERS:
         # A shown reference rate would disclose a hidden reference count.
@@ -189,7 +223,7 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     table["rate"] = np.where(show_rate, rate, np.nan)
     table["rate_ci_low"] = np.where(show_rate, low, np.nan)
     table["rate_ci_high"] = np.where(show_rate, high, np.nan)
-    show_comparison = show_rate & comparison_ok & ~hide_comparison
+    show_comparison = show_rate & comparison_ok & ~hide_comparison & ~hide_comparison_total
     table["comparison_rate"] = np.where(show_comparison, comparison_rate, np.nan)
     show_ratio = show_comparison & ratio_ok
     table["risk_ratio"] = np.where(show_ratio, ratio, np.nan)
@@ -199,27 +233,35 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     show_test = show_comparison & test_ok
     table["p_value"] = np.where(show_test, p_value, np.nan)
     table["test"] = np.where(show_test, test, "")
-    table["share_of_denominator"] = np.where(hide_n, np.nan, share_n)
-    table["share_of_numerator"] = np.where(hide_a, np.nan, share_a)
+    table["share_of_denominator"] = np.where(hide_n | total_hidden, np.nan, share_n)
+    table["share_of_numerator"] = np.where(hide_a | total_hidden, np.nan, share_a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["representation_index"] = np.where(hide_a, np.nan, stats.representation_index(share_a, share_n))
+        table["representation_index"] = np.where(hide_a | total_hidden, np.nan,
+                                                 stats.representation_index(share_a, share_n))
     table["suppressed"] = suppressed
     threshold, min_n, min_cell = options.privacy_threshold, options.min_n, options.min_cell
     primary_a = primary_suppression(a, n, threshold)
     ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison
     unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
+    if protected:  # one reason for every hidden count: which ones are small is itself not shown
+        privacy_notes = (_note(hide_n, PROTECTED_NOTE_GROUP), _note(hide_a & ~hide_n, PROTECTED_NOTE_COUNT))
+    else:
+        privacy_notes = (
+            _note(hide_n & small_count(n, threshold), f"fewer than {threshold} students: counts hidden (privacy)"),
+            _note(primary_a & ~small_count(n, threshold), f"count under {threshold} hidden (privacy)"),
+            _note(hide_a & ~primary_a, "hidden so a suppressed count cannot be recovered (complementary suppression)"),
+        )
     table["note"] = _join_notes(
-        _note(hide_n & small_count(n, threshold), f"fewer than {threshold} students: counts hidden (privacy)"),
-        _note(primary_a & ~small_count(n, threshold), f"count under {threshold} hidden (privacy)"),
-        _note(hide_a & ~primary_a, "hidden so a suppressed count cannot be recovered (complementary suppression)"),
+        *privacy_notes,
         _note(not_computed & ~hide_n, f"fewer than {min_n} students: rate not calculated (n-size)"),
         _note(ratio_missing & (a < min_cell),
               f"fewer than {min_cell} with the event: risk ratio not calculated (cell size)"),
         _note(ratio_missing & (a >= min_cell), "comparison group below the minimums: risk ratio not calculated"),
-        _note(show_rate & hide_comparison, "comparison group's count is suppressed"),
+        _note(show_rate & (hide_comparison | (hide_comparison_total & comparable)),
+              "comparison group's count is suppressed"),
         _note(is_reference, "comparison group"),
-        _note(~known & hide_n, "not compared"),
-        _note(~known & ~hide_n, np.char.add(np.char.add("not compared; ",
+        _note(~known & (hide_n | total_hidden), "not compared"),
+        _note(~known & ~hide_n & ~total_hidden, np.char.add(np.char.add("not compared; ",
               np.char.mod("%.1f", np.nan_to_num(unknown_share) * 100)), "% of students")),
     )
     return table
@@ -248,6 +290,10 @@ def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Seque
     grouped = known.groupby(list(unit_dims), sort=True) if unit_dims else [((), known)]
     for key, part in grouped:
         key = key if isinstance(key, tuple) else (key,)
+        if any(c in part.columns and part[c].astype(bool).any() for c in PROTECTION_COLUMNS):
+            rows.append({**dict(zip(unit_dims, key, strict=True)), "groups": len(part), "chi_square": np.nan,
+                         "dof": np.nan, "p_value": np.nan, "cramers_v": np.nan})  # would rest on hidden counts
+            continue
         chi2, dof, p = stats.chi_square_independence(part["numerator"].to_numpy(), part["denominator"].to_numpy())
         cramers_v = stats.cramers_v(part["numerator"].to_numpy(), part["denominator"].to_numpy())
         rows.append({**dict(zip(unit_dims, key, strict=True)), "groups": len(part), "chi_square": chi2, "dof": dof,
@@ -256,7 +302,8 @@ def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Seque
 
 
 def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
-              options: MetricOptions = MetricOptions(), reference_sd: float | None = None) -> pd.DataFrame:
+              options: MetricOptions = MetricOptions(), reference_sd: float | None = None,
+              totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every score-gap measure per group, suppressed: unit and group columns, then GAP_COLUMNS, plus
     `median_gap_sd`: the gap between the group's median and the chosen comparison group's median, divided by
     `reference_sd` (e.g. the state's SD, OpenSDP form) or, when none is given, the unit's SD of all known
@@ -268,9 +315,16 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     squares = cells["total_of_squares"].to_numpy(dtype="float64")
     shift = cells["shift"].to_numpy(dtype="float64")
     known = _known(cells, group_dims)
-    unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
-    unit_total = _unit_sum(cells, unit_dims, np.where(known, total, 0.0))
-    unit_squares = _unit_sum(cells, unit_dims, np.where(known, squares, 0.0))
+    protected = totals is not None and "hide_n" in cells.columns
+    if protected:  # the protected table's margins: all students of the unit, Unknown included
+        unit_n, unit_total, unit_squares, total_hidden = _unit_values(
+            cells, totals.astype({"hide_n": "float64"}), unit_dims, ["n", "total", "total_of_squares", "hide_n"])
+        total_hidden = total_hidden > 0
+    else:
+        unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
+        unit_total = _unit_sum(cells, unit_dims, np.where(known, total, 0.0))
+        unit_squares = _unit_sum(cells, unit_dims, np.where(known, squares, 0.0))
+        total_hidden = np.zeros(len(cells), dtype=bool)
 
     if options.comparison == ALL_OTHERS:
         cn, ct, cq = stats.complement_sums(n, total, squares, unit_n, unit_total, unit_squares)
@@ -301,10 +355,18 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
 
     dims = [*unit_dims, *group_dims]
     threshold = options.privacy_threshold
-    hidden = protect(cells, "n", small_count(n, threshold), dims, line_dimensions(group_dims, unit_dims), known)
+    if protected:
+        hidden = cells["hide_n"].to_numpy(dtype=bool)
+    else:
+        hidden = protect(cells, "n", small_count(n, threshold), dims, line_dimensions(group_dims, unit_dims), known)
     suppressed = hidden | ~computed
     show = ~suppressed
-    show_compare = show & compare_ok
+    hide_total = total_hidden & (options.comparison == ALL_OTHERS)
+    if options.comparison != ALL_OTHERS:  # a shown comparison would rest on the reference group's hidden n
+        reference_hidden, _ = _reference_values(cells.assign(_hidden=hidden.astype(float)), group_dims, unit_dims,
+                                                options.comparison, ["_hidden"])
+        hide_total = reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
+    show_compare = show & compare_ok & ~hide_total
     table = cells[dims].copy()
     table["n"] = pd.array(np.where(hidden, np.nan, n), dtype="Int64")
     table["mean"] = np.where(show, mean, np.nan)
@@ -317,12 +379,15 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     table["hedges_g_ci_high"] = np.where(show_compare, g_high, np.nan)
     table["p_value"] = np.where(show_compare, p_value, np.nan)
     table["suppressed"] = suppressed
-    table["note"] = _join_notes(
+    privacy_notes = (_note(hidden, PROTECTED_NOTE_GROUP),) if protected else (
         _note(hidden & small_count(n, threshold), f"fewer than {threshold} students: hidden (privacy)"),
         _note(hidden & ~small_count(n, threshold), "hidden so a suppressed count cannot be recovered "
-                                                   "(complementary suppression)"),
+                                                   "(complementary suppression)"))
+    table["note"] = _join_notes(
+        *privacy_notes,
         _note(~computed & ~hidden, f"fewer than {options.min_n} students: not calculated (n-size)"),
         _note(show & comparable & ~compare_ok, "comparison group below the minimums"),
+        _note(show & comparable & compare_ok & hide_total, "comparison group's count is suppressed"),
         _note(is_reference, "comparison group"),
         _note(~known, "not compared"),
     )
@@ -337,6 +402,9 @@ def eta_squared_by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dim
     grouped = known.groupby(list(unit_dims), sort=True) if unit_dims else [((), known)]
     for key, part in grouped:
         key = key if isinstance(key, tuple) else (key,)
+        if "hide_n" in part.columns and part["hide_n"].astype(bool).any():
+            rows.append({**dict(zip(unit_dims, key, strict=True)), "eta_squared": np.nan})  # rests on hidden n
+            continue
         value = stats.eta_squared(part["n"].to_numpy(), part["total"].to_numpy(), part["total_of_squares"].to_numpy())
         rows.append({**dict(zip(unit_dims, key, strict=True)), "eta_squared": float(value)})
     return pd.DataFrame(rows)

@@ -302,7 +302,7 @@ def erase_store(store: Store) -> list[Path]:
     """Delete everything this store holds from the disk: close it, then remove the database file, its
     write-ahead log and its private spill folder (datasets, saved mappings, goals and the report basket go
     with the file). Returns the paths removed. The `Store` cannot be used afterwards."""
-    from equity_metrics import analysis
+    from equity_metrics import analysis, protected
 
     store.close()
     removed = []
@@ -311,4 +311,5 @@ def erase_store(store: Store) -> list[Path]:
             path.unlink()
             removed.append(path)
     analysis.forget_cached_years()
+    protected.forget_protected_tables()
     return removed

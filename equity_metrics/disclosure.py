@@ -1,0 +1,254 @@
+"""Disclosure control for linked tables: which counts of a protected table to hide, proven by linear programming.
+
+A protected table is a set of *cells* (counts a view can publish: a school's Black students, the district's
+grade 6-8 girls, the district's total) tied by *relations*: a parent cell equals the sum of its children along
+one dimension (the district is the sum of its schools; all grades the sum of the grade bands; all students the
+sum of the race groups; the Black students the sum of Black girls, boys, ...). A reader who sees every view
+knows every shown cell and every relation, and can bound each hidden cell by linear programming.
+
+`protect` hides:
+1. *Primary* cells (given: counts from 1 to threshold - 1, or whose complement is);
+2. then, by a greedy heuristic, enough other cells that no relation has exactly one hidden cell and the hidden
+   children of a relation add up to enough to move a small cell across the whole range the rule allows
+   (the cheapest shown cell of the relation is added, counts weighted by size);
+3. then it *proves* the pattern: per connected group of hidden cells, linear programs over every relation
+   (the reader's own attack: `scipy.optimize.linprog`, HiGHS) must let every primary cell reach both ends of
+   the range the rule reveals (1 and threshold - 1; for a complement count, n - 1 and n - threshold + 1), and
+   every other hidden cell must not be exactly determined. A cell that fails gets another complement from one
+   of its relations and the group is proven again.
+
+Nothing here knows about students or schools: cells are rows, relations are index arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["ALL", "Relations", "Requirement", "protect", "relations_from_keys"]
+
+ALL = "\x1fall"  # the margin value of a key dimension ("all schools", "all grades", "all groups")
+_TOLERANCE = 1e-6
+_MAX_ROUNDS = 50
+
+
+@dataclass(frozen=True)
+class Relations:
+    """Linear relations among cells: for relation r, sum(coef * value) over its entries is public.
+
+    Entries are (relation, cell, coef) triples; coef is +1 for a child and -1 for the parent."""
+
+    relation: np.ndarray
+    cell: np.ndarray
+    coef: np.ndarray
+    count: int
+
+    def constants(self, values: np.ndarray) -> np.ndarray:
+        """Each relation's public value: the parent minus the children it lists (non-zero when some rows fall
+        in no child, e.g. grades outside every band). Readers are assumed to know it."""
+        return np.bincount(self.relation, weights=self.coef * values[self.cell], minlength=self.count)
+
+
+def relations_from_keys(keys: pd.DataFrame) -> Relations:
+    """Relations of a table whose rows are keyed by columns holding a value or ALL: for every column, a row
+    with ALL there is the parent of the rows that differ from it only in that column. Every parent of a
+    present child must be present (the table is closed under margins)."""
+    frame = keys.reset_index(drop=True)
+    columns = list(frame.columns)
+    index = pd.Series(np.arange(len(frame)), index=pd.MultiIndex.from_frame(frame))
+    if not index.index.is_unique:
+        raise ValueError("protected table keys are not unique")
+    rel, cell, coef, parents = [], [], [], []
+    next_relation = 0
+    for column in columns:
+        child_rows = np.flatnonzero((frame[column] != ALL).to_numpy())
+        if child_rows.size == 0:
+            continue
+        parent_keys = frame.iloc[child_rows].assign(**{column: ALL})
+        parent_rows = index.reindex(pd.MultiIndex.from_frame(parent_keys)).to_numpy()
+        if np.isnan(parent_rows.astype("float64")).any():
+            raise ValueError(f"protected table is missing margins along {column}")
+        parent_rows = parent_rows.astype("int64")
+        unique_parents, relation_of_child = np.unique(parent_rows, return_inverse=True)
+        relation_ids = next_relation + np.arange(unique_parents.size)
+        rel += [relation_ids[relation_of_child], relation_ids]
+        cell += [child_rows, unique_parents]
+        coef += [np.ones(child_rows.size), -np.ones(unique_parents.size)]
+        parents.append(unique_parents)
+        next_relation += unique_parents.size
+    if not rel:
+        return Relations(np.zeros(0, int), np.zeros(0, int), np.zeros(0), 0)
+    return Relations(np.concatenate(rel), np.concatenate(cell), np.concatenate(coef), next_relation)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a reader must not learn about each cell: its range must reach `low` and `high` (NaN: no such
+    requirement); every hidden cell must, at least, not be exactly determined."""
+
+    low: np.ndarray
+    high: np.ndarray
+    lower_bound: np.ndarray  # the reader's own lower bound for a hidden cell (0, or 1 for a row that exists)
+    upper_bound: np.ndarray  # and upper bound (inf, or a shown denominator for an event count)
+
+
+def protect(values: np.ndarray, primary: np.ndarray, relations: Relations, requirement: Requirement,
+            cost: np.ndarray | None = None) -> np.ndarray:
+    """Hidden cells: the primary ones plus complements, proven safe against every relation (see module)."""
+    values = np.asarray(values, dtype="float64")
+    hidden = np.asarray(primary, dtype=bool).copy()
+    if not hidden.any():
+        return hidden
+    cost = values.copy() if cost is None else np.asarray(cost, dtype="float64")
+    reach = np.nan_to_num(requirement.high, nan=0.0)
+    proven: set[bytes] = set()
+    for _ in range(_MAX_ROUNDS):
+        hidden = _complete(hidden, values, relations, cost, reach)
+        failed = _unproven(hidden, values, relations, requirement, proven)
+        widened = _widen(hidden, failed, values, relations, cost) if failed.size else hidden
+        if (widened == hidden).all():  # proven, or nothing left to hide around what fails
+            return hidden
+        hidden = widened
+    raise RuntimeError("disclosure control did not converge")  # pragma: no cover - each round hides more
+
+
+def _complete(hidden: np.ndarray, values: np.ndarray, relations: Relations, cost: np.ndarray,
+              reach: np.ndarray) -> np.ndarray:
+    """Greedy closure: add the cheapest shown non-zero member of every relation with exactly one hidden
+    member, or whose hidden children (parent shown) add up to less than the value one of them must be able
+    to reach (`reach`: the others give way, down to zero)."""
+    hidden = hidden.copy()
+    rel, cell, coef = relations.relation, relations.cell, relations.coef
+    child = coef > 0
+    while True:
+        hidden_members = np.bincount(rel, weights=hidden[cell], minlength=relations.count)
+        hidden_children = np.bincount(rel[child], weights=hidden[cell[child]], minlength=relations.count)
+        hidden_sum = np.bincount(rel[child], weights=(hidden * values)[cell[child]], minlength=relations.count)
+        needed = np.zeros(relations.count)
+        np.maximum.at(needed, rel[child], (hidden * reach)[cell[child]])
+        parent_hidden = np.bincount(rel[~child], weights=hidden[cell[~child]], minlength=relations.count) > 0
+        # The other hidden children must be able to give up what a small one needs to reach its high end.
+        short = ~parent_hidden & (hidden_children >= 1) & (hidden_sum < needed)
+        need = (hidden_members == 1) | short
+        entries = np.flatnonzero(need[rel] & ~hidden[cell] & (values[cell] > 0))
+        if entries.size == 0:
+            return hidden
+        weight = cost[cell[entries]] * np.where(coef[entries] > 0, 1.0, 2.0)  # a margin costs more
+        order = entries[np.lexsort((cell[entries], weight, rel[entries]))]
+        _, first = np.unique(rel[order], return_index=True)
+        hidden[cell[order[first]]] = True
+
+
+def _components(hidden: np.ndarray, relations: Relations) -> tuple[int, np.ndarray]:
+    """Connected groups of hidden cells (two hidden cells are linked when a relation holds both)."""
+    rows = np.flatnonzero(hidden[relations.cell])
+    n = len(hidden)
+    graph = sparse.coo_matrix((np.ones(rows.size), (relations.cell[rows], n + relations.relation[rows])),
+                              shape=(n + relations.count, n + relations.count))
+    count, labels = connected_components(graph, directed=False)
+    return count, labels[:n]
+
+
+def _unproven(hidden: np.ndarray, values: np.ndarray, relations: Relations, requirement: Requirement,
+              proven: set[bytes]) -> np.ndarray:
+    """Hidden cells whose protection a reader's linear programs break. A group proven in an earlier round
+    and unchanged since (same members: the rest of the pattern only touches it through shown cells) is not
+    proven again; `proven` collects the groups that pass."""
+    _, labels = _components(hidden, relations)
+    constants = relations.constants(values)
+    failed = []
+    hidden_rows = np.flatnonzero(hidden)
+    order = np.argsort(labels[hidden_rows], kind="stable")
+    groups = np.split(hidden_rows[order], np.flatnonzero(np.diff(labels[hidden_rows][order])) + 1)
+    for members in groups:
+        signature = members.tobytes()
+        if signature in proven:
+            continue
+        failures = _prove_component(members, hidden, values, relations, constants, requirement)
+        if failures:
+            failed.extend(failures)
+        else:
+            proven.add(signature)
+    return np.asarray(failed, dtype=int)
+
+
+def _prove_component(members: np.ndarray, hidden: np.ndarray, values: np.ndarray, relations: Relations,
+                     constants: np.ndarray, requirement: Requirement) -> list[int]:
+    """Bounds of every hidden cell of one group over the relations it appears in; the cells that fail."""
+    position = np.full(len(hidden), -1)
+    position[members] = np.arange(members.size)
+    touching = np.unique(relations.relation[np.isin(relations.cell, members)])
+    entries = np.flatnonzero(np.isin(relations.relation, touching))
+    is_var = position[relations.cell[entries]] >= 0
+    row_of = {r: i for i, r in enumerate(touching)}
+    rows = np.array([row_of[r] for r in relations.relation[entries]], dtype=int)
+    a_eq = sparse.csr_matrix((relations.coef[entries][is_var], (rows[is_var], position[relations.cell[entries][is_var]])),
+                             shape=(touching.size, members.size))
+    shown_part = np.bincount(rows[~is_var], weights=(relations.coef[entries] * values[relations.cell[entries]])[~is_var],
+                             minlength=touching.size)
+    b_eq = constants[touching] - shown_part
+    bounds = np.column_stack([requirement.lower_bound[members], requirement.upper_bound[members]])
+    bounds = [(lo, None if not np.isfinite(hi) else hi) for lo, hi in bounds]
+    truth = values[members]
+    low, high = requirement.low[members], requirement.high[members]
+    witnesses = [truth]
+
+    def solve(objective: np.ndarray) -> np.ndarray | None:
+        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if result.status != 0:
+            return None
+        witnesses.append(result.x)
+        return result.x
+
+    solve(-np.where(np.isfinite(high), 1.0, 0.5))
+    solve(np.where(np.isfinite(low), 1.0, 0.5))
+    failed = []
+    for i in range(members.size):
+        seen = np.array([w[i] for w in witnesses])
+        ok_high = not np.isfinite(high[i]) or seen.max() >= high[i] - _TOLERANCE
+        if not ok_high:
+            x = solve(_unit(members.size, i, -1.0))
+            ok_high = x is not None and x[i] >= high[i] - _TOLERANCE
+        seen = np.array([w[i] for w in witnesses])
+        ok_low = not np.isfinite(low[i]) or seen.min() <= low[i] + _TOLERANCE
+        if not ok_low:
+            x = solve(_unit(members.size, i, 1.0))
+            ok_low = x is not None and x[i] <= low[i] + _TOLERANCE
+        seen = np.array([w[i] for w in witnesses])
+        moves = seen.max() - seen.min() >= 1 - _TOLERANCE
+        if not moves:
+            for sign in (-1.0, 1.0):
+                x = solve(_unit(members.size, i, sign))
+                if x is not None and abs(x[i] - truth[i]) >= 1 - _TOLERANCE:
+                    moves = True
+                    break
+        if not (ok_high and ok_low and moves):
+            failed.append(int(members[i]))
+    return failed
+
+
+def _unit(size: int, index: int, sign: float) -> np.ndarray:
+    vector = np.zeros(size)
+    vector[index] = sign
+    return vector
+
+
+def _widen(hidden: np.ndarray, failed: np.ndarray, values: np.ndarray, relations: Relations,
+           cost: np.ndarray) -> np.ndarray:
+    """Give every failed cell one more complement: in the relations holding it, the cheapest shown non-zero
+    member (children before parents)."""
+    hidden = hidden.copy()
+    for target in failed:
+        holding = np.unique(relations.relation[relations.cell == target])
+        entries = np.flatnonzero(np.isin(relations.relation, holding))
+        entries = entries[~hidden[relations.cell[entries]] & (values[relations.cell[entries]] > 0)]
+        if entries.size == 0:
+            continue
+        weight = cost[relations.cell[entries]] * np.where(relations.coef[entries] > 0, 1.0, 2.0)
+        hidden[relations.cell[entries[np.argmin(weight)]]] = True
+    return hidden

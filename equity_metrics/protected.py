@@ -1,0 +1,317 @@
+"""One protected table per indicator and school year: every count any view can show, suppressed once, jointly.
+
+The table is the cross-classification a view can show: school (or the district) x grade band (or all grades)
+x each student-group dimension alone, and race with sex and with disability (all grades), with every margin:
+all groups of a school, a school's grade band, the district. `disclosure.protect` hides its small counts and
+enough others that no combination of views recovers them (see that module and docs/methods.md). Every view
+(`analysis.rates`, `analysis.gaps`, the audit, the pages, the command line, the exports) reads its counts and
+which of them are hidden from here; none suppresses on its own. Tables are cached per store version.
+
+Views that the table does not hold are not offered: one school or the whole district (never a union of
+schools), one school year at a time (years are never pooled), and only the splits in `SPLITS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics import aggregate
+from equity_metrics.constants import GRADE_BANDS
+from equity_metrics.disclosure import ALL, Requirement, protect, relations_from_keys
+from equity_metrics.facts import SOURCES, Source
+from equity_metrics.indicators import Indicator
+from equity_metrics.store import Store, quote_identifier
+
+__all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "protected_rate_cells",
+           "protected_value_cells", "forget_protected_tables"]
+
+SINGLE_SPLITS: tuple[str, ...] = ("race", "sex", "disability", "section_504", "english_learner", "low_income")
+PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"))
+SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
+GEOGRAPHY = "school"
+BAND = "grade_band"
+_NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
+
+
+class UnprotectedViewError(ValueError):
+    """A view the protected tables do not hold (a union of schools, pooled years, an unsupported split)."""
+
+
+def check_split(groups: Sequence[str]) -> tuple[str, ...]:
+    """The split as the protected table holds it (pairs in table order), or UnprotectedViewError."""
+    groups = tuple(groups)
+    for split in SPLITS:
+        if sorted(split) == sorted(groups):
+            return split
+    allowed = ", ".join(" x ".join(s) for s in SPLITS)
+    raise UnprotectedViewError(
+        f"splitting by {' x '.join(groups)} is not offered, because its small counts could not be protected "
+        f"together with every other view; choose one of: {allowed}")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Key columns of a source's protected table and the grouping sets that fill it."""
+
+    keys: tuple[str, ...]
+    sets: tuple[tuple[str, ...], ...]
+
+
+def _layout(source: Source) -> _Layout:
+    geography = [GEOGRAPHY] if "school" in source.dimensions else []
+    band = [BAND] if "grade" in source.dimensions else []
+    singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
+    pairs = [p for p in PAIRS if all(d in source.dimensions for d in p)]
+    sets = []
+    for geo in ([geography, []] if geography else [[]]):
+        for b in ([band, []] if band else [[]]):
+            sets += [(*geo, *b)] + [(*geo, *b, d) for d in singles]
+        sets += [(*geo, *p) for p in pairs]
+    return _Layout((*geography, *band, *singles), tuple(dict.fromkeys(sets)))
+
+
+_CACHE: dict[tuple, pd.DataFrame] = {}
+_CACHE_LIMIT = 512
+
+
+def forget_protected_tables() -> None:
+    """Drop every cached protected table (after the store file is erased)."""
+    _CACHE.clear()
+
+
+def _cached(key: tuple, build) -> pd.DataFrame:
+    table = _CACHE.get(key)
+    if table is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        table = _CACHE[key] = build()
+    return table
+
+
+def _grouping_sql(layout: _Layout, table: str) -> tuple[str, str]:
+    """Select list of the key columns (ALL on a margin, _NO_VALUE for a missing school or band) and the
+    GROUP BY GROUPING SETS clause."""
+    selects = []
+    for key in layout.keys:
+        column = "grade_band" if key == BAND else key
+        quoted = quote_identifier(column)
+        selects.append(f"CASE WHEN GROUPING({quoted}) = 1 THEN '{ALL}' ELSE coalesce({quoted}, '{_NO_VALUE}') END "
+                       f"AS {quote_identifier(key)}")
+    sets = ", ".join("(" + ", ".join(quote_identifier("grade_band" if k == BAND else k) for k in s) + ")"
+                     for s in layout.sets)
+    return ", ".join(selects), f"GROUP BY GROUPING SETS ({sets})"
+
+
+def _rate_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
+    """Every cell of the table: keys, denominator and numerator (student rows, or the aggregated counts for
+    a year no student-level file covers)."""
+    source = SOURCES[indicator.source]
+    if indicator.count_measure and year not in aggregate.student_level_years(store, aggregate.required_kind(indicator)):
+        return _counts_cube(store, indicator, year)
+    layout = _layout(source)
+    select, group_by = _grouping_sql(layout, source.table)
+    sql = (f"SELECT {select}, count_if({indicator.population}) AS denominator, "
+           f"count_if(({indicator.population}) AND coalesce({indicator.value}, FALSE)) AS numerator "
+           f"FROM {source.table} WHERE school_year = $year {group_by}")
+    return _clean(store.query(sql, {"year": year}), layout, ["denominator", "numerator"])
+
+
+def _counts_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
+    """The same cells from the aggregated counts (race, sex, school; no grades): a missing count leaves
+    its enrollment out, as in `aggregate.rate_cells`."""
+    student_layout = _layout(SOURCES[indicator.source])
+    layout = _layout(SOURCES["counts"])
+    select, group_by = _grouping_sql(layout, "facts_counts")
+    measure = quote_identifier(indicator.count_measure)
+    sql = (f"SELECT {select}, CAST(coalesce(sum(enrollment) FILTER (WHERE {measure} IS NOT NULL), 0) AS BIGINT) "
+           f"AS denominator, CAST(coalesce(sum({measure}) FILTER (WHERE enrollment IS NOT NULL), 0) AS BIGINT) "
+           f"AS numerator FROM facts_counts WHERE school_year = $year {group_by}")
+    cube = _clean(store.query(sql, {"year": year}), layout, ["denominator", "numerator"])
+    for key in student_layout.keys:
+        if key not in cube.columns:
+            cube[key] = ALL
+    return cube[[*student_layout.keys, "denominator", "numerator"]]
+
+
+def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str]) -> pd.DataFrame:
+    """Drop empty cells and cells of a missing school or band (they stay in the margins)."""
+    keep = np.ones(len(cube), dtype=bool)
+    for key in layout.keys:
+        keep &= (cube[key] != _NO_VALUE).to_numpy()
+    keep &= (cube[counts[0]] > 0).to_numpy()
+    cube = cube[keep].reset_index(drop=True)
+    for key in layout.keys:
+        cube[key] = cube[key].astype(str)
+    return cube
+
+
+def _small(values: np.ndarray, threshold: int) -> np.ndarray:
+    return (values >= 1) & (values < threshold)
+
+
+def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, denominators_key: tuple) -> pd.DataFrame:
+    """Hide denominators first (small groups; shared by every indicator of the same population and year),
+    then numerators (small counts, small complements, and every count of a small group), each proven
+    against every relation of the table."""
+    relations = relations_from_keys(cube[list(keys)])
+    n = cube["denominator"].to_numpy(dtype="float64")
+    a = cube["numerator"].to_numpy(dtype="float64")
+    none = np.full(len(cube), np.nan)
+    small_n = _small(n, threshold)
+    hide_n = _cached(denominators_key, lambda: cube.assign(
+        hidden=_protect_counts(cube, keys, "denominator", threshold)))["hidden"].to_numpy(dtype=bool)
+    small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
+    low = np.where(small_a, 1.0, none)
+    low = np.where(small_rest, np.fmin(low, np.maximum(0.0, n - (threshold - 1))), low)
+    high = np.where(small_a, threshold - 1.0, none)
+    high = np.where(small_rest, np.fmax(high, n - 1.0), high)
+    upper = np.where(hide_n, np.where(small_n, threshold - 1.0, np.inf), n)
+    a_rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
+    # A hidden group's events are hidden with it; a big group hidden only to protect another keeps its count.
+    hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule)
+    return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
+
+
+def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int) -> np.ndarray:
+    """Hidden flags for one count column (students with a score)."""
+    relations = relations_from_keys(cube[list(keys)])
+    n = cube[count].to_numpy(dtype="float64")
+    small = _small(n, threshold)
+    rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan), np.zeros(len(cube)),
+                       np.full(len(cube), np.inf))
+    return protect(n, small, relations, rule)
+
+
+def rate_table(store: Store, indicator: Indicator, year: str, threshold: int) -> pd.DataFrame:
+    """The protected table of a rate indicator in one school year (cached per store version)."""
+    layout = _layout(SOURCES[indicator.source])
+    counted = bool(indicator.count_measure) and year not in aggregate.student_level_years(
+        store, aggregate.required_kind(indicator))
+    denominators = ("denominators", store.cache_key(), indicator.source, indicator.population,
+                    indicator.count_measure if counted else "", year, threshold)
+    return _cached(("rate", store.cache_key(), indicator, year, threshold),
+                   lambda: _protect_rates(_rate_cube(store, indicator, year), layout.keys, threshold, denominators))
+
+
+def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -> pd.DataFrame:
+    """The protected table of a mean (scores): per cell n, sums of (value - shift) and their squares, the
+    median and the shift (the year's mean), with `hide_n`."""
+    source = SOURCES[indicator.source]
+    layout = _layout(source)
+
+    def build() -> pd.DataFrame:
+        select, group_by = _grouping_sql(layout, source.table)
+        scaled = f"(CAST({indicator.value} AS DOUBLE) * {float(indicator.scale)!r})"
+        where = f"school_year = $year AND ({indicator.population}) AND {scaled} IS NOT NULL"
+        shift = store.scalar(f"SELECT coalesce(avg({scaled}), 0) FROM {source.table} WHERE {where}", {"year": year})
+        sql = (f"SELECT {select}, count(*) AS n, sum({scaled} - $shift) AS total, "
+               f"sum(({scaled} - $shift) ** 2) AS total_of_squares, median({scaled}) AS median "
+               f"FROM {source.table} WHERE {where} {group_by}")
+        cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
+        cube["shift"] = float(shift)
+        return cube.assign(hide_n=_protect_counts(cube, layout.keys, "n", threshold))
+
+    return _cached(("value", store.cache_key(), indicator, year, threshold), build)
+
+
+def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], by_school: bool,
+            school: str | None, band: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The view's group cells and its unit totals (all groups) from a protected table."""
+    mask = np.ones(len(table), dtype=bool)
+    totals_mask = np.ones(len(table), dtype=bool)
+    for key in keys:
+        column = table[key].to_numpy()
+        if key == GEOGRAPHY:
+            wanted = (column == school) if school is not None else ((column != ALL) if by_school else (column == ALL))
+        elif key == BAND:
+            wanted = column == (band if band is not None else ALL)
+        elif key in groups:
+            mask &= column != ALL
+            totals_mask &= column == ALL
+            continue
+        else:
+            wanted = column == ALL
+        mask &= wanted
+        totals_mask &= wanted
+    return table[mask], table[totals_mask]
+
+
+def _resolve_school(keys: Sequence[str], schools: Sequence[str], store: Store) -> str | None:
+    """The one school a view is filtered to (by name or code), or None for the district."""
+    if not schools:
+        return None
+    if len(schools) > 1:
+        raise UnprotectedViewError(
+            "choose one school or the whole district: totals over a chosen set of schools would let their "
+            "hidden counts be worked out from the district's")
+    if GEOGRAPHY not in keys:
+        return None
+    wanted = schools[0]
+    names = store.query("SELECT DISTINCT school FROM facts_student_year WHERE school_id = $s OR school = $s "
+                        "UNION SELECT DISTINCT school FROM facts_counts WHERE school_id = $s OR school = $s",
+                        {"s": wanted})["school"].dropna().astype(str).tolist()
+    return names[0] if names else wanted
+
+
+def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
+          groups: Sequence[str], filters: aggregate.Filters, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    source = SOURCES[indicator.source]
+    layout = _layout(source)
+    split = check_split(groups)
+    if len(split) == 2 and filters.grade_band and BAND in layout.keys:
+        raise UnprotectedViewError("pairs of groups are shown for all grades only")
+    if len(years) > 1 and "school_year" not in units:
+        raise UnprotectedViewError("school years are never pooled: choose one year, or compare years side by side")
+    unknown_units = [u for u in units if u not in ("school_year", "school")]
+    if unknown_units:
+        raise UnprotectedViewError(f"{', '.join(unknown_units)} is not a unit of the protected tables")
+    if filters.groups:
+        raise UnprotectedViewError("views of part of a group are not offered")
+    school = _resolve_school(layout.keys, filters.schools, store)
+    band = filters.grade_band if BAND in layout.keys else None
+    if band is not None and band not in GRADE_BANDS:
+        raise ValueError(f"unknown grade band {band!r}; use one of {', '.join(GRADE_BANDS)}")
+    cells, totals = [], []
+    for year in years:
+        table = (rate_table if kind == "rate" else value_table)(store, indicator, year, threshold)
+        part, total = _select(table, layout.keys, split, "school" in units, school, band)
+        cells.append(part.assign(school_year=year))
+        totals.append(total.assign(school_year=year))
+    return _tidy(pd.concat(cells, ignore_index=True), units, split), _tidy(pd.concat(totals, ignore_index=True),
+                                                                          units, ())
+
+
+def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
+    """Unit and group columns first (the school named, ALL never shown), then the counts."""
+    counts = [c for c in frame.columns if c not in (GEOGRAPHY, BAND, "school_year", *SINGLE_SPLITS)]
+    return frame[[*units, *groups, *counts]].reset_index(drop=True)
+
+
+def protected_rate_cells(store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
+                         groups: Sequence[str], filters: aggregate.Filters, threshold: int
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A rate view's cells and unit totals from the protected tables: units, groups, denominator, numerator,
+    hide_denominator, hide_numerator (in the table's display order)."""
+    cells, totals = _view("rate", store, indicator, years, units, groups, filters, threshold)
+    return _ordered(cells, [*units, *groups]), _ordered(totals, list(units))
+
+
+def protected_value_cells(store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
+                          groups: Sequence[str], filters: aggregate.Filters, threshold: int
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A score view's cells and unit totals: units, groups, n, total, total_of_squares, median, shift, hide_n."""
+    cells, totals = _view("value", store, indicator, years, units, groups, filters, threshold)
+    return _ordered(cells, [*units, *groups]), _ordered(totals, list(units))
+
+
+def _ordered(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows in display order: years oldest first, schools A-Z, groups in their labels' order, Unknown last."""
+    if frame.empty or not columns:
+        return frame.reset_index(drop=True)
+    keys = [aggregate.display_rank(frame[c], c) for c in columns]
+    order = np.lexsort(tuple(reversed(keys)))
+    return frame.iloc[order].reset_index(drop=True)
