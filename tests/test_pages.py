@@ -116,13 +116,13 @@ def test_sidebar_filters(at: AppTest, sample_store: Store) -> None:
         "SELECT DISTINCT school_year FROM enrollment ORDER BY 1 DESC").fetchall()]
     assert year.options == sql_years == ["2024-25", "2023-24", "2022-23"]
 
-    schools = sidebar.multiselect(key="filter_schools")
-    assert schools.label == "Schools"
-    assert schools.value == []
+    school = sidebar.selectbox(key="filter_school")
+    assert school.label == "School"
+    assert school.value == "All schools (district)"
     sql_schools = sorted(r[0] for r in sample_store.cursor().execute(
         "SELECT DISTINCT coalesce(s.school_name, e.school_id) FROM enrollment e "
         "LEFT JOIN schools s USING (school_id)").fetchall())
-    assert schools.options == sql_schools
+    assert school.options == ["All schools (district)", *sql_schools]
 
     band = sidebar.selectbox(key="filter_grade_band")
     assert band.label == "Grade band"

@@ -19,6 +19,7 @@ from equity_metrics.metrics import ALL_OTHERS, MetricOptions
 from equity_metrics.store import Store
 
 ALL_GRADES = "All grades"
+ALL_SCHOOLS = "All schools (district)"
 STATE_KEY = "view_state"
 
 
@@ -60,7 +61,9 @@ def sidebar(store: Store) -> ViewState:
         st.header("Filters")
         year = st.selectbox("School year", years[::-1] or ["(no data)"], key="filter_year",
                             help="Groups are compared within this school year.")
-        chosen_schools = st.multiselect("Schools", schools, key="filter_schools", placeholder="All schools")
+        school = st.selectbox("School", [ALL_SCHOOLS, *schools], key="filter_school",
+                              help="One school or the whole district. Sets of schools are not offered: their "
+                                   "totals would let hidden counts be worked out from the district's.")
         band = st.selectbox("Grade band", [ALL_GRADES, *GRADE_BANDS], key="filter_grade_band")
         dimension = st.selectbox("Student groups", GROUP_DIMENSIONS, key="filter_dimension",
                                  format_func=lambda d: DIMENSIONS[d].label)
@@ -72,7 +75,7 @@ def sidebar(store: Store) -> ViewState:
                                 "Counts under 10 are always hidden.")
     state = ViewState(
         school_year=year if years else None,
-        schools=tuple(chosen_schools),
+        schools=() if school == ALL_SCHOOLS or school not in schools else (school,),
         grade_band=None if band == ALL_GRADES else band,
         dimension=dimension,
         comparison=comparison if comparison in comparisons else ALL_OTHERS,
