@@ -7,9 +7,8 @@ student that year, so a district whose file lists only removals has no referral 
 at the in-school suspension, and the result says so. The sanctions are not nested (an out-of-school
 suspension needs no earlier in-school one), so every conditional share is of the referred students.
 
-Counts come from student-level records only (never from aggregated counts, which have no referrals).
-Suppression is joint: a count hidden in one table is hidden in every table that shows it, and the referred
-students who did not reach a stage (referred minus suspended) are never a small count.
+Counts come from student-level records only (never from aggregated counts, which have no referrals), and
+every count from the stage's protected table (`protected`): the stages show nothing the rates do not.
 """
 
 from __future__ import annotations
@@ -20,15 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from equity_metrics import analysis, findings, metrics
+from equity_metrics import analysis, findings, metrics, protected
 from equity_metrics.aggregate import Filters, check_dimensions, filter_sql, grouping_sql
 from equity_metrics.codes import ACTIONS
-from equity_metrics.constants import UNKNOWN
 from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS, Indicator
-from equity_metrics.metrics import ALL_OTHERS, RATE_COLUMNS, MetricOptions
+from equity_metrics.indicators import INDICATORS, REFERRAL, Indicator
+from equity_metrics.metrics import RATE_COLUMNS, MetricOptions
 from equity_metrics.store import Store, quote_identifier
-from equity_metrics.suppression import small_count
 
 PER_STUDENT = "per enrolled student"
 OF_REFERRED = "of students referred"
@@ -38,19 +35,7 @@ MINOR_ACTIONS: tuple[str, ...] = ("Other",)
 if not set(MINOR_ACTIONS) <= set(ACTIONS):
     raise RuntimeError("MINOR_ACTIONS must be canonical actions")
 
-REFERRAL = Indicator(
-    "referral", "Referral", "Discipline", "rate", "student_year", "referred",
-    "be referred for discipline", requires="discipline",
-    description="Students with at least one disciplinary action of any kind on file (an office discipline "
-                "referral), of all enrolled students.",
-)
 SANCTIONS: tuple[Indicator, ...] = (INDICATORS["iss"], INDICATORS["oss"], INDICATORS["expulsion"])
-_WITHHELD = "hidden because a count it rests on is hidden in the rates per enrolled student (privacy)"
-_COMPLEMENTARY = "hidden so a suppressed count cannot be recovered (complementary suppression)"
-_COUNT_COLUMNS = ("rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio", "risk_ratio_ci_low",
-                  "risk_ratio_ci_high", "rate_difference", "p_value", "share_of_numerator", "representation_index")
-_COMPARISON_COLUMNS = ("comparison_rate", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high",
-                       "rate_difference", "p_value")
 
 
 def of_referred(stage: Indicator) -> Indicator:
@@ -145,116 +130,65 @@ def stage_cells(store: Store, dimensions: Sequence[str], filters: Filters = Filt
     return store.query(sql, params)
 
 
-def _long(wide: pd.DataFrame, dims: Sequence[str], stages: Sequence[Indicator], denominator: str) -> pd.DataFrame:
-    """Stage-major cells for metrics.rate_table, with the stage as the first unit."""
-    frames = [wide[list(dims)].assign(stage=stage.id, denominator=wide[denominator].astype("int64"),
-                                      numerator=wide[stage.id].astype("int64")) for stage in stages]
-    long = pd.concat(frames, ignore_index=True)
-    return long[["stage", *dims, "denominator", "numerator"]]
-
-
-def _withhold(table: pd.DataFrame, mask: np.ndarray, note: str | np.ndarray) -> pd.DataFrame:
-    """Hide the count of the masked rows and everything computed from it; append the reason (one, or one
-    per row of the table) to the note."""
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return table
-    notes = np.broadcast_to(np.asarray(note, dtype=object), mask.shape)[mask]
-    table = table.copy()
-    table.loc[mask, "numerator"] = pd.NA
-    for column in _COUNT_COLUMNS:
-        table.loc[mask, column] = np.nan
-    table.loc[mask, "test"] = ""
-    table.loc[mask, "suppressed"] = True
-    table.loc[mask, "note"] = [f"{old}; {new}" if old else new for old, new in zip(table.loc[mask, "note"], notes,
-                                                                                  strict=True)]
-    return table
-
-
-def _blank_comparisons(table: pd.DataFrame, newly_hidden: np.ndarray, keys: Sequence[str], groups: Sequence[str],
-                       comparison: str) -> pd.DataFrame:
-    """With a chosen comparison group: rows compared with a reference cell whose count was just hidden lose
-    their comparison (a shown reference rate would disclose the hidden count)."""
-    holders = [g for g in groups if comparison in set(table[g])]
-    if comparison == ALL_OTHERS or not holders or not newly_hidden.any():
-        return table
-    dim = holders[0]
-    others = [k for k in keys if k != dim]
-    hidden_refs = table.loc[newly_hidden & (table[dim] == comparison).to_numpy(), others].drop_duplicates()
-    if hidden_refs.empty:
-        return table
-    hits = table[others].merge(hidden_refs.assign(_hit=1), on=others, how="left")["_hit"]
-    affected = hits.notna().to_numpy() & ~table["suppressed"].to_numpy(dtype=bool)
-    affected &= np.isfinite(table["comparison_rate"].to_numpy(dtype="float64"))
-    if not affected.any():
-        return table
-    table = table.copy()
-    for column in _COMPARISON_COLUMNS:
-        table.loc[affected, column] = np.nan
-    table.loc[affected, "test"] = ""
-    note = "comparison group's count is suppressed"
-    table.loc[affected, "note"] = [f"{old}; {note}" if old else note for old in table.loc[affected, "note"]]
-    return table
-
-
-def _stage_rows(table: pd.DataFrame, stage_id: str) -> np.ndarray:
-    return (table["stage"] == stage_id).to_numpy()
-
-
 def staged_rates(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filters(),
                  options: MetricOptions = MetricOptions()) -> StagedRates:
     """Every stage's rate per enrolled student and (with referrals on file) of students referred, by group,
-    compared within each unit (school year, school) like every rate, and suppressed jointly."""
+    compared within each unit (school year, school) like every rate.
+
+    Every count comes from the stage's protected table (`protected`), the same table the Discipline page's
+    rates read: a referred count is the referral's numerator there and the conditional denominator here, a
+    sanction's count is its numerator in both, and a share of the referred students is shown only where both
+    its counts are. So the stages show no count the rates do not."""
     units, groups = analysis.split_dimensions(by)
     if not groups:
         raise ValueError("split by at least one student-group dimension (e.g. race)")
     filters = resolve_years(store, filters, units)
-    dims = [*units, *groups]
-    wide = stage_cells(store, dims, filters)
-    if wide.empty:
-        raise analysis.NoDataError("No enrolled students match these filters.")
     recorded = referrals_recorded(store, filters.school_years)
     stages = (REFERRAL, *SANCTIONS) if recorded else SANCTIONS
+    threshold = options.privacy_threshold
+    parts = {stage.id: protected.protected_rate_cells(store, stage, filters.school_years, units, groups, filters,
+                                                       threshold) for stage in stages}
+    groups = list(protected.check_split(groups))
+    if all(cells.empty for cells, _ in parts.values()):
+        raise analysis.NoDataError("No enrolled students match these filters.")
     table_units = ["stage", *units]
-    per = metrics.rate_table(_long(wide, dims, stages, "enrolled"), groups, table_units, options)
+    per_cells = pd.concat([cells.assign(stage=s.id) for s in stages for cells in [parts[s.id][0]]], ignore_index=True)
+    per_totals = pd.concat([t.assign(stage=s.id) for s in stages for t in [parts[s.id][1]]], ignore_index=True)
+    per = metrics.rate_table(per_cells[["stage", *units, *groups, *_COUNTS]], groups, table_units, options,
+                             per_totals)
     per.insert(0, "basis", PER_STUDENT)
     if not recorded:
         return _result(stages, groups, units, filters, options, per, recorded)
-    cond = metrics.rate_table(_long(wide, dims, SANCTIONS, REFERRAL.id), groups, table_units, options)
+    cond_cells = pd.concat([_of_referred(parts[REFERRAL.id][0], parts[s.id][0], [*units, *groups]).assign(stage=s.id)
+                            for s in SANCTIONS], ignore_index=True)
+    cond_totals = pd.concat([_of_referred(parts[REFERRAL.id][1], parts[s.id][1], units).assign(stage=s.id)
+                             for s in SANCTIONS], ignore_index=True)
+    cond = metrics.rate_table(cond_cells[["stage", *units, *groups, *_COUNTS]], groups, table_units, options,
+                              cond_totals)
     cond.insert(0, "basis", OF_REFERRED)
-
-    # Joint suppression. A referred count is the referral numerator and the conditional denominator; a
-    # sanction's count is a numerator in both tables. The conditional table shows a share only where the
-    # per-student tables show both its counts, so it discloses nothing they do not. The one count a pair
-    # of shown counts adds, the referred students without the sanction, must not be small: where it is, the
-    # sanction's count is hidden too, and protected again along the per-student tables' lines.
-    known = np.ones(len(wide), dtype=bool)
-    for group in groups:
-        known &= (wide[group] != UNKNOWN).to_numpy()
-    lines = metrics.line_dimensions(groups, units)
-    threshold = options.privacy_threshold
-    hidden_referred = per.loc[_stage_rows(per, REFERRAL.id), "numerator"].isna().to_numpy()
-    referred = wide[REFERRAL.id].to_numpy(dtype="float64")
-    per_masks, per_notes, cond_masks = [np.zeros(len(wide), dtype=bool)], [np.full(len(wide), "", dtype=object)], []
-    for stage in SANCTIONS:
-        shown = per.loc[_stage_rows(per, stage.id), "numerator"].notna().to_numpy()
-        small_rest = small_count(referred - wide[stage.id].to_numpy(dtype="float64"), threshold) & shown & \
-            ~hidden_referred
-        hidden = metrics.protect(wide, stage.id, ~shown | small_rest, dims, lines, known)
-        per_masks.append(hidden & shown)
-        per_notes.append(np.where(small_rest, f"fewer than {threshold} referred students without this action: "
-                                  "count hidden (privacy)", _COMPLEMENTARY))
-        cond_masks.append(hidden | hidden_referred)
-    per_new = np.concatenate(per_masks)
-    per = _blank_comparisons(_withhold(per, per_new, np.concatenate(per_notes)), per_new, table_units + groups, groups,
-                             options.comparison)
-    cond_new = np.concatenate(cond_masks) & cond["numerator"].notna().to_numpy()
-    cond = _blank_comparisons(_withhold(cond, cond_new, _WITHHELD), cond_new, table_units + groups, groups,
-                              options.comparison)
-    referred_hidden = np.tile(hidden_referred, len(SANCTIONS))
-    cond["denominator"] = cond["denominator"].mask(referred_hidden)
-    cond.loc[referred_hidden, "share_of_denominator"] = np.nan
+    cond = cond[cond["denominator"].fillna(1).to_numpy(dtype="float64") > 0]
     return _result(stages, groups, units, filters, options, pd.concat([per, cond], ignore_index=True), recorded)
+
+
+_COUNTS = ("denominator", "numerator", *metrics.PROTECTION_COLUMNS)
+
+
+def _of_referred(referred: pd.DataFrame, sanction: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Cells of a sanction among the referred students: the referral's numerator is the denominator, the
+    sanction's numerator the numerator; either hidden in its protected table hides the cell's counts."""
+    left = referred[[*keys, "numerator", "hide_numerator"]].reset_index(drop=True)
+    right = sanction[[*keys, "numerator", "hide_numerator"]].reset_index(drop=True)
+    if keys:
+        merged = left.merge(right, on=list(keys), how="left", suffixes=("_r", "_s"))
+    else:  # one row each: all students of the unit
+        merged = left.add_suffix("_r").join(right.add_suffix("_s"))
+    hide_referred = merged["hide_numerator_r"].astype(bool).to_numpy()
+    out = merged[list(keys)].copy()
+    out["denominator"] = merged["numerator_r"].astype("int64")
+    out["numerator"] = merged["numerator_s"].fillna(0).astype("int64")
+    out["hide_denominator"] = hide_referred
+    out["hide_numerator"] = hide_referred | merged["hide_numerator_s"].fillna(False).astype(bool).to_numpy()
+    return out
 
 
 def _result(stages: tuple[Indicator, ...], groups: Sequence[str], units: Sequence[str], filters: Filters,

@@ -12,7 +12,7 @@ knows every shown cell and every relation, and can bound each hidden cell by lin
    children of a relation add up to enough to move a small cell across the whole range the rule allows
    (the cheapest shown cell of the relation is added, counts weighted by size);
 3. then it *proves* the pattern: per connected group of hidden cells, linear programs over every relation
-   (the reader's own attack: `scipy.optimize.linprog`, HiGHS) must let every primary cell reach both ends of
+   (the reader's own attack, solved with HiGHS) must let every primary cell reach both ends of
    the range the rule reveals (1 and threshold - 1; for a complement count, n - 1 and n - threshold + 1), and
    every other hidden cell must not be exactly determined. A cell that fails gets another complement from one
    of its relations and the group is proven again.
@@ -22,12 +22,15 @@ Nothing here knows about students or schools: cells are rows, relations are inde
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["ALL", "Relations", "Requirement", "protect", "relations_from_keys"]
@@ -35,6 +38,7 @@ __all__ = ["ALL", "Relations", "Requirement", "protect", "relations_from_keys"]
 ALL = "\x1fall"  # the margin value of a key dimension ("all schools", "all grades", "all groups")
 _TOLERANCE = 1e-6
 _MAX_ROUNDS = 50
+_BATCH_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -179,57 +183,141 @@ def _unproven(hidden: np.ndarray, values: np.ndarray, relations: Relations, requ
 
 def _prove_component(members: np.ndarray, hidden: np.ndarray, values: np.ndarray, relations: Relations,
                      constants: np.ndarray, requirement: Requirement) -> list[int]:
-    """Bounds of every hidden cell of one group over the relations it appears in; the cells that fail."""
+    """Bounds of every hidden cell of one group over the relations it appears in; the cells that fail.
+
+    One linear program is built per group and re-solved (warm) for each objective: first two that push every
+    cell up and down at once, whose solutions often already prove a cell's range, then one per cell still
+    unproven."""
     position = np.full(len(hidden), -1)
     position[members] = np.arange(members.size)
     touching = np.unique(relations.relation[np.isin(relations.cell, members)])
     entries = np.flatnonzero(np.isin(relations.relation, touching))
-    is_var = position[relations.cell[entries]] >= 0
-    row_of = {r: i for i, r in enumerate(touching)}
-    rows = np.array([row_of[r] for r in relations.relation[entries]], dtype=int)
-    a_eq = sparse.csr_matrix((relations.coef[entries][is_var], (rows[is_var], position[relations.cell[entries][is_var]])),
-                             shape=(touching.size, members.size))
-    shown_part = np.bincount(rows[~is_var], weights=(relations.coef[entries] * values[relations.cell[entries]])[~is_var],
+    rows = np.searchsorted(touching, relations.relation[entries])
+    columns = position[relations.cell[entries]]
+    is_var = columns >= 0
+    coef = relations.coef[entries]
+    shown_part = np.bincount(rows[~is_var], weights=(coef * values[relations.cell[entries]])[~is_var],
                              minlength=touching.size)
-    b_eq = constants[touching] - shown_part
-    bounds = np.column_stack([requirement.lower_bound[members], requirement.upper_bound[members]])
-    bounds = [(lo, None if not np.isfinite(hi) else hi) for lo, hi in bounds]
+    matrix = sparse.csc_matrix((coef[is_var], (rows[is_var], columns[is_var])), shape=(touching.size, members.size))
+    program = _Program(matrix, constants[touching] - shown_part, requirement.lower_bound[members],
+                       requirement.upper_bound[members])
     truth = values[members]
     low, high = requirement.low[members], requirement.high[members]
     witnesses = [truth]
-
-    def solve(objective: np.ndarray) -> np.ndarray | None:
-        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if result.status != 0:
-            return None
-        witnesses.append(result.x)
-        return result.x
-
-    solve(-np.where(np.isfinite(high), 1.0, 0.5))
-    solve(np.where(np.isfinite(low), 1.0, 0.5))
+    _batch_witnesses(program, witnesses, truth, low, high)
     failed = []
     for i in range(members.size):
-        seen = np.array([w[i] for w in witnesses])
-        ok_high = not np.isfinite(high[i]) or seen.max() >= high[i] - _TOLERANCE
-        if not ok_high:
-            x = solve(_unit(members.size, i, -1.0))
-            ok_high = x is not None and x[i] >= high[i] - _TOLERANCE
-        seen = np.array([w[i] for w in witnesses])
-        ok_low = not np.isfinite(low[i]) or seen.min() <= low[i] + _TOLERANCE
-        if not ok_low:
-            x = solve(_unit(members.size, i, 1.0))
-            ok_low = x is not None and x[i] <= low[i] + _TOLERANCE
-        seen = np.array([w[i] for w in witnesses])
-        moves = seen.max() - seen.min() >= 1 - _TOLERANCE
-        if not moves:
-            for sign in (-1.0, 1.0):
-                x = solve(_unit(members.size, i, sign))
-                if x is not None and abs(x[i] - truth[i]) >= 1 - _TOLERANCE:
-                    moves = True
-                    break
-        if not (ok_high and ok_low and moves):
+        if not _proven_cell(i, program, witnesses, truth[i], low[i], high[i]):
             failed.append(int(members[i]))
     return failed
+
+
+def _batch_witnesses(program: _Program, witnesses: list[np.ndarray], truth: np.ndarray, low: np.ndarray,
+                     high: np.ndarray) -> None:
+    """Solutions that prove many cells at once: push every cell not yet shown to reach its high end up
+    together (then its low end down, then any hidden cell away from its value), again while that proves
+    more; the cells left get a program of their own."""
+    def unproven() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        seen = np.vstack(witnesses)
+        need_high = np.isfinite(high) & (seen.max(axis=0) < high - _TOLERANCE)
+        need_low = np.isfinite(low) & (seen.min(axis=0) > low + _TOLERANCE)
+        fixed = (seen.max(axis=0) - seen.min(axis=0)) < 1 - _TOLERANCE
+        return need_high, need_low, fixed
+
+    for _ in range(_BATCH_ROUNDS):
+        need_high, need_low, fixed = unproven()
+        before = need_high.sum() + need_low.sum() + fixed.sum()
+        for objective in (-(need_high | (fixed & ~need_low)).astype(float), (need_low | fixed).astype(float)):
+            if objective.any():
+                found = program.solve(objective)
+                if found is not None:
+                    witnesses.append(found)
+        need_high, need_low, fixed = unproven()
+        if need_high.sum() + need_low.sum() + fixed.sum() >= before:
+            return
+
+
+class _Program:
+    """A reader's linear program over one group of hidden cells, solved again for each objective."""
+
+    def __init__(self, matrix: sparse.csc_matrix, right: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.size = matrix.shape[1]
+        self.highs = _thread_highs()
+        infinity = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+        lp.col_cost_ = np.zeros(self.size)
+        lp.col_lower_ = np.asarray(lower, dtype="float64")
+        lp.col_upper_ = np.where(np.isfinite(upper), upper, infinity).astype("float64")
+        lp.row_lower_ = lp.row_upper_ = np.asarray(right, dtype="float64")
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.data.astype("float64")
+        self.highs.passModel(lp)
+        self.indices = np.arange(self.size, dtype=np.int32)
+
+    def solve(self, objective: np.ndarray) -> np.ndarray | None:
+        """The minimising solution for `objective`, or None when the program has none (unbounded)."""
+        self.highs.changeColsCost(self.size, self.indices, np.asarray(objective, dtype="float64"))
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.highs.getSolution().col_value)
+
+
+_LOCAL = threading.local()
+
+
+def _thread_highs() -> highspy.Highs:
+    """This thread's HiGHS instance (made once: each program replaces the last one's model)."""
+    highs = getattr(_LOCAL, "highs", None)
+    if highs is None:
+        highs = _LOCAL.highs = _new_highs()
+    return highs
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance (its constructor prints a banner on standard output, which would end up in
+    the command line's CSV: the banner is sent to /dev/null)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _proven_cell(i: int, program: _Program, witnesses: list[np.ndarray], truth: float, low: float,
+                 high: float) -> bool:
+    """Whether cell i reaches its required ends and is not exactly determined, solving only what the
+    witnesses found so far do not already show."""
+    def seen() -> np.ndarray:
+        return np.array([w[i] for w in witnesses])
+
+    def push(sign: float) -> np.ndarray | None:
+        found = program.solve(_unit(program.size, i, sign))
+        if found is not None:
+            witnesses.append(found)
+        return found
+
+    if np.isfinite(high) and seen().max() < high - _TOLERANCE:
+        found = push(-1.0)
+        if found is None or found[i] < high - _TOLERANCE:
+            return False
+    if np.isfinite(low) and seen().min() > low + _TOLERANCE:
+        found = push(1.0)
+        if found is None or found[i] > low + _TOLERANCE:
+            return False
+    if seen().max() - seen().min() >= 1 - _TOLERANCE:
+        return True
+    return any(found is not None and abs(found[i] - truth) >= 1 - _TOLERANCE
+               for found in (push(-1.0), push(1.0)))
 
 
 def _unit(size: int, index: int, sign: float) -> np.ndarray:

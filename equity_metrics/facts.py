@@ -102,6 +102,7 @@ REMOVAL_FLAGS = {
     "exclusionary": f"action IN ({_EXCLUSIONARY})",
     "subjective_removal": f"action IN ({_EXCLUSIONARY}) AND offense_category = 'Subjective'",
     "objective_removal": f"action IN ({_EXCLUSIONARY}) AND offense_category = 'Objective'",
+    "referred": "TRUE",  # any disciplinary action on file: the referral stage (discipline_stages)
 }
 COURSE_FLAGS = {
     "ap": "course_level = 'AP'",

@@ -182,6 +182,16 @@ class UnknownIndicatorError(KeyError):
         return str(self.args[0])
 
 
+# The referral stage of the discipline stages (discipline_stages): any action on file. Not in the audit's
+# catalog, since a file listing only removals has no referrals; protected like every rate.
+REFERRAL = Indicator(
+    "referral", "Referral", "Discipline", "rate", "student_year", "referred",
+    "be referred for discipline", requires="discipline",
+    description="Students with at least one disciplinary action of any kind on file (an office discipline "
+                "referral), of all enrolled students.",
+)
+
+
 def get_indicator(indicator_id: str) -> Indicator:
     """The indicator with this id; the error lists the valid ids."""
     try:

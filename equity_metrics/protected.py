@@ -13,6 +13,7 @@ schools), one school year at a time (years are never pooled), and only the split
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from equity_metrics import aggregate
 from equity_metrics.constants import GRADE_BANDS
 from equity_metrics.disclosure import ALL, Requirement, protect, relations_from_keys
 from equity_metrics.facts import SOURCES, Source
-from equity_metrics.indicators import Indicator
+from equity_metrics.indicators import INDICATORS, REFERRAL, Indicator
 from equity_metrics.store import Store, quote_identifier
 
 __all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "protected_rate_cells",
@@ -81,6 +82,23 @@ _CACHE_LIMIT = 512
 def forget_protected_tables() -> None:
     """Drop every cached protected table (after the store file is erased)."""
     _CACHE.clear()
+    _CONTENT_KEYS.clear()
+
+
+def content_key(store: Store) -> str:
+    """Names the data a store holds (every dataset's kind, sheet, SHA-256, rows and mapping, in order), so
+    that copies of one store share their protected tables and any change to the data makes new ones."""
+    version = store.cache_key()
+    key = _CONTENT_KEYS.get(version)
+    if key is None:
+        rows = store.cursor().execute(
+            "SELECT dataset_id, kind, sheet, sha256, rows_imported, mapping_json FROM datasets ORDER BY dataset_id"
+        ).fetchall()
+        key = _CONTENT_KEYS[version] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return key
+
+
+_CONTENT_KEYS: dict[str, str] = {}
 
 
 def _cached(key: tuple, build) -> pd.DataFrame:
@@ -113,11 +131,61 @@ def _rate_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
     if indicator.count_measure and year not in aggregate.student_level_years(store, aggregate.required_kind(indicator)):
         return _counts_cube(store, indicator, year)
     layout = _layout(source)
-    select, group_by = _grouping_sql(layout, source.table)
-    sql = (f"SELECT {select}, count_if({indicator.population}) AS denominator, "
-           f"count_if(({indicator.population}) AND coalesce({indicator.value}, FALSE)) AS numerator "
-           f"FROM {source.table} WHERE school_year = $year {group_by}")
-    return _clean(store.query(sql, {"year": year}), layout, ["denominator", "numerator"])
+    cube = _source_cube(store, source, year)
+    columns = [*layout.keys, _denominator_column(indicator), _numerator_column(indicator)]
+    frame = cube[columns].set_axis([*layout.keys, "denominator", "numerator"], axis=1)
+    return _without_excluded(frame[frame["denominator"] > 0], indicator)
+
+
+def excluded_dimensions(indicator: Indicator) -> tuple[str, ...]:
+    """Group dimensions an indicator is not split by: the disability flag for measures of students with
+    disabilities (identification, categories, placement), where the split would repeat the measure itself
+    (and a group's count would equal its denominator)."""
+    return ("disability",) if "has_iep" in indicator.value or "has_iep" in indicator.population else ()
+
+
+def _without_excluded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    keep = np.ones(len(frame), dtype=bool)
+    for dimension in excluded_dimensions(indicator):
+        if dimension in frame.columns:
+            keep &= (frame[dimension] == ALL).to_numpy()
+    return frame[keep].reset_index(drop=True)
+
+
+def _denominator_column(indicator: Indicator) -> str:
+    return _denominator_column_for(indicator.population)
+
+
+def _numerator_column(indicator: Indicator) -> str:
+    return "n:" + indicator.id
+
+
+def _source_cube(store: Store, source: Source, year: str) -> pd.DataFrame:
+    """Every cell of every rate indicator of a source in one school year, in one GROUPING SETS query
+    (cached): the key columns, then one denominator column per population and one numerator per indicator."""
+    def build() -> pd.DataFrame:
+        layout = _layout(source)
+        rates = [i for i in INDICATORS.values() if i.source == source.name and i.kind == "rate"]
+        if source.name == REFERRAL.source and _has_column(store, source.table, REFERRAL.value):
+            rates.append(REFERRAL)  # (a store opened read-only from before the referral flag has none)
+        populations = list(dict.fromkeys(i.population for i in rates))
+        select, group_by = _grouping_sql(layout, source.table)
+        counts = [f"count_if({p}) AS {quote_identifier(_denominator_column_for(p))}" for p in populations]
+        counts += [f"count_if(({i.population}) AND coalesce({i.value}, FALSE)) AS "
+                   f"{quote_identifier(_numerator_column(i))}" for i in rates]
+        sql = f"SELECT {select}, {', '.join(counts)} FROM {source.table} WHERE school_year = $year {group_by}"
+        return _clean(store.query(sql, {"year": year}), layout, [])
+
+    return _cached(("cube", content_key(store), source.name, year), build)
+
+
+def _has_column(store: Store, table: str, column: str) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = $t AND "
+                             "column_name = $c", {"t": table, "c": column}))
+
+
+def _denominator_column_for(population: str) -> str:
+    return "d:" + population
 
 
 def _counts_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
@@ -142,7 +210,8 @@ def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str]) -> pd.Dat
     keep = np.ones(len(cube), dtype=bool)
     for key in layout.keys:
         keep &= (cube[key] != _NO_VALUE).to_numpy()
-    keep &= (cube[counts[0]] > 0).to_numpy()
+    if counts:
+        keep &= (cube[counts[0]] > 0).to_numpy()
     cube = cube[keep].reset_index(drop=True)
     for key in layout.keys:
         cube[key] = cube[key].astype(str)
@@ -191,9 +260,9 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int) ->
     layout = _layout(SOURCES[indicator.source])
     counted = bool(indicator.count_measure) and year not in aggregate.student_level_years(
         store, aggregate.required_kind(indicator))
-    denominators = ("denominators", store.cache_key(), indicator.source, indicator.population,
+    denominators = ("denominators", content_key(store), indicator.source, indicator.population,
                     indicator.count_measure if counted else "", year, threshold)
-    return _cached(("rate", store.cache_key(), indicator, year, threshold),
+    return _cached(("rate", content_key(store), indicator, year, threshold),
                    lambda: _protect_rates(_rate_cube(store, indicator, year), layout.keys, threshold, denominators))
 
 
@@ -211,11 +280,12 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -
         sql = (f"SELECT {select}, count(*) AS n, sum({scaled} - $shift) AS total, "
                f"sum(({scaled} - $shift) ** 2) AS total_of_squares, median({scaled}) AS median "
                f"FROM {source.table} WHERE {where} {group_by}")
-        cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
+        cube = _without_excluded(_clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"]),
+                                 indicator)
         cube["shift"] = float(shift)
         return cube.assign(hide_n=_protect_counts(cube, layout.keys, "n", threshold))
 
-    return _cached(("value", store.cache_key(), indicator, year, threshold), build)
+    return _cached(("value", content_key(store), indicator, year, threshold), build)
 
 
 def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], by_school: bool,
@@ -261,7 +331,12 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
           groups: Sequence[str], filters: aggregate.Filters, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     source = SOURCES[indicator.source]
     layout = _layout(source)
+    aggregate.check_dimensions(source, [*units, *groups])
     split = check_split(groups)
+    excluded = [g for g in split if g in excluded_dimensions(indicator)]
+    if excluded:
+        raise UnprotectedViewError(f"{indicator.label} is not split by {', '.join(excluded)}: it measures "
+                                   "students with disabilities, so the split would repeat the measure")
     if len(split) == 2 and filters.grade_band and BAND in layout.keys:
         raise UnprotectedViewError("pairs of groups are shown for all grades only")
     if len(years) > 1 and "school_year" not in units:

@@ -252,7 +252,11 @@ class Store:
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ANY(?)",
                 [tables],
             ).fetchone()[0]
-            if present < len(tables):  # a new store, or one made before an analysis table was added
+            referred = cursor.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'facts_student_year' "
+                "AND column_name = 'referred'").fetchone()[0]
+            # a new store, or one made before an analysis table or column was added
+            if present < len(tables) or not referred:
                 rebuild_facts(cursor)
 
 

@@ -93,7 +93,14 @@ def test_crdc_counts_give_the_same_numbers_as_the_same_students_rows(crdc_store:
                                                                     indicator_id: str, by: tuple[str, ...]) -> None:
     from_counts = analysis.rates(crdc_store, indicator_id, by).table
     from_students = analysis.rates(twin_store, indicator_id, by).table
-    pd.testing.assert_frame_equal(from_counts, from_students)
+    # Same cells, and the same numbers wherever both show them. What each hides may differ: the students'
+    # rows feed a protected table with more views (grade bands, disability, ...), so it may hide more.
+    keys = [c for c in from_counts.columns if c in by or c in ("school", "school_year")]
+    pd.testing.assert_frame_equal(from_counts[keys], from_students[keys])
+    both = from_counts["numerator"].notna().to_numpy() & from_students["numerator"].notna().to_numpy()
+    assert both.any()
+    numbers = ["denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high"]
+    pd.testing.assert_frame_equal(from_counts.loc[both, numbers], from_students.loc[both, numbers])
 
 
 def test_oss_risk_ratio_from_crdc_counts_by_hand(crdc_store: Store) -> None:

@@ -244,11 +244,12 @@ def test_special_education(at: AppTest, sample_store: Store) -> None:
     assert row["Risk ratio"].item() == pytest.approx(
         expected_table.set_index(["indicator_id", "race"]).loc[("sped_identification", BLACK), "risk_ratio"])
 
-    # Plain SQL: the latest year's risk ratio for Black students, identification (IEP) vs all other students.
+    # Plain SQL: the latest year's risk ratio for Black students, identification (IEP) vs all other students
+    # (every other student, Unknown race included).
     a, n, c, m = sample_store.cursor().execute("""
         SELECT count(*) FILTER (WHERE race = $g AND disability), count(*) FILTER (WHERE race = $g),
                count(*) FILTER (WHERE race <> $g AND disability), count(*) FILTER (WHERE race <> $g)
-        FROM enrollment WHERE school_year = $y AND race <> 'Unknown' AND disability IS NOT NULL""",
+        FROM enrollment WHERE school_year = $y""",
                                                   {"g": BLACK, "y": YEAR}).fetchone()
     assert row["Risk ratio"].item() == pytest.approx((a / n) / (c / m))
 
@@ -276,11 +277,11 @@ def test_staffing(at: AppTest, sample_store: Store) -> None:
     teacher_shares = data[data["measure"] == "Share of teachers"].set_index("colour_key")["share"]
     assert teacher_shares.to_dict() == pytest.approx(gap.dropna(subset=["staff_share"]).set_index("race")
                                                      ["staff_share"].to_dict())
-    # Plain SQL: White teachers' share of teachers of a known race.
-    white, known = sample_store.cursor().execute("""
+    # Plain SQL: White teachers' share of all teachers (shares are of everyone, Unknown race included).
+    white, everyone = sample_store.cursor().execute("""
         SELECT count(*) FILTER (WHERE race = $w), count(*) FROM staff
-        WHERE school_year = $y AND role = 'Teacher' AND race <> 'Unknown'""", {"w": WHITE, "y": YEAR}).fetchone()
-    assert teacher_shares[WHITE] == pytest.approx(white / known)
+        WHERE school_year = $y AND role = 'Teacher'""", {"w": WHITE, "y": YEAR}).fetchone()
+    assert teacher_shares[WHITE] == pytest.approx(white / everyone)
     of_color = gap[gap["race"] == "People of color"].iloc[0]
     assert (f"Students of color were {findings.percent(of_color['student_share'])} of students but teachers of "
             f"color {findings.percent(of_color['staff_share'])} of teachers") in title_of(composition)
