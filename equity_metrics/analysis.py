@@ -263,7 +263,7 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
     years_by_table = data_years(store)  # once: each lookup of it asks the store for its data version
     for indicator in chosen:
         usable_groups = [g for g in groups if g in SOURCES[indicator.source].dimensions]
-        if not usable_groups:
+        if not usable_groups or set(usable_groups) & set(protected.excluded_dimensions(indicator)):
             continue
         try:
             resolved = resolve_filters(store, indicator, filters, units, years_by_table)

@@ -142,7 +142,10 @@ def _complete(hidden: np.ndarray, values: np.ndarray, relations: Relations, cost
         entries = np.flatnonzero(need[rel] & ~hidden[cell] & (values[cell] > 0))
         if entries.size == 0:
             return hidden
-        weight = cost[cell[entries]] * np.where(coef[entries] > 0, 1.0, 2.0)  # a margin costs more
+        # A margin costs more; a cell that also completes other relations needing a complement costs less
+        # (one hidden cell then serves two lines, as the corners of a rectangle do).
+        serves = np.bincount(cell, weights=need[rel].astype(float), minlength=len(hidden))
+        weight = cost[cell[entries]] * np.where(coef[entries] > 0, 1.0, 4.0) / serves[cell[entries]]
         order = entries[np.lexsort((cell[entries], weight, rel[entries]))]
         _, first = np.unique(rel[order], return_index=True)
         hidden[cell[order[first]]] = True

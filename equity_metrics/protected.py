@@ -1,14 +1,16 @@
 """One protected table per indicator and school year: every count any view can show, suppressed once, jointly.
 
 The table is the cross-classification a view can show: school (or the district) x grade band (or all grades)
-x each student-group dimension alone, and race with sex and with disability (all grades), with every margin:
+x each student-group dimension alone, and, for the district and all grades, race x sex, race x disability and
+sex x disability, with every margin:
 all groups of a school, a school's grade band, the district. `disclosure.protect` hides its small counts and
 enough others that no combination of views recovers them (see that module and docs/methods.md). Every view
 (`analysis.rates`, `analysis.gaps`, the audit, the pages, the command line, the exports) reads its counts and
 which of them are hidden from here; none suppresses on its own. Tables are cached per store version.
 
 Views that the table does not hold are not offered: one school or the whole district (never a union of
-schools), one school year at a time (years are never pooled), and only the splits in `SPLITS`.
+schools), one school year at a time (years are never pooled), only the splits in `SPLITS`, and pairs of groups
+for the district's students only.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ __all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "pro
            "protected_value_cells", "forget_protected_tables"]
 
 SINGLE_SPLITS: tuple[str, ...] = ("race", "sex", "disability", "section_504", "english_learner", "low_income")
-PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"))
+PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"), ("sex", "disability"))
 SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
+PAIR_SOURCES = ("student_year", "assessment")  # staff and applicants are too few to split twice
 GEOGRAPHY = "school"
 BAND = "grade_band"
 _NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
@@ -66,12 +69,12 @@ def _layout(source: Source) -> _Layout:
     geography = [GEOGRAPHY] if "school" in source.dimensions else []
     band = [BAND] if "grade" in source.dimensions else []
     singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
-    pairs = [p for p in PAIRS if all(d in source.dimensions for d in p)]
+    pairs = [p for p in PAIRS if all(d in source.dimensions for d in p)] if source.name in PAIR_SOURCES else []
     sets = []
     for geo in ([geography, []] if geography else [[]]):
         for b in ([band, []] if band else [[]]):
             sets += [(*geo, *b)] + [(*geo, *b, d) for d in singles]
-        sets += [(*geo, *p) for p in pairs]
+    sets += list(pairs)  # pairs of groups: the district, all grades
     return _Layout((*geography, *band, *singles), tuple(dict.fromkeys(sets)))
 
 
@@ -337,8 +340,13 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
     if excluded:
         raise UnprotectedViewError(f"{indicator.label} is not split by {', '.join(excluded)}: it measures "
                                    "students with disabilities, so the split would repeat the measure")
-    if len(split) == 2 and filters.grade_band and BAND in layout.keys:
-        raise UnprotectedViewError("pairs of groups are shown for all grades only")
+    if len(split) == 2:
+        if source.name not in PAIR_SOURCES:
+            raise UnprotectedViewError(f"{source.unit} are too few to be split by two groups at once (privacy)")
+        if filters.schools or "school" in units or (filters.grade_band and BAND in layout.keys):
+            raise UnprotectedViewError("pairs of groups (such as race x sex) are shown for the whole district and "
+                                       "all grades only: within a school or a grade band too many of their counts "
+                                       "would have to be hidden")
     if len(years) > 1 and "school_year" not in units:
         raise UnprotectedViewError("school years are never pooled: choose one year, or compare years side by side")
     unknown_units = [u for u in units if u not in ("school_year", "school")]

@@ -103,7 +103,9 @@ def test_four_fifths_rule_flags_black_applicants_not_hispanic(sample_store):
         table = analysis.rates(sample_store, "hiring_selection", ["race"], Filters(school_years=(year,))).table
         known = table[(table["race"] != UNKNOWN) & np.isfinite(table["rate"])]
         rates = dict(zip(known["race"], known["rate"], strict=True))
-        ratios.append((rates[BLACK] / rates[WHITE], rates[HISPANIC] / rates[WHITE]))
+        if {BLACK, HISPANIC, WHITE} <= set(rates):  # a year hiding one of them (privacy) tells nothing here
+            ratios.append((rates[BLACK] / rates[WHITE], rates[HISPANIC] / rates[WHITE]))
+    assert ratios
     black, hispanic = np.mean(ratios, axis=0)
     assert bool(stats.adverse_impact(black)) and 0.55 <= black <= 0.8
     assert 0.75 <= hispanic <= 0.95
@@ -153,6 +155,13 @@ def cli_rates(db, *argv: str) -> pd.DataFrame:
 def test_cli_recovers_each_built_in_disparity(cli_db, argv, column, group, measure, low, high):
     frame = cli_rates(cli_db, *argv)
     row = frame[frame[column] == group].iloc[0]
+    if pd.isna(row[measure]) and "--year" not in argv:
+        # Hidden this year to protect small counts (the note says so): the disparity shows in the other years.
+        assert "hidden (privacy" in row["note"], row.to_dict()
+        yearly = cli_rates(cli_db, *argv, "--by", f"school_year,{column}")
+        rows = yearly[(yearly[column] == group) & yearly[measure].notna()]
+        assert len(rows), yearly
+        row = rows.iloc[-1]
     assert low <= row[measure] <= high, row.to_dict()
 
 
