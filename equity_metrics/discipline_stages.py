@@ -23,7 +23,7 @@ from equity_metrics import analysis, findings, metrics, protected
 from equity_metrics.aggregate import Filters, check_dimensions, filter_sql, grouping_sql
 from equity_metrics.codes import ACTIONS
 from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS, REFERRAL, Indicator
+from equity_metrics.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
 from equity_metrics.metrics import RATE_COLUMNS, MetricOptions
 from equity_metrics.store import Store, quote_identifier
 
@@ -35,7 +35,7 @@ MINOR_ACTIONS: tuple[str, ...] = ("Other",)
 if not set(MINOR_ACTIONS) <= set(ACTIONS):
     raise RuntimeError("MINOR_ACTIONS must be canonical actions")
 
-SANCTIONS: tuple[Indicator, ...] = (INDICATORS["iss"], INDICATORS["oss"], INDICATORS["expulsion"])
+SANCTIONS: tuple[Indicator, ...] = tuple(INDICATORS[i] for i in STAGE_SANCTIONS)
 
 
 def of_referred(stage: Indicator) -> Indicator:

@@ -182,6 +182,8 @@ class UnknownIndicatorError(KeyError):
         return str(self.args[0])
 
 
+# The sanctions of the discipline stages, each also shown as a share of the referred students.
+STAGE_SANCTIONS: tuple[str, ...] = ("iss", "oss", "expulsion")
 # The referral stage of the discipline stages (discipline_stages): any action on file. Not in the audit's
 # catalog, since a file listing only removals has no referrals; protected like every rate.
 REFERRAL = Indicator(

@@ -26,7 +26,7 @@ from equity_metrics import aggregate
 from equity_metrics.constants import GRADE_BANDS
 from equity_metrics.disclosure import ALL, Requirement, protect, relations_from_keys
 from equity_metrics.facts import SOURCES, Source
-from equity_metrics.indicators import INDICATORS, REFERRAL, Indicator
+from equity_metrics.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
 from equity_metrics.store import Store, quote_identifier
 
 __all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "protected_rate_cells",
@@ -39,6 +39,7 @@ PAIR_SOURCES = ("student_year", "assessment")  # staff and applicants are too fe
 GEOGRAPHY = "school"
 BAND = "grade_band"
 _NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
+CEILING = "ceiling"  # a larger count the numerator is part of (a sanction's referred students)
 
 
 class UnprotectedViewError(ValueError):
@@ -89,15 +90,16 @@ def forget_protected_tables() -> None:
 
 
 def content_key(store: Store) -> str:
-    """Names the data a store holds (every dataset's kind, sheet, SHA-256, rows and mapping, in order), so
-    that copies of one store share their protected tables and any change to the data makes new ones."""
+    """Names the data the protected tables are made from (a fingerprint of every analysis table: its rows'
+    count and the sum of their hashes), so that copies of one store share their protected tables and any
+    change to the data makes new ones. Computed once per store version."""
     version = store.cache_key()
     key = _CONTENT_KEYS.get(version)
     if key is None:
-        rows = store.cursor().execute(
-            "SELECT dataset_id, kind, sheet, sha256, rows_imported, mapping_json FROM datasets ORDER BY dataset_id"
-        ).fetchall()
-        key = _CONTENT_KEYS[version] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        parts = [f"SELECT '{s.table}', count(*), CAST(sum(hash(t)) AS VARCHAR) FROM {s.table} AS t"
+                 for s in SOURCES.values()]
+        rows = store.cursor().execute(" UNION ALL ".join(parts)).fetchall()
+        key = _CONTENT_KEYS[version] = hashlib.sha256(repr(sorted(rows)).encode()).hexdigest()
     return key
 
 
@@ -137,6 +139,8 @@ def _rate_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
     cube = _source_cube(store, source, year)
     columns = [*layout.keys, _denominator_column(indicator), _numerator_column(indicator)]
     frame = cube[columns].set_axis([*layout.keys, "denominator", "numerator"], axis=1)
+    if indicator.id in STAGE_SANCTIONS and _numerator_column(REFERRAL) in cube.columns:
+        frame[CEILING] = cube[_numerator_column(REFERRAL)]  # the referred students it is a share of
     return _without_excluded(frame[frame["denominator"] > 0], indicator)
 
 
@@ -242,6 +246,12 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, deno
     high = np.where(small_a, threshold - 1.0, none)
     high = np.where(small_rest, np.fmax(high, n - 1.0), high)
     upper = np.where(hide_n, np.where(small_n, threshold - 1.0, np.inf), n)
+    if CEILING in cube.columns:  # a sanction among the referred: "all but 3 referred students" is small too
+        ceiling = cube[CEILING].to_numpy(dtype="float64")
+        small_rest |= _small(ceiling - a, threshold)
+        low = np.where(_small(ceiling - a, threshold), np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
+        high = np.where(_small(ceiling - a, threshold), np.fmax(high, ceiling - 1.0), high)
+        upper = np.minimum(upper, ceiling)
     a_rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
     # A hidden group's events are hidden with it; a big group hidden only to protect another keeps its count.
     hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule)
@@ -370,7 +380,7 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
 
 def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
     """Unit and group columns first (the school named, ALL never shown), then the counts."""
-    counts = [c for c in frame.columns if c not in (GEOGRAPHY, BAND, "school_year", *SINGLE_SPLITS)]
+    counts = [c for c in frame.columns if c not in (GEOGRAPHY, BAND, "school_year", CEILING, *SINGLE_SPLITS)]
     return frame[[*units, *groups, *counts]].reset_index(drop=True)
 
 
