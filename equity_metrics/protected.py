@@ -38,6 +38,7 @@ SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
 PAIR_SOURCES = ("student_year", "assessment")  # staff and applicants are too few to split twice
 GEOGRAPHY = "school"
 BAND = "grade_band"
+GRADE = "grade"
 _NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
 CEILING = "ceiling"  # a larger count the numerator is part of (a sanction's referred students)
 
@@ -66,7 +67,10 @@ class _Layout:
     sets: tuple[tuple[str, ...], ...]
 
 
-def _layout(source: Source) -> _Layout:
+def _layout(source: Source, grades: bool = False) -> _Layout:
+    """The keys and grouping sets of a source's tables; with `grades` (score tables), the district's grades
+    too, each under its grade band and under all grades (the same count twice, so that a band is seen to be
+    the sum of its grades)."""
     geography = [GEOGRAPHY] if "school" in source.dimensions else []
     band = [BAND] if "grade" in source.dimensions else []
     singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
@@ -76,7 +80,12 @@ def _layout(source: Source) -> _Layout:
         for b in ([band, []] if band else [[]]):
             sets += [(*geo, *b)] + [(*geo, *b, d) for d in singles]
     sets += list(pairs)  # pairs of groups: the district, all grades
-    return _Layout((*geography, *band, *singles), tuple(dict.fromkeys(sets)))
+    with_grades = grades and bool(band)
+    if with_grades:
+        for b in (band, []):
+            sets += [(*b, GRADE)] + [(*b, GRADE, d) for d in singles]
+    keys = (*geography, *band, *([GRADE] if with_grades else []), *singles)
+    return _Layout(keys, tuple(dict.fromkeys(sets)))
 
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -283,7 +292,7 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -
     """The protected table of a mean (scores): per cell n, sums of (value - shift) and their squares, the
     median and the shift (the year's mean), with `hide_n`."""
     source = SOURCES[indicator.source]
-    layout = _layout(source)
+    layout = _layout(source, grades=True)
 
     def build() -> pd.DataFrame:
         select, group_by = _grouping_sql(layout, source.table)
@@ -301,7 +310,7 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -
     return _cached(("value", content_key(store), indicator, year, threshold), build)
 
 
-def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], by_school: bool,
+def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], units: Sequence[str],
             school: str | None, band: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The view's group cells and its unit totals (all groups) from a protected table."""
     mask = np.ones(len(table), dtype=bool)
@@ -309,7 +318,10 @@ def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], by_
     for key in keys:
         column = table[key].to_numpy()
         if key == GEOGRAPHY:
+            by_school = "school" in units
             wanted = (column == school) if school is not None else ((column != ALL) if by_school else (column == ALL))
+        elif key == GRADE:
+            wanted = (column != ALL) if GRADE in units else (column == ALL)
         elif key == BAND:
             wanted = column == (band if band is not None else ALL)
         elif key in groups:
@@ -343,7 +355,7 @@ def _resolve_school(keys: Sequence[str], schools: Sequence[str], store: Store) -
 def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
           groups: Sequence[str], filters: aggregate.Filters, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     source = SOURCES[indicator.source]
-    layout = _layout(source)
+    layout = _layout(source, grades=kind == "value")
     aggregate.check_dimensions(source, [*units, *groups])
     split = check_split(groups)
     excluded = [g for g in split if g in excluded_dimensions(indicator)]
@@ -359,9 +371,12 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
                                        "would have to be hidden")
     if len(years) > 1 and "school_year" not in units:
         raise UnprotectedViewError("school years are never pooled: choose one year, or compare years side by side")
-    unknown_units = [u for u in units if u not in ("school_year", "school")]
+    unit_keys = ("school_year", "school", *([GRADE] if GRADE in layout.keys else []))
+    unknown_units = [u for u in units if u not in unit_keys]
     if unknown_units:
         raise UnprotectedViewError(f"{', '.join(unknown_units)} is not a unit of the protected tables")
+    if GRADE in units and (filters.schools or "school" in units):
+        raise UnprotectedViewError("grades are compared for the whole district only (privacy)")
     if filters.groups:
         raise UnprotectedViewError("views of part of a group are not offered")
     school = _resolve_school(layout.keys, filters.schools, store)
@@ -371,7 +386,7 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
     cells, totals = [], []
     for year in years:
         table = (rate_table if kind == "rate" else value_table)(store, indicator, year, threshold)
-        part, total = _select(table, layout.keys, split, "school" in units, school, band)
+        part, total = _select(table, layout.keys, split, units, school, band)
         cells.append(part.assign(school_year=year))
         totals.append(total.assign(school_year=year))
     return _tidy(pd.concat(cells, ignore_index=True), units, split), _tidy(pd.concat(totals, ignore_index=True),
@@ -380,7 +395,7 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
 
 def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
     """Unit and group columns first (the school named, ALL never shown), then the counts."""
-    counts = [c for c in frame.columns if c not in (GEOGRAPHY, BAND, "school_year", CEILING, *SINGLE_SPLITS)]
+    counts = [c for c in frame.columns if c not in (GEOGRAPHY, BAND, GRADE, "school_year", CEILING, *SINGLE_SPLITS)]
     return frame[[*units, *groups, *counts]].reset_index(drop=True)
 
 

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from equity_metrics import aggregate, analysis, metrics
+from equity_metrics import analysis, metrics, protected
 from equity_metrics.aggregate import Filters
-from equity_metrics.constants import UNKNOWN
 from equity_metrics.findings import group_noun, mid_sentence
 from equity_metrics.indicators import Indicator, get_indicator
 from equity_metrics.metrics import MetricOptions
@@ -78,8 +77,8 @@ def gaps_within(store: Store, indicator_id: str, unit: str, by: Sequence[str] = 
     """Score gaps by group compared within each school or each grade (never across them): the gap table of
     `metrics.gap_table` with the unit as its unit, in one school year (the filters', else the latest).
 
-    Counts are protected along the unit too (a group's total over grades is public in the district table),
-    so no hidden count can be recovered from the district's own numbers.
+    Counts come from the score's protected table (`protected`), which holds every school and the district's
+    grades with the rest, so no hidden count can be recovered from the district's own numbers.
     """
     if unit not in WITHIN_UNITS:
         raise ValueError(f"gaps can be compared within {' or '.join(WITHIN_UNITS)}, not {unit!r}")
@@ -90,33 +89,15 @@ def gaps_within(store: Store, indicator_id: str, unit: str, by: Sequence[str] = 
     if units or not groups:
         raise ValueError(f"split by student groups only (e.g. race): the gaps are compared within each {unit}")
     filters = analysis.resolve_filters(store, indicator, filters, [])
-    cells = aggregate.value_cells(store, [indicator], [unit, *groups], filters).drop(columns="indicator_id")
+    cells, totals = protected.protected_value_cells(store, indicator, filters.school_years, [unit], groups, filters,
+                                                    options.privacy_threshold)
     if cells.empty:
         raise analysis.NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
-    cells = cells.reset_index(drop=True)
-    table = _protect_along_unit(cells, metrics.gap_table(cells, groups, [unit], options, reference_sd), unit, groups)
+    groups = list(protected.check_split(groups))
+    table = metrics.gap_table(cells, groups, [unit], options, reference_sd, totals).drop(columns=["hide_n"],
+                                                                                        errors="ignore")
     return analysis.Result(indicator, tuple(groups), (unit,), filters, options, table,
                            metrics.eta_squared_by_unit(cells, groups, [unit]))
-
-
-def _protect_along_unit(cells: pd.DataFrame, table: pd.DataFrame, unit: str, groups: Sequence[str]) -> pd.DataFrame:
-    """Complementary suppression along the unit as well as along the groups; newly hidden rows lose their
-    count and every measure."""
-    before = table["n"].isna().to_numpy()
-    known = np.ones(len(cells), dtype=bool)
-    for group in groups:
-        known &= (cells[group] != UNKNOWN).to_numpy()
-    hidden = metrics.protect(cells, "n", before, [unit, *groups], [*groups, unit], known)
-    new = hidden & ~before
-    if not new.any():
-        return table
-    table = table.copy()
-    table.loc[new, "n"] = pd.NA
-    for column in _GAP_VALUES:
-        table.loc[new, column] = np.nan
-    table.loc[new, "suppressed"] = True
-    table.loc[new, "note"] = [f"{old}; {_COMPLEMENTARY}" if old else _COMPLEMENTARY for old in table.loc[new, "note"]]
-    return table
 
 
 def _place(unit: str, value: str) -> str:
