@@ -27,6 +27,7 @@ from equity_metrics.store import StoreError, delete_all, delete_dataset, delete_
 from views.components import data_source_banner
 from views.state import current
 from views.store import get_store
+from views.text import escape_markdown
 
 MAX_UPLOAD_MB = 200
 
@@ -60,7 +61,8 @@ store = get_store()
 current()  # makes sure the page runs inside the app (navigation and sidebar)
 st.title("Data")
 if st.session_state.get("erased"):
-    st.success("Everything was erased from this computer: " + ", ".join(st.session_state.pop("erased")) + ".",
+    st.success("Everything was erased from this computer: " + escape_markdown(", ".join(st.session_state.pop("erased")))
+               + ".",
                icon=":material/check_circle:")
 data_source_banner(store)
 
@@ -93,7 +95,7 @@ if upload is not None:
                                      key="upload_header_row")
         source = read_source(path, sheet, int(header_row))
     except ReadError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))
         st.stop()
     mapping_file = st.file_uploader("Use a mapping saved as JSON (optional)", type=["json"],
                                     key=f"mapping_upload_{uploads_done}")
@@ -102,7 +104,7 @@ if upload is not None:
         try:
             preset = adapt_to(Mapping.from_json(mapping_file.getvalue().decode("utf-8", "replace")), source.columns)
         except MappingError as error:
-            st.error(f"{safe_file_name(mapping_file.name)}: {error}")
+            st.error(escape_markdown(f"{safe_file_name(mapping_file.name)}: {error}"))
     else:
         preset = saved_mapping(store, source.columns)
         if preset is not None:
@@ -126,7 +128,7 @@ if upload is not None:
          "Sample values": samples.get(guessed.columns.get(f.name, ""), "")}
         for f in KINDS[kind].fields
     ])
-    st.caption(f"{source.label}: {source.table.num_rows:,} rows, {len(source.columns)} columns. "
+    st.caption(f"{escape_markdown(source.label)}: {source.table.num_rows:,} rows, {len(source.columns)} columns. "
                "Check which column holds each field; leave a field empty if your file does not have it.")
     edited = st.data_editor(
         editor, hide_index=True, key=f"mapping_editor_{uploads_done}_{kind}",
@@ -137,14 +139,14 @@ if upload is not None:
     unpivot = guessed.unpivot if guessed.kind == kind else None
     if unpivot is not None:
         fields = ", ".join(sorted(unpivot.fields()))
-        st.caption(f"{len(unpivot.columns):,} wide columns are turned into rows: their names give {fields} "
-                   f"(e.g. {unpivot.columns[0]}).")
+        st.caption(f"{len(unpivot.columns):,} wide columns are turned into rows: their names give "
+                   f"{escape_markdown(fields)} (e.g. {escape_markdown(unpivot.columns[0])}).")
     year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
                          value=guessed.constants.get("school_year", ""),
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
     questions = guessed.race_questions if guessed.kind == kind and "race" not in columns else None
     if questions is not None:
-        st.caption("Race/ethnicity is derived from " + ", ".join(questions.raw_columns()) + " (federal rule: "
+        st.caption("Race/ethnicity is derived from " + escape_markdown(", ".join(questions.raw_columns())) + " (federal rule: "
                    "Hispanic of any race; else more than one race is Two or more races; else the one race).")
     mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
                       header_row=int(header_row), unpivot=unpivot, race_questions=questions,
@@ -158,7 +160,7 @@ if upload is not None:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
                                                         (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))])
         except (MappingError, ImportRefusedError, ReadError, StoreError) as error:
-            st.error(f"Nothing was imported. {error}")
+            st.error(f"Nothing was imported. {escape_markdown(error)}")
         else:
             save_mapping(store, source.columns, mapping)  # offered again for next year's file of this shape
             st.session_state["last_report"] = reports[0].lines()
@@ -169,7 +171,7 @@ if st.session_state.get("last_report"):
     with st.container(border=True):
         st.markdown("**Import report**")
         for line in st.session_state["last_report"]:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {escape_markdown(line)}")
 
 st.subheader("Remove data")
 if not catalog.empty:

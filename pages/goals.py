@@ -17,6 +17,7 @@ from views.components import data_source_banner, dimension_label, empty_state
 from views.goals_view import all_progress, goal_card, status_counts, values_of
 from views.state import current
 from views.store import cached_indicators_with_data, cached_school_years, get_store
+from views.text import escape_markdown
 
 MESSAGE_KEY = "goals_message"
 UPLOADS_KEY = "goal_uploads_done"
@@ -40,7 +41,8 @@ if message:
 
 
 def _problems_text(error: goals.GoalError) -> str:
-    return "\n".join(f"- {column.replace('_', ' ')}: {text}" for column, text in error.problems)
+    return "\n".join(f"- {escape_markdown(column.replace('_', ' '))}: {escape_markdown(text)}"
+                     for column, text in error.problems)
 
 
 def _save(action: str, call) -> None:
@@ -50,7 +52,7 @@ def _save(action: str, call) -> None:
     except goals.GoalError as error:
         st.error(f"The goal was not {action}:\n{_problems_text(error)}")
     except (goals.GoalNotFoundError, StoreError) as error:
-        st.error(f"The goal was not {action}: {error}")
+        st.error(f"The goal was not {action}: {escape_markdown(error)}")
     else:
         st.session_state[MESSAGE_KEY] = f"Goal {saved} {action}."
         st.rerun()
@@ -114,10 +116,10 @@ else:
                        school=school)
     values = values_of(store, draft)
     measured = values.frame[values.frame["school_year"].isin(values.with_data)]
-    st.caption(("So far: " if len(measured) else "No value yet.") + " · ".join(
+    st.caption(("So far: " if len(measured) else "No value yet.") + escape_markdown(" · ".join(
         f"{row.school_year}: " + (goals.format_value(row.value, measure, indicator) if row.value == row.value
                                   else f"not measurable ({row.note})")
-        for row in measured.itertuples()))
+        for row in measured.itertuples())))
     years = list(values.with_data) or known_years
     shown = measured[measured["value"].notna()]
     default = round(float(shown["value"].iloc[-1]), 2) if len(shown) else 0.0
@@ -205,9 +207,9 @@ if upload is not None and st.button("Import goals", key="goals_import", type="pr
     try:
         imported = goals.import_goals_csv(store, upload.getvalue())
     except goals.GoalImportError as error:
-        st.error("Nothing was imported:\n" + "\n".join(f"- {m}" for m in error.messages))
+        st.error("Nothing was imported:\n" + "\n".join(f"- {escape_markdown(m)}" for m in error.messages))
     except StoreError as error:
-        st.error(f"Nothing was imported: {error}")
+        st.error(f"Nothing was imported: {escape_markdown(error)}")
     else:
         st.session_state[MESSAGE_KEY] = imported.message()
         st.session_state[UPLOADS_KEY] = uploads_done + 1

@@ -11,6 +11,7 @@ from views.components import (
     empty_state,
     for_source,
     guarded,
+    headline,
     indicator_picker,
     rate_indicator_ids,
     show_table,
@@ -42,7 +43,7 @@ else:
     group = group_noun({state.dimension: str(row[state.dimension])})
     title = (f"Largest gap: {group} at {row['school']}, risk ratio {row['risk_ratio']:.2f} vs "
              f"{comparison} of that school ({year})")
-st.markdown(f"#### {title}")
+headline(title)  # names a school from the data: escaped
 st.altair_chart(charts.heatmap_chart(table, state.dimension, indicator,
                                      f"{indicator.label}: risk ratio by school and "
                                      f"{dimension_label(state.dimension).lower()}, {year}", comparison),

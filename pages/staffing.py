@@ -21,6 +21,7 @@ from views.components import (
 )
 from views.state import current
 from views.store import cached_indicators_with_data, cached_rates, get_store
+from views.text import escape_markdown
 
 store = get_store()
 state = current()
@@ -82,8 +83,8 @@ else:
         st.altair_chart(charts.impact_ratio_chart(impact, dimension, title), key="staffing_impact_chart", alt=title)
         not_rated = impact[impact["impact_ratio"].isna()]
         if len(not_rated):
-            st.caption("No ratio: " + " · ".join(f"{s} · {g}: {n}" for s, g, n in zip(
-                not_rated["stage"], not_rated[dimension], not_rated["note"], strict=True)))
+            st.caption(escape_markdown("No ratio: " + " · ".join(f"{s} · {g}: {n}" for s, g, n in zip(
+                not_rated["stage"], not_rated[dimension], not_rated["note"], strict=True))))
         show_frame(impact, "staffing_impact", "four_fifths_rule.csv",
                    {"stage": "Stage", dimension: dimension_label(dimension), "denominator": "n", "numerator": "Selected",
                     "rate": "Selection rate", "impact_ratio": "Impact ratio", "finding": "Four-fifths rule",

@@ -11,12 +11,14 @@ from views.components import (
     empty_state,
     for_source,
     guarded,
+    headline,
     indicator_picker,
     rate_indicator_ids,
     show_frame,
 )
 from views.state import current
 from views.store import cached_rates, cached_school_years, get_store
+from views.text import escape_markdown
 
 store = get_store()
 st.title("Trends")
@@ -37,7 +39,7 @@ st.caption(f"Every school year with {indicator.label.lower()} data up to {state.
            f"({span}); each year is computed on its own. Groups are compared with {state.options.comparison_label} "
            "of the same year.")
 latest = result.table[result.table["school_year"].astype(str) == years[-1]]
-st.markdown(f"#### In {years[-1]}: {findings.headline(indicator, latest, [state.dimension], state.options)}")
+headline(f"In {years[-1]}: {findings.headline(indicator, latest, [state.dimension], state.options)}")
 if len(years) < 2:
     st.info(f"Only {years[0]} has data for {indicator.label.lower()}: a trend needs at least two years.")
 chart = charts.trend_chart(result.table, state.dimension, indicator,
@@ -46,7 +48,7 @@ st.altair_chart(chart, key="trends_chart", alt=f"{indicator.label} by group and 
 notes = [f"{row['school_year']} · {group_noun({state.dimension: str(row[state.dimension])})}: {row['note']}"
          for _, row in result.table[result.table["suppressed"].astype(bool)].iterrows()]
 if notes:
-    st.caption("Not shown (gaps in the lines): " + " · ".join(notes))
+    st.caption(escape_markdown("Not shown (gaps in the lines): " + " · ".join(notes)))
 
 st.subheader("Multi-year flag")
 threshold = st.number_input("Risk-ratio threshold", min_value=1.0, max_value=10.0, value=3.0, step=0.1,
@@ -55,7 +57,7 @@ rule = rules.MultiYearRule(threshold=float(threshold))
 flags = rules.multi_year_flags(result.table, [state.dimension], rule)
 flagged = flags[flags["above_threshold_each_year"]]
 st.markdown(f"**{len(flagged)} group(s)** with a {rule.label} vs {state.options.comparison_label}"
-            + (": " + ", ".join(str(g) for g in flagged[state.dimension]) if len(flagged) else "."))
+            + (": " + escape_markdown(", ".join(str(g) for g in flagged[state.dimension])) if len(flagged) else "."))
 show_frame(flags, "trends_flags", f"{indicator.id}_multi_year.csv",
            {state.dimension: dimension_label(state.dimension), **{y: f"Risk ratio {y}" for y in years},
             "above_threshold_each_year": "Above threshold each year", "reasonable_progress": "Reasonable progress",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fixtures.apptest import assert_ok
+from fixtures.apptest import assert_ok, plain
 from fixtures.corpus import (
     BY_NAME,
     CORPUS,
@@ -399,7 +399,7 @@ def test_import_and_rates_as_programs(corpus: dict[str, Path], blank_db: Path, t
 def page_report(at: AppTest) -> list[str]:
     values = [m.value for m in at.markdown]
     start = values.index("**Import report**")
-    return [v.removeprefix("- ") for v in values[start + 1:] if v.startswith("- ")]
+    return [plain(v.removeprefix("- ")) for v in values[start + 1:] if v.startswith("- ")]
 
 
 def upload_on_page(at: AppTest, entry: CorpusFile, table: Table, path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.apptest import assert_ok, charts
+from fixtures.apptest import assert_ok, charts, plain
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, findings
@@ -20,7 +20,7 @@ CSV_MIME = "text/csv"
 
 
 def first_headline(app: AppTest) -> str:
-    heads = [m.value.removeprefix("#### ") for m in app.markdown if m.value.startswith("#### ")]
+    heads = [plain(m.value.removeprefix("#### ")) for m in app.markdown if m.value.startswith("#### ")]
     assert heads, "no headline"
     return heads[0]
 

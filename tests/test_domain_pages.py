@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.apptest import assert_ok, charts, dataset_with, datasets_of, metric, select_label, title_of
+from fixtures.apptest import assert_ok, charts, dataset_with, datasets_of, metric, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, findings, rules, score_gaps
@@ -44,7 +44,7 @@ def open_page(app: AppTest, name: str) -> AppTest:
 
 
 def headlines(app: AppTest) -> list[str]:
-    return [m.value.removeprefix("#### ") for m in app.markdown if m.value.startswith("#### ")]
+    return [plain(m.value.removeprefix("#### ")) for m in app.markdown if m.value.startswith("#### ")]
 
 
 def frame_with(app: AppTest, column: str) -> pd.DataFrame:

@@ -6,7 +6,7 @@ whose numbers tests/test_goals.py checks against plain SQL.
 
 from __future__ import annotations
 
-from fixtures.apptest import assert_ok, charts, dataset_with, metric, select_label, title_of
+from fixtures.apptest import assert_ok, charts, dataset_with, metric, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import goals
@@ -44,7 +44,7 @@ def target_input(app: AppTest, label: str):
 
 def cards(app: AppTest) -> list[str]:
     """The first line of each goal card: status badge, number and title."""
-    return [m.value for m in app.markdown if "-badge[" in m.value and " Goal " in m.value]
+    return [plain(m.value) for m in app.markdown if "-badge[" in m.value and " Goal " in m.value]
 
 
 def add_oss_goal(app: AppTest) -> None:
@@ -72,7 +72,7 @@ def test_goals_page_add_edit_delete(at: AppTest, sample_store: Store) -> None:
     expected = goals.goal_progress(sample_store, OSS_GOAL)
     values = " · ".join(f"{y}: {v:.2f}" for y, v in zip(expected.years["school_year"], expected.years["value"],
                                                          strict=True))
-    assert any(c.value == f"So far: {values}" for c in at.caption), [c.value for c in at.caption]
+    assert any(plain(c.value) == f"So far: {values}" for c in at.caption), [c.value for c in at.caption]
     assert target_input(at, "Target (ratio)").value == round(expected.value, 2) == 2.93
 
     add_oss_goal(at)
@@ -81,8 +81,8 @@ def test_goals_page_add_edit_delete(at: AppTest, sample_store: Store) -> None:
     assert cards(at) == [f":orange-badge[Off track] Goal 1: {title}"]
     sentence = goals.progress_sentence(expected)
     assert sentence.startswith("Off track in 2024-25: 2.93")
-    assert sentence in [m.value for m in at.markdown]
-    assert "Owner: Ms. Diaz" in [c.value for c in at.caption]
+    assert sentence in [plain(m.value) for m in at.markdown]
+    assert "Owner: Ms. Diaz" in [plain(c.value) for c in at.caption]
     assert metric(at, "Off track") == "1" and metric(at, "Met") == "0"
     (chart,) = charts(at)
     assert title_of(chart) == title
@@ -104,8 +104,8 @@ def test_goals_page_add_edit_delete(at: AppTest, sample_store: Store) -> None:
                                                     baseline_year="2022-23"))
     assert closer.status == goals.STATUS_ON_TRACK
     assert cards(at) == [f":blue-badge[On track] Goal 1: {title}"]
-    assert goals.progress_sentence(closer) in [m.value for m in at.markdown]
-    assert "Owner: Ms. Diaz · Strategy: Restorative practices" in [c.value for c in at.caption]
+    assert goals.progress_sentence(closer) in [plain(m.value) for m in at.markdown]
+    assert "Owner: Ms. Diaz · Strategy: Restorative practices" in [plain(c.value) for c in at.caption]
 
     # Delete needs the confirmation.
     assert button(at, "Delete this goal").disabled
@@ -126,7 +126,7 @@ def test_goals_page_csv_import(at: AppTest, sample_store: Store) -> None:
     expected = [goals.goal_progress(sample_store, goal) for goal in IMPORTED]
     badges = {goals.STATUS_OFF_TRACK: ":orange-badge[Off track]"}
     assert cards(at) == [f"{badges[p.status]} Goal {i}: {goals.goal_title(p.goal)}" for i, p in enumerate(expected, 1)]
-    markdown = [m.value for m in at.markdown]
+    markdown = [plain(m.value) for m in at.markdown]
     assert all(goals.progress_sentence(p) in markdown for p in expected)
     assert len(charts(at)) == 2
 
@@ -136,7 +136,7 @@ def test_goals_page_csv_import(at: AppTest, sample_store: Store) -> None:
     uploader.set_value(("bad.csv", bad.encode("utf-8"), "text/csv")).run()
     button(at, "Import goals").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
+    assert [plain(e.value) for e in at.error] == [
         "Nothing was imported:\n- Row 3, column target_year: '2027' is not a school year (write it like 2027-28)."]
     assert len(cards(at)) == 2
 
@@ -158,7 +158,7 @@ def test_overview_shows_goals_that_moved_and_slipped(at: AppTest, sample_store: 
     # From the sample's values: the suspension ratio fell (2.98 to 2.93); both gaps widened.
     assert [p.goal.indicator_id for p in moved] == ["oss"]
     assert [p.goal.indicator_id for p in slipped] == ["ap_enrollment", "math_scale_score"]
-    markdown = [m.value for m in at.markdown]
+    markdown = [plain(m.value) for m in at.markdown]
     assert "3 goal(s): 3 off track." in markdown
     assert (f"Moved toward the target since the year before:\n- Goal 1, {goals.goal_title(OSS_GOAL)}: 2.98 in 2023-24 "
             "to 2.93 in 2024-25 (off track)") in markdown

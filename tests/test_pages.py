@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
-from fixtures.apptest import assert_ok, charts, dataset_with, metric, select_label, title_of
+from fixtures.apptest import assert_ok, charts, dataset_with, metric, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, findings
@@ -45,12 +45,12 @@ def headline(app: AppTest) -> str:
     stages' and the intersections' headlines below it)."""
     heads = [m.value for m in app.markdown if m.value.startswith("#### ")]
     assert heads, "the page has no headline"
-    return heads[0].removeprefix("#### ")
+    return plain(heads[0].removeprefix("#### "))
 
 
 def indicator_note(app: AppTest) -> str:
     """The note under the indicator view's charts: the first "Not fully shown" caption of the page."""
-    notes = [c.value for c in app.caption if c.value.startswith("Not fully shown: ")]
+    notes = [plain(c.value) for c in app.caption if plain(c.value).startswith("Not fully shown: ")]
     assert notes, [c.value for c in app.caption]
     return notes[0]
 
@@ -162,7 +162,7 @@ def test_overview(at: AppTest, sample_store: Store) -> None:
     # One bordered card per finding: a bold "Domain · Indicator (year)" line, the sentence, a chart.
     headers = [m.value for m in at.markdown if re.fullmatch(r"\*\*.+ · .+\*\* \(\d{4}-\d{2}\)", m.value)]
     assert headers == [f"**{f.indicator.domain} · {f.indicator.label}** ({f.school_year})" for f in expected]
-    sentences = [m.value for m in at.markdown]
+    sentences = [plain(m.value) for m in at.markdown]
     for finding in expected:
         assert finding.sentence in sentences
     found_charts = charts(at)
@@ -372,5 +372,5 @@ def test_data_page_and_upload(at: AppTest, sample_store: Store, tmp_path: Path) 
     assert_ok(at)
     # A year with a roster but no discipline file has no discipline data: said plainly, never shown as zeros.
     assert not charts(at)
-    assert any(f"No discipline actions for {roster.ROSTER_YEAR}" in box.value for box in at.info), \
+    assert any(f"No discipline actions for {roster.ROSTER_YEAR}" in plain(box.value) for box in at.info), \
         [box.value for box in at.info]

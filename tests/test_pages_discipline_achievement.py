@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.apptest import assert_ok, charts, datasets_of, select_label, title_of
+from fixtures.apptest import assert_ok, charts, datasets_of, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, findings, score_gaps
@@ -47,7 +47,7 @@ def look(app: AppTest, key: str, label: str) -> AppTest:
 
 
 def headlines(app: AppTest) -> list[str]:
-    return [m.value.removeprefix("#### ") for m in app.markdown if m.value.startswith("#### ")]
+    return [plain(m.value.removeprefix("#### ")) for m in app.markdown if m.value.startswith("#### ")]
 
 
 def chart_titled(app: AppTest, start: str):
@@ -119,7 +119,7 @@ def test_discipline_stages(at: AppTest, sample_store: Store) -> None:
     assert black_oss["rate"].item() == pytest.approx(suspended / referred)
     assert (black_oss["numerator"].item(), black_oss["denominator"].item()) == (360, 626)
 
-    notes = [c.value for c in at.caption if c.value.startswith("Not fully shown: ")]
+    notes = [plain(c.value) for c in at.caption if plain(c.value).startswith("Not fully shown: ")]
     for note in ds.hidden_notes(result):
         assert any(note in n for n in notes), note
 
@@ -173,7 +173,7 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
     hidden = by_sex.table[by_sex.table["suppressed"]]
     assert len(hidden) > 0
     noun = findings.group_noun({"race": hidden.iloc[0]["race"], "sex": hidden.iloc[0]["sex"]})
-    assert any(f"{noun}: " in c.value for c in at.caption)
+    assert any(f"{noun}: " in plain(c.value) for c in at.caption)
 
     # Compared with White students: Black girls vs White girls.
     at.sidebar.selectbox(key="filter_comparison").select(WHITE).run()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
-from fixtures.apptest import assert_ok, charts, dataset_with, spec_of
+from fixtures.apptest import assert_ok, charts, dataset_with, plain, spec_of
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, cli, findings
@@ -43,7 +43,7 @@ def open_present(app: AppTest) -> AppTest:
 
 def sentence(app: AppTest) -> str:
     """The finding on screen: its sentence is the page's one subheader."""
-    heads = [s.value for s in app.subheader]
+    heads = [plain(s.value) for s in app.subheader]
     assert len(heads) == 1, heads
     return heads[0]
 
@@ -56,7 +56,7 @@ def position(app: AppTest) -> str:
 
 
 def captions(app: AppTest) -> list[str]:
-    return [c.value for c in app.caption]
+    return [plain(c.value) for c in app.caption]
 
 
 def click(app: AppTest, key: str) -> AppTest:

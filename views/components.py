@@ -37,6 +37,7 @@ from views.store import (
     cached_rates,
     cached_stages,
 )
+from views.text import escape_markdown
 
 T = TypeVar("T")
 
@@ -55,6 +56,7 @@ def data_source_banner(store: Store) -> None:
 
 
 def empty_state(message: str) -> None:
+    """An empty state: `message` is the app's own Markdown (escape any data in it)."""
     st.info(message, icon=":material/upload_file:")
 
 
@@ -87,11 +89,11 @@ def guarded(call: Callable[[], T]) -> T | None:
     try:
         return call()
     except NoDataError as error:
-        empty_state(str(error))
+        empty_state(escape_markdown(error))
     except ValueError as error:  # e.g. a comparison group absent under these filters
-        st.warning(str(error))
+        st.warning(escape_markdown(error))
     except StoreError as error:  # e.g. a query stopped at its time limit
-        st.error(str(error))
+        st.error(escape_markdown(error))
     return None
 
 
@@ -127,7 +129,7 @@ def suppression_note(result: Result) -> None:
     """Name every group that is not fully shown, and why."""
     note = hidden_note(result)
     if note:
-        st.caption(note)
+        st.caption(escape_markdown(note))
 
 
 def display_table(result: Result) -> pd.DataFrame:
@@ -182,7 +184,7 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
     export menu (table, rate chart, add to report)."""
     indicator, groups, options = result.indicator, list(result.groups), result.options
     title = findings.headline(indicator, result.table, groups, options)
-    st.markdown(f"#### {title}")
+    headline(title)
     year = ", ".join(result.school_years)
     rate = charts.rate_chart(result.table, groups, indicator, f"{indicator.label} by group, {year}",
                              reference_rate(result))
@@ -198,6 +200,11 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
     suppression_note(result)
     if store is not None:
         export_menu(store, result, key, rate, title, [hidden_note(result)])
+
+
+def headline(sentence: str) -> None:
+    """A generated sentence (it may name schools and groups from the data) as the view's heading."""
+    st.markdown(f"#### {escape_markdown(sentence)}")
 
 
 def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: str,
@@ -232,7 +239,7 @@ def findings_list(found: Sequence[findings.Finding], key: str, comparison_label:
     for index, finding in enumerate(found):
         with st.container(border=True):
             st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** ({finding.school_year})")
-            st.markdown(finding.sentence)
+            st.markdown(escape_markdown(finding.sentence))
             st.altair_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
                             alt=finding.sentence)
 
@@ -253,7 +260,7 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
         return None
     groups, comparison = list(result.groups), result.options.comparison_label
     title = score_gaps.headline(indicator, result.table, groups, comparison)
-    st.markdown(f"#### {title}")
+    headline(title)
     year = ", ".join(result.school_years)
     chart = charts.gap_chart(result.table, groups, indicator, f"{indicator.label}: gap vs {comparison}, {year}",
                              comparison)
@@ -307,14 +314,12 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
         title = (f"The {word} rate: {findings.group_noun({state.dimension: str(row[state.dimension])})} on "
                  f"{row[facet]}, {findings.percent(row['rate'])} ({year})")
         chart_title = f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}"
-    st.markdown(f"#### {title}")
+    headline(title)
     # Within a panel the facet is fixed: rows are named, and coloured, by the sidebar's groups alone.
     chart = (charts.intersection_chart(table, facet, [state.dimension], indicator, chart_title) if intersection
              else charts.faceted_rate_chart(table, facet, groups, indicator, chart_title))
     st.altair_chart(chart, key=f"{key}_facet_chart", alt=title)
-    notes = [f"{noun(row)}: {row['note']}" for _, row in table[table["suppressed"].astype(bool)].iterrows()]
-    if notes:
-        st.caption("Not fully shown: " + " · ".join(notes))
+    _notes([f"{noun(row)}: {row['note']}" for _, row in table[table["suppressed"].astype(bool)].iterrows()])
     with st.expander(f"Table: every {dimension_label(facet).lower()} and group", expanded=False):
         show_frame(table, key, f"{indicator.id}_by_{facet}.csv",
                    {**{d: dimension_label(d) for d in (*result.units, *groups)}, "denominator": "n",
@@ -364,7 +369,7 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
         return None
     groups, year = list(result.groups), ", ".join(result.school_years)
     title = discipline_stages.stage_headline(result)
-    st.markdown(f"#### {title}")
+    headline(title)
     per_student = charts.staged_rate_chart(
         result.per_student, groups, f"Each discipline stage per enrolled student, by group, {year}", "enrolled students",
         "Bars: share of enrolled students with at least one such action; black lines: 95% Wilson interval; each "
@@ -373,9 +378,9 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
     _notes(discipline_stages.hidden_notes(result, discipline_stages.PER_STUDENT))
     conditional = discipline_stages.conditional_headline(result)
     if not result.referral_recorded:
-        st.caption(conditional)
+        st.caption(escape_markdown(conditional))
     else:
-        st.markdown(f"#### {conditional}")
+        headline(conditional)
         of_referred = charts.staged_rate_chart(
             result.of_referred, groups, f"Of the students referred, the share given each sanction, by group, {year}",
             "students referred", "Bars: share of the group's referred students given the sanction at least once; "
@@ -392,8 +397,9 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
 
 
 def _notes(notes: Sequence[str]) -> None:
+    """The groups not fully shown ('group: reason', from the data) in one caption."""
     if notes:
-        st.caption("Not fully shown: " + " · ".join(notes))
+        st.caption(escape_markdown("Not fully shown: " + " · ".join(notes)))
 
 
 _DISTRIBUTION_LABELS = {"n": "n", "p10": "10th percentile", "p25": "25th percentile", "median": "Median",
@@ -410,7 +416,7 @@ def distribution_view(store: Store, state: ViewState, indicator: Indicator, key:
         return None
     groups, year = list(result.groups), ", ".join(result.school_years)
     title = score_distribution.distribution_headline(result)
-    st.markdown(f"#### {title}")
+    headline(title)
     chart = charts.distribution_chart(result.table, groups, indicator, f"{indicator.label}: distribution by group, {year}")
     st.altair_chart(chart, key=f"{key}_distribution_chart", alt=title)
     _notes(findings.suppressed_groups(result.table, groups))
@@ -430,7 +436,7 @@ def unit_gap_view(store: Store, state: ViewState, indicator: Indicator, unit: st
     groups, comparison = list(result.groups), result.options.comparison_label
     year = ", ".join(result.school_years)
     title = score_gaps.within_headline(indicator, result.table, unit, groups, comparison)
-    st.markdown(f"#### {title}")
+    headline(title)
     chart = charts.unit_gap_chart(result.table, unit, groups, indicator,
                                   f"{indicator.label}: gaps within each {dimension_label(unit).lower()}, {year}",
                                   comparison)

@@ -15,6 +15,7 @@ from equity_metrics.goal_items import GoalSpec
 from equity_metrics.metrics import MetricOptions
 from equity_metrics.store import Store, StoreError
 from views.store import cached_gaps, cached_rates
+from views.text import escape_markdown
 
 STATUS_COLOURS = {goals.STATUS_MET: "green", goals.STATUS_ON_TRACK: "blue", goals.STATUS_OFF_TRACK: "orange",
                   goals.STATUS_NOT_MEASURABLE: "gray"}
@@ -59,12 +60,12 @@ def goal_card(report: goals.GoalReport, key: str, store: Store | None = None) ->
     with the store, a button that adds the goal's progress to the report."""
     goal = report.goal
     with st.container(border=True):
-        st.markdown(f"{status_badge(report.progress.status)} Goal {goal.goal_id}: {report.title}")
-        st.markdown(report.sentence)
+        st.markdown(f"{status_badge(report.progress.status)} Goal {goal.goal_id}: {escape_markdown(report.title)}")
+        st.markdown(escape_markdown(report.sentence))
         details = [f"Owner: {goal.owner}" if goal.owner else "", f"Strategy: {goal.strategy}" if goal.strategy else "",
                    f"Note: {goal.note}" if goal.note else ""]
         if any(details):
-            st.caption(" · ".join(d for d in details if d))
+            st.caption(escape_markdown(" · ".join(d for d in details if d)))
         st.altair_chart(report.chart, key=f"{key}_chart", alt=report.sentence)
         with st.expander("Every school year", expanded=False):
             decimals = "%.2f" if goal.measure == "risk_ratio" else "%.1f"
@@ -86,8 +87,8 @@ def _movement_line(progress: goals.GoalProgress) -> str:
     fmt = progress.measure, progress.indicator
     before = goals.format_value(progress.previous_value, *fmt)
     now = goals.format_value(progress.value, *fmt)
-    return (f"- Goal {progress.goal.goal_id}, {goals.goal_title(progress.goal)}: {before} in {progress.previous_year} "
-            f"to {now} in {progress.status_year} ({progress.status})")
+    return "- " + escape_markdown(f"Goal {progress.goal.goal_id}, {goals.goal_title(progress.goal)}: {before} in "
+                                  f"{progress.previous_year} to {now} in {progress.status_year} ({progress.status})")
 
 
 def goals_overview(store: Store) -> None:

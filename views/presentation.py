@@ -27,6 +27,7 @@ from equity_metrics.store import Store
 from views.components import data_source_banner, empty_state
 from views.state import ViewState
 from views.store import cached_audit
+from views.text import escape_markdown
 
 TOGGLE_KEY = "presentation_mode"
 POSITION_KEY = "present_position"  # index of the finding on screen (0 = first)
@@ -178,17 +179,17 @@ def projector_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 def slide(item: ReportItem, position: int, presenting: bool) -> None:
     """One finding: its title, the sentence as a large heading, the chart across the page, then the notes."""
-    st.caption(item.title)
-    st.subheader(item.sentence, anchor=False)
+    st.caption(escape_markdown(item.title))
+    st.subheader(escape_markdown(item.sentence), anchor=False)
     alt_text, key = item.alt_text or item.sentence, f"present_chart_{position}"
     if item.chart is not None and presenting:
         st.vega_lite_chart(projector_spec(item.chart), width="stretch", alt=alt_text, key=key)
     elif item.chart is not None:
         st.altair_chart(item.chart, width="stretch", alt=alt_text, key=key)
     if item.hidden_note:
-        st.caption(item.hidden_note)
+        st.caption(escape_markdown(item.hidden_note))
     if item.source_note:
-        st.caption(item.source_note)
+        st.caption(escape_markdown(item.source_note))
 
 
 def presentation_toggle() -> bool:

@@ -11,6 +11,7 @@ from equity_metrics.export_tables import provenance
 from equity_metrics.html_report import basket_report
 from equity_metrics.report_items import build_item
 from equity_metrics.store import Store
+from views.text import escape_markdown
 
 _PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
@@ -19,10 +20,10 @@ def basket_item_card(store: Store, item: BasketItem, count: int) -> None:
     """One item: its title and current sentence (recomputed now), and controls to move or remove it."""
     built = build_item(store, item, provenance(store))
     with st.container(border=True):
-        st.markdown(f"**{item.position}. {item.title}**")
-        st.markdown(built.sentence)
+        st.markdown(f"**{item.position}. {escape_markdown(item.title)}**")
+        st.markdown(escape_markdown(built.sentence))
         if built.hidden_note:
-            st.caption(built.hidden_note)
+            st.caption(escape_markdown(built.hidden_note))
         up, down, remove = st.columns(3)
         if up.button("Move up", key=f"basket_up_{item.item_id}", disabled=item.position == 1,
                      icon=":material/arrow_upward:"):
