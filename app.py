@@ -4,7 +4,7 @@ cached store, then runs the chosen page. Run with `streamlit run app.py`."""
 import streamlit as st
 
 from views.state import sidebar
-from views.store import get_store
+from views.store import get_store, remove_leftover_uploads
 
 st.set_page_config(page_title="Equity Explorer", page_icon=":material/balance:", layout="wide")
 
@@ -25,6 +25,7 @@ PAGES = [
 ]
 
 store = get_store()
+remove_leftover_uploads()
 page = st.navigation(PAGES, expanded=True)  # every page listed, no "View more"
 sidebar(store)
 page.run()

@@ -2,8 +2,8 @@
 mapping, import it (one transaction), and read the import report. Datasets can be deleted one by one or all."""
 
 import shutil
-import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +24,7 @@ from equity_metrics.sample_store import load_sample
 from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping
 from equity_metrics.schema import KINDS
 from equity_metrics.store import StoreError, delete_all, delete_dataset, delete_sample, erase_store
+from equity_metrics.uploads import new_upload_folder, remove_upload
 from views.components import data_source_banner
 from views.state import current
 from views.store import get_store
@@ -85,8 +86,12 @@ upload = st.file_uploader(
     max_upload_size=MAX_UPLOAD_MB, key=f"upload_{uploads_done}",
     help="Files stay on this computer. Every cell is read as text, so leading zeros are kept.",
 )
-if upload is not None:
-    folder = st.session_state.setdefault("upload_folder", tempfile.mkdtemp(prefix="equity-explorer-upload-"))
+if upload is None:  # imported (the uploader is a new, empty one) or removed by the user: its copy goes
+    remove_upload(st.session_state.pop("upload_folder", None))
+else:
+    folder = st.session_state.get("upload_folder")
+    if folder is None or not Path(folder).is_dir():  # a private folder inside this server's own
+        folder = st.session_state["upload_folder"] = str(new_upload_folder())
     path = save_upload(upload.name, upload.getvalue(), folder)
     try:
         sheets = list_sheets(path)
@@ -166,6 +171,8 @@ if upload is not None:
             st.session_state["last_report"] = reports[0].lines()
             st.session_state["uploads_done"] = uploads_done + 1
             st.rerun()
+        finally:  # the import has ended: its copy goes (while the file stays in the uploader, the next run copies it again)
+            remove_upload(st.session_state.pop("upload_folder", None))
 
 if st.session_state.get("last_report"):
     with st.container(border=True):

@@ -18,6 +18,7 @@ from equity_metrics.metrics import MetricOptions
 from equity_metrics.rules import MultiYearRule
 from equity_metrics.sample_store import open_store_with_data
 from equity_metrics.store import Store, default_db_path
+from equity_metrics.uploads import remove_stale_uploads
 
 
 def get_store() -> Store:
@@ -29,6 +30,13 @@ def get_store() -> Store:
 @st.cache_resource(show_spinner="Opening the data store (the first start loads the sample district)…")
 def _open_store(path: str) -> Store:
     return open_store_with_data(Path(path))
+
+
+@st.cache_resource(show_spinner=False)
+def remove_leftover_uploads() -> tuple[str, ...]:
+    """Once per server process: delete the upload copies that earlier server processes left in the temporary
+    folder (a crash, a killed server); the folders of this server and of other running ones are kept."""
+    return tuple(str(folder) for folder in remove_stale_uploads())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
