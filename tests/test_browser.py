@@ -1,6 +1,10 @@
 """End to end in a real headless Chromium: the app served by `streamlit run` on a private copy of the sample
 store, every page visited through the sidebar navigation, a workbook uploaded on the Data page.
 
+Nothing leaves 127.0.0.1: every request the browser makes (documents, scripts, styles, fonts, images, fetches,
+websockets) is recorded, and any to another place than the app's own server fails the test. So does an
+image or link smuggled in through the data (a school named `![x](http://127.0.0.1:9/beacon.png) ...`).
+
 Needs Debian's chromium at /usr/bin/chromium (scripts/test.sh installs it); Playwright's own browser
 download is not used. Full-page screenshots go to tests/artifacts/ (git-ignored).
 """
@@ -17,9 +21,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
+from fixtures.hostile import BEACON, BEACON_HOST, make_hostile
+
+from equity_metrics.uploads import UPLOAD_PREFIX, process_folder_name
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -27,6 +35,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+NO_NETWORK_SCHEMES = {"data", "blob", "about"}  # built in the page: no request goes out
 SERVER_START_TIMEOUT = 90  # seconds
 RUN_TIMEOUT = 90_000  # milliseconds, for one script run (the first Overview computes every indicator)
 UI_TIMEOUT = 30_000
@@ -67,11 +77,12 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with EQUITY_EXPLORER_DB=db; always terminated."""
+def streamlit_server(db: Path, log_path: Path, temp_dir: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with EQUITY_EXPLORER_DB=db and its temporary folder (where uploads
+    are copied) in `temp_dir`; always terminated."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "EQUITY_EXPLORER_DB": str(db), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "EQUITY_EXPLORER_DB": str(db), "PYTHONUNBUFFERED": "1", "TMPDIR": str(temp_dir)}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with open(log_path, "w") as log:
@@ -96,9 +107,54 @@ def streamlit_server(db: Path, log_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture()
-def server(sample_db: Path, tmp_path: Path) -> Iterator[str]:
-    with streamlit_server(sample_db, tmp_path / "streamlit.log") as url:
+def server_temp(tmp_path: Path) -> Path:
+    """The server's temporary folder (TMPDIR)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture()
+def server(sample_db: Path, tmp_path: Path, server_temp: Path) -> Iterator[str]:
+    with streamlit_server(sample_db, tmp_path / "streamlit.log", server_temp) as url:
         yield url
+    # A stopped server leaves no upload folder behind (its own goes when the process exits).
+    assert not list(server_temp.glob(f"{UPLOAD_PREFIX}*")), list(server_temp.iterdir())
+
+
+@pytest.fixture()
+def hostile_server(sample_db: Path, tmp_path: Path, server_temp: Path) -> Iterator[str]:
+    """The server on a copy of the sample whose school names and goal text carry Markdown (fixtures.hostile)."""
+    make_hostile(sample_db)
+    with streamlit_server(sample_db, tmp_path / "streamlit.log", server_temp) as url:
+        yield url
+
+
+class RequestLog:
+    """Every request a browser context makes: documents, scripts, styles, fonts, images, fetches and websockets
+    (Playwright reports websockets per page, not as requests)."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def watch(self, context) -> None:
+        context.on("request", lambda request: self.urls.append(request.url))
+        context.on("page", lambda page: page.on("websocket", lambda socket: self.urls.append(socket.url)))
+
+    def elsewhere(self, server: str) -> list[str]:
+        """Every URL requested from anywhere but the app's own server (127.0.0.1 or localhost, its port)."""
+        port = urlsplit(server).port
+        return sorted({url for url in self.urls if urlsplit(url).scheme not in NO_NETWORK_SCHEMES
+                       and (urlsplit(url).hostname not in LOCAL_HOSTS or urlsplit(url).port != port)})
+
+
+def assert_stayed_local(network: RequestLog, server: str) -> None:
+    """Nothing was requested from another machine, or from another port of this one; and the log did record
+    what the app loads (the websocket and the fonts), so an empty list means something."""
+    assert any(url.startswith("ws://") and url.endswith("/_stcore/stream") for url in network.urls), network.urls
+    assert any(url.endswith(".woff2") for url in network.urls), network.urls
+    outside = network.elsewhere(server)
+    assert not outside, f"the browser requested {len(outside)} URL(s) outside {server}:\n" + "\n".join(outside)
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +173,14 @@ def browser():
 
 
 @pytest.fixture()
-def page(browser):
+def network() -> RequestLog:
+    return RequestLog()
+
+
+@pytest.fixture()
+def page(browser, network: RequestLog):
     context = browser.new_context(viewport=VIEWPORT)
+    network.watch(context)
     context.set_default_timeout(UI_TIMEOUT)
     page = context.new_page()
     yield page
@@ -196,12 +258,25 @@ def choose(page, key: str, option: str) -> None:
 
 
 # ---- the tests -----------------------------------------------------------------------------------------
-def test_every_page_and_an_upload_in_chromium(server: str, page, tmp_path: Path) -> None:
+def upload_copies(temp_dir: Path) -> list[Path]:
+    """The files inside the app's upload folders under the server's temporary folder."""
+    return [p for p in temp_dir.glob(f"{UPLOAD_PREFIX}*/**/*") if p.is_file()]
+
+
+def test_every_page_and_an_upload_in_chromium(server: str, page, network: RequestLog, server_temp: Path,
+                                              tmp_path: Path) -> None:
     step = "start"
+    # What a killed server left: its process id no longer runs, so the app deletes it when it starts.
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    left_behind = server_temp / process_folder_name(ended.pid, "0badcafe") / "session"
+    left_behind.mkdir(parents=True)
+    (left_behind / "roster.xlsx").write_bytes(b"student rows")
     try:
         step = "overview"
         page.goto(server + "/")
         wait_for_page(page, "Overview")
+        assert not left_behind.parent.exists()
         assert_no_exception(page)
         assert wait_for_charts(page, 1) >= 1
         metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
@@ -265,6 +340,7 @@ def test_every_page_and_an_upload_in_chromium(server: str, page, tmp_path: Path)
         # The catalog grid draws on a canvas; its accessible table holds the cell text.
         catalog_cell = page.locator('[data-testid="stDataFrame"] td', has_text=workbook.name)
         catalog_cell.first.wait_for(state="attached")
+        assert upload_copies(server_temp) == []  # the server's copy of the upload went with the import
         shoot(page, "data_after_upload")
 
         step = "overview after upload"
@@ -287,13 +363,16 @@ def test_every_page_and_an_upload_in_chromium(server: str, page, tmp_path: Path)
         page.get_by_text(f"No discipline actions for {roster.ROSTER_YEAR}").wait_for(timeout=UI_TIMEOUT)
         assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
         shoot(page, "discipline_after_upload")
+
+        step = "requests"
+        assert_stayed_local(network, server)
     except BaseException:
         with contextlib.suppress(Exception):
             shoot(page, f"failure_{step.replace(' ', '_')}")
         raise
 
 
-def test_deep_link_is_the_first_request_of_a_fresh_server(server: str, page) -> None:
+def test_deep_link_is_the_first_request_of_a_fresh_server(server: str, page, network: RequestLog) -> None:
     """A bookmarked page URL opened before anyone has opened "/" since the server started. With a `pages/`
     folder, Streamlit runs such a request as a legacy (v1) multipage app: pages/discipline.py alone, without
     app.py, so no sidebar and no filter state (it used to end in KeyError 'view_state' and a v1 menu
@@ -306,7 +385,38 @@ def test_deep_link_is_the_first_request_of_a_fresh_server(server: str, page) -> 
         assert wait_for_charts(page, 3) == 3
         assert nav_links(page) == NAVIGATION
         assert page.locator(".st-key-filter_year").is_visible()
+        assert_stayed_local(network, server)
     except BaseException:
         with contextlib.suppress(Exception):
             shoot(page, "deep_link_first_request")
+        raise
+
+
+_VISIBLE_TEXT_JS = "() => document.body.innerText.replaceAll('\\u2060', '')"  # without the invisible word joiners
+
+
+def test_markdown_in_the_data_is_shown_as_text_and_loads_nothing(hostile_server: str, page,
+                                                                network: RequestLog) -> None:
+    """Schools named `![x](http://127.0.0.1:9/beacon.png) ... :red[alert]` and a goal with Markdown in its
+    owner, strategy and note: each page shows the text as written, draws no image and requests nothing from
+    127.0.0.1:9 (or anywhere else)."""
+    server, step = hostile_server, "start"
+    try:
+        page.goto(server + "/")
+        wait_for_page(page, "Overview")
+        for name, title in (("Schools", "Schools"), ("Goals", "Goals"), ("Report", "Report"), ("Present", "Present")):
+            step = name.lower()
+            go_to(page, name, title)
+            assert_no_exception(page)
+            text = page.evaluate(_VISIBLE_TEXT_JS)
+            assert f"![x]({BEACON}) " in text and " :red[alert]" in text, text  # as written in the data
+            assert page.locator(f'[data-testid="stMain"] img[src*="{BEACON_HOST}"]').count() == 0
+            assert page.locator(f'[data-testid="stMain"] a[href*="{BEACON_HOST}"]').count() == 0
+            shoot(page, f"markdown_in_data_{step}")
+        step = "requests"
+        assert not [url for url in network.urls if BEACON_HOST in url], network.urls
+        assert_stayed_local(network, server)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shoot(page, f"failure_markdown_in_data_{step}")
         raise
