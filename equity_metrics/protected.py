@@ -35,7 +35,7 @@ __all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "pro
 SINGLE_SPLITS: tuple[str, ...] = ("race", "sex", "disability", "section_504", "english_learner", "low_income")
 PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"), ("sex", "disability"))
 SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
-PAIR_SOURCES = ("student_year", "assessment")  # staff and applicants are too few to split twice
+PAIR_SOURCES = ("student_year", "assessment", "counts")  # staff and applicants are too few to split twice
 GEOGRAPHY = "school"
 BAND = "grade_band"
 GRADE = "grade"
@@ -249,6 +249,7 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, deno
     small_n = _small(n, threshold)
     hide_n = _cached(denominators_key, lambda: cube.assign(
         hidden=_protect_counts(cube, keys, "denominator", threshold)))["hidden"].to_numpy(dtype=bool)
+    cost = a * _importance(cube, keys)
     small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
     low = np.where(small_a, 1.0, none)
     low = np.where(small_rest, np.fmin(low, np.maximum(0.0, n - (threshold - 1))), low)
@@ -263,7 +264,7 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, deno
         upper = np.minimum(upper, ceiling)
     a_rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
     # A hidden group's events are hidden with it; a big group hidden only to protect another keeps its count.
-    hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule)
+    hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule, cost)
     return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
 
 
@@ -274,7 +275,17 @@ def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, thresho
     small = _small(n, threshold)
     rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan), np.zeros(len(cube)),
                        np.full(len(cube), np.inf))
-    return protect(n, small, relations, rule)
+    return protect(n, small, relations, rule, n * _importance(cube, keys))
+
+
+def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """How much hiding a cell costs besides its count: a unit's total (all students of a school, a grade band
+    or the district) most, since every comparison with "all other students" and every share rests on it;
+    then the district's groups, whose rates head every page."""
+    groups = [k for k in keys if k in SINGLE_SPLITS]
+    whole = (cube[groups] == ALL).all(axis=1).to_numpy() if groups else np.ones(len(cube), dtype=bool)
+    district = (cube[GEOGRAPHY] == ALL).to_numpy() if GEOGRAPHY in cube.columns else np.ones(len(cube), dtype=bool)
+    return np.where(whole, 100.0, np.where(district, 4.0, 1.0))
 
 
 def rate_table(store: Store, indicator: Indicator, year: str, threshold: int) -> pd.DataFrame:

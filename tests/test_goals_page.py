@@ -14,10 +14,9 @@ from equity_metrics.goals import Goal
 from equity_metrics.store import Store
 
 BLACK = "Black or African American"
-CENTRAL = "Central High School"
 OSS_GOAL = Goal("oss", "race", BLACK, "risk_ratio", 2.0, "2027-28", baseline_year="2022-23", owner="Ms. Diaz")
-IMPORTED = [
-    Goal("ap_enrollment", "race", BLACK, "rate_gap", 5.0, "2027-28", baseline_year="2022-23", school=CENTRAL,
+IMPORTED = [  # district goals: at one school these counts are too few to show (privacy)
+    Goal("ap_enrollment", "race", BLACK, "rate_gap", 5.0, "2027-28", baseline_year="2022-23",
          strategy="Open enrollment in AP"),
     Goal("math_scale_score", "race", BLACK, "score_gap", 30.0, "2027-28", baseline_year="2022-23"),
 ]
@@ -73,14 +72,14 @@ def test_goals_page_add_edit_delete(at: AppTest, sample_store: Store) -> None:
     values = " · ".join(f"{y}: {v:.2f}" for y, v in zip(expected.years["school_year"], expected.years["value"],
                                                          strict=True))
     assert any(plain(c.value) == f"So far: {values}" for c in at.caption), [c.value for c in at.caption]
-    assert target_input(at, "Target (ratio)").value == round(expected.value, 2) == 2.93
+    assert target_input(at, "Target (ratio)").value == round(expected.value, 2) == 2.94
 
     add_oss_goal(at)
     assert at.success[0].value == "Goal 1 added."
     title = goals.goal_title(OSS_GOAL)
     assert cards(at) == [f":orange-badge[Off track] Goal 1: {title}"]
     sentence = goals.progress_sentence(expected)
-    assert sentence.startswith("Off track in 2024-25: 2.93")
+    assert sentence.startswith("Off track in 2024-25: 2.94")
     assert sentence in [plain(m.value) for m in at.markdown]
     assert "Owner: Ms. Diaz" in [plain(c.value) for c in at.caption]
     assert metric(at, "Off track") == "1" and metric(at, "Met") == "0"
@@ -155,13 +154,13 @@ def test_overview_shows_goals_that_moved_and_slipped(at: AppTest, sample_store: 
     assert [s.value for s in at.subheader][-1] == "Goals"
     progresses = [goals.goal_progress(sample_store, goal) for goal in (OSS_GOAL, *IMPORTED)]
     moved, slipped = goals.moved_and_slipped(progresses)
-    # From the sample's values: the suspension ratio fell (2.98 to 2.93); both gaps widened.
+    # From the sample's values: the suspension ratio fell (2.98 to 2.94); both gaps widened.
     assert [p.goal.indicator_id for p in moved] == ["oss"]
     assert [p.goal.indicator_id for p in slipped] == ["ap_enrollment", "math_scale_score"]
     markdown = [plain(m.value) for m in at.markdown]
     assert "3 goal(s): 3 off track." in markdown
     assert (f"Moved toward the target since the year before:\n- Goal 1, {goals.goal_title(OSS_GOAL)}: 2.98 in 2023-24 "
-            "to 2.93 in 2024-25 (off track)") in markdown
+            "to 2.94 in 2024-25 (off track)") in markdown
     ap, score = progresses[1], progresses[2]
     assert ("Slipped since the year before:\n"
             f"- Goal 2, {goals.goal_title(ap.goal)}: {ap.previous_value:.1f} percentage points in 2023-24 to "

@@ -145,7 +145,8 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
     look(at, "discipline_closer", "Race × sex")
     heads = headlines(at)
     assert heads[1] == findings.headline(by_sex.indicator, by_sex.table, ["race", "sex"], by_sex.options)
-    assert heads[1].startswith(f"{BLACK} male students were ")
+    lead = by_sex.table.loc[by_sex.table["risk_ratio"].astype("float64").idxmax()]
+    assert heads[1].startswith(f"{lead['race']} {lead['sex'].lower()} students were ")
 
     sex_chart = chart_titled(at, f"{OSS} by race/ethnicity and sex")
     drawn = rows_with(sex_chart, "rate")
@@ -159,8 +160,12 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
         WHERE d.school_year = $y AND e.race = $g AND e.sex = 'Male' AND d.action = $a""",
                                            {"y": YEAR, "g": BLACK, "a": OSS}).fetchone()
     black_boys = drawn[(drawn["race"] == BLACK) & (drawn["sex"] == "Male")]
-    assert black_boys["rate"].item() == pytest.approx(k / n)
-    assert (black_boys["numerator"].item(), black_boys["denominator"].item()) == (k, n)
+    if len(black_boys):
+        assert black_boys["rate"].item() == pytest.approx(k / n)
+        assert (black_boys["numerator"].item(), black_boys["denominator"].item()) == (k, n)
+    else:  # hidden to protect small counts (Nonbinary students of several races): not drawn, and noted
+        row = by_sex.table[(by_sex.table["race"] == BLACK) & (by_sex.table["sex"] == "Male")].iloc[0]
+        assert row["suppressed"] and "hidden (privacy" in row["note"]
     # Rows named by race within each panel, each race in its own colour in every panel.
     assert set(drawn["group"]) <= {"Hispanic/Latino", "Black", "White", "Asian", "Two or more races",
                                    "American Indian/Alaska Native", "Pacific Islander", "Unknown"}
@@ -168,7 +173,8 @@ def test_discipline_intersections(at: AppTest, sample_store: Store) -> None:
     assert spec["resolve"]["scale"]["color"] == "independent"
     male_panel = next(p for p in spec["vconcat"] if p["title"]["text"] == ["Male"])
     scale = male_panel["layer"][0]["encoding"]["color"]["scale"]
-    assert dict(zip(scale["domain"], scale["range"], strict=True))[BLACK] == GROUP_COLOURS[BLACK]
+    colours = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert colours and all(colours[group] == GROUP_COLOURS[group] for group in colours)
     # Hidden intersections are named under the chart, with both dimensions.
     hidden = by_sex.table[by_sex.table["suppressed"]]
     assert len(hidden) > 0
@@ -227,11 +233,12 @@ def test_achievement_distributions_and_gaps_within(at: AppTest, sample_store: St
         assert {"hedges_g_ci_low", "hedges_g_ci_high", "n"} <= set(drawn.columns)
     grades = rows_with(chart_titled(at, "Math scale score: gaps within each grade"), "hedges_g")
     assert list(dict.fromkeys(grades["place"]))[:2] == ["Grade 3", "Grade 4"]
-    # Plain SQL: in grade 3, Black students' mean minus all other known students' mean.
+    # Plain SQL: in grade 3, Black students' mean minus every other student's mean (Unknown race included).
     black, others = sample_store.cursor().execute("""
-        SELECT avg(a.scale_score) FILTER (WHERE e.race = $g), avg(a.scale_score) FILTER (WHERE e.race <> $g)
-        FROM assessments a JOIN enrollment e USING (school_year, student_id)
-        WHERE a.school_year = $y AND a.subject = 'Math' AND a.grade = '3' AND e.race <> 'Unknown'""",
+        SELECT avg(a.scale_score) FILTER (WHERE e.race = $g),
+               avg(a.scale_score) FILTER (WHERE coalesce(e.race, '') <> $g)
+        FROM assessments a LEFT JOIN enrollment e USING (school_year, student_id)
+        WHERE a.school_year = $y AND a.subject = 'Math' AND a.grade = '3'""",
                                                   {"y": YEAR, "g": BLACK}).fetchone()
     cell = grades[(grades["place"] == "Grade 3") & (grades["race"] == BLACK)]
     assert cell["mean_difference"].item() == pytest.approx(black - others)

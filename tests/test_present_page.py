@@ -115,8 +115,8 @@ def test_present_steps_through_the_overviews_findings(at: AppTest, overview_item
     assert data["who"].tolist() == ["Black or African American students", "All other students"]
     a, n, c, m = sample_store.cursor().execute("""
         SELECT count(*) FILTER (WHERE race = $black AND gifted), count(*) FILTER (WHERE race = $black),
-               count(*) FILTER (WHERE race NOT IN ($black, 'Unknown') AND gifted),
-               count(*) FILTER (WHERE race NOT IN ($black, 'Unknown'))
+               count(*) FILTER (WHERE coalesce(race, '') <> $black AND gifted),
+               count(*) FILTER (WHERE coalesce(race, '') <> $black)
         FROM enrollment WHERE school_year = $year
     """, {"black": BLACK, "year": YEAR}).fetchone()
     assert data["rate"].tolist() == pytest.approx([a / n, c / m])
@@ -195,7 +195,7 @@ def test_the_basket_is_presented_when_it_holds_items(at: AppTest) -> None:
     click(at, "present_next")
     assert_screen(at, expected[1], "2 of 2")
     assert expected[1].sentence.startswith(
-        "Black or African American students' mean math scale score was 47 points below all other students'")
+        "Black or African American students' mean math scale score was 46 points below all other students'")
     assert at.button(key="present_next").disabled is True
 
 
