@@ -4,6 +4,8 @@ tables, one indicator by race and one score-gap table.
 - `audit`: `analysis.audit(store, ("school_year", "school", "race"))`, every rate indicator with data x race,
   by school and year, suppressed: what the Overview computes for a district, and the pandas and Aequitas
   baselines compute too.
+- `first_protection`: the same audit right after an import, when no protected table is cached yet: every
+  indicator's table of every year is built and proven (`protected`, `disclosure`).
 - `rebuild`: `facts.rebuild_facts` in one transaction (what every import and deletion ends with), on a private
   copy of the store.
 - `one_indicator`: `analysis.rates(store, "oss", ["race"])`, the latest year.
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import Prepared
 from benchmarks.district import DEFAULT_SCHOOLS, ensure_store, read_meta
-from equity_metrics import analysis
+from equity_metrics import analysis, protected
 from equity_metrics.aggregate import Filters
 from equity_metrics.facts import rebuild_facts
 from equity_metrics.store import Store
@@ -42,6 +44,18 @@ def audit(rows: int, schools: int = DEFAULT_SCHOOLS) -> Prepared:
     table = analysis.audit(store, BY)
     return Prepared(lambda: analysis.audit(store, BY), close=store.close,
                     info={**_info(path), "result_rows": len(table), "indicators": int(table["indicator_id"].nunique())})
+
+
+def first_protection(rows: int, schools: int = DEFAULT_SCHOOLS) -> Prepared:
+    """The whole audit right after an import: every indicator's protected table of every year built and proven
+    (the cache is emptied before each run)."""
+    store, path = _open(rows, schools)
+
+    def run() -> object:
+        protected.forget_protected_tables()
+        return analysis.audit(store, BY)
+
+    return Prepared(run, close=store.close, info=_info(path))
 
 
 def one_indicator(rows: int, schools: int = DEFAULT_SCHOOLS) -> Prepared:

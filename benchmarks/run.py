@@ -51,6 +51,8 @@ def cases_for_size() -> list[Case]:
              "CSV: whole import (`import_sources`, with rebuild)", "csv_bare"),
         Case("audit", "audit", "benchmarks.bench_audit:audit",
              "Whole audit: library (`analysis.audit`, every indicator x race, by school and year)"),
+        Case("first_protection", "audit", "benchmarks.bench_audit:first_protection",
+             "Whole audit right after an import: every protected table built and proven"),
         Case("pandas", "pandas", "benchmarks.pandas_audit:pandas_case",
              "Whole audit: straightforward pandas (same numbers; scipy Fisher row by row)", "audit", "baseline"),
         Case("pandas_vec", "pandas", "benchmarks.pandas_audit:pandas_vectorised_tests_case",

@@ -15,7 +15,7 @@ knows every shown cell and every relation, and can bound each hidden cell by lin
    (the reader's own attack, solved with HiGHS) must let every primary cell reach both ends of
    the range the rule reveals (1 and threshold - 1; for a complement count, n - 1 and n - threshold + 1), and
    every other hidden cell must not be exactly determined. A cell that fails gets another complement from one
-   of its relations and the group is proven again.
+   of its relations and is proven again (a cell once proven stays proven: hiding more only widens ranges).
 
 Nothing here knows about students or schools: cells are rows, relations are index arrays.
 """
@@ -38,7 +38,7 @@ __all__ = ["ALL", "Relations", "Requirement", "protect", "relations_from_keys"]
 ALL = "\x1fall"  # the margin value of a key dimension ("all schools", "all grades", "all groups")
 _TOLERANCE = 1e-6
 _MAX_ROUNDS = 50
-_BATCH_ROUNDS = 8
+_BATCH_ROUNDS = 40
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,12 @@ def protect(values: np.ndarray, primary: np.ndarray, relations: Relations, requi
         return hidden
     cost = values.copy() if cost is None else np.asarray(cost, dtype="float64")
     reach = np.nan_to_num(requirement.high, nan=0.0)
-    proven: set[bytes] = set()
+    enough = np.maximum(reach, 1.0)
+    proven = np.zeros(len(values), dtype=bool)  # stays proven: hiding more only widens every range
     for _ in range(_MAX_ROUNDS):
         hidden = _complete(hidden, values, relations, cost, reach)
         failed = _unproven(hidden, values, relations, requirement, proven)
-        widened = _widen(hidden, failed, values, relations, cost) if failed.size else hidden
+        widened = _widen(hidden, failed, values, relations, cost, enough) if failed.size else hidden
         if (widened == hidden).all():  # proven, or nothing left to hide around what fails
             return hidden
         hidden = widened
@@ -162,10 +163,10 @@ def _components(hidden: np.ndarray, relations: Relations) -> tuple[int, np.ndarr
 
 
 def _unproven(hidden: np.ndarray, values: np.ndarray, relations: Relations, requirement: Requirement,
-              proven: set[bytes]) -> np.ndarray:
-    """Hidden cells whose protection a reader's linear programs break. A group proven in an earlier round
-    and unchanged since (same members: the rest of the pattern only touches it through shown cells) is not
-    proven again; `proven` collects the groups that pass."""
+              proven: np.ndarray) -> np.ndarray:
+    """Hidden cells whose protection a reader's linear programs break. Cells proven in an earlier round are
+    not proven again: a pattern only grows, and a cell hidden besides can only widen every other's range
+    (a solution that held it at its value still holds). `proven` is updated in place."""
     _, labels = _components(hidden, relations)
     constants = relations.constants(values)
     failed = []
@@ -173,19 +174,18 @@ def _unproven(hidden: np.ndarray, values: np.ndarray, relations: Relations, requ
     order = np.argsort(labels[hidden_rows], kind="stable")
     groups = np.split(hidden_rows[order], np.flatnonzero(np.diff(labels[hidden_rows][order])) + 1)
     for members in groups:
-        signature = members.tobytes()
-        if signature in proven:
+        check = np.flatnonzero(~proven[members])
+        if not check.size:
             continue
-        failures = _prove_component(members, hidden, values, relations, constants, requirement)
-        if failures:
-            failed.extend(failures)
-        else:
-            proven.add(signature)
+        failures = _prove_component(members, hidden, values, relations, constants, requirement, check)
+        proven[members[check]] = True
+        proven[failures] = False
+        failed.extend(failures)
     return np.asarray(failed, dtype=int)
 
 
 def _prove_component(members: np.ndarray, hidden: np.ndarray, values: np.ndarray, relations: Relations,
-                     constants: np.ndarray, requirement: Requirement) -> list[int]:
+                     constants: np.ndarray, requirement: Requirement, check: np.ndarray) -> list[int]:
     """Bounds of every hidden cell of one group over the relations it appears in; the cells that fail.
 
     One linear program is built per group and re-solved (warm) for each objective: first two that push every
@@ -207,16 +207,18 @@ def _prove_component(members: np.ndarray, hidden: np.ndarray, values: np.ndarray
     truth = values[members]
     low, high = requirement.low[members], requirement.high[members]
     witnesses = [truth]
-    _batch_witnesses(program, witnesses, truth, low, high)
+    checked = np.zeros(members.size, dtype=bool)
+    checked[check] = True
+    _batch_witnesses(program, witnesses, np.where(checked, low, np.nan), np.where(checked, high, np.nan), checked)
     failed = []
-    for i in range(members.size):
+    for i in check:
         if not _proven_cell(i, program, witnesses, truth[i], low[i], high[i]):
             failed.append(int(members[i]))
     return failed
 
 
-def _batch_witnesses(program: _Program, witnesses: list[np.ndarray], truth: np.ndarray, low: np.ndarray,
-                     high: np.ndarray) -> None:
+def _batch_witnesses(program: _Program, witnesses: list[np.ndarray], low: np.ndarray, high: np.ndarray,
+                     checked: np.ndarray) -> None:
     """Solutions that prove many cells at once: push every cell not yet shown to reach its high end up
     together (then its low end down, then any hidden cell away from its value), again while that proves
     more; the cells left get a program of their own."""
@@ -224,20 +226,42 @@ def _batch_witnesses(program: _Program, witnesses: list[np.ndarray], truth: np.n
         seen = np.vstack(witnesses)
         need_high = np.isfinite(high) & (seen.max(axis=0) < high - _TOLERANCE)
         need_low = np.isfinite(low) & (seen.min(axis=0) > low + _TOLERANCE)
-        fixed = (seen.max(axis=0) - seen.min(axis=0)) < 1 - _TOLERANCE
+        fixed = checked & ((seen.max(axis=0) - seen.min(axis=0)) < 1 - _TOLERANCE)
         return need_high, need_low, fixed
 
+    conflicts = (program.matrix.T @ program.matrix).tocsr()  # cells sharing a relation compete for room
+    stalled = 0
     for _ in range(_BATCH_ROUNDS):
         need_high, need_low, fixed = unproven()
         before = need_high.sum() + need_low.sum() + fixed.sum()
-        for objective in (-(need_high | (fixed & ~need_low)).astype(float), (need_low | fixed).astype(float)):
+        if not before:
+            return
+        ups, downs = need_high | (fixed & ~need_low), need_low | fixed
+        if stalled:  # pushed together they compete: push cells that share no relation
+            ups, downs = _apart(ups, conflicts), _apart(downs, conflicts)
+        for objective in (-ups.astype(float), downs.astype(float)):
             if objective.any():
                 found = program.solve(objective)
                 if found is not None:
                     witnesses.append(found)
         need_high, need_low, fixed = unproven()
         if need_high.sum() + need_low.sum() + fixed.sum() >= before:
-            return
+            stalled += 1
+            if stalled > 1:
+                return
+        else:
+            stalled = 0
+
+
+def _apart(cells: np.ndarray, conflicts: sparse.csr_matrix) -> np.ndarray:
+    """A greedy set of the given cells no two of which share a relation."""
+    chosen = np.zeros(cells.size, dtype=bool)
+    blocked = np.zeros(cells.size, dtype=bool)
+    for i in np.flatnonzero(cells):
+        if not blocked[i]:
+            chosen[i] = True
+            blocked[conflicts.indices[conflicts.indptr[i]:conflicts.indptr[i + 1]]] = True
+    return chosen
 
 
 class _Program:
@@ -259,6 +283,7 @@ class _Program:
         lp.a_matrix_.value_ = matrix.data.astype("float64")
         self.highs.passModel(lp)
         self.indices = np.arange(self.size, dtype=np.int32)
+        self.matrix = matrix
 
     def solve(self, objective: np.ndarray) -> np.ndarray | None:
         """The minimising solution for `objective`, or None when the program has none (unbounded)."""
@@ -330,16 +355,20 @@ def _unit(size: int, index: int, sign: float) -> np.ndarray:
 
 
 def _widen(hidden: np.ndarray, failed: np.ndarray, values: np.ndarray, relations: Relations,
-           cost: np.ndarray) -> np.ndarray:
-    """Give every failed cell one more complement: in the relations holding it, the cheapest shown non-zero
-    member (children before parents)."""
+           cost: np.ndarray, enough: np.ndarray) -> np.ndarray:
+    """Give every failed cell more room: in each relation holding it, the cheapest shown non-zero member
+    large enough to give way (`enough`: the failed cell's high end), else the largest (children before
+    parents)."""
     hidden = hidden.copy()
     for target in failed:
-        holding = np.unique(relations.relation[relations.cell == target])
-        entries = np.flatnonzero(np.isin(relations.relation, holding))
-        entries = entries[~hidden[relations.cell[entries]] & (values[relations.cell[entries]] > 0)]
-        if entries.size == 0:
-            continue
-        weight = cost[relations.cell[entries]] * np.where(relations.coef[entries] > 0, 1.0, 2.0)
-        hidden[relations.cell[entries[np.argmin(weight)]]] = True
+        for relation in np.unique(relations.relation[relations.cell == target]):
+            entries = np.flatnonzero(relations.relation == relation)
+            entries = entries[~hidden[relations.cell[entries]] & (values[relations.cell[entries]] > 0)]
+            if entries.size == 0:
+                continue
+            cells = relations.cell[entries]
+            weight = cost[cells] * np.where(relations.coef[entries] > 0, 1.0, 2.0)
+            roomy = values[cells] >= enough[target]
+            pick = entries[np.argmin(np.where(roomy, weight, np.inf))] if roomy.any() else entries[np.argmax(values[cells])]
+            hidden[relations.cell[pick]] = True
     return hidden
