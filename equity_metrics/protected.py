@@ -257,11 +257,12 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, deno
     high = np.where(small_rest, np.fmax(high, n - 1.0), high)
     upper = np.where(hide_n, np.where(small_n, threshold - 1.0, np.inf), n)
     if CEILING in cube.columns:  # a sanction among the referred: "all but 3 referred students" is small too
-        ceiling = cube[CEILING].to_numpy(dtype="float64")
-        small_rest |= _small(ceiling - a, threshold)
-        low = np.where(_small(ceiling - a, threshold), np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
-        high = np.where(_small(ceiling - a, threshold), np.fmax(high, ceiling - 1.0), high)
-        upper = np.minimum(upper, ceiling)
+        ceiling = cube[CEILING].to_numpy(dtype="float64")  # NaN where the referral count is hidden
+        beyond = _small(np.nan_to_num(ceiling - a, nan=0.0), threshold)
+        small_rest |= beyond
+        low = np.where(beyond, np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
+        high = np.where(beyond, np.fmax(high, ceiling - 1.0), high)
+        upper = np.fmin(upper, ceiling)
     a_rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
     # A hidden group's events are hidden with it; a big group hidden only to protect another keeps its count.
     hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule, cost)
@@ -295,8 +296,17 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int) ->
         store, aggregate.required_kind(indicator))
     denominators = ("denominators", content_key(store), indicator.source, indicator.population,
                     indicator.count_measure if counted else "", year, threshold)
-    return _cached(("rate", content_key(store), indicator, year, threshold),
-                   lambda: _protect_rates(_rate_cube(store, indicator, year), layout.keys, threshold, denominators))
+
+    def build() -> pd.DataFrame:
+        cube = _rate_cube(store, indicator, year)
+        if CEILING in cube.columns:  # only where the referral count is shown does "referred minus" follow
+            referred = rate_table(store, REFERRAL, year, threshold)
+            shown = cube[list(layout.keys)].merge(referred[[*layout.keys, "hide_numerator"]], on=list(layout.keys),
+                                                  how="left")["hide_numerator"].eq(False).to_numpy()
+            cube[CEILING] = np.where(shown, cube[CEILING].to_numpy(dtype="float64"), np.nan)
+        return _protect_rates(cube, layout.keys, threshold, denominators)
+
+    return _cached(("rate", content_key(store), indicator, year, threshold), build)
 
 
 def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -> pd.DataFrame:

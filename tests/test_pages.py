@@ -252,7 +252,8 @@ def test_discipline(at: AppTest, sample_store: Store) -> None:
     assert "3 = disproportionality threshold" in lines["label"].tolist()
     assert '"type": "log"' in ratio_chart.proto.spec
 
-    shares = dataset_with(composition_chart, "share").query("group == 'Black'").set_index("measure")["share"]  # shares of all students
+    # Shares are of all students (Unknown race included).
+    shares = dataset_with(composition_chart, "share").query("group == 'Black'").set_index("measure")["share"]
     assert shares["Share of students"] == pytest.approx(3061 / counts["n"].sum())
     assert shares["Share of out-of-school suspension"] == pytest.approx(360 / counts["k"].sum())
 
