@@ -265,6 +265,8 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
         usable_groups = [g for g in groups if g in SOURCES[indicator.source].dimensions]
         if not usable_groups or set(usable_groups) & set(protected.excluded_dimensions(indicator)):
             continue
+        if any(u not in SOURCES[indicator.source].dimensions for u in units):
+            continue  # e.g. applicants have no school
         try:
             resolved = resolve_filters(store, indicator, filters, units, years_by_table)
         except NoDataError:

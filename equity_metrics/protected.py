@@ -289,12 +289,18 @@ def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     return np.where(whole, 100.0, np.where(district, 4.0, 1.0))
 
 
-def rate_table(store: Store, indicator: Indicator, year: str, threshold: int) -> pd.DataFrame:
-    """The protected table of a rate indicator in one school year (cached per store version)."""
+def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
+               ) -> pd.DataFrame:
+    """The protected table of a rate indicator in one school year (cached per store content; `content`: the
+    store's content_key when the caller has it)."""
+    content = content or content_key(store)
+    key = ("rate", content, indicator, year, threshold)
+    if key in _CACHE:
+        return _CACHE[key]
     layout = _layout(SOURCES[indicator.source])
     counted = bool(indicator.count_measure) and year not in aggregate.student_level_years(
         store, aggregate.required_kind(indicator))
-    denominators = ("denominators", content_key(store), indicator.source, indicator.population,
+    denominators = ("denominators", content, indicator.source, indicator.population,
                     indicator.count_measure if counted else "", year, threshold)
 
     def build() -> pd.DataFrame:
@@ -306,10 +312,11 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int) ->
             cube[CEILING] = np.where(shown, cube[CEILING].to_numpy(dtype="float64"), np.nan)
         return _protect_rates(cube, layout.keys, threshold, denominators)
 
-    return _cached(("rate", content_key(store), indicator, year, threshold), build)
+    return _cached(key, build)
 
 
-def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -> pd.DataFrame:
+def value_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
+                ) -> pd.DataFrame:
     """The protected table of a mean (scores): per cell n, sums of (value - shift) and their squares, the
     median and the shift (the year's mean), with `hide_n`."""
     source = SOURCES[indicator.source]
@@ -328,7 +335,7 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int) -
         cube["shift"] = float(shift)
         return cube.assign(hide_n=_protect_counts(cube, layout.keys, "n", threshold))
 
-    return _cached(("value", content_key(store), indicator, year, threshold), build)
+    return _cached(("value", content or content_key(store), indicator, year, threshold), build)
 
 
 def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], units: Sequence[str],
@@ -405,8 +412,9 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
     if band is not None and band not in GRADE_BANDS:
         raise ValueError(f"unknown grade band {band!r}; use one of {', '.join(GRADE_BANDS)}")
     cells, totals = [], []
+    content = content_key(store)
     for year in years:
-        table = (rate_table if kind == "rate" else value_table)(store, indicator, year, threshold)
+        table = (rate_table if kind == "rate" else value_table)(store, indicator, year, threshold, content)
         part, total = _select(table, layout.keys, split, units, school, band)
         cells.append(part.assign(school_year=year))
         totals.append(total.assign(school_year=year))
