@@ -336,6 +336,8 @@ def _respell(key: str, data: st.DataObject) -> str:
     """The key with random case changes, punctuation/whitespace between words and around it."""
     words = key.split(" ") if key else []
     out = data.draw(PADDING)
+    if key[:1].isdigit():  # a sign or a decimal point before a number makes another number ("-1" is not "1")
+        out = out.rstrip("+-.")
     for i, word in enumerate(words):
         out += "".join(data.draw(st.sampled_from((c.lower(), c.upper()))) for c in word)
         if i < len(words) - 1:
