@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fixtures.attack_model import SPECS
 from fixtures.attack_run import AttackReport, run_attack
 from fixtures.attack_solver import assess
 from fixtures.attack_translate import chi_square_m, hedges_n2, katz_c, wilson_n
@@ -21,6 +22,7 @@ from fixtures.attacker import LinearSystem, Target, TranslationError
 from scipy import sparse
 
 from equity_metrics import stats
+from equity_metrics.indicators import INDICATORS
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +55,29 @@ def test_no_view_or_combination_of_views_recovers_a_hidden_count(attack: AttackR
     assessment = attack.assessments[source]
     if assessment.findings or assessment.undecided:
         pytest.fail("hidden counts recovered by combining published numbers:\n" + attack.summary(), pytrace=False)
+
+
+def test_the_district_has_small_groups_in_every_school(attack: AttackReport) -> None:
+    """What the attack needs to be meaningful: small groups everywhere, and survey groups with few
+    respondents but many answers."""
+    block = attack.blocks["student_year"]
+    students = block.cells.assign(n=block.system.truth[block.columns["students"]])
+    by_school = students.groupby(["school_year", "school", "race"])["n"].sum().unstack(fill_value=0)
+    for race in ("American Indian or Alaska Native", "Native Hawaiian or Other Pacific Islander"):
+        assert by_school[race].between(1, 9).all(), race
+    assert {"Nonbinary", "Unknown"} <= set(students["sex"]) and "Unknown" in set(students["race"])
+    survey = attack.blocks["survey"]
+    respondents = survey.cells.assign(n=0.0)
+    where = survey.columns["respondents"] >= 0
+    respondents.loc[where, "n"] = survey.system.truth[survey.columns["respondents"][where]]
+    groups = respondents[where].groupby(["school_year", "school", "respondent_type", "race"])["n"].sum()
+    assert ((groups >= 2) & (groups < 10)).sum() >= 10  # 2 to 9 respondents: 8 to 54 answers
+
+
+def test_the_attacker_models_indicators_of_the_catalog() -> None:
+    for indicator_id, spec in SPECS.items():
+        if indicator_id != "referral":  # the discipline stages' own first stage
+            assert INDICATORS[indicator_id].kind == ("mean" if spec.numerator is None else "rate"), indicator_id
 
 
 # ---- the attacker on tables whose answer is known --------------------------------------------------------
