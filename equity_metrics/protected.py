@@ -222,16 +222,18 @@ def _counts_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
 
 
 def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str]) -> pd.DataFrame:
-    """Drop empty cells and cells of a missing school or band (they stay in the margins)."""
+    """Drop empty cells and cells of a missing school or band (they stay in the margins); rows sorted by key,
+    so that the same data is always protected the same way."""
     keep = np.ones(len(cube), dtype=bool)
     for key in layout.keys:
         keep &= (cube[key] != _NO_VALUE).to_numpy()
     if counts:
         keep &= (cube[counts[0]] > 0).to_numpy()
-    cube = cube[keep].reset_index(drop=True)
+    cube = cube[keep]
     for key in layout.keys:
         cube[key] = cube[key].astype(str)
-    return cube
+    # DuckDB returns groups in any order (threads); protection breaks ties by row, so fix the order.
+    return cube.sort_values(list(layout.keys), kind="stable").reset_index(drop=True)
 
 
 def _small(values: np.ndarray, threshold: int) -> np.ndarray:

@@ -1,0 +1,149 @@
+"""The disclosure-control engine and the protected tables, checked from outside.
+
+- Worked examples: a 3 x 3 table with margins and one small cell; the engine must hide at least the four
+  corners of a rectangle, and scipy's own linear programs (not the engine's) must find every hidden small count
+  free to reach 1 and 9 and no hidden count exactly determined.
+- `relations_from_keys` on a small table, relation by relation.
+- Determinism: the same data, rebuilt from scratch (cache dropped, DuckDB returning groups in another order),
+  hides exactly the same cells; so a view never changes between two runs, which would let a reader combine both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+from equity_metrics import protected
+from equity_metrics.disclosure import ALL, Requirement, protect, relations_from_keys
+from equity_metrics.indicators import INDICATORS
+from equity_metrics.store import Store
+
+THRESHOLD = 10
+
+
+def table_keys(rows: list[str], columns: list[str]) -> pd.DataFrame:
+    """Keys of a two-way table with every margin: (row, column) for every pair, rows and columns with ALL."""
+    return pd.DataFrame([(r, c) for r in [*rows, ALL] for c in [*columns, ALL]], columns=["school", "race"])
+
+
+def interior(values: np.ndarray) -> np.ndarray:
+    """A full table's cells (margins appended) from its interior, in table_keys order."""
+    full = np.zeros((values.shape[0] + 1, values.shape[1] + 1))
+    full[:-1, :-1] = values
+    full[:-1, -1] = values.sum(axis=1)
+    full[-1, :-1] = values.sum(axis=0)
+    full[-1, -1] = values.sum()
+    return full.ravel()
+
+
+def reader_bounds(values: np.ndarray, hidden: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader who sees every shown cell and knows every margin relation learns about each hidden cell:
+    its minimum and maximum by scipy's linprog, built here from the keys (not from the engine's relations)."""
+    frame = keys.reset_index(drop=True)
+    hidden_rows = np.flatnonzero(hidden)
+    position = {row: i for i, row in enumerate(hidden_rows)}
+    equations, rhs = [], []
+    for column in frame.columns:
+        others = [c for c in frame.columns if c != column]
+        for _, group in frame.groupby(others):
+            parent = group.index[group[column] == ALL]
+            children = group.index[group[column] != ALL]
+            if len(parent) != 1 or len(children) == 0:
+                continue
+            row = np.zeros(hidden_rows.size)
+            constant = 0.0
+            for index, sign in [(parent[0], -1.0), *((c, 1.0) for c in children)]:
+                if hidden[index]:
+                    row[position[index]] += sign
+                else:
+                    constant -= sign * values[index]
+            if row.any():
+                equations.append(row)
+                rhs.append(constant)
+    a_eq, b_eq = np.array(equations), np.array(rhs)
+    low, high = np.zeros(hidden_rows.size), np.zeros(hidden_rows.size)
+    for i in range(hidden_rows.size):
+        objective = np.zeros(hidden_rows.size)
+        objective[i] = 1.0
+        low[i] = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs").fun
+        top = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high[i] = -top.fun if top.status == 0 else np.inf
+    return low, high
+
+
+def small_rule(values: np.ndarray) -> tuple[np.ndarray, Requirement]:
+    small = (values >= 1) & (values < THRESHOLD)
+    rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, THRESHOLD - 1.0, np.nan),
+                       np.zeros(values.size), np.full(values.size, np.inf))
+    return small, rule
+
+
+def test_relations_from_keys_ties_each_margin_to_its_children() -> None:
+    keys = table_keys(["A", "B"], ["x", "y"])  # rows: (A,x) (A,y) (A,all) (B,x) (B,y) (B,all) (all,x) ...
+    relations = relations_from_keys(keys)
+    found = set()
+    for r in range(relations.count):
+        members = relations.relation == r
+        parent = relations.cell[members & (relations.coef < 0)]
+        children = relations.cell[members & (relations.coef > 0)]
+        found.add((int(parent[0]), tuple(sorted(children.tolist()))))
+    assert found == {(2, (0, 1)), (5, (3, 4)), (8, (6, 7)),  # along race: each school, the district
+                     (6, (0, 3)), (7, (1, 4)), (8, (2, 5))}  # along school: each race, all students
+    with pytest.raises(ValueError, match="missing margins"):
+        relations_from_keys(keys.drop(index=8))
+
+
+def test_one_small_cell_hides_a_rectangle_no_reader_can_undo() -> None:
+    counts = np.array([[40, 3, 55], [61, 48, 70], [33, 52, 29]], dtype=float)
+    keys = table_keys(["A", "B", "C"], ["x", "y", "z"])
+    values = interior(counts)
+    small, rule = small_rule(values)
+    hidden = protect(values, small, relations_from_keys(keys), rule)
+    assert hidden[small].all()
+    grid = hidden.reshape(4, 4)[:-1, :-1]
+    # no row or column of the table holds exactly one hidden cell
+    assert set(grid.sum(axis=0)) <= {0, 2, 3} and set(grid.sum(axis=1)) <= {0, 2, 3}
+    low, high = reader_bounds(values, hidden, keys)
+    shown_small = np.flatnonzero(hidden)[small[hidden]]
+    assert shown_small.size == 1
+    i = list(np.flatnonzero(hidden)).index(shown_small[0])
+    assert low[i] <= 1 + 1e-6 and high[i] >= THRESHOLD - 1 - 1e-6  # 3 could be anything from 1 to 9 (or more)
+    assert (high - low >= 1 - 1e-6).all()  # no hidden cell is pinned
+
+
+def test_a_small_cell_beside_small_partners_gets_a_partner_big_enough() -> None:
+    # Hiding 3 with its row's 2 is not enough: 3 + 2 = 5 < 9, so a reader knows 3 is at most 5.
+    counts = np.array([[3, 2, 80], [50, 60, 70], [45, 35, 25]], dtype=float)
+    keys = table_keys(["A", "B", "C"], ["x", "y", "z"])
+    values = interior(counts)
+    small, rule = small_rule(values)
+    hidden = protect(values, small, relations_from_keys(keys), rule)
+    low, high = reader_bounds(values, hidden, keys)
+    rows = np.flatnonzero(hidden)
+    for cell in np.flatnonzero(small):
+        i = list(rows).index(cell)
+        assert low[i] <= 1 + 1e-6 and high[i] >= THRESHOLD - 1 - 1e-6, (cell, low[i], high[i])
+
+
+def test_nothing_small_hides_nothing() -> None:
+    values = interior(np.array([[40, 30], [20, 50]], dtype=float))
+    small, rule = small_rule(values)
+    assert not protect(values, small, relations_from_keys(table_keys(["A", "B"], ["x", "y"])), rule).any()
+
+
+def test_a_rebuilt_store_hides_exactly_the_same_cells(sample_store: Store) -> None:
+    years = sample_store.query("SELECT DISTINCT school_year FROM facts_student_year ORDER BY 1")["school_year"]
+    chosen = [INDICATORS[i] for i in ("oss", "iss", "chronic_absenteeism", "ap_enrollment")]
+
+    def build() -> dict[tuple[str, str], pd.DataFrame]:
+        return {(i.id, y): protected.rate_table(sample_store, i, y, THRESHOLD).copy() for i in chosen for y in years}
+
+    first = build()
+    assert any(t["hide_numerator"].any() for t in first.values())
+    for _ in range(2):  # DuckDB's threads return the GROUPING SETS rows in a different order each run
+        protected.forget_protected_tables()
+        again = build()
+        for key, table in first.items():
+            pd.testing.assert_frame_equal(again[key], table, check_exact=True, obj=str(key))
