@@ -58,6 +58,7 @@ class ImportReport:
     without_roster: int = 0  # event rows whose student has no enrollment record for that school year
     students_without_roster: int = 0
     merged_races: tuple[tuple[str, int], ...] = ()  # merged old categories kept as the file says, with row counts
+    skipped: tuple[str, ...] = ()  # rows skipped above the header and below the data (readers/headers.py)
 
     @property
     def rows_rejected(self) -> int:
@@ -66,7 +67,7 @@ class ImportReport:
     def lines(self) -> list[str]:
         """The report as plain sentences."""
         kind = KINDS[self.kind].label
-        out = [f"{self.source}: {self.rows_imported:,} of {self.rows_read:,} rows imported as {kind}."]
+        out = [f"{self.source}: {self.rows_imported:,} of {self.rows_read:,} rows imported as {kind}.", *self.skipped]
         for rejection in self.rejections:
             rows = ", ".join(map(str, rejection.rows))
             more = "" if rejection.count <= len(rejection.rows) else ", ..."
@@ -474,6 +475,7 @@ def import_into(
         duplicates=_duplicates(cursor, kind, good),
         x_marked_flags=x_marked,
         merged_races=_merged_races(cursor, kind, good),
+        skipped=source.notes,
         **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")

@@ -1,0 +1,210 @@
+"""Where a table starts and ends in a real export: title rows, notes and blank rows above the header, a header
+spread over two rows (group labels over column labels), and footers below the data (totals, "Report generated
+...", notes, blank rows). Also repeated header rows inside the data (files pasted together).
+
+Only the first `HEAD_ROWS` and last `TAIL_ROWS` rows are looked at in Python; repeated header rows are found
+with Arrow compute over the whole table. Every row skipped is described in plain words (`Layout.notes`,
+`trim_table`), so the import report can say what was left out and where.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+HEAD_ROWS = 30  # rows read to find the header
+TAIL_ROWS = 50  # rows at the end examined for footers
+_NUMBER = re.compile(r"^[-+]?[$€£]?\s*[\d,]*\.?\d+\s*%?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+)?$")
+_FOOTER = re.compile(
+    r"^\s*(?:grand\s+)?totals?\b|^\s*sub-?totals?\b|^\s*report\s+(?:generated|run|printed|created|date)|"
+    r"^\s*(?:generated|printed|exported|created|run)\s+(?:on|at|by|:)|^\s*source\s*:|^\s*notes?\s*:|"
+    r"^\s*page\s+\d+|^\s*end\s+of\s+(?:report|file|data)|^\s*\*|^\s*(?:n|count|records?|rows?)\s*[:=]|"
+    r"^\s*\d[\d,]*\s+(?:records|rows|students)\b",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"^(?=.{12,})\S+\s+\S+\s+\S+")  # a sentence-like lone cell (three words or more)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the header is: `first` is the 0-based row of the (first) header row, `rows` is 1 or 2; `names`
+    are the joined names of a two-row header (None: the header row is read as it is); `notes` say what was
+    skipped above it; `titles` hold the text of the rows above (a school year may be written there)."""
+
+    first: int = 0
+    rows: int = 1
+    names: tuple[str | None, ...] | None = None
+    notes: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+
+    @property
+    def last(self) -> int:
+        """0-based index of the last header row (data starts below it)."""
+        return self.first + self.rows - 1
+
+
+def _blank(value: object) -> bool:
+    return value is None or not str(value).strip()
+
+
+def _filled(row: Sequence[object]) -> list[int]:
+    return [i for i, v in enumerate(row) if not _blank(v)]
+
+
+def _numeric(value: object) -> bool:
+    return bool(_NUMBER.match(str(value).strip()))
+
+
+def _text_row(row: Sequence[object]) -> bool:
+    """Every filled cell is text that is not a number or a date (header-like)."""
+    cells = [row[i] for i in _filled(row)]
+    return bool(cells) and not any(_numeric(v) for v in cells)
+
+
+def _fills_blanks(upper: Sequence[object], lower: Sequence[object]) -> bool:
+    """The lower row has values where the upper row is blank."""
+    return any(_blank(upper[i]) if i < len(upper) else True for i in _filled(lower))
+
+
+def _group_row(upper: Sequence[object], lower: Sequence[object]) -> bool:
+    """`upper` holds group labels over `lower`'s column labels (merged cells): two labels or more, each over a
+    labelled column, with a blank between or before them where `lower` has a label; `lower` is all text."""
+    above, below = _filled(upper), set(_filled(lower))
+    if len(above) < 2 or len(below) <= len(above) or not _text_row(lower) or not set(above) <= below:
+        return False
+    return any(_blank(upper[i]) for i in below if i < above[-1])
+
+
+def joined_names(upper: Sequence[object], lower: Sequence[object]) -> tuple[str | None, ...]:
+    """Column names of a two-row header: each group label carried right over the columns it spans, then
+    joined with the column label ("Scale Score" over "Math" -> "Scale Score Math")."""
+    names: list[str | None] = []
+    group = ""
+    for i in range(max(len(upper), len(lower))):
+        top = upper[i] if i < len(upper) else None
+        bottom = lower[i] if i < len(lower) else None
+        if not _blank(top):
+            group = str(top).strip()
+        label = "" if _blank(bottom) else str(bottom).strip()
+        if not label:
+            names.append(group if not _blank(top) else None)
+            continue
+        names.append(f"{group} {label}" if group else label)
+    return tuple(names)
+
+
+def _header_start(rows: Sequence[Sequence[object]]) -> int | None:
+    """The first row wide enough to be the header (at least half as many cells as the widest row, two or
+    more, mostly text); None when no row is."""
+    widest = max((len(_filled(r)) for r in rows), default=0)
+    need = max(2, math.ceil(widest / 2)) if widest > 1 else 1
+    for index, row in enumerate(rows):
+        cells = _filled(row)
+        if len(cells) >= need and sum(_numeric(row[i]) for i in cells) * 2 <= len(cells):
+            return index
+    return None
+
+
+def detect_layout(rows: Sequence[Sequence[object]]) -> Layout:
+    """Find the header in the first rows of a table (cells as text or None). Rows above it are skipped and
+    described; a group-label row above or below the column labels makes a two-row header."""
+    first = _header_start(rows)
+    if first is None:
+        return Layout()
+    count = 1
+    below = rows[first + 1] if first + 1 < len(rows) else None
+    if below is not None and _fills_blanks(rows[first], below) and _text_row(below) \
+            and len(_filled(below)) > len(_filled(rows[first])):
+        if _group_row(rows[first], below):
+            count = 2
+        else:  # a short title or note row over the real header
+            first += 1
+    if count == 1 and first > 0 and _group_row(rows[first - 1], rows[first]):
+        first, count = first - 1, 2
+    names = joined_names(rows[first], rows[first + 1]) if count == 2 else None
+    return Layout(first, count, names, _skipped_above(rows[:first]), _titles(rows[:first]))
+
+
+def _titles(rows: Sequence[Sequence[object]]) -> tuple[str, ...]:
+    return tuple(" ".join(str(row[i]).strip() for i in _filled(row)) for row in rows if _filled(row))
+
+
+def _skipped_above(rows: Sequence[Sequence[object]]) -> tuple[str, ...]:
+    if not rows:
+        return ()
+    described = [f"row {i + 1} {_quoted(row)}" if _filled(row) else f"row {i + 1} blank" for i, row in enumerate(rows)]
+    noun = "row" if len(rows) == 1 else "rows"
+    return (f"Skipped {len(rows)} {noun} above the header ({'; '.join(described)}); the header is row {len(rows) + 1}.",)
+
+
+def _quoted(row: Sequence[object], limit: int = 60) -> str:
+    text = " | ".join(str(row[i]).strip() for i in _filled(row))
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def text_head_rows(path: Path, limit: int = HEAD_ROWS) -> list[list[str | None]]:
+    """The first rows of a UTF-8 text file as cells, split on the delimiter most used in those lines."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return []  # the reader itself names a missing file
+    lines = head.splitlines()[:limit]
+    delimiter = max((",", ";", "\t", "|"), key=lambda d: _consistency(lines, d))
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    return [[cell if cell.strip() else None for cell in row] for row in rows]
+
+
+def _consistency(lines: Sequence[str], delimiter: str) -> tuple[int, int]:
+    """How many lines share the same (non-zero) count of `delimiter`, then that count: the delimiter of a
+    table is used the same number of times on most lines (title rows aside)."""
+    counts = [line.count(delimiter) for line in lines]
+    return max(((counts.count(k), k) for k in set(counts) if k), default=(0, 0))
+
+
+# ---- below the data ----------------------------------------------------------------------------------------
+def _footer_row(row: Sequence[object], width: int) -> bool:
+    cells = [row[i] for i in _filled(row)]
+    if not cells:
+        return True
+    if _FOOTER.match(str(cells[0])):
+        return True
+    return len(cells) == 1 and width >= 3 and bool(_NOTE.match(str(cells[0]).strip()))
+
+
+def trim_table(table: pa.Table, names: Sequence[str], row_column: str) -> tuple[pa.Table, tuple[str, ...]]:
+    """Drop footer rows at the end (blank rows, totals, "Report generated ...", notes) and header rows repeated
+    inside the data; return the table and what was dropped, with file row numbers."""
+    notes: list[str] = []
+    tail = table.slice(max(0, table.num_rows - TAIL_ROWS)).select([*names, row_column]).to_pylist()
+    cut = len(tail)
+    while cut and _footer_row([tail[cut - 1][n] for n in names], len(names)):
+        cut -= 1
+    dropped = tail[cut:]
+    if dropped:
+        table = table.slice(0, table.num_rows - len(dropped))
+        shown = [f"row {r[row_column]} {_quoted([r[n] for n in names])}" for r in dropped if _filled([r[n] for n in names])]
+        blanks = sum(1 for r in dropped if not _filled([r[n] for n in names]))
+        parts = shown + ([f"{blanks} blank {'row' if blanks == 1 else 'rows'}"] if blanks else [])
+        noun = "row" if len(dropped) == 1 else "rows"
+        notes.append(f"Skipped {len(dropped)} {noun} below the data ({'; '.join(parts)}).")
+    if names and table.num_rows:
+        same = [pc.equal(table.column(n), n) for n in names]
+        repeated = pc.fill_null(functools.reduce(pc.and_, same), False)
+        count = pc.sum(repeated).as_py() or 0
+        if count:
+            rows = table.filter(repeated).column(row_column).slice(0, 5).to_pylist()
+            more = ", ..." if count > len(rows) else ""
+            table = table.filter(pc.invert(repeated))
+            noun = "row repeats" if count == 1 else "rows repeat"
+            notes.append(f"Skipped {count:,} {noun} the header inside the data (row {', '.join(map(str, rows))}{more}).")
+    return table, tuple(notes)
