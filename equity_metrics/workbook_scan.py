@@ -1,0 +1,288 @@
+"""Pre-scan of an .xlsx/.xlsm workbook before the native reader (fastexcel/calamine) sees it.
+
+calamine builds one dense grid per sheet spanning the first to the last cell that holds anything, and loads
+the whole shared-strings part when the workbook is opened. A 5 KB file with one cell at XFD1048576 asks for
+a grid of 17 billion cells (the process aborts: Rust cannot catch a failed allocation), and a shared-strings
+part can unpack to gigabytes that no sheet uses. This module reads the sheet parts as streams (1 MiB blocks,
+bounded memory, never the whole part), finds each sheet's declared dimension and its real used range, counts
+its cells and text cells, and says, in plain words, what must not be handed to the reader:
+
+- `workbook_problem`: the shared strings are larger than the sheets' text cells can need (checked before the
+  workbook is opened at all, since opening it loads them);
+- `sheet_problem`: the grid spanning the sheet's used cells is larger than MAX_SHEET_CELLS.
+
+A declared dimension (`<dimension ref=...>`) larger than the cells really used is harmless (calamine sizes the
+grid by the cells) and is only reported alongside a real problem. Formats other than .xlsx/.xlsm (.xlsb,
+.ods, .xls) are not pre-scanned here.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import threading
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+# Largest grid (rows x columns between the first and last used cell) handed to the reader. calamine keeps
+# ~40 bytes per grid cell, so this is ~1 GiB: room for 1,048,576 rows (Excel's most) of 20 columns, and far
+# below the 17 billion cells of a sheet with one cell at XFD1048576 (or the 65 million, 2.5 GiB, of one at
+# XFD4000).
+MAX_SHEET_CELLS = 25_000_000
+# Shared strings (the text of every text cell, stored once) may unpack to SHARED_STRINGS_FLOOR_BYTES plus
+# SHARED_STRINGS_BYTES_PER_TEXT_CELL for each text cell of the workbook's sheets, and never more than
+# MAX_SHARED_STRINGS_BYTES. District exports hold names and codes (tens of bytes each); a "bomb" holds
+# gigabytes of strings for a few cells.
+SHARED_STRINGS_FLOOR_BYTES = 16 << 20
+SHARED_STRINGS_BYTES_PER_TEXT_CELL = 1024
+MAX_SHARED_STRINGS_BYTES = 512 << 20
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+_BLOCK = 1 << 20
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
+# A cell the reader keeps: one holding a value (<v> with text, or an inline string), perhaps after a formula.
+# Cells with a style and no value (<c r="XFD1048576" s="1"/>) are skipped by the reader, and so here.
+_VALUED_CELL = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)>\s*(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?"
+    rb"<(?:\w+:)?(?:v\b[^>]*>[^<]|is\b)"
+)
+_REFERENCE = re.compile(rb'\br="\$?([A-Za-z]{1,7})\$?(\d{1,12})"')
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,12})"')
+_VALUE_START = re.compile(rb"<(?:\w+:)?(?:v\b[^>]*>[^<]|is\b)")
+
+
+@dataclass(frozen=True)
+class SheetScan:
+    """What one sheet part holds, found by streaming it (rows and columns are 1-based; 0 when empty)."""
+
+    name: str
+    part: str
+    declared: str | None  # the <dimension ref=...> as written, if any
+    cells: int
+    text_cells: int  # cells whose text is in the shared strings
+    first_row: int = 0
+    last_row: int = 0
+    first_column: int = 0
+    last_column: int = 0
+
+    @property
+    def grid_cells(self) -> int:
+        """Cells of the grid the reader would build: every row and column between the first and last used."""
+        if not self.cells or not self.last_row or not self.last_column:
+            return 0
+        return (self.last_row - self.first_row + 1) * (self.last_column - self.first_column + 1)
+
+    @property
+    def used_range(self) -> str:
+        if not self.grid_cells:
+            return "(empty)"
+        return (f"{column_letters(self.first_column)}{self.first_row}:"
+                f"{column_letters(self.last_column)}{self.last_row}")
+
+
+@dataclass(frozen=True)
+class WorkbookScan:
+    """Every sheet of a workbook, and the size of its shared strings."""
+
+    sheets: tuple[SheetScan, ...]
+    shared_strings_part: str | None
+    shared_strings_bytes: int
+
+    def sheet(self, name: str) -> SheetScan | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+    @property
+    def text_cells(self) -> int:
+        return sum(s.text_cells for s in self.sheets)
+
+    @property
+    def shared_strings_limit(self) -> int:
+        return min(MAX_SHARED_STRINGS_BYTES,
+                   SHARED_STRINGS_FLOOR_BYTES + SHARED_STRINGS_BYTES_PER_TEXT_CELL * self.text_cells)
+
+
+def column_letters(number: int) -> str:
+    """Excel's letters for a 1-based column number: 1 -> A, 16384 -> XFD."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_number(letters: bytes) -> int:
+    """The 1-based column number of Excel's letters (any case)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _human(size: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+# ---- finding the parts ------------------------------------------------------------------------------------
+def _attributes(tag: bytes) -> dict[str, str]:
+    return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8", "replace"))
+            for k, v in _ATTRIBUTE.findall(tag)}
+
+
+def _parts(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], str | None]:
+    """(sheet name, part name) in workbook order, and the shared-strings part, from xl/workbook.xml and its
+    relationships (both small)."""
+    names = set(archive.namelist())
+    workbook = archive.read("xl/workbook.xml")
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = archive.read(rels_name) if rels_name in names else b""
+    targets, shared = {}, None
+    for tag in _RELATIONSHIP_TAG.findall(rels):
+        attributes = _attributes(tag)
+        target = attributes.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[attributes.get("Id", "")] = part
+        if attributes.get("Type", "").endswith("/sharedStrings"):
+            shared = part
+    if shared is None and "xl/sharedStrings.xml" in names:
+        shared = "xl/sharedStrings.xml"
+    sheets = []
+    for tag in _SHEET_TAG.findall(workbook):
+        attributes = _attributes(tag)
+        part = targets.get(attributes.get("id", ""))
+        if part in names and "name" in attributes:
+            sheets.append((attributes["name"], part))
+    return sheets, shared
+
+
+# ---- streaming one sheet ---------------------------------------------------------------------------------
+@dataclass
+class _Tally:
+    cells: int = 0
+    text_cells: int = 0
+    first_row: int = 0
+    last_row: int = 0
+    first_column: int = 0
+    last_column: int = 0
+    declared: str | None = None
+
+    def add(self, chunk: bytes) -> None:
+        """Count the complete tags of `chunk` with regular expressions over the block (no loop per cell)."""
+        if self.declared is None and (found := _DIMENSION.search(chunk)):
+            self.declared = found.group(1).decode("ascii", "replace")
+        valued = _VALUED_CELL.findall(chunk)
+        if not valued:
+            return
+        attributes = b"\n".join(valued)
+        self.cells += len(valued)
+        self.text_cells += attributes.count(b't="s"')
+        references = _REFERENCE.findall(attributes)
+        if references:
+            letters, digits = zip(*references, strict=True)
+            self._extend(list(map(int, digits)), [column_number(c) for c in set(letters)])
+        if len(references) < len(valued):  # cells without a reference: the reader counts their positions
+            self._unreferenced(chunk)
+
+    def _extend(self, rows: list[int], columns: list[int]) -> None:
+        self.first_row = min(rows) if not self.first_row else min(self.first_row, *rows)
+        self.last_row = max(self.last_row, *rows)
+        self.first_column = min(columns) if not self.first_column else min(self.first_column, *columns)
+        self.last_column = max(self.last_column, *columns)
+
+    def _unreferenced(self, chunk: bytes) -> None:
+        """Rare (some writers omit references): each row's number and its count of valued cells, row by row."""
+        for row in chunk.split(b"</row>"):
+            count = len(_VALUE_START.findall(row))
+            number = _ROW_TAG.search(row)
+            if count and number:
+                self._extend([int(number.group(1))], [1, count])
+
+
+def _scan_sheet(archive: zipfile.ZipFile, name: str, part: str) -> SheetScan:
+    tally = _Tally()
+    carry = b""
+    with archive.open(part) as stream:
+        while block := stream.read(_BLOCK):
+            buffer = carry + block
+            cut = buffer.rfind(b"<")  # a tag may be cut by the block's end: keep it for the next block
+            if cut < 0:
+                carry = b""
+                continue
+            tally.add(buffer[:cut])
+            carry = buffer[cut:]
+            if len(carry) > _BLOCK:  # one tag over 1 MiB is no cell; drop it rather than grow
+                carry = b""
+    tally.add(carry)
+    return SheetScan(name, part, tally.declared, tally.cells, tally.text_cells, tally.first_row,
+                     tally.last_row, tally.first_column, tally.last_column)
+
+
+# ---- the scan, cached per file version ---------------------------------------------------------------------
+_SCANS: dict[tuple[str, int, int], WorkbookScan | None] = {}
+_LOCK = threading.Lock()
+
+
+def scan_workbook(path: str | Path) -> WorkbookScan | None:
+    """Scan an .xlsx/.xlsm workbook (cached per file version); None for other formats or a file that is no
+    such workbook (the reader's own checks name those)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _LOCK:
+        if key in _SCANS:
+            return _SCANS[key]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets, shared = _parts(archive)
+            shared_bytes = archive.getinfo(shared).file_size if shared else 0
+            result: WorkbookScan | None = WorkbookScan(
+                tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared, shared_bytes)
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, RuntimeError):
+        result = None  # not a workbook this module can read; the reader reports it
+    with _LOCK:
+        if len(_SCANS) > 64:
+            _SCANS.clear()
+        _SCANS[key] = result
+    return result
+
+
+def workbook_problem(path: str | Path) -> str | None:
+    """Why the workbook must not be opened by the reader at all (its shared strings), or None."""
+    scan = scan_workbook(path)
+    if scan is None or scan.shared_strings_bytes <= scan.shared_strings_limit:
+        return None
+    return (f"its shared strings ({scan.shared_strings_part}) unpack to {_human(scan.shared_strings_bytes)} for "
+            f"{scan.text_cells:,} text cells in its sheets, over the limit of {_human(scan.shared_strings_limit)} "
+            f"({_human(SHARED_STRINGS_FLOOR_BYTES)} plus {SHARED_STRINGS_BYTES_PER_TEXT_CELL:,} bytes per text "
+            "cell); it looks like a 'zip bomb' and was not opened. Open it in Excel and save it again, or save "
+            "the sheet as CSV")
+
+
+def sheet_problem(path: str | Path, sheet: str) -> str | None:
+    """Why this sheet must not be read (its used cells span too large a grid), or None."""
+    scan = scan_workbook(path)
+    found = scan.sheet(sheet) if scan else None
+    if found is None or found.grid_cells <= MAX_SHEET_CELLS:
+        return None
+    last = f"{column_letters(found.last_column)}{found.last_row}"
+    beyond = " (beyond what Excel allows)" if found.last_row > EXCEL_MAX_ROWS or found.last_column > EXCEL_MAX_COLUMNS else ""
+    declared = f", declared as {found.declared}" if found.declared and found.declared != found.used_range else ""
+    return (f"its cells reach {last}{beyond}, so reading them would need a grid of {found.grid_cells:,} cells "
+            f"({found.used_range}{declared}; the limit for one sheet is {MAX_SHEET_CELLS:,}) for the "
+            f"{found.cells:,} cells it holds. Delete the rows and columns beyond your table (a stray value far "
+            f"from it, such as the one at {last}), or copy the table to a new sheet, save and load it again")

@@ -1,0 +1,236 @@
+"""Hostile files (issue 14): crafted workbooks that would make the native reader abort the process or fill
+memory, and re-imports of the same data in another order. Each is refused with one exact message naming the
+file (and sheet), the store's bytes unchanged, within a memory ceiling where it matters.
+
+Every workbook is built here with zipfile (a few KB each); none is ever handed to fastexcel's sheet loader
+when the guard works: `no_sheet_load` turns a regression into a failing test instead of an aborted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import fastexcel
+import pytest
+
+from equity_metrics import workbook_scan
+from equity_metrics.importer import SourceSpec, import_sources
+from equity_metrics.mapping import Mapping
+from equity_metrics.readers import ReadError, list_sheets, read_source
+from equity_metrics.store import Store
+
+YEAR = {"school_year": "2024-25"}
+ROSTER = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"}, constants=dict(YEAR))
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+'
+    'xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+    'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+         '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+             '<sheets><sheet name="Roster" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+    '</Relationships>')
+_STUDENTS = 30
+
+
+def _cell(ref: str, value: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def _roster_rows() -> str:
+    """A header (sid, school, grade, note) and 30 students, as sheet XML rows (school 0042, grade K)."""
+    rows = [f'<row r="1">{_cell("A1", "sid")}{_cell("B1", "school")}{_cell("C1", "grade")}{_cell("D1", "note")}</row>']
+    rows += [f'<row r="{r}">{_cell(f"A{r}", f"{r:03d}")}{_cell(f"B{r}", "0042")}{_cell(f"C{r}", "K")}</row>'
+             for r in range(2, _STUDENTS + 2)]
+    return "".join(rows)
+
+
+def crafted_workbook(path: Path, extra_rows: str = "", dimension: str | None = "A1:D31",
+                     shared_strings: bytes = b"", text_cells: int = 0) -> Path:
+    """A minimal .xlsx: the roster, then `extra_rows` (raw sheet XML); `text_cells` cells in column D of the
+    first rows point at shared string 0; `shared_strings` is the body of <sst>."""
+    pointers = "".join(f'<row r="{r}"><c r="D{r}" t="s"><v>0</v></c></row>'
+                       for r in range(_STUDENTS + 2, _STUDENTS + 2 + text_cells))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main">' + (f'<dimension ref="{dimension}"/>' if dimension else "")
+             + "<sheetData>" + _roster_rows() + pointers + extra_rows + "</sheetData></worksheet>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        archive.writestr("xl/sharedStrings.xml", b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://'
+                         b'schemas.openxmlformats.org/spreadsheetml/2006/main">' + shared_strings + b"</sst>")
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding a two-student roster, checkpointed and closed."""
+    folder = tmp_path_factory.mktemp("hostile_store")
+    roster = folder / "roster.csv"
+    with roster.open("w", newline="") as handle:
+        csv.writer(handle).writerows([["sid", "school", "grade"], ["901", "0042", "K"], ["902", "0042", "3"]])
+    path = folder / "store.duckdb"
+    with Store(path) as store:
+        import_sources(store, [SourceSpec(roster, ROSTER)])
+        store.cursor().execute("CHECKPOINT")
+    return path
+
+
+@pytest.fixture()
+def db(tmp_path: Path, template_db: Path) -> Path:
+    path = tmp_path / "store.duckdb"
+    shutil.copyfile(template_db, path)
+    return path
+
+
+def refused(db: Path, specs: list[SourceSpec], error: type[Exception]) -> str:
+    """Import `specs`, expect `error`, check the store file is byte-for-byte unchanged; return the message."""
+    before = digest(db)
+    with Store(db) as store, pytest.raises(error) as raised:
+        import_sources(store, specs)
+    assert digest(db) == before
+    assert sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name)) == [db.name]
+    return str(raised.value)
+
+
+def peak_python_memory(action: object) -> int:
+    """Peak bytes Python allocated while `action()` ran (it may raise)."""
+    tracemalloc.start()
+    try:
+        action()  # type: ignore[operator]
+    except Exception:  # noqa: BLE001 - the refusal itself is checked by the caller
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+@pytest.fixture()
+def no_sheet_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard must refuse before fastexcel builds a sheet (a regression fails here, instead of aborting)."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fastexcel was asked to load a sheet the guard should have refused")
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", refuse)
+
+
+@pytest.fixture()
+def no_workbook_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard must refuse before fastexcel opens the workbook (opening it loads the shared strings)."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fastexcel was asked to open a workbook the guard should have refused")
+    monkeypatch.setattr(fastexcel, "read_excel", refuse)
+
+
+# ---- a cell far from the table -------------------------------------------------------------------------
+FAR_MESSAGE = (
+    "far.xlsx, sheet 'Roster': cannot be read: its cells reach XFD1048576, so reading them would need a grid of "
+    "17,179,869,184 cells (A1:XFD1048576, declared as A1:D31; the limit for one sheet is 25,000,000) for the 95 "
+    "cells it holds. Delete the rows and columns beyond your table (a stray value far from it, such as the one "
+    "at XFD1048576), or copy the table to a new sheet, save and load it again"
+)
+
+
+def test_one_cell_at_xfd1048576_is_refused_not_an_abort(db: Path, tmp_path: Path, no_sheet_load: None) -> None:
+    # Before: calamine asked for 512 GiB and the process aborted (exit 134), taking the app's server with it.
+    path = crafted_workbook(tmp_path / "far.xlsx", f'<row r="1048576">{_cell("XFD1048576", "x")}</row>')
+    assert path.stat().st_size < 5_000
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == FAR_MESSAGE
+    assert refused(db, [SourceSpec(path, ROSTER, "Roster")], ReadError) == FAR_MESSAGE
+    assert peak_python_memory(lambda: read_source(path)) < 8 << 20
+
+
+def test_one_cell_at_xfd4000_is_refused(tmp_path: Path, no_sheet_load: None) -> None:
+    # Before: read, at 2.5 GiB and 6 s, into 16,384 columns.
+    path = crafted_workbook(tmp_path / "far4000.xlsx", f'<row r="4000">{_cell("XFD4000", "x")}</row>',
+                            dimension=None)
+    with pytest.raises(ReadError, match=r"^far4000\.xlsx, sheet 'Roster': cannot be read: its cells reach XFD4000, "
+                                        r"so reading them would need a grid of 65,536,000 cells \(A1:XFD4000; the "):
+        read_source(path)
+
+
+def test_a_declared_dimension_alone_is_harmless(tmp_path: Path) -> None:
+    # <dimension ref="A1:XFD1048576"> over 31 rows of 4 columns, a styled empty cell and an empty formatted row
+    # far away: the reader sizes its grid by the cells with values, so only those are read.
+    extra = '<row r="500000" s="1" customFormat="1"/><row r="1048576"><c r="XFD1048576" s="1"/></row>'
+    path = crafted_workbook(tmp_path / "declared.xlsx", extra, dimension="A1:XFD1048576")
+    scan = workbook_scan.scan_workbook(path)
+    assert scan is not None and scan.sheets[0].used_range == "A1:D31"
+    assert scan.sheets[0].declared == "A1:XFD1048576"
+    source = read_source(path)
+    assert source.columns == ["sid", "school", "grade", "note"] and source.table.num_rows == _STUDENTS
+
+
+def test_cells_without_references_are_placed_by_their_row(tmp_path: Path, no_sheet_load: None) -> None:
+    # Some writers leave out r="..."; the reader then places the cell by its row: still far.
+    path = crafted_workbook(tmp_path / "noref.xlsx", '<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c>'
+                            + "<c><v>1</v></c>" * 30 + "</row>")
+    with pytest.raises(ReadError, match=r"grid of 32,505,856 cells \(A1:AE1048576"):
+        read_source(path)
+
+
+# ---- shared strings far larger than the sheet needs ----------------------------------------------------
+def test_shared_strings_bomb_is_refused_before_the_workbook_is_opened(db: Path, tmp_path: Path,
+                                                                     no_workbook_open: None) -> None:
+    # 24 MiB of shared strings for 5 text cells, compressed about 100 times (under the zip-bomb ratio guard
+    # of 200, which let the issue's 1.9 GiB bomb through); the limit for 5 text cells is 16 MiB + 5 KiB.
+    line = b"<si><t>" + b"a" * 1000 + b"</t></si>"
+    noise = [hashlib.sha256(str(i).encode()).hexdigest().encode() for i in range(24 * 1024)]
+    strings = b"".join(line[:-9] + n[:8] + line[-9:] for n in noise)
+    path = crafted_workbook(tmp_path / "strings.xlsx", shared_strings=strings, text_cells=5)
+    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
+    assert 30 < info.file_size / info.compress_size < 200
+    size = f"{info.file_size / (1 << 20):,.1f} MiB"
+    expected = (f"strings.xlsx: cannot be read as a workbook: its shared strings (xl/sharedStrings.xml) unpack to "
+                f"{size} for 5 text cells in its sheets, over the limit of 16.0 MiB (16.0 MiB plus 1,024 bytes "
+                "per text cell); it looks like a 'zip bomb' and was not opened. Open it in Excel and save it "
+                "again, or save the sheet as CSV")
+    started = time.perf_counter()
+    assert refused(db, [SourceSpec(path, ROSTER, "Roster")], ReadError) == expected.replace(
+        "strings.xlsx:", "strings.xlsx, sheet 'Roster':")
+    assert time.perf_counter() - started < 3
+    with pytest.raises(ReadError) as raised:
+        list_sheets(path)
+    assert str(raised.value) == expected.replace("cannot be read as a workbook", "not a readable workbook")
+    workbook_scan._SCANS.clear()
+    assert peak_python_memory(lambda: read_source(path)) < 8 << 20
+
+
+def test_shared_strings_within_the_limit_are_read(tmp_path: Path) -> None:
+    path = crafted_workbook(tmp_path / "ok.xlsx", shared_strings=b"<si><t>Central High</t></si>", text_cells=3)
+    source = read_source(path)
+    assert source.table.column("note").to_pylist()[-3:] == ["Central High"] * 3
+
+
+def test_limits_are_documented() -> None:
+    assert workbook_scan.MAX_SHEET_CELLS == 25_000_000
+    assert workbook_scan.SHARED_STRINGS_FLOOR_BYTES == 16 << 20
+    assert workbook_scan.SHARED_STRINGS_BYTES_PER_TEXT_CELL == 1024
+    assert workbook_scan.MAX_SHARED_STRINGS_BYTES == 512 << 20
