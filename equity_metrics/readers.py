@@ -37,7 +37,7 @@ import duckdb
 import fastexcel
 import pyarrow as pa
 
-from equity_metrics import workbook_scan
+from equity_metrics import headers, workbook_scan
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -71,6 +71,9 @@ class SourceTable:
     file_name: str
     sheet: str | None
     table: pa.Table  # text columns + ROW_NUMBER_COLUMN
+    notes: tuple[str, ...] = ()  # rows skipped above the header and below the data, in plain words
+    titles: tuple[str, ...] = ()  # text of the rows above the header (a title may name the school year)
+    header_row: int = 0  # rows above the header, as found (or given)
 
     @property
     def label(self) -> str:
@@ -121,8 +124,12 @@ def _hidden_sheets(path: Path) -> set[str]:
     return hidden
 
 
-def read_source(path: str | Path, sheet: str | None = None, header_row: int = 0) -> SourceTable:
-    """Read one CSV file or one sheet (the first if none is named) as text columns."""
+def read_source(path: str | Path, sheet: str | None = None, header_row: int | None = 0) -> SourceTable:
+    """Read one CSV file or one sheet (the first if none is named) as text columns. `header_row` is the number
+    of rows above the header; 0 (the default) or None finds the header (title rows, notes and blank rows
+    above it, a two-row header; see `headers.py`), a positive number is taken as given. Footer rows and
+    repeated header rows are dropped either way; `SourceTable.notes` says what was skipped."""
+    header_row = header_row or None
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
@@ -140,11 +147,20 @@ def read_source(path: str | Path, sheet: str | None = None, header_row: int = 0)
 
 
 def _with_row_numbers(table: pa.Table, header_row: int) -> pa.Table:
-    first = header_row + 2  # rows above the header, the header itself, then 1-based
+    first = header_row + 2  # rows above the (last) header row, the header itself, then 1-based
     return table.append_column(ROW_NUMBER_COLUMN, pa.array(range(first, first + table.num_rows), pa.int64()))
 
 
-def _read_excel(path: Path, sheet: str | None, header_row: int) -> SourceTable:
+def _finished(source: SourceTable, layout: headers.Layout) -> SourceTable:
+    """Footers and repeated header rows dropped; what was skipped recorded with the header's place."""
+    table, dropped = headers.trim_table(source.table, source.columns, ROW_NUMBER_COLUMN)
+    two_rows = (f"The header spans rows {layout.first + 1} and {layout.first + 2}: each column's name joins the "
+                "label above it with its own.",) if layout.rows == 2 else ()
+    return SourceTable(source.file_name, source.sheet, table, layout.notes + two_rows + dropped, layout.titles,
+                       layout.first)
+
+
+def _read_excel(path: Path, sheet: str | None, header_row: int | None) -> SourceTable:
     where = f"{path.name}, sheet {sheet!r}" if sheet else path.name
     problem = _workbook_problem(path)
     if problem:
@@ -157,19 +173,21 @@ def _read_excel(path: Path, sheet: str | None, header_row: int) -> SourceTable:
         too_large = workbook_scan.sheet_problem(path, name)  # before calamine builds the sheet's grid
         if too_large:
             raise ReadError(f"{path.name}, sheet {name!r}: cannot be read: {too_large}")
-        table = reader.load_sheet(name, header_row=header_row, dtypes="string").to_arrow()
-        raw_header = None
-        if _header_needs_check(table.column_names, r"__UNNAMED__\d+"):
-            first = reader.load_sheet(name, header_row=None, skip_rows=header_row, n_rows=1, dtypes="string")
-            rows = first.to_arrow().to_pylist()
-            raw_header = list(rows[0].values()) if rows else None
+        # Every row as written (skip_rows=0 keeps leading blank rows, so row numbers are the sheet's own).
+        grid = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
     except ReadError:
         raise
     except Exception as error:
         raise ReadError(f"{where}: cannot be read as a workbook ({_excel_error(error)})") from error
-    table = table.cast(pa.schema([pa.field(f.name, pa.string()) for f in table.schema]))
-    table = _checked_header(table, raw_header, f"{path.name}, sheet {name!r}", header_row)
-    return SourceTable(path.name, name, _with_row_numbers(table, header_row))
+    grid = grid.cast(pa.schema([pa.field(f.name, pa.string()) for f in grid.schema]))
+    head = [list(row.values()) for row in grid.slice(0, headers.HEAD_ROWS).to_pylist()]
+    layout = headers.detect_layout(head) if header_row is None else headers.Layout(header_row)
+    raw = list(layout.names) if layout.names else (head[layout.first] if layout.first < len(head) else [])
+    table = grid.slice(layout.last + 1)
+    names = [f"__column_{i}" for i in range(table.num_columns)]  # placeholders until the header is checked
+    table = _checked_header(table.rename_columns(names), raw or None, f"{path.name}, sheet {name!r}", layout.last,
+                            rename=True)
+    return _finished(SourceTable(path.name, name, _with_row_numbers(table, layout.last)), layout)
 
 
 def _excel_error(error: Exception) -> str:
@@ -185,7 +203,7 @@ _CSV_OPTIONS = (
 )
 
 
-def _read_text(path: Path, header_row: int) -> SourceTable:
+def _read_text(path: Path, header_row: int | None) -> SourceTable:
     """Read with DuckDB as UTF-8; a file that is not UTF-8 is transcoded to UTF-8 first: from UTF-16 when it
     starts with a UTF-16 byte-order mark, else byte by byte from Windows-1252 where it is not valid UTF-8."""
     try:
@@ -199,14 +217,22 @@ def _read_text(path: Path, header_row: int) -> SourceTable:
     if problem:
         raise ReadError(f"{path.name}: cannot be read as CSV: {problem}")
     try:
-        table, raw_header = _read_csv(path, header_row)
+        return _text_source(path, path.name, header_row)
     except UnicodeError:
         return _read_transcoded(path, header_row, "utf-8", _FALLBACK)
-    return SourceTable(path.name, None, _with_row_numbers(_checked_header(table, raw_header, path.name, header_row),
-                                                            header_row))
 
 
-def _read_transcoded(path: Path, header_row: int, encoding: str, errors: str) -> SourceTable:
+def _text_source(path: Path, shown_name: str, header_row: int | None) -> SourceTable:
+    """A UTF-8 text file read below its header (found, or `header_row` rows down), footers dropped."""
+    layout = headers.detect_layout(headers.text_head_rows(path)) if header_row is None else headers.Layout(header_row)
+    table, raw_header = _read_csv(path, layout.last, shown_name=shown_name)
+    if layout.names is not None and len(layout.names) >= table.num_columns:
+        raw_header = list(layout.names)[: table.num_columns]
+    table = _checked_header(table, raw_header, shown_name, layout.last, rename=layout.names is not None)
+    return _finished(SourceTable(shown_name, None, _with_row_numbers(table, layout.last)), layout)
+
+
+def _read_transcoded(path: Path, header_row: int | None, encoding: str, errors: str) -> SourceTable:
     with tempfile.TemporaryDirectory(prefix="equity-explorer-transcode-") as folder:
         utf8 = Path(folder) / path.name
         try:
@@ -217,11 +243,9 @@ def _read_transcoded(path: Path, header_row: int, encoding: str, errors: str) ->
             raise ReadError(f"{path.name}: cannot be read as CSV: the text is not valid {encoding.upper()} "
                             f"({error})") from error
         try:
-            table, raw_header = _read_csv(utf8, header_row, shown_name=path.name)
+            return _text_source(utf8, path.name, header_row)
         except UnicodeError as error:  # cannot happen after transcoding; never let it escape as such
             raise ReadError(f"{path.name}: cannot be read as CSV ({_first_line(error)})") from error
-    return SourceTable(path.name, None, _with_row_numbers(_checked_header(table, raw_header, path.name, header_row),
-                                                            header_row))
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
@@ -327,9 +351,11 @@ def _header_needs_check(names: list[str], placeholder: str) -> bool:
                                                  for n in names)
 
 
-def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: int) -> pa.Table:
+def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: int,
+                    rename: bool = False) -> pa.Table:
     """Refuse repeated column names (naming them) and blank names over data (naming the position); drop
-    columns with neither a name nor any data (trailing delimiters, formatted empty cells)."""
+    columns with neither a name nor any data (trailing delimiters, formatted empty cells). `rename`: the
+    columns kept take their names from `raw` (the header as written)."""
     names = table.column_names
     if raw is None or len(raw) != len(names):
         raw = names
@@ -358,6 +384,8 @@ def _checked_header(table: pa.Table, raw: list | None, label: str, header_row: i
             )
         seen[key] = index
         keep.append(index)
+    if rename:
+        return table.select(keep).rename_columns([str(raw[i]) for i in keep])
     if len(keep) == len(names):
         return table
     return table.select(keep)
