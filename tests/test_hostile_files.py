@@ -20,7 +20,7 @@ import fastexcel
 import pytest
 
 from equity_metrics import workbook_scan
-from equity_metrics.importer import SourceSpec, import_sources
+from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
 from equity_metrics.mapping import Mapping
 from equity_metrics.readers import ReadError, list_sheets, read_source
 from equity_metrics.store import Store
@@ -234,3 +234,87 @@ def test_limits_are_documented() -> None:
     assert workbook_scan.SHARED_STRINGS_FLOOR_BYTES == 16 << 20
     assert workbook_scan.SHARED_STRINGS_BYTES_PER_TEXT_CELL == 1024
     assert workbook_scan.MAX_SHARED_STRINGS_BYTES == 512 << 20
+
+
+# ---- the same data again, in another order or saved again ------------------------------------------------
+def write_rows(path: Path, header: list[str], rows: list[list[str]], **options: str) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, **options).writerows([header, *rows])
+    return path
+
+
+SURVEY = Mapping("survey", {"response_id": "rid", "school_id": "school", "respondent_type": "type", "item_id": "item",
+                            "response": "answer"}, constants=dict(YEAR))
+COUNTS = Mapping("counts", {"school_id": "school", "race": "race", "measure": "measure", "count": "n"},
+                 constants=dict(YEAR))
+DISCIPLINE = Mapping("discipline", {"student_id": "sid", "school_id": "school", "action": "action",
+                                    "days_removed": "days"}, constants=dict(YEAR))
+SURVEY_ROWS = [[f"R{r:03d}", "0042", "Student", f"Q{q}", str(1 + (r * q) % 5)] for r in range(54) for q in range(10)]
+COUNT_ROWS = [[f"{s:04d}", race, measure, str(10 + s % 7)] for s in range(50)
+              for race in ("White", "Black") for measure in ("enrollment", "oss", "iss", "ap")]
+DISCIPLINE_ROWS = [[f"{901 + s % 2}", "0042", "OSS", str(1 + s % 3)] for s in range(40)]
+CASES = {
+    "survey": (SURVEY, ["rid", "school", "type", "item", "answer"], SURVEY_ROWS, "SELECT count(*) FROM survey"),
+    "counts": (COUNTS, ["school", "race", "measure", "n"], COUNT_ROWS, "SELECT count(*) FROM counts"),
+    "discipline": (DISCIPLINE, ["sid", "school", "action", "days"], DISCIPLINE_ROWS,
+                   "SELECT sum(days_removed) FROM discipline"),
+}
+
+
+def _store_with(db: Path, path: Path, mapping: Mapping) -> None:
+    with Store(db) as store:
+        import_sources(store, [SourceSpec(path, mapping, name="first")])
+        store.cursor().execute("CHECKPOINT")
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_the_same_rows_reordered_are_refused(db: Path, tmp_path: Path, kind: str) -> None:
+    # Before: the duplicate check compared file bytes, so survey responses went from 540 to 1,080, counts from
+    # 400 to 800 and days removed from 1,251 to 2,502.
+    mapping, header, rows, total = CASES[kind]
+    _store_with(db, write_rows(tmp_path / f"{kind}.csv", header, rows), mapping)
+    with Store(db) as store:
+        before = store.scalar(total)
+        when = store.scalar("SELECT strftime(imported_at, '%Y-%m-%d %H:%M') FROM datasets WHERE name = 'first'")
+    resaved = write_rows(tmp_path / f"{kind} sorted.csv", header, rows[::-1], quoting=csv.QUOTE_ALL,
+                         lineterminator="\r\n")
+    message = refused(db, [SourceSpec(resaved, mapping)], ImportRefusedError)
+    assert message == (f"{kind} sorted.csv: holds the same {len(rows):,} rows as dataset 2 ('first', imported "
+                       f"{when} UTC), perhaps in another order or saved again; importing it would count every row "
+                       "twice. Delete that dataset first to replace it, or load only the rows that are new.")
+    with Store(db) as store:
+        assert store.scalar(total) == before
+
+
+def test_a_later_export_repeating_an_earlier_one_is_refused(db: Path, tmp_path: Path) -> None:
+    # The year-to-date export of June holds January's rows and more: they would be counted twice.
+    mapping, header, rows, _ = CASES["survey"]
+    _store_with(db, write_rows(tmp_path / "january.csv", header, rows[:300]), mapping)
+    june = write_rows(tmp_path / "june.csv", header, rows)
+    message = refused(db, [SourceSpec(june, mapping)], ImportRefusedError)
+    assert message.startswith("june.csv: it repeats 300 of the 300 rows of dataset 2 ('first', imported ")
+    a_few_more = write_rows(tmp_path / "more.csv", header, [*rows[:300], *rows[-10:]])
+    message = refused(db, [SourceSpec(a_few_more, mapping)], ImportRefusedError)
+    assert message.startswith("more.csv: 300 of its 310 rows are already loaded in dataset 2 ('first', imported ")
+
+
+def test_two_sheets_of_one_import_holding_the_same_rows(db: Path, tmp_path: Path) -> None:
+    mapping, header, rows, _ = CASES["counts"]
+    one = write_rows(tmp_path / "one.csv", header, rows)
+    two = write_rows(tmp_path / "two.csv", header, sorted(rows))
+    message = refused(db, [SourceSpec(one, mapping, name="one"), SourceSpec(two, mapping)], ImportRefusedError)
+    assert message.startswith("two.csv: holds the same 400 rows as dataset 2 ('one', imported ")
+
+
+def test_different_data_of_the_same_kind_is_imported(db: Path, tmp_path: Path) -> None:
+    mapping, header, rows, total = CASES["discipline"]
+    _store_with(db, write_rows(tmp_path / "fall.csv", header, rows), mapping)
+    spring = write_rows(tmp_path / "spring.csv", header, [[sid, school, "ISS", days] for sid, school, _, days in rows])
+    with Store(db) as store:
+        import_sources(store, [SourceSpec(spring, mapping)])
+        assert store.scalar("SELECT count(*) FROM discipline") == 2 * len(rows)
+    with_year = Mapping("discipline", {**mapping.columns, "school_year": "year"})
+    last_year = write_rows(tmp_path / "last year.csv", [*header, "year"], [[*row, "2023-24"] for row in rows])
+    with Store(db) as store:  # the same rows for another school year are other data
+        import_sources(store, [SourceSpec(last_year, with_year)])
+        assert store.scalar("SELECT count(*) FROM discipline") == 3 * len(rows)
