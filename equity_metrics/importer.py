@@ -174,11 +174,6 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     for f in kind.fields:
         if f.name == "race" and mapping.race_questions is not None:
             expr = _race_from_questions(mapping.race_questions)
-        elif f.name == "school_id" and mapping.school_id_from_name and f.name in mapping.columns:
-            expr = school_code_from_name_sql(quote_identifier(mapping.columns[f.name]))
-        elif f.name == "school_year" and mapping.year_from_date and f.name not in mapping.columns \
-                and f.name not in mapping.constants:
-            expr = _year_from_date_sql(quote_identifier(mapping.year_from_date), mapping)
         elif f.name in mapping.columns:
             expr = f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"
         elif f.name in mapping.constants:
@@ -206,21 +201,6 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
         # its row number), never a row that silently disappears.
         source_sql = f"(SELECT * FROM {_SOURCE_VIEW} UNPIVOT INCLUDE NULLS (__unpivot_value FOR __unpivot_name IN ({on})))"
     return f"SELECT {', '.join(parts)} FROM {source_sql}", params
-
-
-def school_code_from_name_sql(column: str) -> str:
-    """A stable school code made from a school's name (spaces and capitals do not count): 'N-' and the first
-    10 hex digits of the MD5 of the folded name; NULL for a blank name."""
-    folded = f"lower(regexp_replace(trim(CAST({column} AS VARCHAR)), '\\s+', ' ', 'g'))"
-    return f"CASE WHEN {cleaned_sql(f'CAST({column} AS VARCHAR)')} IS NOT NULL THEN 'N-' || left(md5({folded}), 10) END"
-
-
-def _year_from_date_sql(column: str, mapping: Mapping) -> str:
-    """The school year ('2023-24') a date falls in, a school year starting on the first of
-    `mapping.year_start_month`; NULL for a blank or unreadable date."""
-    date = field_sql(Field("d", "DATE"), cleaned_sql(f"CAST({column} AS VARCHAR)"), mapping.date_format)
-    start = f"(year({date}) - CASE WHEN month({date}) < {int(mapping.year_start_month)} THEN 1 ELSE 0 END)"
-    return f"CAST({start} AS VARCHAR) || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0')"
 
 
 def _race_from_questions(questions: RaceQuestions) -> str:
