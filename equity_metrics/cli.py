@@ -4,7 +4,9 @@
     python -m equity_metrics rates INDICATOR [--by race[,sex]] [--year Y] [--school S] [--compare all-others|GROUP]
                                    [--min-n N] [--min-cell N] [--db PATH] [--format csv|json|table]
     python -m equity_metrics gaps INDICATOR ...   (same options)
-    python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--db PATH] [--format ...]
+    python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--year Y] [--header-row N]
+                                  [--sheet S] [--subject S] [--column FIELD=HEADER ...]
+                                  [--code FIELD:VALUE=CANONICAL ...] [--replace-sample] [--dry-run] [--db PATH]
     python -m equity_metrics datasets [--db PATH] [--format csv|json|table]
     python -m equity_metrics sample --out DIR
     python -m equity_metrics load-sample [--db PATH]
@@ -30,12 +32,12 @@ from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
 from equity_metrics.export_tables import neutralise
-from equity_metrics.importer import ImportRefusedError, SourceSpec, column_samples, import_sources
+from equity_metrics.importer import ImportRefusedError, import_sources
 from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
-from equity_metrics.mapping import Mapping, MappingError, guess_kind, guess_mapping
+from equity_metrics.mapping import Mapping, MappingError
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
-from equity_metrics.readers import ReadError, list_sheets, read_source
-from equity_metrics.saved_mappings import save_mapping, saved_mapping
+from equity_metrics.readers import ReadError
+from equity_metrics.saved_mappings import save_mapping
 from equity_metrics.schema import KINDS
 from equity_metrics.store import Store, StoreError, default_db_path
 
@@ -134,44 +136,6 @@ def cmd_datasets(args: argparse.Namespace) -> str:
     return render(catalog[columns], args.format)
 
 
-def _import_specs(store: Store, path: Path, kind: str | None, mapping: Mapping | None,
-                  name: str | None) -> list[tuple[SourceSpec, list[str]]]:
-    """One spec per table: the CSV, or every sheet of a workbook. Sheets whose columns do not fit a given
-    mapping are skipped; without one, a mapping saved for files of the same shape is used, else the kind and
-    columns are guessed from the headers."""
-    sheets = list_sheets(path) or [None]
-    specs = []
-    for sheet in sheets:
-        header_row = mapping.header_row if mapping else 0
-        source = read_source(path, sheet, header_row)
-        saved = None if mapping is not None else saved_mapping(store, source.columns, kind)
-        if saved is not None:
-            chosen = saved
-        elif mapping is not None:
-            try:
-                mapping.validate(source.columns, source.label)
-            except MappingError:
-                if len(sheets) == 1:
-                    raise
-                continue
-            chosen = mapping
-        else:
-            samples = column_samples(source)
-            chosen = guess_mapping(kind or guess_kind(source.columns, samples), source.columns, samples,
-                                   file_name=path.name)
-            required = [f.name for f in KINDS[chosen.kind].fields if f.required]
-            if not kind and not any(name in chosen.fields_supplied() for name in required):
-                raise CommandError(f"{source.label}: cannot tell what this table holds from its headers "
-                                   f"({', '.join(source.columns[:8])}); pass --kind, and --mapping if the "
-                                   "headers are unusual")
-        label = name or path.name
-        spec = SourceSpec(path, chosen, sheet, name=f"{label} [{sheet}]" if sheet and len(sheets) > 1 else label)
-        specs.append((spec, source.columns))
-    if not specs:
-        raise CommandError(f"{path.name}: no sheet has the columns the mapping names")
-    return specs
-
-
 def cmd_goals(args: argparse.Namespace) -> str:
     from equity_metrics import goals
 
@@ -180,25 +144,59 @@ def cmd_goals(args: argparse.Namespace) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> str:
+    """Import a file (every sheet of a workbook) as guessed or as the options say; `--dry-run` writes nothing."""
+    from equity_metrics.import_plan import Options, PlanError, parse_codes, parse_columns, plan_file
+
     path = Path(args.file)
     if not path.exists():
         raise CommandError(f"{path}: no such file")
     mapping = Mapping.from_json(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
     if args.kind and args.kind not in KINDS:
         raise CommandError(f"unknown kind {args.kind!r}; use one of {', '.join(KINDS)}")
-    with Store(Path(args.db) if args.db else default_db_path()) as store:
-        specs = _import_specs(store, path, args.kind, mapping, args.name)
-        reports = import_sources(store, [spec for spec, _ in specs])
-        if mapping is not None:  # a mapping the user wrote is remembered for next year's file
-            for spec, columns in specs:
-                save_mapping(store, columns, spec.mapping)
+    if args.header_row is not None and args.header_row < 0:
+        raise CommandError(f"--header-row {args.header_row}: give the number of rows above the header (0 or more)")
+    try:
+        options = Options(args.kind, mapping, args.year, args.header_row, args.sheet, args.subject,
+                          parse_columns(args.column), parse_codes(args.code), args.name)
+        with Store(Path(args.db) if args.db else default_db_path()) as store:
+            plans, skipped = plan_file(store, path, options)
+            replace_sample = _replaces_sample(store, args.replace_sample)
+            reports = import_sources(store, [p.spec for p in plans], replace_sample=replace_sample,
+                                     dry_run=args.dry_run)
+            if mapping is not None and not args.dry_run:  # a mapping the user wrote is remembered for next year
+                for plan in plans:
+                    save_mapping(store, list(plan.columns), plan.spec.mapping)
+    except PlanError as error:
+        raise CommandError(str(error)) from error
+    if replace_sample:
+        print(f"{'Would remove' if args.dry_run else 'Removed'} the synthetic sample district so that your files "
+              "are not mixed with it; bring it back with: python -m equity_metrics load-sample", file=sys.stderr)
+    return _import_output(args, plans, skipped, reports)
+
+
+def _replaces_sample(store: Store, asked: bool) -> bool:
+    """Whether this import removes the synthetic sample district: always when the store holds nothing else
+    (the first import of one's own file), on --replace-sample otherwise; a store mixing both is refused."""
+    if not store.holds_sample():
+        return False
+    if asked or store.holds_only_sample():
+        return True
+    raise CommandError("the store holds the synthetic sample district next to your own files; importing more would "
+                       "keep mixing them: pass --replace-sample to remove the sample first")
+
+
+def _import_output(args: argparse.Namespace, plans: list, skipped: list[str], reports: list) -> str:
+    guessed = [line for plan in plans for line in plan.lines]
     if args.format == "table":
-        return "".join(line + "\n" for report in reports for line in report.lines())
+        head = ["Dry run: nothing was written. The guess and the import report:"] if args.dry_run else []
+        body = [line for report in reports for line in report.lines()]
+        return "".join(f"{line}\n" for line in (*head, *body, *skipped, *guessed))
     frame = pd.DataFrame([{
-        "dataset_id": r.dataset_id, "source": r.source, "kind": r.kind, "rows_read": r.rows_read,
-        "rows_imported": r.rows_imported, "rows_rejected": r.rows_rejected, "duplicates": r.duplicates,
-        "report": " ".join(r.lines()),
-    } for r in reports])
+        "dataset_id": None if args.dry_run else r.dataset_id, "source": r.source, "kind": r.kind,
+        "rows_read": r.rows_read, "rows_imported": r.rows_imported, "rows_rejected": r.rows_rejected,
+        "duplicates": r.duplicates, "report": " ".join(r.lines()), "mapping": plan.spec.mapping.to_json(),
+        "reasons": " ".join(line.strip() for line in plan.lines), "dry_run": bool(args.dry_run),
+    } for r, plan in zip(reports, plans, strict=True)])
     return render(frame, args.format)
 
 
@@ -272,6 +270,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", help=f"what the table holds ({', '.join(KINDS)}); guessed from the headers if omitted")
     p.add_argument("--mapping", help="a mapping saved as JSON (from the Data page or by hand)")
     p.add_argument("--name", help="the dataset's name in the catalog (default: the file name)")
+    p.add_argument("--year", help="school year of every row, e.g. 2024-25 (default: from a year or date column, "
+                                  "the sheet name, the file name or a title row)")
+    p.add_argument("--header-row", type=int, help="rows above the header (title rows); default: found")
+    p.add_argument("--sheet", help="import only this sheet of a workbook (default: every visible sheet)")
+    p.add_argument("--subject", help="subject of every score in a file that names none, e.g. Math")
+    p.add_argument("--column", action="append", metavar="FIELD=HEADER",
+                   help="the column holding a field, e.g. student_id=\"Stu #\" (repeatable)")
+    p.add_argument("--code", action="append", metavar="FIELD:VALUE=CANONICAL",
+                   help="what a code means, e.g. race:7=White or sex:1=Male (repeatable)")
+    p.add_argument("--replace-sample", action="store_true",
+                   help="remove the synthetic sample district first (done anyway when it is all the store holds)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the kind, the mapping with the reason for each guess and the import report; write nothing")
     common(p)
     p.set_defaults(run=cmd_import)
 

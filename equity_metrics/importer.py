@@ -174,6 +174,11 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     for f in kind.fields:
         if f.name == "race" and mapping.race_questions is not None:
             expr = _race_from_questions(mapping.race_questions)
+        elif f.name == "school_id" and mapping.school_id_from_name and f.name in mapping.columns:
+            expr = school_code_from_name_sql(quote_identifier(mapping.columns[f.name]))
+        elif f.name == "school_year" and mapping.year_from_date and f.name not in mapping.columns \
+                and f.name not in mapping.constants:
+            expr = _year_from_date_sql(quote_identifier(mapping.year_from_date), mapping)
         elif f.name in mapping.columns:
             expr = f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"
         elif f.name in mapping.constants:
@@ -201,6 +206,21 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
         # its row number), never a row that silently disappears.
         source_sql = f"(SELECT * FROM {_SOURCE_VIEW} UNPIVOT INCLUDE NULLS (__unpivot_value FOR __unpivot_name IN ({on})))"
     return f"SELECT {', '.join(parts)} FROM {source_sql}", params
+
+
+def school_code_from_name_sql(column: str) -> str:
+    """A stable school code made from a school's name (spaces and capitals do not count): 'N-' and the first
+    10 hex digits of the MD5 of the folded name; NULL for a blank name."""
+    folded = f"lower(regexp_replace(trim(CAST({column} AS VARCHAR)), '\\s+', ' ', 'g'))"
+    return f"CASE WHEN {cleaned_sql(f'CAST({column} AS VARCHAR)')} IS NOT NULL THEN 'N-' || left(md5({folded}), 10) END"
+
+
+def _year_from_date_sql(column: str, mapping: Mapping) -> str:
+    """The school year ('2023-24') a date falls in, a school year starting on the first of
+    `mapping.year_start_month`; NULL for a blank or unreadable date."""
+    date = field_sql(Field("d", "DATE"), cleaned_sql(f"CAST({column} AS VARCHAR)"), mapping.date_format)
+    start = f"(year({date}) - CASE WHEN month({date}) < {int(mapping.year_start_month)} THEN 1 ELSE 0 END)"
+    return f"CAST({start} AS VARCHAR) || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0')"
 
 
 def _race_from_questions(questions: RaceQuestions) -> str:
@@ -380,9 +400,16 @@ def _without_roster(cursor: duckdb.DuckDBPyConnection, kind: str, dataset_id: in
 
 
 def column_samples(source: SourceTable, rows: int = 200) -> dict[str, list[str]]:
-    """The first `rows` values of each column, for guessing a mapping from values."""
-    head = source.table.slice(0, rows)
-    return {column: head.column(column).to_pylist() for column in source.columns}
+    """The first `rows` non-blank values of each column (all blank: an empty list), for guessing a mapping
+    from values; a column filled only further down is still seen (Arrow filters, no loop over rows)."""
+    import pyarrow.compute as pc
+
+    out = {}
+    for column in source.columns:
+        values = source.table.column(column)
+        filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(values), ""), False)
+        out[column] = values.filter(filled).slice(0, rows).to_pylist()
+    return out
 
 
 def codes_to_review(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
@@ -513,23 +540,48 @@ class SourceSpec:
     name: str | None = None
 
 
-def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool = False) -> list[ImportReport]:
+class _DryRunDone(Exception):
+    """Raised inside the transaction of a dry run, so that everything it did is rolled back."""
+
+
+def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool = False,
+                   replace_sample: bool = False, dry_run: bool = False) -> list[ImportReport]:
     """Read and import several tables in ONE transaction, then rebuild the derived tables.
 
     Reading happens before the transaction starts; if any table fails, nothing is stored.
-    Raises ImportRefusedError when a table imports no row at all.
+    Raises ImportRefusedError when a table imports no row at all. `replace_sample`: the synthetic sample
+    district is removed in the same transaction. `dry_run`: the reports are made, then everything is rolled
+    back (the store is left as it was).
     """
     from equity_metrics.facts import rebuild_facts
 
     sources = [read_source(s.path, s.sheet, s.mapping.header_row) for s in specs]
     reports = []
-    with store.transaction() as cursor:
-        for spec, source in zip(specs, sources, strict=True):
-            report = import_into(cursor, source, spec.mapping, name=spec.name, file_path=spec.path, is_sample=is_sample)
-            if report.rows_imported == 0:
-                reasons = "; ".join(f"{r.reason} in {r.count:,} rows" for r in report.rejections) or "the table is empty"
-                raise ImportRefusedError(f"{source.label}: no row could be imported ({reasons})")
-            reports.append(report)
-        rebuild_facts(cursor)
-        bump_data_version(cursor)
+    try:
+        with store.transaction() as cursor:
+            if replace_sample:
+                _delete_sample_rows(cursor)
+            for spec, source in zip(specs, sources, strict=True):
+                report = import_into(cursor, source, spec.mapping, name=spec.name, file_path=spec.path,
+                                     is_sample=is_sample)
+                if report.rows_imported == 0:
+                    reasons = "; ".join(f"{r.reason} in {r.count:,} rows" for r in report.rejections) or "the table is empty"
+                    raise ImportRefusedError(f"{source.label}: no row could be imported ({reasons})")
+                reports.append(report)
+            if dry_run:
+                raise _DryRunDone
+            rebuild_facts(cursor)
+            bump_data_version(cursor)
+    except _DryRunDone:
+        pass
     return reports
+
+
+def _delete_sample_rows(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Every dataset of the synthetic sample district, removed inside the caller's transaction."""
+    ids = [int(r[0]) for r in cursor.execute(f"SELECT dataset_id FROM {CATALOG_TABLE} WHERE is_sample").fetchall()]
+    if not ids:
+        return
+    for kind in KINDS:
+        cursor.execute(f"DELETE FROM {quote_identifier(kind)} WHERE dataset_id = ANY(?)", [ids])
+    cursor.execute(f"DELETE FROM {CATALOG_TABLE} WHERE dataset_id = ANY(?)", [ids])

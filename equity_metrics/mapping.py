@@ -73,9 +73,17 @@ class Mapping:
     # The user's reading of codes no code list knows: field -> raw value -> canonical value ("Unknown" allowed;
     # for yes/no fields "Yes" or "No"). Applied before the built-in list; compared by codes.code_key.
     code_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The school year read off a date column (raw column name) when the file has no year column: a school year
+    # starts on the first of `year_start_month` (July by default).
+    year_from_date: str | None = None
+    year_start_month: int = 7
+    # The school_id column holds school names (no code in the file): the code is made from the name (stable
+    # across files and years), and the name is kept as the school's name where the kind has one.
+    school_id_from_name: bool = False
 
     def fields_supplied(self) -> set[str]:
         supplied = set(self.columns) | set(self.constants) | ({"race"} if self.race_questions else set())
+        supplied |= {"school_year"} if self.year_from_date else set()
         if self.unpivot is not None:
             supplied |= self.unpivot.fields()
         return supplied
@@ -107,6 +115,7 @@ class Mapping:
         if source_columns is not None:
             raw = list(self.columns.values()) + (list(self.unpivot.columns) if self.unpivot else [])
             raw += self.race_questions.raw_columns() if self.race_questions else []
+            raw += [self.year_from_date] if self.year_from_date else []
             absent = [c for c in raw if c not in source_columns]
             if absent:
                 raise MappingError(f"{source}: no column named {', '.join(map(repr, absent))}")
@@ -121,6 +130,11 @@ class Mapping:
         }
         if self.code_overrides:
             data["code_overrides"] = self.code_overrides
+        if self.year_from_date:
+            data["year_from_date"] = self.year_from_date
+            data["year_start_month"] = self.year_start_month
+        if self.school_id_from_name:
+            data["school_id_from_name"] = True
         if self.race_questions is not None:
             data["race_questions"] = {"hispanic": self.race_questions.hispanic, "flags": self.race_questions.flags,
                                       "listed": self.race_questions.listed}
@@ -162,6 +176,9 @@ class Mapping:
                 date_format=str(data.get("date_format", "%m/%d/%Y")),
                 code_overrides={str(f): {str(k): str(v) for k, v in values.items()}
                                 for f, values in data.get("code_overrides", {}).items()},
+                year_from_date=None if data.get("year_from_date") is None else str(data["year_from_date"]),
+                year_start_month=int(data.get("year_start_month", 7)),
+                school_id_from_name=bool(data.get("school_id_from_name", False)),
                 race_questions=None
                 if data.get("race_questions") is None
                 else RaceQuestions(

@@ -206,7 +206,8 @@ def test_import_with_a_kind_and_a_mapping(tmp_path: Path):
         ("a,b\n1,2\n", "junk.csv", "junk.csv: cannot tell what this table holds from its headers (a, b)"),
         ("whatever", "notes.md", "notes.md: unsupported file type .md"),
         ("Student ID,School Code,Grade,School Year\n", "empty.csv", "empty.csv: no row could be imported (the table is empty)"),
-        ("Student ID,School Code,Grade\n", "no_year.csv", "no_year.csv: no column mapped to required field 'school_year'"),
+        ("Student ID,School Code,Grade\n", "no_year.csv", "no_year.csv: no school year in a column, a date column, the "
+         "sheet name, the file name or a title row; give it with --year"),
     ],
 )
 def test_import_failures_are_one_line_and_leave_the_store_empty(tmp_path: Path, content: str, name: str, message: str):

@@ -1,0 +1,164 @@
+"""What `import` will do with a file, decided before anything is written: one plan per CSV file or sheet, with
+the kind, the mapping and the reasons (`kinds.Guess`), or the mapping the user gave or an earlier import
+remembered. The command line's options are the Data page's choices: `--kind`, `--year`, `--header-row`,
+`--sheet`, `--subject`, `--column FIELD=HEADER`, `--code FIELD:VALUE=CANONICAL`; every refusal names the option
+that fixes it (`PlanError`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from equity_metrics.importer import SourceSpec, column_samples
+from equity_metrics.kinds import Guess, find_year, guess_table
+from equity_metrics.mapping import Mapping, MappingError
+from equity_metrics.readers import SourceTable, list_sheets, read_source
+from equity_metrics.saved_mappings import saved_mapping
+from equity_metrics.schema import KINDS
+from equity_metrics.store import Store
+
+
+class PlanError(ValueError):
+    """The file cannot be imported as asked; the message names the file or sheet and the option to use.
+    `fits_nothing`: no kind fits the table at all (a notes or code-list sheet beside the data sheets)."""
+
+    def __init__(self, message: str, fits_nothing: bool = False) -> None:
+        super().__init__(message)
+        self.fits_nothing = fits_nothing
+
+
+@dataclass(frozen=True)
+class Options:
+    """The user's choices (the command line's options, the Data page's fields)."""
+
+    kind: str | None = None
+    mapping: Mapping | None = None
+    year: str | None = None
+    header_row: int | None = None
+    sheet: str | None = None
+    subject: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One table to import, with how its mapping was found (sentences for the screen)."""
+
+    spec: SourceSpec
+    columns: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
+def parse_columns(items: list[str] | None) -> dict[str, str]:
+    """`--column FIELD=HEADER` options as {field: header}."""
+    out = {}
+    for item in items or ():
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header:
+            raise PlanError(f"--column {item!r}: write it as FIELD=HEADER, for example --column student_id=\"Stu #\"")
+        out[name.strip()] = header
+    return out
+
+
+def parse_codes(items: list[str] | None) -> dict[str, dict[str, str]]:
+    """`--code FIELD:VALUE=CANONICAL` options as {field: {value: canonical}}."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items or ():
+        name, sep, rest = item.partition(":")
+        value, sep2, canonical = rest.partition("=")
+        if not sep or not sep2 or not name.strip() or not value:
+            raise PlanError(f"--code {item!r}: write it as FIELD:VALUE=CANONICAL, for example --code race:7=White")
+        out.setdefault(name.strip(), {})[value] = canonical
+    return out
+
+
+def _check_user_columns(source: SourceTable, kind: str, options: Options) -> None:
+    fields = KINDS[kind].field_names
+    for name, header in options.columns.items():
+        if name not in fields:
+            raise PlanError(f"--column {name}={header}: {KINDS[kind].label} has no field {name!r} "
+                            f"(fields: {', '.join(fields)}); use --kind if the kind is wrong")
+        if header not in source.columns:
+            raise PlanError(f"--column {name}={header}: {source.label} has no column named {header!r} "
+                            f"(columns: {', '.join(source.columns[:12])}); check --header-row if the header is "
+                            "lower down")
+
+
+def _given(source: SourceTable, mapping: Mapping, options: Options, how: str, file_name: str) -> tuple[Mapping, list[str]]:
+    """A mapping the user gave or an earlier import remembered, with the year found where it is missing."""
+    lines = [f"{source.label}: kind {mapping.kind}: {how}."]
+    if options.year or "school_year" not in mapping.fields_supplied():
+        mapping, why = find_year(source, mapping, column_samples(source), file_name, options.year)
+        if why:
+            lines.append(f"  school_year: {why}")
+    if options.columns or options.codes:
+        codes = {f: {**mapping.code_overrides.get(f, {}), **v} for f, v in options.codes.items()}
+        mapping = replace(mapping, columns={**mapping.columns, **options.columns},
+                          code_overrides={**mapping.code_overrides, **codes})
+    return mapping, lines + [f"  note: {n}" for n in source.notes]
+
+
+def plan_table(store: Store, path: Path, source: SourceTable, options: Options) -> tuple[Mapping, list[str]]:
+    """The mapping for one table and the sentences saying where it came from; raises PlanError naming the
+    option that fixes a problem."""
+    if options.mapping is not None:
+        mapping, lines = _given(source, options.mapping, options, f"from the mapping file ({options.mapping.kind})",
+                                path.name)
+    else:
+        saved = saved_mapping(store, source.columns, options.kind)
+        if saved is not None:
+            mapping, lines = _given(source, saved, options, "the mapping confirmed for a file with these columns",
+                                    path.name)
+        else:
+            guess = _guess(source, options, path.name)
+            problem = guess.problem()
+            if problem:
+                raise PlanError(problem, fits_nothing=guess.kind is None and not guess.choices)
+            assert guess.mapping is not None
+            mapping, lines = guess.mapping, guess.lines()
+    if options.header_row is not None:
+        mapping = replace(mapping, header_row=options.header_row)
+    try:
+        mapping.validate(source.columns, source.label)
+    except MappingError as error:
+        raise PlanError(f"{error}; fix it with --column FIELD=HEADER (or --mapping)") from error
+    return mapping, lines
+
+
+def _guess(source: SourceTable, options: Options, file_name: str) -> Guess:
+    samples = column_samples(source) if source.table.num_rows else None
+    if options.kind and options.columns:
+        _check_user_columns(source, options.kind, options)
+    guess = guess_table(source, samples, kind=options.kind, year=options.year, subject=options.subject,
+                        columns=options.columns, codes=options.codes, file_name=file_name)
+    if guess.kind and options.columns and not options.kind:
+        _check_user_columns(source, guess.kind, options)
+    return guess
+
+
+def plan_file(store: Store, path: Path, options: Options) -> tuple[list[Plan], list[str]]:
+    """One plan per table (the CSV, the sheet asked for, or every visible sheet), and sentences about sheets
+    left out (a sheet no kind fits, in a workbook whose other sheets import)."""
+    sheets = [options.sheet] if options.sheet else (list_sheets(path) or [None])
+    plans, skipped = [], []
+    for sheet in sheets:
+        header_row = options.header_row if options.header_row is not None else (
+            options.mapping.header_row if options.mapping else 0)
+        source = read_source(path, sheet, header_row)
+        try:
+            mapping, lines = plan_table(store, path, source, options)
+        except PlanError as error:
+            if len(sheets) > 1 and (error.fits_nothing or options.mapping is not None):
+                skipped.append(f"Sheet {sheet!r} left out: {error}")
+                continue
+            raise
+        label = options.name or path.name
+        name = f"{label} [{sheet}]" if sheet and len(sheets) > 1 else label
+        plans.append(Plan(SourceSpec(path, mapping, sheet, name=name), tuple(source.columns), tuple(lines)))
+    if not plans:
+        raise PlanError(f"{path.name}: no sheet could be imported ({'; '.join(skipped)})")
+    return plans, skipped
+
