@@ -59,6 +59,9 @@ def check_split(groups: Sequence[str]) -> tuple[str, ...]:
         f"together with every other view; choose one of: {allowed}")
 
 
+GRADE_SOURCES = ("assessment",)  # sources whose scores are also compared grade by grade (the district's)
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Key columns of a source's protected table and the grouping sets that fill it."""
@@ -68,9 +71,9 @@ class _Layout:
 
 
 def _layout(source: Source, grades: bool = False) -> _Layout:
-    """The keys and grouping sets of a source's tables; with `grades` (score tables), the district's grades
-    too, each under its grade band and under all grades (the same count twice, so that a band is seen to be
-    the sum of its grades)."""
+    """The keys and grouping sets of a source's tables; with `grades` (for a source in GRADE_SOURCES), the
+    district's grades too, each under its grade band and under all grades (the same count twice, so that a
+    band is seen to be the sum of its grades)."""
     geography = [GEOGRAPHY] if "school" in source.dimensions else []
     band = [BAND] if "grade" in source.dimensions else []
     singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
@@ -80,7 +83,7 @@ def _layout(source: Source, grades: bool = False) -> _Layout:
         for b in ([band, []] if band else [[]]):
             sets += [(*geo, *b)] + [(*geo, *b, d) for d in singles]
     sets += list(pairs)  # pairs of groups: the district, all grades
-    with_grades = grades and bool(band)
+    with_grades = grades and bool(band) and source.name in GRADE_SOURCES
     if with_grades:
         for b in (band, []):
             sets += [(*b, GRADE)] + [(*b, GRADE, d) for d in singles]
@@ -240,17 +243,15 @@ def _small(values: np.ndarray, threshold: int) -> np.ndarray:
     return (values >= 1) & (values < threshold)
 
 
-def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, denominators_key: tuple) -> pd.DataFrame:
-    """Hide denominators first (small groups; shared by every indicator of the same population and year),
-    then numerators (small counts, small complements, and every count of a small group), each proven
+def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide_n: np.ndarray) -> pd.DataFrame:
+    """Given the hidden denominators (the population's own layer, shared by every table that counts the same
+    students), hide numerators: small counts, small complements, and every count of a small group, proven
     against every relation of the table."""
     relations = relations_from_keys(cube[list(keys)])
     n = cube["denominator"].to_numpy(dtype="float64")
     a = cube["numerator"].to_numpy(dtype="float64")
     none = np.full(len(cube), np.nan)
     small_n = _small(n, threshold)
-    hide_n = _cached(denominators_key, lambda: cube.assign(
-        hidden=_protect_counts(cube, keys, "denominator", threshold)))["hidden"].to_numpy(dtype=bool)
     cost = a * _importance(cube, keys)
     small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
     low = np.where(small_a, 1.0, none)
@@ -272,7 +273,7 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, deno
 
 
 def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int) -> np.ndarray:
-    """Hidden flags for one count column (students with a score)."""
+    """Hidden flags for one count column (students of a population, students with a score)."""
     relations = relations_from_keys(cube[list(keys)])
     n = cube[count].to_numpy(dtype="float64")
     small = _small(n, threshold)
@@ -291,6 +292,38 @@ def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     return np.where(whole, 100.0, np.where(district, 4.0, 1.0))
 
 
+def population_layer(store: Store, source: Source, population: str, year: str, threshold: int,
+                     content: str | None = None) -> pd.DataFrame:
+    """The students of one population (SQL predicate over the source table) in every cell of the source's
+    largest layout (the district's grades included, no split left out), with the cells to hide.
+
+    Every table that counts these students takes its hidden counts from here: the rate tables of every
+    indicator with this population (denominators), and a score or days table whose students are the same.
+    A count that two tables show alike is then hidden alike, so neither table gives away what the other
+    hides; and since the result depends only on the counts, two populations with equal counts in every cell
+    (the students tested in math with a proficiency level and with a scale score) get the same cells hidden."""
+    layout = _layout(source, grades=True)
+
+    def build() -> pd.DataFrame:
+        select, group_by = _grouping_sql(layout, source.table)
+        sql = (f"SELECT {select}, count_if({population}) AS n FROM {source.table} WHERE school_year = $year "
+               f"{group_by}")
+        cube = _clean(store.query(sql, {"year": year}), layout, ["n"])
+        return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold))
+
+    return _cached(("population", content or content_key(store), source.name, population, year, threshold), build)
+
+
+def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """The layer's hidden flags for the cube's rows (the layer's all-grades rows when the cube has no grades)."""
+    if GRADE in layer.columns and GRADE not in keys:
+        layer = layer[layer[GRADE] == ALL]
+    merged = cube[list(keys)].merge(layer[[*keys, "n", "hidden"]], on=list(keys), how="left", validate="1:1")
+    if merged["hidden"].isna().any():
+        raise RuntimeError("a protected table has a cell its population layer lacks")  # pragma: no cover
+    return merged["hidden"].to_numpy(dtype=bool)
+
+
 def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
                ) -> pd.DataFrame:
     """The protected table of a rate indicator in one school year (cached per store content; `content`: the
@@ -302,8 +335,6 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, co
     layout = _layout(SOURCES[indicator.source])
     counted = bool(indicator.count_measure) and year not in aggregate.student_level_years(
         store, aggregate.required_kind(indicator))
-    denominators = ("denominators", content, indicator.source, indicator.population,
-                    indicator.count_measure if counted else "", year, threshold)
 
     def build() -> pd.DataFrame:
         cube = _rate_cube(store, indicator, year)
@@ -312,7 +343,14 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, co
             shown = cube[list(layout.keys)].merge(referred[[*layout.keys, "hide_numerator"]], on=list(layout.keys),
                                                   how="left")["hide_numerator"].eq(False).to_numpy()
             cube[CEILING] = np.where(shown, cube[CEILING].to_numpy(dtype="float64"), np.nan)
-        return _protect_rates(cube, layout.keys, threshold, denominators)
+        if counted:  # the aggregated counts: their own layer (no grades, no student file)
+            key = ("denominators", content, indicator.count_measure, year, threshold)
+            hide_n = _cached(key, lambda: cube.assign(
+                hidden=_protect_counts(cube, layout.keys, "denominator", threshold)))["hidden"].to_numpy(dtype=bool)
+        else:
+            layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
+            hide_n = _restrict(layer, cube, layout.keys)
+        return _protect_rates(cube, layout.keys, threshold, hide_n)
 
     return _cached(key, build)
 
@@ -332,10 +370,11 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int, c
         sql = (f"SELECT {select}, count(*) AS n, sum({scaled} - $shift) AS total, "
                f"sum(({scaled} - $shift) ** 2) AS total_of_squares, median({scaled}) AS median "
                f"FROM {source.table} WHERE {where} {group_by}")
-        cube = _without_excluded(_clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"]),
-                                 indicator)
+        cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
         cube["shift"] = float(shift)
-        return cube.assign(hide_n=_protect_counts(cube, layout.keys, "n", threshold))
+        # hidden as the population layer would hide the same counts (see population_layer)
+        cube = cube.assign(hide_n=_protect_counts(cube, layout.keys, "n", threshold))
+        return _without_excluded(cube, indicator)
 
     return _cached(("value", content or content_key(store), indicator, year, threshold), build)
 

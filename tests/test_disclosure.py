@@ -147,3 +147,37 @@ def test_a_rebuilt_store_hides_exactly_the_same_cells(sample_store: Store) -> No
         again = build()
         for key, table in first.items():
             pd.testing.assert_frame_equal(again[key], table, check_exact=True, obj=str(key))
+
+
+def _common(first: pd.DataFrame, second: pd.DataFrame, count: str, hidden: str, other_count: str,
+            other_hidden: str) -> pd.DataFrame:
+    keys = [c for c in ("school", "grade_band", *protected.SINGLE_SPLITS) if c in first.columns and c in second.columns]
+    return first[[*keys, count, hidden]].merge(second[[*keys, other_count, other_hidden]], on=keys)
+
+
+def test_every_table_counting_the_same_students_hides_them_alike(sample_store: Store) -> None:
+    """Two indicators with one population (out-of-school suspension and special-education identification:
+    all students; the latter without its disability split) show the same denominators, so they must hide the
+    same ones, in whichever order they are built; and the students tested in math, shown by the proficiency
+    rates and by the score tables, are hidden alike wherever the two counts agree."""
+    year = "2024-25"
+    by_population: dict[str, list] = {}
+    for indicator in INDICATORS.values():
+        if indicator.kind == "rate" and indicator.source == "student_year" and not indicator.count_measure:
+            by_population.setdefault(indicator.population, []).append(indicator)
+    pairs = [(group[0], group[-1]) for group in by_population.values() if len(group) > 1]
+    assert pairs
+    for first, last in pairs:
+        for order in ((first, last), (last, first)):
+            protected.forget_protected_tables()
+            tables = [protected.rate_table(sample_store, i, year, THRESHOLD) for i in order]
+            both = _common(tables[0], tables[1], "denominator", "hide_denominator", "denominator", "hide_denominator")
+            assert len(both) and (both["denominator_x"] == both["denominator_y"]).all()
+            assert (both["hide_denominator_x"] == both["hide_denominator_y"]).all(), (first.id, last.id)
+    rates = protected.rate_table(sample_store, INDICATORS["math_proficiency"], year, THRESHOLD)
+    scores = protected.value_table(sample_store, INDICATORS["math_scale_score"], year, THRESHOLD)
+    scores = scores[scores["grade"] == ALL]
+    both = _common(rates, scores, "denominator", "hide_denominator", "n", "hide_n")
+    same = both[both["denominator"] == both["n"]]
+    assert len(same) > 0.9 * len(both) and same["hide_n"].any()
+    assert (same["hide_denominator"] == same["hide_n"]).all()
