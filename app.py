@@ -3,8 +3,10 @@ cached store, then runs the chosen page. Run with `streamlit run app.py`."""
 
 import streamlit as st
 
+from equity_metrics.store import StoreError
 from views.state import sidebar
 from views.store import get_store, remove_leftover_uploads
+from views.text import escape_markdown
 
 # Icons are emoji, drawn by the computer's own fonts: a Material icon as the page or tab icon makes the browser
 # fetch it from fonts.gstatic.com (nothing may leave 127.0.0.1). Icons inside the pages come from the font
@@ -27,7 +29,11 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon="🗄️"),
 ]
 
-store = get_store()
+try:
+    store = get_store()
+except StoreError as error:  # damaged, made by another version, read-only, locked: one line saying what to do
+    st.error(escape_markdown(str(error)))
+    st.stop()
 remove_leftover_uploads()
 page = st.navigation(PAGES, expanded=True)  # every page listed, no "View more"
 sidebar(store)

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -39,7 +40,7 @@ from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, Metric
 from equity_metrics.readers import ReadError
 from equity_metrics.saved_mappings import save_mapping
 from equity_metrics.schema import KINDS
-from equity_metrics.store import Store, StoreError, default_db_path
+from equity_metrics.store import Store, StoreError, default_db_path, open_for_reading, store_problem
 
 FORMATS = ("table", "csv", "json")
 
@@ -78,10 +79,12 @@ def _json_default(value: object) -> object:
 
 def _open_store(db: str | None) -> Store:
     path = Path(db) if db else default_db_path()
-    store = Store(path)
+    store = open_for_reading(path)  # read-only, unless the sample district must be loaded first
     if store.is_empty():
         from equity_metrics.sample_store import load_sample
 
+        store.close()
+        store = Store(path)
         print(f"The store {path} was empty: loaded {SAMPLE_DATA_LABEL}.", file=sys.stderr)
         load_sample(store)
     return store
@@ -127,7 +130,7 @@ def cmd_gaps(args: argparse.Namespace) -> str:
 
 
 def cmd_datasets(args: argparse.Namespace) -> str:
-    with Store(Path(args.db) if args.db else default_db_path()) as store:
+    with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:
         catalog = store.datasets()
     columns = ["dataset_id", "name", "kind", "source_file", "sheet", "file_size", "sha256", "imported_at",
                "rows_read", "rows_imported", "is_sample"]
@@ -139,7 +142,7 @@ def cmd_datasets(args: argparse.Namespace) -> str:
 def cmd_goals(args: argparse.Namespace) -> str:
     from equity_metrics import goals
 
-    with Store(Path(args.db) if args.db else default_db_path()) as store:
+    with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:
         return render(goals.goals_table(store), args.format)
 
 
@@ -227,7 +230,7 @@ def cmd_audit(args: argparse.Namespace) -> str:
     if not path.exists():  # a scheduled audit must not create (or fill with the sample) a store that is not there
         raise CommandError(f"{path}: no store there; import your files first (python -m equity_metrics import FILE)")
     options = MetricOptions(min_n=args.min_n, min_cell=args.min_cell)
-    with Store(path) as store:
+    with Store(path, read_only=True) as store:
         audit = audit_export.run_audit(store, args.year, options)
     audit_export.write_audit(audit, out)
     return (f"Wrote {out}: {audit.title}, {audit.indicators_measured} indicators, {len(audit.findings)} findings, "
@@ -320,5 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, StoreError, analysis.NoDataError, UnknownIndicatorError, DimensionError, ReadError,
             MappingError, ImportRefusedError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:  # the store failed while being read or written (damaged, disk, ...)
+        print(f"error: {store_problem(Path(getattr(args, 'db', None) or default_db_path()), error)}", file=sys.stderr)
         return 2
     return 0

@@ -78,6 +78,57 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+_CATALOG_COLUMNS = ("dataset_id", "name", "kind", "source_file", "sheet", "file_size", "sha256", "imported_at",
+                    "rows_read", "rows_imported", "mapping_json", "is_sample")
+_WRITE_FAILURES = ("permission denied", "read-only file system", "read only file system", "cannot open file")
+
+
+def _cannot_write(error: BaseException) -> bool:
+    return any(m in str(error).lower() for m in _WRITE_FAILURES)
+
+
+def _read_only_message(path: Path, what: Path) -> str:
+    return (f"The store {path} cannot be written: {what} is read-only. Commands that only read it (datasets, "
+            "rates, gaps, audit, goals) still work; to import or change data, make it writable or use a store "
+            f"file in a folder you can write to (--db, or ${DB_ENV_VAR} for the app).")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before DuckDB tries, a store that cannot be written (it would fail only at the first COMMIT)."""
+    if path.exists():
+        for what in (path, path.parent):
+            if not os.access(what, os.W_OK):
+                raise StoreError(_read_only_message(path, what))
+        return
+    existing = next((p for p in path.parents if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK):
+        raise StoreError(_read_only_message(path, existing))
+
+
+def store_problem(path: Path, error: BaseException) -> StoreError:
+    """One line saying what is wrong with the store file and what to do, for any error DuckDB gives when
+    opening or writing it (locked, damaged, not a database, newer, read-only, missing)."""
+    text = str(error)
+    lower = text.lower()
+    other_file = f"use another store file (--db, or ${DB_ENV_VAR} for the app)"
+    if "newer version" in lower or "version number" in lower:
+        return StoreError(f"The store {path} was written by a newer version of Equity Explorer (its database "
+                          f"format is newer than this version reads). Update Equity Explorer, or {other_file}. "
+                          f"({_first_line(error)})")
+    if "corrupt" in lower or "checksum" in lower:
+        return StoreError(f"The store {path} is damaged ({_first_line(error)}). Restore it from a backup, or "
+                          f"{other_file}; to start again, move it away and load your files again.")
+    if "lock on file" in lower or "conflicting lock" in lower:  # after "corrupt": "block" holds "lock"
+        return StoreError(f"The store {path} is open in another program (the app or another command). "
+                          "Close it, or pass --db with another file.")
+    if "not a valid duckdb database" in lower:
+        return StoreError(f"Cannot open the store {path}: it is not an Equity Explorer store (not a DuckDB "
+                          f"database file). Check the path, or {other_file}.")
+    if _cannot_write(error) and path.exists():
+        return StoreError(_read_only_message(path, path.parent))
+    return StoreError(f"Cannot open the store {path}: {_first_line(error)}")
+
+
 def default_db_path() -> Path:
     """The store file: $EQUITY_EXPLORER_DB if set, else equity_explorer.duckdb in the user's data folder."""
     override = os.environ.get(DB_ENV_VAR)
@@ -98,6 +149,7 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         if not read_only:
+            _check_writable(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._temp_dir = tempfile.TemporaryDirectory(prefix="equity-explorer-spill-")
         try:
@@ -110,14 +162,14 @@ class Store:
                     "temp_directory": self._temp_dir.name,
                 },
             )
-        except duckdb.IOException as error:
+        except duckdb.Error as error:
             self._temp_dir.cleanup()
-            if "lock" in str(error).lower():
-                raise StoreError(
-                    f"The store {self.path} is open in another program (the app or another command). "
-                    "Close it, or pass --db with another file."
-                ) from error
-            raise StoreError(f"Cannot open the store {self.path}: {error}") from error
+            raise store_problem(self.path, error) from error
+        try:
+            self._check_tables()
+        except BaseException:
+            self.close()
+            raise
         # Data reaches the store only as registered Arrow tables: no SQL may read or write files, attach
         # databases or install extensions, and no later statement may turn that back on.
         self._connection.execute("SET enable_external_access = false")
@@ -126,6 +178,31 @@ class Store:
         self._write_lock = threading.Lock()
         if not read_only:
             self._create_schema()
+
+    def _check_tables(self) -> None:
+        """A store made by another version, or changed by another program, is refused with one line before
+        anything reads or writes it (else a Binder Error surfaces later, in the middle of an import)."""
+        try:
+            found = self._connection.execute(
+                "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
+                "WHERE table_schema = 'main' AND table_name = ANY(?) GROUP BY table_name",
+                [[CATALOG_TABLE, *KINDS]],
+            ).fetchall()
+        except duckdb.Error as error:
+            raise store_problem(self.path, error) from error
+        expected = {CATALOG_TABLE: _CATALOG_COLUMNS, **{k: ("dataset_id", *KINDS[k].field_names) for k in KINDS}}
+        for table, columns in sorted(found):
+            extra = [c for c in columns if c not in expected[table]]
+            missing = [c for c in expected[table] if c not in columns]
+            if extra or missing:
+                what = "; ".join(part for part in (
+                    f"columns it does not know: {', '.join(extra)}" if extra else "",
+                    f"columns it lacks: {', '.join(missing)}" if missing else "") if part)
+                raise StoreError(
+                    f"The store {self.path} was made by another version of Equity Explorer or changed by another "
+                    f"program: its table {table!r} has {what}. Use another store file (--db, or "
+                    f"${DB_ENV_VAR} for the app), or move this one away and load your files again."
+                )
 
     # -- connections -------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -163,6 +240,8 @@ class Store:
                         cursor.execute("ROLLBACK")
                     if isinstance(error, duckdb.Error) and disk_full(error):
                         raise self._disk_full_error(error) from error
+                    if isinstance(error, duckdb.Error) and _cannot_write(error):
+                        raise store_problem(self.path, error) from error
                     raise
             finally:
                 with contextlib.suppress(duckdb.Error):
@@ -317,3 +396,9 @@ def erase_store(store: Store) -> list[Path]:
     analysis.forget_cached_years()
     protected.forget_protected_tables()
     return removed
+
+
+def open_for_reading(path: Path) -> Store:
+    """A store for commands that only read: opened read-only when the file exists (so a store in a read-only
+    folder, or one another read-only command has open, still answers), else created empty."""
+    return Store(path, read_only=path.exists())

@@ -142,10 +142,12 @@ ROSTER = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "gra
 DISK_FULL = "IO Error: Could not write file \"/somewhere/store.duckdb\": No space left on device"
 
 
-def roster(path: Path, rows: int) -> Path:
+def roster(path: Path, rows: int, first: int = 0) -> Path:
+    """Students `first` to `first + rows - 1` (rows of other students than an earlier file's are other data:
+    the same rows again would be refused as a duplicate)."""
     with path.open("w", newline="") as handle:
         handle.write("sid,school,grade,name\n")
-        handle.writelines(f"{i:08d},0042,K,{i * 7919}-{i}\n" for i in range(rows))
+        handle.writelines(f"{i:08d},0042,K,{i * 7919}-{i}\n" for i in range(first, first + rows))
     return path
 
 
@@ -189,7 +191,7 @@ def test_disk_full_during_import_fails_cleanly(small_store: Path, tmp_path: Path
                                                where: str) -> None:
     # Simulated: the new rows and analysis tables are written, then a write fails with DuckDB's own
     # disk-full IOException, either inside the transaction or at its COMMIT.
-    second = roster(tmp_path / "second.csv", 50)
+    second = roster(tmp_path / "second.csv", 50, first=1_000)
     real_rebuild = facts.rebuild_facts
 
     def rebuild_then_fail(cursor: duckdb.DuckDBPyConnection) -> None:
@@ -250,7 +252,7 @@ def test_a_really_full_disk_fails_cleanly(tiny_disk: Path, tmp_path: Path) -> No
     with Store(path) as store:
         import_sources(store, [SourceSpec(roster(tmp_path / "first.csv", 20), ROSTER)])
         store.cursor().execute("CHECKPOINT")
-    big = roster(tmp_path / "big.csv", 300_000)
+    big = roster(tmp_path / "big.csv", 300_000, first=1_000)
     with Store(path) as store:
         tables = snapshot(store)
         with pytest.raises(DiskFullError) as raised:
