@@ -153,8 +153,13 @@ class Mapping:
 
     @classmethod
     def from_json(cls, text: str) -> Mapping:
+        from equity_metrics.mapping_schema import mapping_problems
+
         try:
             data = json.loads(text)
+            problems = mapping_problems(data)  # one message per problem, each naming its place in the file
+            if problems:
+                raise MappingError(f"not a valid mapping: {'; '.join(problems)}")
             unpivot = data.get("unpivot")
             return cls(
                 kind=str(data["kind"]),
@@ -187,6 +192,8 @@ class Mapping:
                     listed=data["race_questions"].get("listed"),
                 ),
             )
+        except MappingError:
+            raise
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise MappingError(f"not a valid mapping: {error}") from error
 

@@ -318,3 +318,86 @@ def test_different_data_of_the_same_kind_is_imported(db: Path, tmp_path: Path) -
     with Store(db) as store:  # the same rows for another school year are other data
         import_sources(store, [SourceSpec(last_year, with_year)])
         assert store.scalar("SELECT count(*) FROM discipline") == 3 * len(rows)
+
+
+# ---- mapping JSON checked against its schema ----------------------------------------------------------------
+BAD_MAPPING = {"kind": "enrollment", "colums": {},
+               "columns": {"student_id": ["sid", "id"], "school_id": "school", "grade": "grade", "shoe_size": "x"},
+               "header_row": "2", "race_questions": {"hispanic": ["hisp"], "flags": {"Asian": 1}}}
+BAD_MAPPING_PROBLEMS = (
+    "colums: unknown key (known: kind, columns, constants, unpivot, header_row, date_format, race_questions, "
+    "code_overrides, year_from_date, year_start_month, school_id_from_name)",
+    "columns.shoe_size: Enrollment roster has no field 'shoe_size' (fields: school_year, student_id, school_id, "
+    "school_name, grade, race, sex, disability, section_504, english_learner, low_income, gifted, days_enrolled, "
+    "days_absent)",
+    "columns.student_id: expected a column name (text), got a list",
+    "race_questions.hispanic: expected a column name (text), got a list",
+    "race_questions.flags.Asian: expected a column name (text), got a number",
+    "header_row: expected a whole number from 0 to 1000, got text",
+)
+
+
+def test_mapping_json_problems_are_each_named(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: a list where a column name belongs went through (as "['hisp']") or failed later with an
+    # AttributeError/TypeError traceback.
+    import json
+
+    from equity_metrics import cli
+    from equity_metrics.mapping import MappingError
+
+    with pytest.raises(MappingError) as raised:
+        Mapping.from_json(json.dumps(BAD_MAPPING))
+    assert str(raised.value) == "not a valid mapping: " + "; ".join(BAD_MAPPING_PROBLEMS)
+    mapping = write_rows(tmp_path / "bad.json", [], [])
+    mapping.write_text(json.dumps(BAD_MAPPING))
+    roster = write_rows(tmp_path / "roster.csv", ["sid", "school", "grade", "hisp"], [["100", "0042", "K", "Y"]])
+    before = digest(db)
+    assert cli.main(["import", str(roster), "--mapping", str(mapping), "--db", str(db)]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "error: not a valid mapping: " + "; ".join(BAD_MAPPING_PROBLEMS) + "\n")
+    assert digest(db) == before
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ([1, 2], 'the mapping must be a JSON object ({"kind": ..., "columns": {...}}), not a list'),
+    ({"columns": {}}, "kind: missing; give one of schools, enrollment, discipline, courses, assessments, "
+                      "special_education, interventions, staff, applicants, survey, counts"),
+    ({"kind": ["survey"]}, "kind: a list is not a kind; use one of schools, enrollment, discipline, courses, "
+                           "assessments, special_education, interventions, staff, applicants, survey, counts"),
+    ({"kind": "survey", "unpivot": {"columns": "Q1", "name_field": "item_id", "value_field": "answer",
+                                    "category_field": ["x"]}},
+     "unpivot.columns: expected a list of column names, got text; unpivot.value_field: Climate survey responses "
+     "has no field 'answer'; unpivot.category_field: expected a field name (text), got a list"),
+    ({"kind": "survey", "constants": {"school_year": {"y": 1}}, "code_overrides": {"disability": {"Y": None}}},
+     "constants.school_year: expected a value (text), got an object; code_overrides.disability: Climate survey "
+     "responses has no field 'disability' (fields: school_year, response_id, school_id, respondent_type, race, "
+     "sex, grade, item_id, construct, response); code_overrides.disability.Y: expected a value (text), got null"),
+])
+def test_mapping_json_schema(data: object, problem: str) -> None:
+    import json
+
+    from equity_metrics.mapping import MappingError
+
+    with pytest.raises(MappingError) as raised:
+        Mapping.from_json(json.dumps(data))
+    assert str(raised.value) == f"not a valid mapping: {problem}"
+
+
+def test_a_saved_mapping_still_reads_back() -> None:
+    mapping = Mapping("survey", {"response_id": "rid", "school_id": "school", "respondent_type": "type",
+                                 "item_id": "item", "response": "answer"}, constants=dict(YEAR),
+                      code_overrides={"respondent_type": {"T": "Staff"}})
+    assert Mapping.from_json(mapping.to_json()) == mapping
+
+
+def test_the_data_page_names_each_mapping_problem(at, tmp_path: Path) -> None:
+    # Before: an AttributeError ('list' object has no attribute 'replace') the page did not handle.
+    import json
+
+    at.switch_page("pages/data.py").run()
+    roster = write_rows(tmp_path / "roster.csv", ["sid", "school", "grade", "hisp"], [["100", "0042", "K", "Y"]])
+    at.file_uploader[0].set_value((roster.name, roster.read_bytes(), "text/csv")).run()
+    at.file_uploader[1].set_value(("bad.json", json.dumps(BAD_MAPPING).encode(), "application/json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert shown == ["bad.json: not a valid mapping: " + "; ".join(BAD_MAPPING_PROBLEMS)]

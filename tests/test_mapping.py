@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equity_metrics.mapping import Mapping, MappingError, RaceQuestions, Unpivot, guess_kind, guess_mapping
+from equity_metrics.mapping_schema import mapping_problems
 from equity_metrics.schema import KINDS
 
 
@@ -43,6 +44,10 @@ MAPPINGS = st.builds(
 @given(MAPPINGS)
 def test_json_round_trip(mapping: Mapping) -> None:
     text = mapping.to_json()
+    if mapping_problems(json.loads(text)):  # an unknown kind or field, a blank name: refused, never half-read
+        with pytest.raises(MappingError, match=r"^not a valid mapping: \w"):
+            Mapping.from_json(text)
+        return
     again = Mapping.from_json(text)
     assert again == mapping
     assert again.to_json() == text
