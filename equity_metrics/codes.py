@@ -162,6 +162,8 @@ SUBJECT_CODES = _keys(
         "Math": ("Mathematics", "MA", "MATH", "Maths"),
         "Reading": ("ELA", "English Language Arts", "English/Language Arts", "Reading/ELA", "RLA", "RD"),
         "Science": ("SCI", "Sci"),
+        "Writing": ("WR", "Wrtg", "Writing", "WRT"),
+        "Social studies": ("SS", "Social Studies", "Soc", "Social science", "History"),
     }
 )
 

@@ -90,8 +90,15 @@ class ColumnGuess:
     notes: tuple[str, ...] = ()  # headers that looked right but whose values did not fit
 
 
+_SUPPRESSED = re.compile(r"^<\s*\d+(\.\d+)?$")
+
+
 def _present(values: Sequence[object] | None) -> list[str]:
-    return [str(v).strip() for v in values or () if v is not None and str(v).strip()]
+    """The values that are not blank, a missing marker ('NA', '-', '*') or a suppressed count ('<10')."""
+    from equity_metrics.importer import MISSING_MARKERS
+
+    text = (str(v).strip() for v in values or () if v is not None)
+    return [v for v in text if v and v not in MISSING_MARKERS and not _SUPPRESSED.match(v)]
 
 
 def _share(values: list[str], test: object) -> float:

@@ -217,7 +217,7 @@ def test_low_income_meal_letters(raw: str, expected: bool) -> None:
         ("offense_category", ("Objective", "Subjective")),
         ("respondent_type", ("Student", "Family", "Staff")),
         ("school_level", ("Elementary", "Middle", "High")),
-        ("subject", ("Math", "Reading", "Science")),
+        ("subject", ("Math", "Reading", "Science", "Writing", "Social studies")),
     ],
 )
 def test_code_list_values_are_canonical(code_list: str, canonical: tuple[str, ...]) -> None:

@@ -215,7 +215,7 @@ def expected_lines(entry: CorpusFile, table: Table) -> list[str]:
     """The import report's sentences for this table, from the corpus's expectations."""
     kind = KINDS[table.kind]
     lines = [f"{source_label(entry, table)}: {table.rows_imported:,} of {table.rows_read:,} rows imported as "
-             f"{kind.label}."]
+             f"{kind.label}.", *table.skipped]
     for reason, rows in table.rejections:
         noun = "row" if len(rows) == 1 else "rows"
         more = ", ..." if len(rows) > 5 else ""
