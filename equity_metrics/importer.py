@@ -18,6 +18,7 @@ import duckdb
 
 from equity_metrics.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
 from equity_metrics.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
+from equity_metrics.import_limits import school_count_problem
 from equity_metrics.mapping import Mapping, RaceQuestions
 from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.same_content import same_content_problem
@@ -476,7 +477,8 @@ def import_into(
         cursor.execute(f"UPDATE {_STAGED} SET days_absent = NULL WHERE days_absent > days_enrolled")
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
     rejections, good = _rejections(cursor, kind)
-    repeated = same_content_problem(cursor, _STAGED, good, kind, source.label)  # re-sorted or re-saved copies
+    repeated = (school_count_problem(cursor, _STAGED, good, mapping, source.label)
+                or same_content_problem(cursor, _STAGED, good, kind, source.label))  # re-sorted or re-saved copies
     if repeated:
         raise ImportRefusedError(repeated)
     dataset_id = next_dataset_id(cursor)

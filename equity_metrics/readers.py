@@ -37,7 +37,7 @@ import duckdb
 import fastexcel
 import pyarrow as pa
 
-from equity_metrics import headers, workbook_scan
+from equity_metrics import headers, import_limits, workbook_scan
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -213,7 +213,7 @@ def _read_text(path: Path, header_row: int | None) -> SourceTable:
         head = b""  # a missing file is reported by DuckDB's reader, naming it
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _read_transcoded(path, header_row, "utf-16", "strict")
-    problem = _binary_problem(head, path)
+    problem = _binary_problem(head, path) or import_limits.text_width_problem(path)
     if problem:
         raise ReadError(f"{path.name}: cannot be read as CSV: {problem}")
     try:

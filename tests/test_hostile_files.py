@@ -401,3 +401,45 @@ def test_the_data_page_names_each_mapping_problem(at, tmp_path: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
     shown = [e.value.replace("\\", "") for e in at.error]
     assert shown == ["bad.json: not a valid mapping: " + "; ".join(BAD_MAPPING_PROBLEMS)]
+
+
+# ---- caps: columns, schools ------------------------------------------------------------------------------
+def test_a_hundred_thousand_columns_are_refused_before_reading(db: Path, tmp_path: Path) -> None:
+    # Before: 40 s to read and 113 s to import.
+    header = ["sid", "school", "grade", *(f"extra {i}" for i in range(99_997))]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(header) + "\n" + ",".join(["001", "0042", "K", *("x" * 99_997)]) + "\n")
+    started = time.perf_counter()
+    message = refused(db, [SourceSpec(path, ROSTER)], ReadError)
+    assert message == ("wide.csv: cannot be read as CSV: row 1 has 100,000 cells, over the limit of 16,384 columns "
+                       "for one table (the most a spreadsheet holds); export only the columns you need and load it "
+                       "again")
+    assert time.perf_counter() - started < 2
+
+
+def test_a_wide_row_under_a_narrow_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("sid;school;grade\n" + ";".join(["1"] * 20_000) + "\n")
+    with pytest.raises(ReadError, match=r"^ragged\.csv: cannot be read as CSV: row 2 has 20,000 cells, over the"):
+        read_source(path)
+
+
+def test_thirty_thousand_schools_are_refused(db: Path, tmp_path: Path) -> None:
+    # Before: a table with 1,000,000 school names imported, then `rates oss --by school,race` ran past 120 s at
+    # 2.8 GiB and the Schools page past 300 s. Now a table naming more than 20,000 schools is refused.
+    path = write_rows(tmp_path / "schools.csv", ["sid", "School", "grade"],
+                      [[f"{i:06d}", f"School number {i}", "K"] for i in range(30_000)])
+    mapping = Mapping("enrollment", {"student_id": "sid", "school_id": "School", "grade": "grade"},
+                      constants=dict(YEAR))
+    message = refused(db, [SourceSpec(path, mapping)], ImportRefusedError)
+    assert message == ("schools.csv: it names 30,000 different schools (column 'School'), over the limit of 20,000 "
+                       "for one table; a district has far fewer. If it is a state or national file, keep only your "
+                       "district's rows (or check that the school column holds school codes or names, not student "
+                       "data), then load it again")
+
+
+def test_caps_are_documented() -> None:
+    from equity_metrics import import_limits
+
+    assert import_limits.MAX_COLUMNS == 16_384
+    assert import_limits.MAX_SCHOOLS == 20_000
