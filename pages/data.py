@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from equity_metrics.guessing import guess_columns
 from equity_metrics.importer import ImportRefusedError, SourceSpec, codes_to_review, column_samples, import_sources
+from equity_metrics.kinds import choose_kind, find_year
 from equity_metrics.mapping import Mapping, MappingError, canonical_values, guess_kind, guess_mapping
 from equity_metrics.readers import (
     EXCEL_SUFFIXES,
@@ -31,6 +33,8 @@ from views.store import get_store
 from views.text import escape_markdown
 
 MAX_UPLOAD_MB = 200
+SAMPLE_REPLACED = ("The synthetic sample district was removed, so your files are not mixed with it. To see it again, "
+                   "use \"Load the synthetic sample district\" at the bottom of this page.")
 
 
 def review_codes(source, mapping: Mapping, key: str) -> dict[str, dict[str, str]]:
@@ -96,8 +100,8 @@ else:
     try:
         sheets = list_sheets(path)
         sheet = st.selectbox("Sheet", sheets, key="upload_sheet") if len(sheets) > 1 else (sheets[0] if sheets else None)
-        header_row = st.number_input("Rows above the header (title rows)", min_value=0, max_value=50, value=0,
-                                     key="upload_header_row")
+        header_row = st.number_input("Rows above the header (title rows; 0: found for you)", min_value=0,
+                                     max_value=50, value=0, key="upload_header_row")
         source = read_source(path, sheet, int(header_row))
     except ReadError as error:
         st.error(escape_markdown(error))
@@ -117,27 +121,38 @@ else:
                     "and give the school year if the file has no year column.", icon=":material/history:")
     kinds = list(KINDS)
     samples = column_samples(source)
+    choice = choose_kind(source.columns, samples, upload.name)
     default_kind = preset.kind if preset is not None else guess_kind(source.columns, samples)
+    if preset is None and choice.kind is not None:
+        st.info(f"Kind guessed: {escape_markdown(choice.reason)}.", icon=":material/lightbulb:")
+    elif preset is None:
+        st.warning(f"Which kind of file is this? {escape_markdown(choice.reason)}: choose it below.",
+                   icon=":material/help:")
     reading = (upload.name, sheet, int(header_row), mapping_file.name if mapping_file is not None else None)
     if st.session_state.get("upload_kind_reading") != reading:  # a new reading of the file: offer its kind again
         st.session_state["upload_kind_reading"] = reading
         st.session_state["upload_kind"] = default_kind
     kind = st.selectbox("What this table holds", kinds,
                         format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
+    column_guess = guess_columns(kind, source.columns, samples)
     guessed = (preset if preset is not None and preset.kind == kind
                else guess_mapping(kind, source.columns, samples, file_name=upload.name))
-    samples = preview(source)
+    reasons = column_guess.reasons if guessed.columns == column_guess.mapping.columns else {}
+    found, year_reason = find_year(source, guessed, samples, upload.name)
+    shown_values = preview(source)
     editor = pd.DataFrame([
         {"Field": f.name, "Meaning": f.description, "Required": f.required,
          "Column in your file": guessed.columns.get(f.name, ""),
-         "Sample values": samples.get(guessed.columns.get(f.name, ""), "")}
+         "Sample values": shown_values.get(guessed.columns.get(f.name, ""), ""), "Why": reasons.get(f.name, "")}
         for f in KINDS[kind].fields
     ])
     st.caption(f"{escape_markdown(source.label)}: {source.table.num_rows:,} rows, {len(source.columns)} columns. "
                "Check which column holds each field; leave a field empty if your file does not have it.")
+    for note in source.notes:  # title rows, footers and repeated headers left out, said in plain words
+        st.caption(escape_markdown(note))
     edited = st.data_editor(
         editor, hide_index=True, key=f"mapping_editor_{uploads_done}_{kind}",
-        disabled=["Field", "Meaning", "Required", "Sample values"],
+        disabled=["Field", "Meaning", "Required", "Sample values", "Why"],
         column_config={"Column in your file": st.column_config.SelectboxColumn(options=["", *source.columns])},
     )
     columns = {row["Field"]: row["Column in your file"] for _, row in edited.iterrows() if row["Column in your file"]}
@@ -147,28 +162,38 @@ else:
         st.caption(f"{len(unpivot.columns):,} wide columns are turned into rows: their names give "
                    f"{escape_markdown(fields)} (e.g. {escape_markdown(unpivot.columns[0])}).")
     year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
-                         value=guessed.constants.get("school_year", ""),
+                         value=found.constants.get("school_year", ""),
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
+    if year_reason and "school_year" not in columns:
+        st.caption(f"The school year: {escape_markdown(year_reason)}.")
+    for note in column_guess.notes:
+        st.caption(escape_markdown(note))
     questions = guessed.race_questions if guessed.kind == kind and "race" not in columns else None
     if questions is not None:
         st.caption("Race/ethnicity is derived from " + escape_markdown(", ".join(questions.raw_columns())) + " (federal rule: "
                    "Hispanic of any race; else more than one race is Two or more races; else the one race).")
     mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
                       header_row=int(header_row), unpivot=unpivot, race_questions=questions,
-                      code_overrides=guessed.code_overrides if guessed.kind == kind else {})
+                      code_overrides=guessed.code_overrides if guessed.kind == kind else {},
+                      year_from_date=found.year_from_date if not year and found.year_from_date in source.columns
+                      else None,
+                      school_id_from_name=guessed.school_id_from_name
+                      and columns.get("school_id") == guessed.columns.get("school_id"))
     mapping = replace(mapping, code_overrides=review_codes(source, mapping, f"{uploads_done}_{kind}"))
     st.download_button("Download this mapping (JSON)", data=mapping.to_json().encode("utf-8"),
                        file_name=f"{kind}_mapping.json", mime="application/json", on_click="ignore",
                        key="mapping_download", icon=":material/download:")
     if st.button("Import", type="primary", key="upload_import", icon=":material/upload:"):
+        replacing = store.holds_only_sample()  # the first file of one's own replaces the sample district
         try:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
-                                                        (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))])
+                                                        (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))],
+                                     replace_sample=replacing)
         except (MappingError, ImportRefusedError, ReadError, StoreError) as error:
             st.error(f"Nothing was imported. {escape_markdown(error)}")
         else:
             save_mapping(store, source.columns, mapping)  # offered again for next year's file of this shape
-            st.session_state["last_report"] = reports[0].lines()
+            st.session_state["last_report"] = reports[0].lines() + ([SAMPLE_REPLACED] if replacing else [])
             st.session_state["uploads_done"] = uploads_done + 1
             st.rerun()
         finally:  # the import has ended: its copy goes (while the file stays in the uploader, the next run copies it again)
@@ -210,6 +235,9 @@ with st.expander("Delete all my data from this computer"):
         st.session_state.pop("last_report", None)
         st.session_state["erased"] = [str(p) for p in removed]
         st.rerun()
+if store.holds_sample() and not store.holds_only_sample():
+    st.warning("The synthetic sample district is loaded next to your own files: every page mixes them. Remove it "
+               "below to see only your data.", icon=":material/warning:")
 if store.holds_sample() and not store.holds_only_sample() and st.button(
         "Remove the synthetic sample district (keep my files)", key="delete_sample", icon=":material/science_off:"):
     delete_sample(store)

@@ -367,6 +367,12 @@ def test_data_page_and_upload(at: AppTest, sample_store: Store, tmp_path: Path) 
     catalog = at.dataframe[0].value
     assert catalog.iloc[0][["Dataset", "Kind", "Rows imported", "Sample"]].tolist() == [
         path.name, "enrollment", roster.ROSTER_ROWS, False]
+    # The first file of one's own replaces the sample district (never mixed with it), saying so and how to get
+    # it back.
+    assert len(catalog) == 1
+    assert any("synthetic sample district was removed" in line and "Load the synthetic sample district" in line
+               for line in report), report
+    assert "load_sample" in [b.key for b in at.button]
 
     # The new year appears in the sidebar; it has enrollment only.
     year = at.sidebar.selectbox(key="filter_year")
@@ -380,5 +386,4 @@ def test_data_page_and_upload(at: AppTest, sample_store: Store, tmp_path: Path) 
     assert_ok(at)
     # A year with a roster but no discipline file has no discipline data: said plainly, never shown as zeros.
     assert not charts(at)
-    assert any(f"No discipline actions for {roster.ROSTER_YEAR}" in plain(box.value) for box in at.info), \
-        [box.value for box in at.info]
+    assert any("No discipline data yet" in plain(box.value) for box in at.info), [box.value for box in at.info]
