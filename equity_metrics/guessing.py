@@ -185,19 +185,34 @@ def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] 
 def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]], chosen: dict[str, str],
                taken: set[str], skip: set[str]) -> dict[str, str]:
     """Coded fields still missing, from a column whose values are mostly that field's codes."""
-    from equity_metrics.mapping import _VALUE_GUESSED_LISTS, _value_share
+    from equity_metrics.mapping import _VALUE_GUESSED_LISTS
 
     reasons = {}
     for f in KINDS[kind].fields:
         if f.name in chosen or f.name in skip or f.codes not in _VALUE_GUESSED_LISTS:
             continue
-        scored = [(_value_share(f.codes, samples.get(c, [])), c) for c in columns if c not in taken]
+        scored = [(_known_share(f.codes, samples.get(c, [])), c) for c in columns if c not in taken]
         share, column = max(scored, default=(0.0, ""))
         if share >= VALUE_MATCH_SHARE:
             chosen[f.name] = column
             taken.add(column)
             reasons[f.name] = f"{column!r}: {share:.0%} of its values are {f.name.replace('_', ' ')} codes"
     return reasons
+
+
+def _known_share(code_list: str, values: Sequence[object] | None) -> float:
+    """Share of a column's real values (missing markers left out) that `code_list` reads as something other
+    than Unknown; 0 with fewer than three such values (a column of 'NA' is no field's column)."""
+    from equity_metrics.codes import CODE_LISTS, code_key, normalise_school_year
+    from equity_metrics.constants import UNKNOWN
+
+    present = _present(values)
+    if len(present) < 3:
+        return 0.0
+    if code_list == "school_year":
+        return _share(present, lambda v: normalise_school_year(v) is not None)
+    known = CODE_LISTS[code_list]
+    return _share(present, lambda v: known.get(code_key(v), UNKNOWN) not in (UNKNOWN, None))
 
 
 def _sex_from_flag(columns: Sequence[str], samples: dict[str, list[str]] | None,
@@ -219,6 +234,23 @@ def _sex_from_flag(columns: Sequence[str], samples: dict[str, list[str]] | None,
             yes, no = ("Male", "Female") if key in _MALE else ("Female", "Male")
             overrides = {"1": yes, "0": no, "Y": yes, "N": no, "Yes": yes, "No": no, "True": yes, "False": no}
             return column, overrides, f"{column!r}: a yes/no column, read as 1 = {yes}, 0 = {no}"
+    return None
+
+
+_CODE = re.compile(r"^\d{5,10}$")
+
+
+def _id_by_values(columns: Sequence[str], samples: dict[str, list[str]], taken: set[str]) -> tuple[str, str] | None:
+    """A column of 5- to 10-digit codes, nearly all different, is an ID (a header no list knows): the first such
+    unused column, and why."""
+    for column in columns:
+        values = _present(samples.get(column))
+        if column in taken or len(values) < 5 or not all(_CODE.match(v) for v in values):
+            continue
+        if len(set(values)) >= 0.9 * len(values):
+            digits = sorted({len(v) for v in values})
+            width = f"{digits[0]}-digit" if len(digits) == 1 else f"{digits[0]}- to {digits[-1]}-digit"
+            return column, f"{column!r}: its values are {width} codes, nearly all different: an ID"
     return None
 
 
@@ -282,6 +314,11 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
             chosen["sex"], sex_codes, reasons["sex"] = found
             taken.add(chosen["sex"])
             overrides = {"sex": sex_codes} if sex_codes else {}
+    if "student_id" in KINDS[kind].field_names and "student_id" not in chosen and samples is not None:
+        found_id = _id_by_values(columns, samples, taken)
+        if found_id:
+            chosen["student_id"], reasons["student_id"] = found_id
+            taken.add(found_id[0])
     if "school_id" in KINDS[kind].field_names and "school_id" not in chosen:
         name = chosen.get("school_name") or _by_header("schools", columns, samples, set(), {"school_id"})[0].get(
             "school_name")

@@ -75,11 +75,12 @@ def _fills_blanks(upper: Sequence[object], lower: Sequence[object]) -> bool:
     return any(_blank(upper[i]) if i < len(upper) else True for i in _filled(lower))
 
 
-def _group_row(upper: Sequence[object], lower: Sequence[object]) -> bool:
-    """`upper` holds group labels over `lower`'s column labels (merged cells): two labels or more, each over a
-    labelled column, with a blank between or before them where `lower` has a label; `lower` is all text."""
+def _group_row(upper: Sequence[object], lower: Sequence[object], least: int = 2) -> bool:
+    """`upper` holds group labels over `lower`'s column labels (merged cells): `least` labels or more, each over
+    a labelled column, with a blank between or before them where `lower` has a label (a title sits in column
+    A and has none); `lower` is all text."""
     above, below = _filled(upper), set(_filled(lower))
-    if len(above) < 2 or len(below) <= len(above) or not _text_row(lower) or not set(above) <= below:
+    if len(above) < least or len(below) <= len(above) or not _text_row(lower) or not set(above) <= below:
         return False
     return any(_blank(upper[i]) for i in below if i < above[-1])
 
@@ -128,7 +129,7 @@ def detect_layout(rows: Sequence[Sequence[object]]) -> Layout:
             count = 2
         else:  # a short title or note row over the real header
             first += 1
-    if count == 1 and first > 0 and _group_row(rows[first - 1], rows[first]):
+    if count == 1 and first > 0 and _group_row(rows[first - 1], rows[first], least=1):
         first, count = first - 1, 2
     names = joined_names(rows[first], rows[first + 1]) if count == 2 else None
     return Layout(first, count, names, _skipped_above(rows[:first]), _titles(rows[:first]))
@@ -165,10 +166,10 @@ def text_head_rows(path: Path, limit: int = HEAD_ROWS) -> list[list[str | None]]
 
 
 def _consistency(lines: Sequence[str], delimiter: str) -> tuple[int, int]:
-    """How many lines share the same (non-zero) count of `delimiter`, then that count: the delimiter of a
-    table is used the same number of times on most lines (title rows aside)."""
-    counts = [line.count(delimiter) for line in lines]
-    return max(((counts.count(k), k) for k in set(counts) if k), default=(0, 0))
+    """How many lines split into the same number (two or more) of fields on `delimiter` (quotes respected),
+    then that number: a table's delimiter splits most lines alike (title rows aside)."""
+    counts = [len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+    return max(((counts.count(k), k) for k in set(counts) if k > 1), default=(0, 0))
 
 
 # ---- below the data ----------------------------------------------------------------------------------------

@@ -331,66 +331,41 @@ def _value_share(code_list: str, values: list[str]) -> float:
 
 def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] | None = None,
                   file_name: str = "") -> Mapping:
-    """Map each field of `kind` to the first source column whose header is one of its known spellings; then,
-    given `samples` (a few values per column), map still-missing coded fields to an unused column whose
-    values are mostly codes of that field's list (e.g. a column "Consequence" holding OSS/ISS is the action).
+    """Map each field of `kind` to the first source column whose header is one of its known spellings and
+    whose sample values fit the field; then map still-missing coded fields to an unused column whose values
+    are mostly codes of that field's list (e.g. a column "Consequence" holding OSS/ISS is the action). Wide
+    score and survey item columns are unpivoted; a school code may be made from the school's name. See
+    `guessing.guess_columns`, which also gives the reason for each field.
 
     A column is used once; exact field names win over synonyms. The user reviews and corrects the guess.
     A CRDC school file (wide counts) gets its own mapping, with the school year read from `file_name`.
     """
-    from equity_metrics.codes import code_key
     from equity_metrics.crdc import crdc_mapping, is_crdc
+    from equity_metrics.guessing import guess_columns
 
     if kind == "counts" and is_crdc(columns):
         return crdc_mapping(columns, file_name)
-
-    keyed = {code_key(c): c for c in reversed(columns)}  # first column wins on equal keys
-    for column in reversed(columns):  # camelCase headers (Ed-Fi: studentUniqueId) also match as separate words
-        keyed.setdefault(code_key(_CAMEL_BOUNDARY.sub(" ", column)), column)
-    taken: set[str] = set()
-    chosen: dict[str, str] = {}
-    questions = None
-    if "race" in KINDS[kind].field_names:
-        race_column = next((keyed[code_key(s)] for s in ("race", *FIELD_SYNONYMS["race"]) if code_key(s) in keyed), None)
-        questions = guess_race_questions(columns, race_column)
-        if questions is not None:
-            taken |= set(questions.raw_columns()) | ({race_column} if race_column else set())
-    for f in KINDS[kind].fields:
-        if f.name == "race" and questions is not None:
-            continue
-        for spelling in (f.name, *FIELD_SYNONYMS.get(f.name, ())):
-            column = keyed.get(code_key(spelling))
-            if column is not None and column not in taken:
-                chosen[f.name] = column
-                taken.add(column)
-                break
-    for f in KINDS[kind].fields:
-        if samples is None or f.name in chosen or f.codes not in _VALUE_GUESSED_LISTS:
-            continue
-        if f.name == "race" and questions is not None:
-            continue
-        scored = [(_value_share(f.codes, samples.get(c, [])), c) for c in columns if c not in taken]
-        share, column = max(scored, default=(0.0, ""))
-        if share >= VALUE_MATCH_SHARE:
-            chosen[f.name] = column
-            taken.add(column)
-    return Mapping(kind=kind, columns=chosen, race_questions=questions)
+    return guess_columns(kind, columns, samples).mapping
 
 
 def guess_kind(columns: list[str], samples: dict[str, list[str]] | None = None) -> str:
-    """The kind whose required fields the headers (and sample values) cover best (ties: most fields mapped).
-    Aggregated counts need a count column (or the CRDC layout): a file of events is never taken for counts."""
-    from equity_metrics.crdc import is_crdc
+    """The kind the columns support (see `kinds.choose_kind`, which also says why, and refuses to choose when
+    two kinds fit equally well); when none is chosen, the kind whose required fields the headers cover best,
+    as a starting point for the user to correct."""
+    from equity_metrics.kinds import choose_kind
 
-    if is_crdc(columns):
-        return "counts"
+    chosen = choose_kind(columns, samples)
+    if chosen.kind is not None:
+        return chosen.kind
+    if chosen.choices:
+        return chosen.choices[0]
 
     def score(kind: str) -> tuple[float, int]:
         mapping = guess_mapping(kind, columns, samples)
         if kind == "counts" and "count" not in mapping.columns:
             return 0.0, 0
         required = [f.name for f in KINDS[kind].fields if f.required]
-        covered = sum(1 for name in required if name in mapping.columns)
+        covered = sum(1 for name in required if name in mapping.fields_supplied())
         return covered / len(required), len(mapping.columns)
 
     return max(KINDS, key=score)
