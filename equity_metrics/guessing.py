@@ -62,6 +62,8 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "response_id": ("response id", "respondent id", "responseid", "survey id", "submission id", "record id"),
 }
 
+# Years that are not the school year of the row: a graduation year, a birth year, a cohort, a hire year.
+_NOT_SCHOOL_YEAR = re.compile(r"graduat|\bgrad\b|birth|\bdob\b|cohort|class of|hire|entry|exit|expected|leav")
 _IDS = ("student_id", "staff_id", "applicant_id", "response_id", "incident_id")
 _MALE = ("male", "is male", "sex male", "male flag", "male ind", "gender male")
 _FEMALE = ("female", "is female", "sex female", "female flag", "female ind", "gender female")
@@ -191,7 +193,8 @@ def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]],
     for f in KINDS[kind].fields:
         if f.name in chosen or f.name in skip or f.codes not in _VALUE_GUESSED_LISTS:
             continue
-        scored = [(_known_share(f.codes, samples.get(c, [])), c) for c in columns if c not in taken]
+        scored = [(_known_share(f.codes, samples.get(c, [])), c) for c in columns
+                  if c not in taken and not (f.name == "school_year" and _NOT_SCHOOL_YEAR.search(_code_key(c)))]
         share, column = max(scored, default=(0.0, ""))
         if share >= VALUE_MATCH_SHARE:
             chosen[f.name] = column

@@ -384,3 +384,24 @@ def test_the_roster_guess_does_not_depend_on_column_order(order: list[str]) -> N
     assert choice.kind == "enrollment"
     assert choice.columns is not None and set(choice.columns.mapping.columns) == {
         "student_id", "school_id", "school_name", "grade", "race", "sex", "school_year"}
+
+
+# ---- a real export (the shared corpus, when present) ------------------------------------------------------
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not (SHARED / "oea_students" / "part1.csv").exists(), reason="the shared corpus is not here")
+def test_the_oea_roster_imports_with_only_year_and_gives_the_published_figures(tmp_path: Path) -> None:
+    path, db = SHARED / "oea_students" / "part1.csv", tmp_path / "s.duckdb"
+    code, out, err = run("import", str(path), "--db", str(db))
+    assert code == 2 and "--year" in err  # no year in the file: 'Graduation Year' is not the school year
+    code, out, err = run("import", str(path), "--db", str(db), "--year", "2019-20")
+    assert code == 0, err
+    assert "400 of 400 rows imported as Enrollment roster." in out
+    assert "'SpecialEducation' is named like disability but its values" in out  # program names: not guessed
+    assert imported(db, "SELECT race, count(*), count(*) FILTER (WHERE low_income) FROM enrollment "
+                        "GROUP BY ALL ORDER BY 1") == [
+        ("American Indian or Alaska Native", 87, 38), ("Asian", 74, 27), ("Black or African American", 90, 34),
+        ("Hispanic or Latino", 79, 27), ("White", 70, 31)]
+    assert imported(db, "SELECT sex, count(*) FROM enrollment GROUP BY ALL ORDER BY 1") == [("Female", 198),
+                                                                                           ("Male", 202)]
