@@ -33,6 +33,8 @@ from views.store import get_store
 from views.text import escape_markdown
 
 MAX_UPLOAD_MB = 200
+ASKED_BOXES = (("school_year", ("school year", "School year for every row (if the file has no year column)")),
+               ("subject", ("subject", "Subject of every score (the file names none)")))
 SAMPLE_REPLACED = ("The synthetic sample district was removed, so your files are not mixed with it. To see it again, "
                    "use \"Load the synthetic sample district\" at the bottom of this page.")
 
@@ -166,13 +168,17 @@ else:
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
     if year_reason and "school_year" not in columns:
         st.caption(f"The school year: {escape_markdown(year_reason)}.")
+    subject = st.text_input("Subject of every score (the file names none)", key="upload_subject",
+                            placeholder="e.g. Math") if kind == "assessments" and "subject" not in columns \
+        and (unpivot is None or "subject" not in unpivot.fields()) else ""
     for note in column_guess.notes:
         st.caption(escape_markdown(note))
     questions = guessed.race_questions if guessed.kind == kind and "race" not in columns else None
     if questions is not None:
         st.caption("Race/ethnicity is derived from " + escape_markdown(", ".join(questions.raw_columns())) + " (federal rule: "
                    "Hispanic of any race; else more than one race is Two or more races; else the one race).")
-    mapping = Mapping(kind=kind, columns=columns, constants={"school_year": year} if year else {},
+    given = {"school_year": year} if year else {}
+    mapping = Mapping(kind=kind, columns=columns, constants=given | ({"subject": subject} if subject else {}),
                       header_row=int(header_row), unpivot=unpivot, race_questions=questions,
                       code_overrides=guessed.code_overrides if guessed.kind == kind else {},
                       year_from_date=found.year_from_date if not year and found.year_from_date in source.columns
@@ -183,7 +189,13 @@ else:
     st.download_button("Download this mapping (JSON)", data=mapping.to_json().encode("utf-8"),
                        file_name=f"{kind}_mapping.json", mime="application/json", on_click="ignore",
                        key="mapping_download", icon=":material/download:")
-    if st.button("Import", type="primary", key="upload_import", icon=":material/upload:"):
+    asked = [label for name, label in ASKED_BOXES if name in KINDS[kind].field_names
+             and KINDS[kind].field(name).required and name not in mapping.fields_supplied()]
+    clicked = st.button("Import", type="primary", key="upload_import", icon=":material/upload:")
+    if clicked and asked:  # the fix is a box on this page, not a column: say which
+        st.error(f"Nothing was imported. The file does not say its {' or its '.join(f for f, _ in asked)}: "
+                 f"type it in {' and '.join(repr(b) for _, b in asked)} above.")
+    elif clicked:
         replacing = store.holds_only_sample()  # the first file of one's own replaces the sample district
         try:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +

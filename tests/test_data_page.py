@@ -40,3 +40,50 @@ def test_next_years_file_gets_this_years_mapping(at, tmp_path: Path):
     assert (mapping["staff_id"], mapping["school_year"], mapping["role"]) == ("EMP#", "YEAR", "job")
     at.button(key="upload_import").click().run()
     assert any("1 of 1 rows imported as Staff" in m.value for m in at.markdown)
+
+
+def test_a_real_export_loads_with_upload_check_and_import(at, tmp_path: Path):
+    """Issue 13: a roster with a title row and its year only in the sheet name imports as guessed; the page
+    says why it chose the kind, each column and the year, and what it skipped."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "2024-25"
+    sheet.append(["Student enrollment roster (end-of-year snapshot)"])
+    sheet.append(["Local Student ID", "Building", "School Name", "Grade Level", "Race/Ethnicity", "Gender"])
+    for i in range(12):
+        sheet.append([f"{7000000 + i:07d}", "0104", "Lincoln Heights Elementary", "03", "White", "F" if i % 2 else "M"])
+    sheet.append(["Total: 12 students"])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    at.switch_page("pages/data.py").run()
+    upload(at, path)
+    assert at.selectbox(key="upload_kind").value == "enrollment"
+    assert any("Kind guessed: Enrollment roster" in box.value for box in at.info), [b.value for b in at.info]
+    mapping = at.data_editor[0].value.set_index("Field")
+    assert mapping.loc["student_id", "Column in your file"] == "Local Student ID"
+    assert "the header is a name for student id" in mapping.loc["student_id", "Why"]
+    assert at.text_input(key="upload_year").value == "2024-25"
+    assert any("from the sheet name" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.button(key="upload_import").click().run()
+    lines = [m.value for m in at.markdown]
+    assert any("12 of 12 rows imported as Enrollment roster" in m for m in lines), lines
+    assert any("Skipped 1 row above the header" in m for m in lines), lines
+    assert any("Skipped 1 row below the data" in m for m in lines), lines
+
+
+def test_a_missing_year_or_subject_names_the_box_that_fixes_it(at, tmp_path: Path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("Student ID,Scale Score\n0001,2398\n0002,2475\n0003,2500\n")
+    at.switch_page("pages/data.py").run()
+    upload(at, scores)
+    at.selectbox(key="upload_kind").select("assessments").run()
+    at.button(key="upload_import").click().run()
+    errors = [e.value for e in at.error]
+    assert any("school year or its subject" in e and "School year for every row" in e for e in errors), errors
+    at.text_input(key="upload_year").input("2024-25").run()
+    at.text_input(key="upload_subject").input("Math").run()
+    at.button(key="upload_import").click().run()
+    assert any("3 of 3 rows imported as Assessment results" in m.value for m in at.markdown), \
+        [m.value for m in at.markdown]
