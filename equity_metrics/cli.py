@@ -171,6 +171,11 @@ def cmd_import(args: argparse.Namespace) -> str:
                     save_mapping(store, list(plan.columns), plan.spec.mapping)
     except PlanError as error:
         raise CommandError(str(error)) from error
+    except ImportRefusedError as error:
+        if "no row could be imported" not in str(error):
+            raise
+        raise CommandError(f"{error}; see what was read with --dry-run, then name columns with --column FIELD=HEADER "
+                           "(or the rows above the header with --header-row, the year with --year)") from error
     if replace_sample:
         print(f"{'Would remove' if args.dry_run else 'Removed'} the synthetic sample district so that your files "
               "are not mixed with it; bring it back with: python -m equity_metrics load-sample", file=sys.stderr)

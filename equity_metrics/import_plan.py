@@ -121,10 +121,15 @@ def plan_table(store: Store, path: Path, source: SourceTable, options: Options) 
             mapping, lines = guess.mapping, guess.lines()
     if options.header_row is not None:
         mapping = replace(mapping, header_row=options.header_row)
+    for name in options.codes:
+        if name not in KINDS[mapping.kind].field_names:
+            raise PlanError(f"--code {name}:...: {KINDS[mapping.kind].label} has no field {name!r} (fields: "
+                            f"{', '.join(KINDS[mapping.kind].field_names)})")
     try:
         mapping.validate(source.columns, source.label)
     except MappingError as error:
-        raise PlanError(f"{error}; fix it with --column FIELD=HEADER (or --mapping)") from error
+        option = "--code FIELD:VALUE=CANONICAL" if "is not a value of" in str(error) else "--column FIELD=HEADER"
+        raise PlanError(f"{error}; fix it with {option} (or --mapping)") from error
     return mapping, lines
 
 

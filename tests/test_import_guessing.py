@@ -315,6 +315,16 @@ def test_column_and_code_options(tmp_path: Path) -> None:
     assert code == 2 and "--column student_id=Nope" in err and "no column named 'Nope'" in err
     code, _, err = run("import", str(path), "--db", str(db), "--kind", "enrollment", "--column", "shoe=Kid")
     assert code == 2 and "has no field 'shoe'" in err
+    code, _, err = run("import", str(path), "--db", str(db), "--kind", "enrollment", "--column", "student_id=Kid",
+                       "--column", "school_id=Bldg", "--column", "grade=Yr Grade", "--column", "sex=Sexo",
+                       "--code", "sex:1=Man")
+    assert code == 2 and "'Man' is not a value of sex" in err and "--code FIELD:VALUE=CANONICAL" in err
+    code, _, err = run("import", str(path), "--db", str(db), "--kind", "enrollment", "--column", "student_id=Kid",
+                       "--column", "school_id=Bldg", "--column", "grade=Yr Grade", "--code", "shoe:1=Man")
+    assert code == 2 and "--code shoe:...: Enrollment roster has no field 'shoe'" in err
+    code, _, err = run("import", str(path), "--db", str(db), "--kind", "enrollment", "--column", "student_id=Kid",
+                       "--column", "school_id=Bldg", "--column", "grade=Bldg")  # no grade in that column
+    assert code == 2 and "no row could be imported" in err and "--column FIELD=HEADER" in err
     code, out, err = run("import", str(path), "--db", str(db), "--kind", "enrollment",
                          "--column", "student_id=Kid", "--column", "school_id=Bldg", "--column", "grade=Yr Grade",
                          "--column", "sex=Sexo", "--code", "sex:1=Male", "--code", "sex:2=Female")
