@@ -147,7 +147,10 @@ def _guess(source: SourceTable, options: Options, file_name: str) -> Guess:
 def plan_file(store: Store, path: Path, options: Options) -> tuple[list[Plan], list[str]]:
     """One plan per table (the CSV, the sheet asked for, or every visible sheet), and sentences about sheets
     left out (a sheet no kind fits, in a workbook whose other sheets import)."""
-    sheets = [options.sheet] if options.sheet else (list_sheets(path) or [None])
+    listed = list_sheets(path)
+    if options.sheet and not listed:
+        raise PlanError(f"--sheet {options.sheet!r}: {path.name} is not a workbook, it has no sheets; leave out --sheet")
+    sheets = [options.sheet] if options.sheet else (listed or [None])
     plans, skipped = [], []
     for sheet in sheets:
         header_row = options.header_row if options.header_row is not None else (

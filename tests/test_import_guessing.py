@@ -347,6 +347,9 @@ def test_header_row_and_sheet_options(tmp_path: Path) -> None:
     assert "Sheet 'Notes' left out" in out
     code, _, err = run("import", str(book), "--db", str(tmp_path / "t.duckdb"), "--sheet", "Missing")
     assert code == 2 and "no sheet named 'Missing'" in err
+    text = write_csv(tmp_path / "flat.csv", [header, ["0001", "0042", "K", "2024-25"]])
+    code, _, err = run("import", str(text), "--db", str(tmp_path / "t.duckdb"), "--sheet", "Roster")
+    assert code == 2 and "is not a workbook" in err and "leave out --sheet" in err
 
 
 # ---- 8. the sample district ------------------------------------------------------------------------------
