@@ -8,19 +8,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from equity_metrics.guessing import guess_columns
-from equity_metrics.importer import ImportRefusedError, SourceSpec, codes_to_review, column_samples, import_sources
-from equity_metrics.kinds import choose_kind, find_year
-from equity_metrics.mapping import Mapping, MappingError, canonical_values, guess_kind, guess_mapping
+from equity_metrics.importer import ImportRefusedError, SourceSpec, codes_to_review, import_sources
+from equity_metrics.kinds import find_year
+from equity_metrics.mapping import Mapping, MappingError, canonical_values
 from equity_metrics.readers import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
     ReadError,
     list_sheets,
-    preview,
-    read_source,
     safe_file_name,
-    save_upload,
 )
 from equity_metrics.sample_store import load_sample
 from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping
@@ -31,6 +27,7 @@ from views.components import data_source_banner
 from views.state import current
 from views.store import get_store
 from views.text import escape_markdown
+from views.upload_reading import upload_copy, upload_guess, upload_reading
 
 MAX_UPLOAD_MB = 200
 ASKED_BOXES = (("school_year", ("school year", "School year for every row (if the file has no year column)")),
@@ -98,13 +95,14 @@ else:
     folder = st.session_state.get("upload_folder")
     if folder is None or not Path(folder).is_dir():  # a private folder inside this server's own
         folder = st.session_state["upload_folder"] = str(new_upload_folder())
-    path = save_upload(upload.name, upload.getvalue(), folder)
+    path = upload_copy(upload, folder)  # written once per uploaded file, not on every rerun
     try:
         sheets = list_sheets(path)
         sheet = st.selectbox("Sheet", sheets, key="upload_sheet") if len(sheets) > 1 else (sheets[0] if sheets else None)
         header_row = st.number_input("Rows above the header (title rows; 0: found for you)", min_value=0,
                                      max_value=50, value=0, key="upload_header_row")
-        source = read_source(path, sheet, int(header_row))
+        read = upload_reading(upload.file_id, str(path), sheet, int(header_row), upload.name)  # cached per file
+        source = read.source
     except ReadError as error:
         st.error(escape_markdown(error))
         st.stop()
@@ -122,9 +120,8 @@ else:
             st.info("These columns match a file you imported before: its mapping is filled in below. Check it, "
                     "and give the school year if the file has no year column.", icon=":material/history:")
     kinds = list(KINDS)
-    samples = column_samples(source)
-    choice = choose_kind(source.columns, samples, upload.name)
-    default_kind = preset.kind if preset is not None else guess_kind(source.columns, samples)
+    samples, choice = read.samples, read.choice
+    default_kind = preset.kind if preset is not None else read.kind
     if preset is None and choice.kind is not None:
         st.info(f"Kind guessed: {escape_markdown(choice.reason)}.", icon=":material/lightbulb:")
     elif preset is None:
@@ -136,12 +133,11 @@ else:
         st.session_state["upload_kind"] = default_kind
     kind = st.selectbox("What this table holds", kinds,
                         format_func=lambda k: f"{KINDS[k].label} (one row per {KINDS[k].row})", key="upload_kind")
-    column_guess = guess_columns(kind, source.columns, samples)
-    guessed = (preset if preset is not None and preset.kind == kind
-               else guess_mapping(kind, source.columns, samples, file_name=upload.name))
+    column_guess, first_guess = upload_guess(upload.file_id, str(path), sheet, int(header_row), upload.name, kind)
+    guessed = preset if preset is not None and preset.kind == kind else first_guess
     reasons = column_guess.reasons if guessed.columns == column_guess.mapping.columns else {}
     found, year_reason = find_year(source, guessed, samples, upload.name)
-    shown_values = preview(source)
+    shown_values = read.preview
     editor = pd.DataFrame([
         {"Field": f.name, "Meaning": f.description, "Required": f.required,
          "Column in your file": guessed.columns.get(f.name, ""),

@@ -443,3 +443,32 @@ def test_caps_are_documented() -> None:
 
     assert import_limits.MAX_COLUMNS == 16_384
     assert import_limits.MAX_SCHOOLS == 20_000
+
+
+def test_the_data_page_reads_and_guesses_an_upload_once(at, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: every rerun (any click) wrote the upload's copy, read the file and guessed again: seconds to
+    # minutes per click for a wide file.
+    from views import upload_reading
+
+    calls = {"read": 0, "save": 0, "guess": 0}
+
+    def counted(name: str, function):  # noqa: ANN001, ANN202 - a thin wrapper
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(upload_reading, "read_source", counted("read", upload_reading.read_source))
+    monkeypatch.setattr(upload_reading, "save_upload", counted("save", upload_reading.save_upload))
+    monkeypatch.setattr(upload_reading, "guess_mapping", counted("guess", upload_reading.guess_mapping))
+    at.switch_page("pages/data.py").run()
+    roster = write_rows(tmp_path / "wide roster.csv", ["sid", "school", "grade", *(f"note {i}" for i in range(300))],
+                        [[f"{i:03d}", "0042", "K", *("x" * 300)] for i in range(50)])
+    at.file_uploader[0].set_value((roster.name, roster.read_bytes(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for _ in range(3):
+        at.run()
+    at.selectbox(key="upload_kind").select("staff").run()
+    at.selectbox(key="upload_kind").select("enrollment").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls == {"read": 1, "save": 1, "guess": 2}
