@@ -159,16 +159,22 @@ def text_head_rows(path: Path, limit: int = HEAD_ROWS) -> list[list[str | None]]
             head = handle.read(1 << 16)
     except OSError:
         return []  # the reader itself names a missing file
-    lines = head.splitlines()[:limit]
+    lines = head.split("\n")[:limit]
     delimiter = max((",", ";", "\t", "|"), key=lambda d: _consistency(lines, d))
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
+    except csv.Error:  # not a table we can read ahead; the reader itself says what is wrong
+        return []
     return [[cell if cell.strip() else None for cell in row] for row in rows]
 
 
 def _consistency(lines: Sequence[str], delimiter: str) -> tuple[int, int]:
     """How many lines split into the same number (two or more) of fields on `delimiter` (quotes respected),
     then that number: a table's delimiter splits most lines alike (title rows aside)."""
-    counts = [len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+    try:
+        counts = [len(row) for row in csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter)]
+    except csv.Error:
+        return (0, 0)
     return max(((counts.count(k), k) for k in set(counts) if k > 1), default=(0, 0))
 
 
