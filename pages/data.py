@@ -191,6 +191,7 @@ else:
     if clicked and asked:  # the fix is a box on this page, not a column: say which
         st.error(f"Nothing was imported. The file does not say its {' or its '.join(f for f, _ in asked)}: "
                  f"type it in {' and '.join(repr(b) for _, b in asked)} above.")
+        remove_upload(st.session_state.pop("upload_folder", None))  # the import has ended: its copy goes
     elif clicked:
         replacing = store.holds_only_sample()  # the first file of one's own replaces the sample district
         try:
