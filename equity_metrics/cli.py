@@ -216,10 +216,17 @@ def cmd_sample(args: argparse.Namespace) -> str:
 
 
 def cmd_load_sample(args: argparse.Namespace) -> str:
+    """Load the synthetic sample district; next to one's own files only on purpose, and then said."""
     from equity_metrics.sample_store import load_sample
 
     with Store(Path(args.db) if args.db else default_db_path()) as store:
+        if store.holds_sample():
+            raise CommandError("the store already holds the synthetic sample district")
+        own = not store.is_empty()
         reports = load_sample(store)
+    if own:
+        print("The synthetic sample district is now loaded next to your own files, and every command counts both; "
+              "import with --replace-sample to remove it again.", file=sys.stderr)
     return "".join(line + "\n" for report in reports for line in report.lines())
 
 

@@ -418,3 +418,13 @@ def test_the_oea_roster_imports_with_only_year_and_gives_the_published_figures(t
         ("Hispanic or Latino", 79, 27), ("White", 70, 31)]
     assert imported(db, "SELECT sex, count(*) FROM enrollment GROUP BY ALL ORDER BY 1") == [("Female", 198),
                                                                                            ("Male", 202)]
+
+
+def test_loading_the_sample_next_to_own_files_is_said(tmp_path: Path, sample_dir: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    assert run("import", str(write_csv(tmp_path / "roster.csv", [ROSTER, *ROSTER_ROWS])), "--db", str(db))[0] == 0
+    code, out, err = run("load-sample", "--db", str(db))
+    assert code == 0, err
+    assert "loaded next to your own files" in err and "--replace-sample" in err
+    code, out, err = run("load-sample", "--db", str(db))
+    assert code == 2 and "already holds the synthetic sample district" in err
