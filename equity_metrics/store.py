@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -123,6 +124,11 @@ def store_problem(path: Path, error: BaseException) -> StoreError:
         return StoreError(f"The work on the store {path} needed more than the {MEMORY_LIMIT} of memory it may use, "
                           "so nothing was changed; split the file (for example one school year per file) and load "
                           f"the parts one by one. ({_first_line(error)})")
+    found = re.search(r"version number (\d+), but we can only read versions? (?:between )?(\d+)(?: and (\d+))?", text)
+    if "older version" in lower or (found and int(found.group(1)) < int(found.group(2))):
+        return StoreError(f"The store {path} was written by an older version of Equity Explorer whose database "
+                          "format this version cannot read. Open it with that version and export what you need, or "
+                          f"{other_file}. ({_first_line(error)})")
     if "newer version" in lower or "version number" in lower:
         return StoreError(f"The store {path} was written by a newer version of Equity Explorer (its database "
                           f"format is newer than this version reads). Update Equity Explorer, or {other_file}. "

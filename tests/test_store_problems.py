@@ -187,3 +187,23 @@ def test_the_store_has_a_memory_limit(template: Path, tmp_path: Path) -> None:
                             "was changed; split the file (for example one school year per file) and load the parts "
                             "one by one. (Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 GiB/"
                             "1.0 GiB used))")
+
+
+def test_store_written_by_an_older_format(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    error = duckdb.IOException("IO Error: Trying to read a database file with version number 43, but we can only "
+                               "read versions between 64 and 65.\nThe database file was created with an older "
+                               "version of DuckDB.")
+    assert str(store_module.store_problem(db, error)) == (
+        f"The store {db} was written by an older version of Equity Explorer whose database format this version "
+        "cannot read. Open it with that version and export what you need, or use another store file (--db, or "
+        "$EQUITY_EXPLORER_DB for the app). (IO Error: Trying to read a database file with version number 43, but "
+        "we can only read versions between 64 and 65.)")
+
+
+def test_store_in_a_format_older_than_this_version_reads(tmp_path: Path) -> None:
+    # DuckDB 1.x names the old version instead of saying "older".
+    error = duckdb.IOException("IO Error: Trying to read a database file with version number 43, but we can only "
+                               "read versions between 64 and 65.\nThe database file was created with DuckDB version "
+                               "v0.7.0 or v0.7.1.")
+    assert " was written by an older version of Equity Explorer " in str(store_module.store_problem(tmp_path, error))
