@@ -150,13 +150,6 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
     if not groups:
         raise ValueError("split by at least one student-group dimension (e.g. race)")
     filters = resolve_filters(store, indicator, filters, units)
-    if not protectable(units):
-        cells = aggregate.rate_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
-        if cells.empty:
-            raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
-        table = metrics.rate_table(cells, groups, units, options)
-        return Result(indicator, tuple(groups), tuple(units), filters, options, table,
-                      metrics.association(cells, groups, units), metrics.unit_totals(cells, units, options))
     cells, totals = protected.protected_rate_cells(store, indicator, filters.school_years, units, groups, filters,
                                                    options.privacy_threshold)
     if cells.empty:
@@ -166,12 +159,6 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
                                                                            errors="ignore")
     return Result(indicator, tuple(groups), tuple(units), filters, options, table,
                   metrics.association(cells, groups, units), shown_totals(totals, units))
-
-
-def protectable(units: Sequence[str]) -> bool:
-    """Whether the protected tables hold views with these units (school years and schools; survey constructs
-    and respondent types are not yet among them)."""
-    return all(u in ("school_year", "school") for u in units)
 
 
 def shown_totals(totals: pd.DataFrame, units: Sequence[str]) -> pd.DataFrame:
@@ -199,13 +186,9 @@ def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters
     filters = resolve_filters(store, indicator, filters, units)
     if indicator.kind == "rate":
         indicator = _as_mean(indicator)
-    totals = None
-    if protectable(units):
-        cells, totals = protected.protected_value_cells(store, indicator, filters.school_years, units, groups,
-                                                        filters, options.privacy_threshold)
-        groups = list(protected.check_split(groups))
-    else:
-        cells = aggregate.value_cells(store, [indicator], [*units, *groups], filters).drop(columns="indicator_id")
+    cells, totals = protected.protected_value_cells(store, indicator, filters.school_years, units, groups, filters,
+                                                    options.privacy_threshold)
+    groups = list(protected.check_split(groups))
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
     table = metrics.gap_table(cells, groups, units, options, reference_sd, totals).drop(columns=["hide_n"],

@@ -39,6 +39,8 @@ PAIR_SOURCES = ("student_year", "assessment", "counts")  # staff and applicants 
 GEOGRAPHY = "school"
 BAND = "grade_band"
 GRADE = "grade"
+CONSTRUCT = "construct"  # a survey's questions on one theme: a unit, compared within, never a split
+PERSONS = {"survey": "response_id"}  # sources whose rows are answers: the persons behind them, by this column
 _NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
 CEILING = "ceiling"  # a larger count the numerator is part of (a sanction's referred students)
 
@@ -70,10 +72,11 @@ class _Layout:
     sets: tuple[tuple[str, ...], ...]
 
 
-def _layout(source: Source, grades: bool = False) -> _Layout:
+def _layout(source: Source, grades: bool = False, constructs: bool = True) -> _Layout:
     """The keys and grouping sets of a source's tables; with `grades` (for a source in GRADE_SOURCES), the
     district's grades too, each under its grade band and under all grades (the same count twice, so that a
-    band is seen to be the sum of its grades)."""
+    band is seen to be the sum of its grades). A survey's cells come once for all its questions and once per
+    construct (unless `constructs` is False: its respondents, who answer every construct)."""
     geography = [GEOGRAPHY] if "school" in source.dimensions else []
     band = [BAND] if "grade" in source.dimensions else []
     singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
@@ -87,7 +90,10 @@ def _layout(source: Source, grades: bool = False) -> _Layout:
     if with_grades:
         for b in (band, []):
             sets += [(*b, GRADE)] + [(*b, GRADE, d) for d in singles]
-    keys = (*geography, *band, *([GRADE] if with_grades else []), *singles)
+    construct = [CONSTRUCT] if constructs and CONSTRUCT in source.dimensions else []
+    if construct:
+        sets += [(*s, CONSTRUCT) for s in sets]
+    keys = (*geography, *band, *([GRADE] if with_grades else []), *construct, *singles)
     return _Layout(keys, tuple(dict.fromkeys(sets)))
 
 
@@ -153,6 +159,8 @@ def _rate_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
     frame = cube[columns].set_axis([*layout.keys, "denominator", "numerator"], axis=1)
     if indicator.id in STAGE_SANCTIONS and _numerator_column(REFERRAL) in cube.columns:
         frame[CEILING] = cube[_numerator_column(REFERRAL)]  # the referred students it is a share of
+    if source.name in PERSONS:
+        frame["persons"] = cube[_persons_column(indicator.population)]
     return _without_excluded(frame[frame["denominator"] > 0], indicator)
 
 
@@ -192,6 +200,9 @@ def _source_cube(store: Store, source: Source, year: str) -> pd.DataFrame:
         counts = [f"count_if({p}) AS {quote_identifier(_denominator_column_for(p))}" for p in populations]
         counts += [f"count_if(({i.population}) AND coalesce({i.value}, FALSE)) AS "
                    f"{quote_identifier(_numerator_column(i))}" for i in rates]
+        if source.name in PERSONS:
+            counts += [f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {p}) AS "
+                       f"{quote_identifier(_persons_column(p))}" for p in populations]
         sql = f"SELECT {select}, {', '.join(counts)} FROM {source.table} WHERE school_year = $year {group_by}"
         return _clean(store.query(sql, {"year": year}), layout, [])
 
@@ -205,6 +216,10 @@ def _has_column(store: Store, table: str, column: str) -> bool:
 
 def _denominator_column_for(population: str) -> str:
     return "d:" + population
+
+
+def _persons_column(population: str) -> str:
+    return "p:" + population
 
 
 def _counts_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
@@ -252,13 +267,18 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
     a = cube["numerator"].to_numpy(dtype="float64")
     none = np.full(len(cube), np.nan)
     small_n = _small(n, threshold)
+    most = np.full(len(cube), threshold - 1.0)  # the most a hidden small group can hold
+    if "persons" in cube.columns:  # answers: a group is small by its respondents, each giving n / persons answers
+        persons = cube["persons"].to_numpy(dtype="float64")
+        small_n = _small(persons, threshold)
+        most = (threshold - 1.0) * n / np.maximum(persons, 1.0)
     cost = a * _importance(cube, keys)
     small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
     low = np.where(small_a, 1.0, none)
     low = np.where(small_rest, np.fmin(low, np.maximum(0.0, n - (threshold - 1))), low)
     high = np.where(small_a, threshold - 1.0, none)
     high = np.where(small_rest, np.fmax(high, n - 1.0), high)
-    upper = np.where(hide_n, np.where(small_n, threshold - 1.0, np.inf), n)
+    upper = np.where(hide_n, np.where(small_n, most, np.inf), n)
     if CEILING in cube.columns:  # a sanction among the referred: "all but 3 referred students" is small too
         ceiling = cube[CEILING].to_numpy(dtype="float64")  # NaN where the referral count is hidden
         beyond = _small(np.nan_to_num(ceiling - a, nan=0.0), threshold)
@@ -295,19 +315,21 @@ def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
 def population_layer(store: Store, source: Source, population: str, year: str, threshold: int,
                      content: str | None = None) -> pd.DataFrame:
     """The students of one population (SQL predicate over the source table) in every cell of the source's
-    largest layout (the district's grades included, no split left out), with the cells to hide.
+    largest layout (the district's grades included, no split left out), with the cells to hide. For a survey,
+    the respondents (the privacy rule counts people, not answers), in every cell but a construct's.
 
     Every table that counts these students takes its hidden counts from here: the rate tables of every
     indicator with this population (denominators), and a score or days table whose students are the same.
     A count that two tables show alike is then hidden alike, so neither table gives away what the other
     hides; and since the result depends only on the counts, two populations with equal counts in every cell
     (the students tested in math with a proficiency level and with a scale score) get the same cells hidden."""
-    layout = _layout(source, grades=True)
+    layout = _layout(source, grades=True, constructs=False)
+    count = (f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {population})" if source.name in PERSONS
+             else f"count_if({population})")
 
     def build() -> pd.DataFrame:
         select, group_by = _grouping_sql(layout, source.table)
-        sql = (f"SELECT {select}, count_if({population}) AS n FROM {source.table} WHERE school_year = $year "
-               f"{group_by}")
+        sql = f"SELECT {select}, {count} AS n FROM {source.table} WHERE school_year = $year {group_by}"
         cube = _clean(store.query(sql, {"year": year}), layout, ["n"])
         return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold))
 
@@ -315,10 +337,12 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
 
 
 def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """The layer's hidden flags for the cube's rows (the layer's all-grades rows when the cube has no grades)."""
+    """The layer's hidden flags for the cube's rows (the layer's all-grades rows when the cube has no grades;
+    a survey construct's cells take their respondents' flag)."""
     if GRADE in layer.columns and GRADE not in keys:
         layer = layer[layer[GRADE] == ALL]
-    merged = cube[list(keys)].merge(layer[[*keys, "n", "hidden"]], on=list(keys), how="left", validate="1:1")
+    keys = [k for k in keys if k in layer.columns]
+    merged = cube[keys].merge(layer[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
     if merged["hidden"].isna().any():
         raise RuntimeError("a protected table has a cell its population layer lacks")  # pragma: no cover
     return merged["hidden"].to_numpy(dtype=bool)
@@ -357,8 +381,8 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, co
 
 def value_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
                 ) -> pd.DataFrame:
-    """The protected table of a mean (scores): per cell n, sums of (value - shift) and their squares, the
-    median and the shift (the year's mean), with `hide_n`."""
+    """The protected table of a mean (scores, days, survey answers): per cell n, sums of (value - shift) and
+    their squares, the median and the shift (the year's mean), with `hide_n`."""
     source = SOURCES[indicator.source]
     layout = _layout(source, grades=True)
 
@@ -372,9 +396,13 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int, c
                f"FROM {source.table} WHERE {where} {group_by}")
         cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
         cube["shift"] = float(shift)
-        # hidden as the population layer would hide the same counts (see population_layer)
-        cube = cube.assign(hide_n=_protect_counts(cube, layout.keys, "n", threshold))
-        return _without_excluded(cube, indicator)
+        if source.name in PERSONS:  # answers: hidden where their respondents are
+            layer = population_layer(store, source, f"({indicator.population}) AND {scaled} IS NOT NULL", year,
+                                     threshold, content)
+            hide_n = _restrict(layer, cube, layout.keys)
+        else:  # hidden as the population layer would hide the same counts (see population_layer)
+            hide_n = _protect_counts(cube, layout.keys, "n", threshold)
+        return _without_excluded(cube.assign(hide_n=hide_n), indicator)
 
     return _cached(("value", content or content_key(store), indicator, year, threshold), build)
 
@@ -393,6 +421,8 @@ def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], uni
             wanted = (column != ALL) if GRADE in units else (column == ALL)
         elif key == BAND:
             wanted = column == (band if band is not None else ALL)
+        elif key == CONSTRUCT:
+            wanted = (column != ALL) if CONSTRUCT in units else (column == ALL)
         elif key in groups:
             mask &= column != ALL
             totals_mask &= column == ALL
@@ -440,7 +470,7 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
                                        "would have to be hidden")
     if len(years) > 1 and "school_year" not in units:
         raise UnprotectedViewError("school years are never pooled: choose one year, or compare years side by side")
-    unit_keys = ("school_year", "school", *([GRADE] if GRADE in layout.keys else []))
+    unit_keys = ("school_year", "school", *(k for k in (GRADE, CONSTRUCT) if k in layout.keys))
     unknown_units = [u for u in units if u not in unit_keys]
     if unknown_units:
         raise UnprotectedViewError(f"{', '.join(unknown_units)} is not a unit of the protected tables")
@@ -465,7 +495,8 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
 
 def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
     """Unit and group columns first (the school named, ALL never shown), then the counts."""
-    counts = [c for c in frame.columns if c not in (GEOGRAPHY, BAND, GRADE, "school_year", CEILING, *SINGLE_SPLITS)]
+    counts = [c for c in frame.columns
+              if c not in (GEOGRAPHY, BAND, GRADE, CONSTRUCT, "school_year", CEILING, "persons", *SINGLE_SPLITS)]
     return frame[[*units, *groups, *counts]].reset_index(drop=True)
 
 

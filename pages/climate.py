@@ -17,5 +17,6 @@ result = indicator_view(store, state, ["student_survey_favorable", "family_surve
 if result is not None:
     st.subheader("By construct")
     st.caption("Percent favorable (4 or 5 of 5) on each construct's questions. Counts are answers, not people: a "
-               "respondent answers several questions.")
+               "respondent answers several questions. A group is hidden by its respondents: fewer than 10 people, "
+               "however many answers.")
     facet_view(store, state, result.indicator, "construct", key="climate_construct")

@@ -32,8 +32,10 @@ def attack(tmp_path_factory: pytest.TempPathFactory) -> AttackReport:
 
 # Known holes, kept as strict expected failures so that closing them is noticed (issue 12 stays open for them):
 KNOWN_HOLES = {
-    "assessment": "proficiency rates and score gaps count the same students in two separately protected tables",
-    "survey": "survey favourability is still suppressed by answers, not respondents",
+    "assessment": "11 counts of tested students are narrowed (a small one to at most 8, one to at least 3) by "
+                  "reasoning over cells finer than any table shows (a school's grades, race x sex within a school): "
+                  "the engine proves its patterns over the published relations only",
+    "survey": "one small count of unfavourable answers (4) is narrowed to at most 5 by reasoning over finer cells",
 }
 
 
