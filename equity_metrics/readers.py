@@ -45,9 +45,11 @@ ROW_NUMBER_COLUMN = "__source_row"  # 1-based row number in the file, header row
 ZIP_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods")  # workbooks stored as zip archives
 
 # Largest file read at all (CSV or workbook). The app's uploader stops at 200 MB (.streamlit/config.toml);
-# the command line may read larger exports, up to 1 GiB: a 1 GiB CSV already needs ~2 GiB of memory as text
-# columns, and no district file of one kind for one year comes near it (1,000,000 student-years of
-# enrollment are ~100 MB of CSV).
+# the command line may read larger exports, up to 1 GiB. Measured (benchmarks/README.md): a 200 MB CSV of one
+# column (20,000,000 rows) peaks at 0.6 GiB to read (its text columns in Arrow, 0.4 GiB) and 1.7 GiB to import
+# (DuckDB holds at most store.MEMORY_LIMIT, 1 GiB, and spills the rest; 6.3 GiB before that limit), so a 1 GiB
+# CSV needs about 3 GiB to read and 4 to 5 GiB to import. No district file of one kind for one year comes near
+# it (1,000,000 student-years of enrollment are ~100 MB of CSV).
 MAX_FILE_BYTES = 1 << 30
 # Largest total a workbook may unpack to. The biggest sheet Excel can hold (1,048,576 rows) with 20 text
 # columns is ~1 GiB of XML; twice that leaves room for styles, shared strings and other sheets.

@@ -472,3 +472,28 @@ def test_the_data_page_reads_and_guesses_an_upload_once(at, tmp_path: Path, monk
     at.selectbox(key="upload_kind").select("enrollment").run()
     assert not at.exception, [e.value for e in at.exception]
     assert calls == {"read": 1, "save": 1, "guess": 2}
+
+
+def test_crafted_workbooks_never_abort_the_process(tmp_path: Path) -> None:
+    # In a child process limited to 4 GiB of address space, as a server would be: each crafted workbook is a
+    # ReadError, never an abort. Before: exit status 134 ("memory allocation of 549755813888 bytes failed").
+    import subprocess
+    import sys
+    import textwrap
+
+    far = crafted_workbook(tmp_path / "far.xlsx", f'<row r="1048576">{_cell("XFD1048576", "x")}</row>')
+    near = crafted_workbook(tmp_path / "far4000.xlsx", f'<row r="4000">{_cell("XFD4000", "x")}</row>')
+    code = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+        from equity_metrics.readers import ReadError, read_source
+        for path in ({str(far)!r}, {str(near)!r}):
+            try:
+                read_source(path)
+            except ReadError as error:
+                print(str(error).split(": its")[0])
+    """)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "far.xlsx, sheet 'Roster': cannot be read\n"
+                                                 "far4000.xlsx, sheet 'Roster': cannot be read\n"), done.stderr[-500:]
