@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from equity_metrics import aggregate, metrics, protected
+from equity_metrics import aggregate, metrics, protected, stats
 from equity_metrics.aggregate import Filters
 from equity_metrics.codes import COUNT_MEASURES
 from equity_metrics.facts import SOURCES
@@ -273,4 +273,8 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
         if "school_year" not in table.columns:
             table.insert(1, "school_year", ", ".join(source_filters.school_years))
         frames.append(table)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    audited = pd.concat(frames, ignore_index=True)
+    audited["q_value"] = stats.benjamini_hochberg(audited["p_value"].to_numpy(dtype="float64"))  # one family
+    return audited

@@ -37,7 +37,7 @@ IDEA_DOMAIN = "Special education"
 IDEA_SLIDE_ROWS = 10
 # The columns a report or a slide shows of the long tables (the workbook keeps every column).
 REPORT_RATE_COLUMNS = ("indicator", "race", "denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high",
-                       "comparison_rate", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "p_value", "note")
+                       "comparison_rate", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "p_value", "q_value", "note")
 REPORT_GAP_COLUMNS = ("indicator", "race", "n", "mean", "sd", "comparison_mean", "mean_difference", "hedges_g",
                       "hedges_g_ci_low", "hedges_g_ci_high", "p_value", "note")
 REPORT_IDEA_COLUMNS = ("indicator", "race", "latest_year", "denominator", "numerator", "risk_ratio",
@@ -165,8 +165,8 @@ def findings_frame(audit: StandardAudit) -> pd.DataFrame:
 
 def _captions(audit: StandardAudit) -> dict[str, str]:
     return {
-        "findings": f"The largest statistically certain gaps in {audit.school_year} (p < 0.05, risk-ratio interval "
-                    f"excluding 1), one per indicator, largest first.",
+        "findings": f"The largest statistically certain gaps in {audit.school_year} (Benjamini-Hochberg q < 0.05 "
+                    f"across every test of the audit, risk-ratio interval excluding 1), one per indicator, largest first.",
         "rates": f"Every rate indicator with data in {audit.school_year}, each race/ethnicity group compared with "
                  f"{audit.options.comparison_label}.",
         "gaps": f"Every mean (scale scores, days lost, survey answers) with data in {audit.school_year}, by "

@@ -43,7 +43,7 @@ COLUMN_LABELS: dict[str, str] = {
     "denominator": "n", "numerator": "With outcome", "rate": "Rate", "rate_ci_low": "95% CI low",
     "rate_ci_high": "95% CI high", "comparison_rate": "Comparison rate", "risk_ratio": "Risk ratio",
     "risk_ratio_ci_low": "RR 95% CI low", "risk_ratio_ci_high": "RR 95% CI high",
-    "rate_difference": "Difference (pts)", "p_value": "p-value", "test": "Test",
+    "rate_difference": "Difference (pts)", "p_value": "p-value", "q_value": "q-value (FDR)", "test": "Test",
     "share_of_denominator": "Share of population", "share_of_numerator": "Share of outcome",
     "representation_index": "Representation index", "suppressed": "Suppressed", "note": "Note",
     # score gaps
@@ -70,6 +70,8 @@ DEFINITIONS: dict[str, str] = {
     "risk_ratio_ci_high": "Upper end of the 95% Katz interval of the risk ratio.",
     "rate_difference": "Rate minus comparison rate, in percentage points.",
     "p_value": "p-value of the named test (chi-square, Fisher's exact test, or Welch's t-test for means).",
+    "q_value": "Benjamini-Hochberg q-value: the p-value corrected for every test in the same table (false "
+               "discovery rate); a gap is called significant when q < 0.05.",
     "test": "The test that ran: Pearson chi-square, or Fisher's exact test when an expected count is under 5.",
     "share_of_denominator": "The group's share of the known groups' students.",
     "share_of_numerator": "The group's share of the known groups' students with the outcome.",
@@ -94,8 +96,8 @@ DEFINITIONS: dict[str, str] = {
     "above_threshold_each_year": "Above the threshold in each of the last years the rule looks back "
                                  "(34 CFR 300.647(d)); a year not calculated counts as not above.",
     "reasonable_progress": "A lower risk ratio in each of the last 2 year-over-year steps (34 CFR 300.647(d)(2)).",
-    "sentence": "Generated from the numbers; 'statistically significant' only when p < 0.05 and the risk-ratio "
-                "interval excludes 1.",
+    "sentence": "Generated from the numbers; 'statistically significant' only when q < 0.05 (the p-value "
+                "corrected for every test of the table) and the risk-ratio interval excludes 1.",
 }
 
 PERCENT_COLUMNS = frozenset({"rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "rate_difference",
@@ -220,7 +222,7 @@ def column_kind(column: str) -> str:
         return "count"
     if column in MEAN_COLUMNS:
         return "mean"
-    if column == "p_value":
+    if column in ("p_value", "q_value"):
         return "p"
     return "plain"
 
@@ -281,7 +283,8 @@ def methods_lines(options: MetricOptions) -> list[str]:
         "Risk ratio = rate / comparison rate (IDEA, 34 CFR 300.647), with a 95% Katz interval; difference in "
         "percentage points.",
         "Test: Pearson chi-square of the 2x2 table, or Fisher's exact test when an expected count is under 5. A "
-        "gap is called statistically significant only when p < 0.05 and the risk-ratio interval excludes 1.",
+        "gap is called statistically significant only when its Benjamini-Hochberg q-value (the p-value corrected "
+        "for every test of the table, false discovery rate) is under 0.05 and the risk-ratio interval excludes 1.",
         "Score gaps: difference in means, Hedges' g with its 95% interval, Welch's t-test.",
         "IDEA significant disproportionality: risk ratio vs all other students above the threshold in each of the "
         "last 3 years (34 CFR 300.647(d)); a year not calculated counts as not above.",

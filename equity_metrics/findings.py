@@ -1,7 +1,8 @@
 """Findings: sentences generated from result tables, never written by hand.
 
 A sentence states the size of a difference and its uncertainty, and claims statistical significance only
-when the test showed it (p < 0.05 and, for a risk ratio, an interval that excludes 1). Findings are ranked
+when the test showed it after the false-discovery-rate correction across every test of the same output
+(Benjamini–Hochberg q < 0.05) and, for a risk ratio, its interval excludes 1. Findings are ranked
 by how far a group is disadvantaged (the log of the risk ratio, oriented so that a larger value is worse for
 the group), among the comparisons that are both calculated and certain.
 """
@@ -83,9 +84,14 @@ def times(ratio: float) -> str:
     return f"{ratio:.2f}" if ratio < 1 else f"{ratio:.1f}"
 
 
+def q_text(q_value: float) -> str:
+    return "q < 0.001" if q_value < 0.001 else f"q = {q_value:.3f}"
+
+
 def certain(table: pd.DataFrame) -> np.ndarray:
-    """Rows significant by their test (p < 0.05) whose risk-ratio interval, if any, excludes 1."""
-    p = table["p_value"].to_numpy(dtype="float64")
+    """Rows significant by their test once corrected for the many tests of their output (q < 0.05, the
+    Benjamini–Hochberg q-value; p < 0.05 for a table without one) whose risk-ratio interval, if any, excludes 1."""
+    p = table["q_value" if "q_value" in table.columns else "p_value"].to_numpy(dtype="float64")
     low = table["risk_ratio_ci_low"].to_numpy(dtype="float64")
     high = table["risk_ratio_ci_high"].to_numpy(dtype="float64")
     interval_spans_one = np.isfinite(low) & (low <= 1) & (high >= 1)
@@ -117,7 +123,9 @@ def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
     if with_test and np.isfinite(row.get("p_value", np.nan)):
         verdict = ("the difference is statistically significant" if certain(row.to_frame().T).item()
                    else "the difference could be due to chance")
-        text += f"; {verdict} ({row['test']}, {p_text(row['p_value'])})"
+        q = row.get("q_value", np.nan)
+        corrected = f", {q_text(q)} with the false-discovery-rate correction" if np.isfinite(q) else ""
+        text += f"; {verdict} ({row['test']}, {p_text(row['p_value'])}{corrected})"
     return text + "."
 
 

@@ -27,7 +27,7 @@ from equity_metrics.suppression import complementary_suppression, primary_suppre
 
 RATE_COLUMNS = (
     "denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio",
-    "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "test", "share_of_denominator",
+    "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "q_value", "test", "share_of_denominator",
     "share_of_numerator", "representation_index", "suppressed", "note",
 )
 GAP_COLUMNS = (
@@ -232,6 +232,7 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     table["rate_difference"] = np.where(show_comparison, difference, np.nan)
     show_test = show_comparison & test_ok
     table["p_value"] = np.where(show_test, p_value, np.nan)
+    table["q_value"] = stats.benjamini_hochberg(table["p_value"].to_numpy(dtype="float64"))  # this table's family
     table["test"] = np.where(show_test, test, "")
     table["share_of_denominator"] = np.where(hide_n | total_hidden, np.nan, share_n)
     table["share_of_numerator"] = np.where(hide_a | total_hidden, np.nan, share_a)
@@ -346,6 +347,7 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
 
     computed = n >= options.min_n
     compare_ok = computed & comparable & (cn >= options.min_n)
+    flat = _flat(mean, sd) | _flat(comparison_mean, comparison_sd)  # no spread: no effect size or test
     with np.errstate(divide="ignore", invalid="ignore"):
         g = stats.hedges_g(mean, sd, n, comparison_mean, comparison_sd, cn)
         g_low, g_high = stats.hedges_g_interval(g, n, cn, options.confidence)
@@ -367,6 +369,7 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
                                                 options.comparison, ["_hidden"])
         hide_total = reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
     show_compare = show & compare_ok & ~hide_total
+    show_effect = show_compare & ~flat
     table = cells[dims].copy()
     table["n"] = pd.array(np.where(hidden, np.nan, n), dtype="Int64")
     table["mean"] = np.where(show, mean, np.nan)
@@ -374,10 +377,10 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     table["median"] = np.where(show, cells["median"].to_numpy(dtype="float64"), np.nan)
     table["comparison_mean"] = np.where(show_compare, comparison_mean, np.nan)
     table["mean_difference"] = np.where(show_compare, mean - comparison_mean, np.nan)
-    table["hedges_g"] = np.where(show_compare, g, np.nan)
-    table["hedges_g_ci_low"] = np.where(show_compare, g_low, np.nan)
-    table["hedges_g_ci_high"] = np.where(show_compare, g_high, np.nan)
-    table["p_value"] = np.where(show_compare, p_value, np.nan)
+    table["hedges_g"] = np.where(show_effect, g, np.nan)
+    table["hedges_g_ci_low"] = np.where(show_effect, g_low, np.nan)
+    table["hedges_g_ci_high"] = np.where(show_effect, g_high, np.nan)
+    table["p_value"] = np.where(show_effect, p_value, np.nan)
     table["suppressed"] = suppressed
     privacy_notes = (_note(hidden, PROTECTED_NOTE_GROUP),) if protected else (
         _note(hidden & small_count(n, threshold), f"fewer than {threshold} students: hidden (privacy)"),
@@ -388,11 +391,21 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
         _note(~computed & ~hidden, f"fewer than {options.min_n} students: not calculated (n-size)"),
         _note(show & comparable & ~compare_ok, "comparison group below the minimums"),
         _note(show & comparable & compare_ok & hide_total, "comparison group's count is suppressed"),
+        _note(show_compare & flat, "no spread in a group's values (standard deviation 0): no effect size or test"),
         _note(is_reference, "comparison group"),
         _note(~known, "not compared"),
     )
     table["median_gap_sd"] = np.where(show_compare, median_gap, np.nan)
     return table
+
+
+FLAT_SD = 1e-6  # an SD below this share of the mean's size is rounding error in sums of squares, not spread
+
+
+def _flat(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Groups whose values do not vary (an SD of 0, or a floating-point remainder such as 5e-7)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(sd) & (sd <= FLAT_SD * np.maximum(np.abs(np.nan_to_num(mean)), 1.0))
 
 
 def eta_squared_by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = ()) -> pd.DataFrame:

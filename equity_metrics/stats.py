@@ -32,6 +32,7 @@ __all__ = [
     "FISHER_EXACT",
     "above_threshold_each_year",
     "adverse_impact",
+    "benjamini_hochberg",
     "adverse_impact_ratio",
     "alternate_risk_ratio",
     "binomial_z",
@@ -566,6 +567,23 @@ def adverse_impact(ratios: ArrayLike, threshold: float = FOUR_FIFTHS) -> Bools:
     """
     with np.errstate(all="ignore"):
         return _out(_round_flag(ratios) < _round_flag(threshold))
+
+
+def benjamini_hochberg(p_values: ArrayLike) -> Floats:
+    """Benjamini–Hochberg q-values (adjusted p-values controlling the false discovery rate) over every finite
+    p-value given, one family; NaN stays NaN (a test not run is not part of the family).
+
+    q_(i) = min over j >= i of (m / j) * p_(j), p sorted ascending, capped at 1 (Benjamini & Hochberg 1995;
+    statsmodels `multipletests(method="fdr_bh")`)."""
+    p = _f(p_values).ravel()
+    q = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = finite.size
+    if m:
+        order = finite[np.argsort(p[finite], kind="stable")]
+        scaled = p[order] * m / np.arange(1, m + 1)
+        q[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return _out(q.reshape(np.shape(p_values)))
 
 
 def binomial_z(observed: ArrayLike, total: ArrayLike, pool_share: ArrayLike) -> Floats:

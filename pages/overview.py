@@ -28,8 +28,9 @@ columns[2].metric("Indicators with data", f"{audit['indicator_id'].nunique()}")
 st.subheader("Largest gaps")
 st.caption(
     f"Each group compared with {state.options.comparison_label}, in {state.school_year}. Shown: gaps that are "
-    "statistically significant (p < 0.05, interval excluding 1), largest first. Groups below the minimums are "
-    "not compared."
+    "statistically significant after the false-discovery-rate correction across every comparison tested here "
+    "(Benjamini-Hochberg q < 0.05) with a risk-ratio interval excluding 1, largest first. Groups below the "
+    "minimums are not compared."
 )
 found = findings.largest_gaps(audit, state.by, state.options, limit=6, per_indicator=1)
 if not found:

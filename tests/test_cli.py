@@ -9,6 +9,7 @@ import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,7 +21,7 @@ from equity_metrics.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE_CSV_COLUMNS = ["denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio",
-                    "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "test",
+                    "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "q_value", "test",
                     "share_of_denominator", "share_of_numerator", "representation_index", "suppressed", "note"]
 GAP_CSV_COLUMNS = ["n", "mean", "sd", "median", "comparison_mean", "mean_difference", "hedges_g", "hedges_g_ci_low",
                    "hedges_g_ci_high", "p_value", "suppressed", "note"]
@@ -70,6 +71,18 @@ def test_rates_csv_columns_and_numbers_match_the_library(sample_db: Path):
     for column in ("denominator", "numerator", "rate", "risk_ratio", "risk_ratio_ci_low", "p_value"):
         assert black_cli[column] == pytest.approx(float(black_lib[column]), rel=1e-12)
     assert 0 < black_cli["rate"] < 1  # a fraction, not a percent
+
+
+def test_q_values_are_benjamini_hochberg_over_the_outputs_own_p_values(sample_db: Path):
+    from statsmodels.stats.multitest import multipletests
+
+    code, out, err = run("rates", "oss", "--by", "school,race", "--db", str(sample_db), "--format", "csv")
+    assert code == 0, err
+    frame = csv_of(out)
+    tested = frame["p_value"].notna()
+    assert tested.sum() >= 10 and frame.loc[~tested, "q_value"].isna().all()
+    expected = multipletests(frame.loc[tested, "p_value"].to_numpy(), method="fdr_bh")[1]
+    np.testing.assert_allclose(frame.loc[tested, "q_value"].to_numpy(), expected, rtol=1e-9)
 
 
 def test_rates_by_two_dimensions_with_a_chosen_group(sample_db: Path):

@@ -230,7 +230,7 @@ def test_html_audit(audit_files, expected):
     assert all(label.endswith(f.sentence) for label, f in zip(labels, expected["findings"], strict=True))
     rates = expected["rates"]
     header = ["Indicator", "Race/ethnicity", "n", "With outcome", "Rate", "95% CI low", "95% CI high",
-              "Comparison rate", "Risk ratio", "RR 95% CI low", "RR 95% CI high", "p-value", "Note"]
+              "Comparison rate", "Risk ratio", "RR 95% CI low", "RR 95% CI high", "p-value", "q-value (FDR)", "Note"]
     assert header in page.rows
     rows = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in page.rows if len(r) == len(header)}
     for _, want in rates.iterrows():

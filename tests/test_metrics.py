@@ -229,6 +229,20 @@ def test_gap_with_reference_group_and_median_gap():
     assert black["median_gap_sd"] == pytest.approx(expected, rel=1e-9)
 
 
+def test_no_effect_size_or_test_when_a_group_has_no_spread():
+    # Every score alike within each group: the SD from sums of squares is a rounding remainder (about 5e-7
+    # here, not 0), which once gave Hedges' g of -275,565,205.6 with p = 0.0.
+    flat = {WHITE: np.full(300, 2510.1), BLACK: np.full(200, 2470.3), HISPANIC: SCORES[HISPANIC]}
+    table = gap_table(value_cells(flat, shift=2487.37), ["race"])
+    black = row(table, BLACK)
+    assert black["sd"] < 1e-3
+    assert black["mean_difference"] == pytest.approx(2470.3 - np.concatenate([flat[WHITE], flat[HISPANIC]]).mean())
+    assert np.isnan([black["hedges_g"], black["hedges_g_ci_low"], black["hedges_g_ci_high"], black["p_value"]]).all()
+    assert "no spread" in black["note"]
+    hispanic = row(table, HISPANIC)  # a group that varies, against others who vary together: all computed
+    assert np.isfinite(hispanic["hedges_g"]) and np.isfinite(hispanic["p_value"]) and "no spread" not in hispanic["note"]
+
+
 def test_eta_squared_by_unit_matches_hand_computation():
     result = eta_squared_by_unit(value_cells(SCORES), ["race"])
     everyone = np.concatenate(list(SCORES.values()))

@@ -185,7 +185,7 @@ def test_the_basket_is_presented_when_it_holds_items(at: AppTest) -> None:
     assert expected[0].sentence == (
         "Black or African American students were 2.9 times as likely as all other students to receive an "
         "out-of-school suspension (11.8% vs 4.0%); the difference is statistically significant (chi-square, "
-        "p < 0.001).")
+        "p < 0.001, q < 0.001 with the false-discovery-rate correction).")
 
     at.run()  # another deck: back to its first finding
     assert_ok(at)

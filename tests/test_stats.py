@@ -751,3 +751,30 @@ def test_vectorised_fisher_equals_the_one_table_version():
     c = (rng.random(500) * m * 0.05).astype(int)
     one_at_a_time = [_fisher_two_sided(int(w), int(x), int(y), int(z)) for w, x, y, z in zip(a, n, c, m, strict=True)]
     assert _fisher_two_sided_many(a, n, c, m) == approx(one_at_a_time, rel=1e-12)
+
+
+# ---- Benjamini-Hochberg q-values ---------------------------------------------------------------------------
+def test_benjamini_hochberg_matches_statsmodels_with_nan_left_out():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array([0.01, np.nan, 0.04, 0.03, 0.005, 0.2, np.nan, 0.04, 0.9])
+    finite = np.isfinite(p)
+    expected = multipletests(p[finite], method="fdr_bh")[1]
+    q = stats.benjamini_hochberg(p)
+    assert np.isnan(q[~finite]).all()
+    np.testing.assert_allclose(q[finite], expected, rtol=0, atol=1e-15)
+    # worked example: 7 tests; p = .005 ranks first: q = .005 * 7 / 1 = .035; the two p = .04 share one q
+    assert q[4] == pytest.approx(0.005 * 7 / 1) and q[2] == q[7]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=0, max_size=40))
+def test_benjamini_hochberg_agrees_with_statsmodels_on_any_family(values):
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array(values, dtype=float)
+    q = stats.benjamini_hochberg(p)
+    finite = np.isfinite(p)
+    if finite.any():
+        np.testing.assert_allclose(q[finite], multipletests(p[finite], method="fdr_bh")[1], rtol=1e-12, atol=1e-15)
+    assert np.isnan(q[~finite]).all()

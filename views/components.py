@@ -158,6 +158,7 @@ def show_table(result: Result, key: str) -> None:
     config.update({_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f")
                    for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index")})
     config[_COLUMN_LABELS["p_value"]] = st.column_config.NumberColumn(format="%.4f")
+    config[_COLUMN_LABELS["q_value"]] = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(table, hide_index=True, column_config=config, key=f"{key}_table")
     st.download_button("Download table (CSV)", data=result.table.to_csv(index=False).encode("utf-8"),
                        file_name=f"{result.indicator.id}_{'_'.join(result.groups)}.csv", mime="text/csv",
