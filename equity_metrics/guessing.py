@@ -336,6 +336,11 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
             "one row per subject from the score columns " + ", ".join(f"{c!r} ({s})" for c, s in wide.items()))
     if kind == "survey" and "item_id" not in chosen:
         items = survey_items(columns, samples, taken)
+        if items and "response_id" not in chosen:  # an anonymous survey without respondent IDs: one row each
+            from equity_metrics.readers import ROW_NUMBER_COLUMN
+
+            chosen["response_id"] = ROW_NUMBER_COLUMN
+            reasons["response_id"] = "no respondent ID in the file: each row is one respondent (its row number)"
         if items:
             unpivot = Unpivot(tuple(items), "item_id", "response", names=items)
             reasons["item_id"] = reasons["response"] = (f"one row per answer from the {len(items)} item columns "

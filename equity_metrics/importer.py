@@ -160,7 +160,9 @@ def field_sql(f: Field, text: str, date_format: str) -> str:
         two_digit = f"try_strptime({text}, {_sql_string(date_format.replace('%Y', '%y'))})"
         return (
             f"CAST(coalesce(CASE WHEN year({four_digit}) >= 1000 THEN {four_digit} ELSE {two_digit} END, "
-            f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d')) AS DATE)"
+            f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d'), "
+            # a date followed by a time of day ("10/3/2024 9:15:22", a survey's timestamp): the date part
+            f"try_strptime(split_part({text}, ' ', 1), {_sql_string(date_format)})) AS DATE)"
         )
     return text
 

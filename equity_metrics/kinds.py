@@ -111,7 +111,8 @@ _DATE = re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)\d\d)(?!\d)|"
 _SINGLE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _EVENT_DATE = re.compile(r"\b(?:incident|event|offense|behavior|referral|test|testing|assessment|administration|"
                          r"survey|response|submitted|submission|action)\b.*\bdate\b|\bdate\b.*\b(?:incident|"
-                         r"referral|test|administered|survey|submitted)\b|^date$|^(?:incident|event) dt$")
+                         r"referral|test|administered|survey|submitted)\b|^date$|^(?:incident|event) dt$|"
+                         r"^timestamp$|^submitted(?: at| on)?$|^start time$|^end time$")
 
 
 def year_in_text(text: str, start_month: int = 7) -> tuple[str, str] | None:

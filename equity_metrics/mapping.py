@@ -116,7 +116,9 @@ class Mapping:
             raw = list(self.columns.values()) + (list(self.unpivot.columns) if self.unpivot else [])
             raw += self.race_questions.raw_columns() if self.race_questions else []
             raw += [self.year_from_date] if self.year_from_date else []
-            absent = [c for c in raw if c not in source_columns]
+            from equity_metrics.readers import ROW_NUMBER_COLUMN  # a survey's row number may be its respondent
+
+            absent = [c for c in raw if c not in source_columns and c != ROW_NUMBER_COLUMN]
             if absent:
                 raise MappingError(f"{source}: no column named {', '.join(map(repr, absent))}")
 

@@ -428,3 +428,19 @@ def test_loading_the_sample_next_to_own_files_is_said(tmp_path: Path, sample_dir
     assert "loaded next to your own files" in err and "--replace-sample" in err
     code, out, err = run("load-sample", "--db", str(db))
     assert code == 2 and "already holds the synthetic sample district" in err
+
+
+def test_an_anonymous_survey_without_respondent_ids_and_only_timestamps(tmp_path: Path) -> None:
+    """A form export: no respondent ID (each row is one respondent) and no year (taken from the timestamps)."""
+    header = ["Timestamp", "Respondent Type", "School Code", "Q1 I feel safe at school", "Q2 Adults care about me",
+              "Q3 Rules are fair"]
+    rows = [["10/3/2024 9:15:22", "Student", "0042", "4", "5", "3"], ["10/3/2024 9:17:40", "Family", "0042", "5", "", "2"],
+            ["6/2/2025 14:01:09", "Student", "0107", "2", "3", "1"]]
+    db = tmp_path / "s.duckdb"
+    code, out, err = run("import", str(write_csv(tmp_path / "form.csv", [header, *rows])), "--db", str(db))
+    assert code == 0, err
+    assert "kind survey" in out and "each row is one respondent (its row number)" in out
+    assert "school year from the dates in 'Timestamp'" in out
+    assert imported(db, "SELECT response_id, school_year, count(*) FROM survey GROUP BY ALL ORDER BY 1") == [
+        ("2", "2024-25", 3), ("3", "2024-25", 2), ("4", "2024-25", 3)]  # the blank answer is rejected, said
+    assert "Rejected 1 row: no response (row 3)." in out
