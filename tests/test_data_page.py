@@ -87,3 +87,19 @@ def test_a_missing_year_or_subject_names_the_box_that_fixes_it(at, tmp_path: Pat
     at.button(key="upload_import").click().run()
     assert any("3 of 3 rows imported as Assessment results" in m.value for m in at.markdown), \
         [m.value for m in at.markdown]
+
+
+def test_an_anonymous_form_survey_on_the_page(at, tmp_path: Path):
+    form = tmp_path / "form.csv"
+    form.write_text("Timestamp,Respondent Type,School Code,Q1 I feel safe,Q2 Adults care,Q3 Rules are fair\n"
+                    "10/3/2024 9:15:22,Student,0042,4,5,3\n10/3/2024 9:17:40,Family,0042,5,4,2\n"
+                    "6/2/2025 14:01:09,Student,0107,2,3,1\n")
+    at.switch_page("pages/data.py").run()
+    upload(at, form)
+    assert at.selectbox(key="upload_kind").value == "survey"
+    mapping = at.data_editor[0].value.set_index("Field")
+    assert "each row is one respondent" in mapping.loc["response_id", "Why"]
+    assert any("from the dates in 'Timestamp'" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.button(key="upload_import").click().run()
+    assert any("9 of 9 rows imported as Climate survey responses" in m.value for m in at.markdown), \
+        [m.value for m in at.markdown] + [e.value for e in at.error]
