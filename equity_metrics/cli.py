@@ -202,7 +202,7 @@ def _import_output(args: argparse.Namespace, plans: list, skipped: list[str], re
     frame = pd.DataFrame([{
         "dataset_id": None if args.dry_run else r.dataset_id, "source": r.source, "kind": r.kind,
         "rows_read": r.rows_read, "rows_imported": r.rows_imported, "rows_rejected": r.rows_rejected,
-        "duplicates": r.duplicates, "report": " ".join(r.lines()), "mapping": plan.spec.mapping.to_json(),
+        "duplicates": r.duplicates, "report": " ".join(r.lines()), "mapping": json.dumps(json.loads(plan.spec.mapping.to_json())),
         "reasons": " ".join(line.strip() for line in plan.lines), "dry_run": bool(args.dry_run),
     } for r, plan in zip(reports, plans, strict=True)])
     return render(frame, args.format)
