@@ -158,7 +158,7 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
     table = metrics.rate_table(cells, groups, units, options, totals).drop(columns=list(metrics.PROTECTION_COLUMNS),
                                                                            errors="ignore")
     return Result(indicator, tuple(groups), tuple(units), filters, options, table,
-                  metrics.association(cells, groups, units), shown_totals(totals, units))
+                  metrics.association(cells, groups, units, totals), shown_totals(totals, units))
 
 
 def shown_totals(totals: pd.DataFrame, units: Sequence[str]) -> pd.DataFrame:
@@ -194,7 +194,7 @@ def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters
     table = metrics.gap_table(cells, groups, units, options, reference_sd, totals).drop(columns=["hide_n"],
                                                                                        errors="ignore")
     return Result(get_indicator(indicator_id), tuple(groups), tuple(units), filters, options, table,
-                  metrics.eta_squared_by_unit(cells, groups, units))
+                  metrics.eta_squared_by_unit(cells, groups, units, totals))
 
 
 def _as_mean(indicator: Indicator) -> Indicator:
@@ -278,3 +278,25 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
     audited = pd.concat(frames, ignore_index=True)
     audited["q_value"] = stats.benjamini_hochberg(audited["p_value"].to_numpy(dtype="float64"))  # one family
     return audited
+
+
+ASSOCIATION_COLUMNS = ("school_year", "students", "groups", "chi_square", "df", "p_value", "cramers_v")
+
+
+def association_by_year(store: Store, indicator_id: str, dimension: str = "race", filters: Filters = Filters(),
+                        options: MetricOptions = MetricOptions()) -> pd.DataFrame:
+    """How much a group dimension predicts an indicator, one row per school year (every year with data, or the
+    filters' years): ASSOCIATION_COLUMNS, chi-square across the groups (a rate's events), and `eta_squared`
+    for a mean (the share of the variance between groups). Hidden groups are pooled into one row computed
+    from shown totals (`metrics.association`); a year whose total is hidden has no figures."""
+    indicator = get_indicator(indicator_id)
+    if dimension in UNIT_DIMENSIONS or "," in dimension:
+        raise ValueError(f"association is measured across the groups of one dimension (e.g. race), not {dimension!r}")
+    by = ("school_year", dimension)
+    if indicator.kind == "rate":
+        summary = rates(store, indicator_id, by, filters, options).summary.rename(columns={"dof": "df"})
+        frame = summary.reindex(columns=list(ASSOCIATION_COLUMNS))
+    else:
+        frame = gaps(store, indicator_id, by, filters, options).summary.reindex(
+            columns=[*ASSOCIATION_COLUMNS, "eta_squared"])
+    return frame.astype({"students": "Int64", "groups": "Int64", "df": "Int64"}).reset_index(drop=True)

@@ -283,23 +283,63 @@ def unit_totals(cells: pd.DataFrame, unit_dims: Sequence[str], options: MetricOp
     return sums
 
 
-def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = ()) -> pd.DataFrame:
-    """Per unit: chi-square test of independence across all known groups, and Cramér's V."""
+def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
+                totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per unit: chi-square test of independence across the known groups, and Cramér's V.
+
+    With a protected table's `totals`, hidden groups are pooled into one row (the unit's total minus every
+    shown group), so the figures rest on shown counts only; `pooled_groups` says how many were pooled, and a
+    unit whose total is hidden gets none. `students` is the unit's total."""
+    return _by_unit(cells, group_dims, unit_dims, totals, ("numerator", "denominator"), _chi_square_row)
+
+
+def _chi_square_row(sums: dict[str, np.ndarray]) -> dict[str, float]:
+    a, n = sums["numerator"], sums["denominator"]
+    chi2, dof, p = stats.chi_square_independence(a, n)
+    return {"chi_square": chi2, "dof": dof, "p_value": p, "cramers_v": stats.cramers_v(a, n)}
+
+
+def _by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str], totals: pd.DataFrame | None,
+             columns: Sequence[str], measure) -> pd.DataFrame:
+    """One row per unit: `measure` over the known groups' additive sums (`columns`), hidden groups pooled."""
     cells = cells.reset_index(drop=True)
-    known = cells[_known(cells, group_dims)]
+    flags = [c for c in (*PROTECTION_COLUMNS, "hide_n") if c in cells.columns]
+    hidden = cells[flags].astype(bool).any(axis=1).to_numpy() if flags else np.zeros(len(cells), dtype=bool)
+    cells = cells.assign(_known=_known(cells, group_dims), _hidden=hidden)
     rows = []
-    grouped = known.groupby(list(unit_dims), sort=True) if unit_dims else [((), known)]
+    grouped = cells.groupby(list(unit_dims), sort=True) if unit_dims else [((), cells)]
     for key, part in grouped:
         key = key if isinstance(key, tuple) else (key,)
-        if any(c in part.columns and part[c].astype(bool).any() for c in PROTECTION_COLUMNS):
-            rows.append({**dict(zip(unit_dims, key, strict=True)), "groups": len(part), "chi_square": np.nan,
-                         "dof": np.nan, "p_value": np.nan, "cramers_v": np.nan})  # would rest on hidden counts
-            continue
-        chi2, dof, p = stats.chi_square_independence(part["numerator"].to_numpy(), part["denominator"].to_numpy())
-        cramers_v = stats.cramers_v(part["numerator"].to_numpy(), part["denominator"].to_numpy())
-        rows.append({**dict(zip(unit_dims, key, strict=True)), "groups": len(part), "chi_square": chi2, "dof": dof,
-                     "p_value": p, "cramers_v": cramers_v})
+        row = {**dict(zip(unit_dims, key, strict=True))}
+        total = _unit_total(totals, unit_dims, key, columns) if totals is not None else None
+        shown = part[part["_known"] & ~part["_hidden"]]
+        sums = {c: shown[c].to_numpy(dtype="float64") for c in columns}
+        pooled = int((part["_known"] & part["_hidden"]).sum())
+        if pooled and total is None:
+            rows.append({**row, "students": np.nan, "groups": len(part[part["_known"]]), "pooled_groups": pooled})
+            continue  # a hidden group and no shown total to pool it from
+        if pooled:
+            rest = {c: total[c] - float(part.loc[~part["_hidden"], c].astype("float64").sum()) for c in columns}
+            if rest[columns[-1]] > 0:
+                sums = {c: np.append(sums[c], rest[c]) for c in columns}
+        students = total[columns[-1]] if total is not None else float(part[columns[-1]].astype("float64").sum())
+        rows.append({**row, "students": students, "groups": len(sums[columns[0]]), "pooled_groups": pooled,
+                     **measure(sums)})
     return pd.DataFrame(rows)
+
+
+def _unit_total(totals: pd.DataFrame, unit_dims: Sequence[str], key: tuple, columns: Sequence[str]
+                ) -> dict[str, float] | None:
+    """A unit's shown totals, or None when any of them is hidden."""
+    match = totals
+    for dim, value in zip(unit_dims, key, strict=True):
+        match = match[match[dim].astype(str) == str(value)]
+    if len(match) != 1:
+        return None
+    row = match.iloc[0]
+    if any(bool(row[c]) for c in (*PROTECTION_COLUMNS, "hide_n") if c in match.columns):
+        return None
+    return {c: float(row[c]) for c in columns}
 
 
 def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
@@ -408,16 +448,12 @@ def _flat(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
         return np.isfinite(sd) & (sd <= FLAT_SD * np.maximum(np.abs(np.nan_to_num(mean)), 1.0))
 
 
-def eta_squared_by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = ()) -> pd.DataFrame:
-    """Per unit: the share of score variance explained by group (eta squared), over known groups."""
-    known = cells[_known(cells.reset_index(drop=True), group_dims)]
-    rows = []
-    grouped = known.groupby(list(unit_dims), sort=True) if unit_dims else [((), known)]
-    for key, part in grouped:
-        key = key if isinstance(key, tuple) else (key,)
-        if "hide_n" in part.columns and part["hide_n"].astype(bool).any():
-            rows.append({**dict(zip(unit_dims, key, strict=True)), "eta_squared": np.nan})  # rests on hidden n
-            continue
-        value = stats.eta_squared(part["n"].to_numpy(), part["total"].to_numpy(), part["total_of_squares"].to_numpy())
-        rows.append({**dict(zip(unit_dims, key, strict=True)), "eta_squared": float(value)})
-    return pd.DataFrame(rows)
+def eta_squared_by_unit(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
+                        totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per unit: the share of variance explained by group (eta squared) over the known groups, hidden groups
+    pooled as in `association`."""
+    return _by_unit(cells, group_dims, unit_dims, totals, ("total", "total_of_squares", "n"), _eta_row)
+
+
+def _eta_row(sums: dict[str, np.ndarray]) -> dict[str, float]:
+    return {"eta_squared": float(stats.eta_squared(sums["n"], sums["total"], sums["total_of_squares"]))}

@@ -97,7 +97,7 @@ def gaps_within(store: Store, indicator_id: str, unit: str, by: Sequence[str] = 
     table = metrics.gap_table(cells, groups, [unit], options, reference_sd, totals).drop(columns=["hide_n"],
                                                                                         errors="ignore")
     return analysis.Result(indicator, tuple(groups), (unit,), filters, options, table,
-                           metrics.eta_squared_by_unit(cells, groups, [unit]))
+                           metrics.eta_squared_by_unit(cells, groups, [unit], totals))
 
 
 def _place(unit: str, value: str) -> str:
