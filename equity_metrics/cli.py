@@ -4,6 +4,7 @@
     python -m equity_metrics rates INDICATOR [--by race[,sex]] [--year Y] [--school S] [--compare all-others|GROUP]
                                    [--min-n N] [--min-cell N] [--db PATH] [--format csv|json|table]
     python -m equity_metrics gaps INDICATOR ...   (same options)
+    python -m equity_metrics association INDICATOR [--by DIM] [--year Y] [--db PATH] [--format csv|json|table]
     python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--year Y] [--header-row N]
                                   [--sheet S] [--subject S] [--column FIELD=HEADER ...]
                                   [--code FIELD:VALUE=CANONICAL ...] [--replace-sample] [--dry-run] [--db PATH]
@@ -127,6 +128,12 @@ def cmd_gaps(args: argparse.Namespace) -> str:
     with _open_store(args.db) as store:
         result = analysis.gaps(store, args.indicator, by, filters, options)
     return render(_result_frame(result, GAP_COLUMNS), args.format)
+
+
+def cmd_association(args: argparse.Namespace) -> str:
+    filters = Filters(school_years=tuple(args.year or ()))
+    with _open_store(args.db) as store:
+        return render(analysis.association_by_year(store, args.indicator, args.by, filters), args.format)
 
 
 def cmd_datasets(args: argparse.Namespace) -> str:
@@ -279,6 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"minimum numerator for a risk ratio (default {DEFAULT_MIN_CELL})")
         common(p)
         p.set_defaults(run=run)
+
+    p = commands.add_parser("association", help="how much a group dimension predicts an indicator, per school "
+                                                "year: chi-square, Cramer's V (rates), eta squared (scores)")
+    p.add_argument("indicator", help="indicator id (see `indicators`)")
+    p.add_argument("--by", default="race", help="one group dimension (default: race)")
+    p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: every year with data)")
+    common(p)
+    p.set_defaults(run=cmd_association)
 
     p = commands.add_parser("import", help="import a CSV file or every sheet of a workbook into the store")
     p.add_argument("file", help="the file to import")
