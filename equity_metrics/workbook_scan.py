@@ -53,8 +53,12 @@ _VALUED_CELL = re.compile(
     rb"<(?:\w+:)?c\b([^>]*?)>\s*(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?"
     rb"<(?:\w+:)?(?:v\b[^>]*>[^<]|is\b)"
 )
-_REFERENCE = re.compile(rb' r="\$?([A-Za-z]{1,7})\$?(\d{1,12})"')
-_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,12})"')
+# XML allows either quote and spaces around "=": a reference written r = 'XFD1048576' is read like any other.
+_REFERENCE = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)")
+_USUAL_CELL = re.compile(rb'<c r="([A-Za-z]+)(\d+)"')  # as every writer puts it
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)")
+_TEXT_TYPE = re.compile(rb"\st\s*=\s*[\"']s[\"']")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _VALUE_START = re.compile(rb"<(?:\w+:)?(?:v\b[^>]*>[^<]|is\b)")
 
 
@@ -182,21 +186,35 @@ class _Tally:
 
     def add(self, chunk: bytes) -> None:
         """Count the complete tags of `chunk` with regular expressions over the block (no loop per cell)."""
-        if self.declared is None and (found := _DIMENSION.search(chunk)):
+        if self.declared is None and not self.cells and (found := _DIMENSION.search(chunk)):
             self.declared = found.group(1).decode("ascii", "replace")
+        if not self.precise and b":c" not in chunk:  # the usual form, <c r="A1" ...>, found 3x faster
+            references = _USUAL_CELL.findall(chunk)
+            if len(references) == chunk.count(b"<c"):  # every cell tag of the block is in that form
+                self.cells += len(references)
+                self.text_cells += chunk.count(b't="s"')
+                self._references(references)
+                return
+        self._add_any(chunk)
+
+    def _add_any(self, chunk: bytes) -> None:
+        """Any form XML allows: either quote, spaces around "=", prefixes, cells without a reference."""
         if self.precise:
             valued = _VALUED_CELL.findall(chunk)
             attributes, cells = b"\n".join(valued), len(valued)
-        else:  # every cell: a bound, from simple patterns (~200 MB/s)
-            attributes, cells = chunk, chunk.count(b"<c ") + chunk.count(b"<c>")
+        else:
+            attributes, cells = chunk, len(_CELL_TAG.findall(chunk))
         self.cells += cells
-        self.text_cells += attributes.count(b't="s"')
+        self.text_cells += len(_TEXT_TYPE.findall(attributes))
         references = _REFERENCE.findall(attributes)
-        if references:
-            letters, digits = zip(*references, strict=True)
-            self._extend(list(map(int, digits)), [column_number(c) for c in set(letters)])
+        self._references(references)
         if len(references) < cells:  # cells without a reference: the reader counts their positions
             self._unreferenced(chunk)
+
+    def _references(self, references: list[tuple[bytes, bytes]]) -> None:
+        if references:
+            letters, digits = zip(*references, strict=True)
+            self._extend(list(map(int, set(digits))), [column_number(c) for c in set(letters)])
 
     def _extend(self, rows: list[int], columns: list[int]) -> None:
         self.first_row = min(rows) if not self.first_row else min(self.first_row, *rows)

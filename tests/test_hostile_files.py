@@ -497,3 +497,18 @@ def test_crafted_workbooks_never_abort_the_process(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "far.xlsx, sheet 'Roster': cannot be read\n"
                                                  "far4000.xlsx, sheet 'Roster': cannot be read\n"), done.stderr[-500:]
+
+
+@pytest.mark.parametrize("cell", [
+    "<c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c>",  # single quotes
+    '<c r = "XFD1048576"\tt="inlineStr"><is><t>x</t></is></c>',  # spaces around "="
+    '<c\nr="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',  # a line break before the attribute
+    '<c s="1" r="XFD1048576"><v>1</v></c>',  # the reference after another attribute
+    '<c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c>',  # small letters
+    '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576" t="inlineStr">'
+    "<x:is><x:t>x</x:t></x:is></x:c>",  # a namespace prefix
+])
+def test_a_far_cell_written_any_way_xml_allows_is_found(tmp_path: Path, no_sheet_load: None, cell: str) -> None:
+    path = crafted_workbook(tmp_path / "odd.xlsx", f'<row r="1048576">{cell}</row>')
+    with pytest.raises(ReadError, match=r"^odd\.xlsx, sheet 'Roster': cannot be read: its cells reach XFD1048576, "):
+        read_source(path)
