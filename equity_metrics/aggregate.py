@@ -262,6 +262,34 @@ def school_years(store: Store, source: str = "student_year") -> list[str]:
     return [str(v) for v in store.query(f"SELECT * FROM ({union}) ORDER BY 1")["school_year"]]
 
 
+ENOUGH_SHARE = 0.1  # a year with fewer students than this share of the largest year's is not the default
+
+
+def default_school_year(store: Store, min_students: int = 30) -> tuple[str | None, str | None]:
+    """The school year to show first: the latest with enough students (at least `min_students`, and at least
+    ENOUGH_SHARE of the largest year's), not the latest year a file of 12 students opened; and, when that is
+    not the latest year, why (a sentence). (None, None) without data."""
+    frame = store.query(
+        "WITH students AS (SELECT school_year, count(*) AS n FROM facts_student_year GROUP BY ALL), "
+        "counted AS (SELECT school_year, sum(enrollment) AS n FROM facts_counts GROUP BY ALL) "
+        "SELECT school_year, greatest(coalesce(s.n, 0), coalesce(c.n, 0)) AS n "
+        "FROM students s FULL JOIN counted c USING (school_year) ORDER BY school_year")
+    if frame.empty:
+        return None, None
+    need = max(min_students, ENOUGH_SHARE * float(frame["n"].max()))
+    enough = frame[frame["n"] >= need]
+    latest = str(frame["school_year"].iloc[-1])
+    if enough.empty:
+        return latest, None
+    chosen = str(enough["school_year"].iloc[-1])
+    if chosen == latest:
+        return chosen, None
+    later = frame[frame["school_year"] > chosen]
+    listed = ", ".join(f"{y} has {int(n):,}" for y, n in zip(later["school_year"], later["n"], strict=True))
+    return chosen, (f"School year {chosen} is shown first: the latest with enough students to compare groups "
+                    f"({listed}; choose it above to see it).")
+
+
 def schools(store: Store) -> list[str]:
     """School names present in the student data and the aggregated counts, alphabetical."""
     union = "SELECT DISTINCT school FROM facts_student_year UNION SELECT DISTINCT school FROM facts_counts"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from equity_metrics import aggregate, metrics, protected, stats
+from equity_metrics import aggregate, metrics, protected, rules, stats
 from equity_metrics.aggregate import Filters
 from equity_metrics.codes import COUNT_MEASURES
 from equity_metrics.facts import SOURCES
@@ -157,8 +157,23 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
     groups = list(protected.check_split(groups))
     table = metrics.rate_table(cells, groups, units, options, totals).drop(columns=list(metrics.PROTECTION_COLUMNS),
                                                                            errors="ignore")
+    if (filters.schools or "school" in units) and options.comparison == metrics.ALL_OTHERS:
+        table = _with_alternate_risk_ratio(store, indicator, table, units, groups, filters, options)
     return Result(indicator, tuple(groups), tuple(units), filters, options, table,
                   metrics.association(cells, groups, units, totals), shown_totals(totals, units))
+
+
+def _with_alternate_risk_ratio(store: Store, indicator: Indicator, table: pd.DataFrame, units: Sequence[str],
+                               groups: Sequence[str], filters: Filters, options: MetricOptions) -> pd.DataFrame:
+    """A school view's table with the IDEA alternate risk ratio (`rules.alternate_risk_ratio_at_school`),
+    against the district's view of the same groups, years and grade band."""
+    district_units = [u for u in units if u != "school"]
+    district = Filters(school_years=filters.school_years, grade_band=filters.grade_band)
+    cells, totals = protected.protected_rate_cells(store, indicator, district.school_years, district_units, groups,
+                                                   district, options.privacy_threshold)
+    district_table = metrics.rate_table(cells, groups, district_units, options, totals)
+    return rules.alternate_risk_ratio_at_school(table, district_table, shown_totals(totals, district_units), units,
+                                                groups, options)
 
 
 def shown_totals(totals: pd.DataFrame, units: Sequence[str]) -> pd.DataFrame:

@@ -99,7 +99,12 @@ def _comparison(value: str) -> str:
 
 
 def _result_frame(result: analysis.Result, columns: Sequence[str]) -> pd.DataFrame:
+    """The unit and group columns, then `columns`; at a school, the alternate risk ratio after the risk
+    ratio's interval."""
     dims = [*result.units, *result.groups]
+    columns = list(columns)
+    if "alternate_risk_ratio" in result.table.columns:
+        columns.insert(columns.index("risk_ratio_ci_high") + 1, "alternate_risk_ratio")
     return result.table[[*dims, *columns]]
 
 

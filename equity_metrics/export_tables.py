@@ -43,6 +43,7 @@ COLUMN_LABELS: dict[str, str] = {
     "denominator": "n", "numerator": "With outcome", "rate": "Rate", "rate_ci_low": "95% CI low",
     "rate_ci_high": "95% CI high", "comparison_rate": "Comparison rate", "risk_ratio": "Risk ratio",
     "risk_ratio_ci_low": "RR 95% CI low", "risk_ratio_ci_high": "RR 95% CI high",
+    "alternate_risk_ratio": "Alternate risk ratio (IDEA)",
     "rate_difference": "Difference (pts)", "p_value": "p-value", "q_value": "q-value (FDR)", "test": "Test",
     "share_of_denominator": "Share of population", "share_of_numerator": "Share of outcome",
     "representation_index": "Representation index", "suppressed": "Suppressed", "note": "Note",
@@ -68,6 +69,8 @@ DEFINITIONS: dict[str, str] = {
     "risk_ratio": "Rate / comparison rate (IDEA, 34 CFR 300.647).",
     "risk_ratio_ci_low": "Lower end of the 95% Katz interval of the risk ratio.",
     "risk_ratio_ci_high": "Upper end of the 95% Katz interval of the risk ratio.",
+    "alternate_risk_ratio": "At a school whose own comparison group misses the minimums: the group's rate over "
+                            "the district's all other students' rate (34 CFR 300.647(b)(5)).",
     "rate_difference": "Rate minus comparison rate, in percentage points.",
     "p_value": "p-value of the named test (chi-square, Fisher's exact test, or Welch's t-test for means).",
     "q_value": "Benjamini-Hochberg q-value: the p-value corrected for every test in the same table (false "

@@ -128,6 +128,7 @@ def _note(condition: np.ndarray, text: str) -> np.ndarray:
 
 
 PROTECTION_COLUMNS = ("hide_denominator", "hide_numerator")
+COMPARISON_BELOW_MINIMUMS = "comparison group below the minimums: risk ratio not calculated"
 PROTECTED_NOTE_GROUP = "group's counts hidden (privacy: a small count, or one that would reveal one)"
 PROTECTED_NOTE_COUNT = "count hidden (privacy: a small count, or one that would reveal one)"
 
@@ -242,7 +243,7 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     table["suppressed"] = suppressed
     threshold, min_n, min_cell = options.privacy_threshold, options.min_n, options.min_cell
     primary_a = primary_suppression(a, n, threshold)
-    ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison
+    ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison & ~hide_comparison_total  # hidden: no hint
     unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
     if protected:  # one reason for every hidden count: which ones are small is itself not shown
         privacy_notes = (_note(hide_n, PROTECTED_NOTE_GROUP), _note(hide_a & ~hide_n, PROTECTED_NOTE_COUNT))
@@ -257,7 +258,7 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         _note(not_computed & ~hide_n, f"fewer than {min_n} students: rate not calculated (n-size)"),
         _note(ratio_missing & (a < min_cell),
               f"fewer than {min_cell} with the event: risk ratio not calculated (cell size)"),
-        _note(ratio_missing & (a >= min_cell), "comparison group below the minimums: risk ratio not calculated"),
+        _note(ratio_missing & (a >= min_cell), COMPARISON_BELOW_MINIMUMS),
         _note(show_rate & (hide_comparison | (hide_comparison_total & comparable)),
               "comparison group's count is suppressed"),
         _note(is_reference, "comparison group"),

@@ -20,6 +20,7 @@ from equity_metrics.constants import (
     UNKNOWN,
     WHITE,
 )
+from equity_metrics.metrics import COMPARISON_BELOW_MINIMUMS, MetricOptions
 
 IDEA_YEARS = 3  # states may look back up to 3 consecutive years (34 CFR 300.647(d)(1))
 PROGRESS_YEARS = 2  # "reasonable progress" in each of the 2 prior years (34 CFR 300.647(d)(2))
@@ -120,6 +121,45 @@ def _of_color_share(shares: pd.Series) -> float:
         return float(1.0 - white)
     of_color = shares[shares.index.isin(PEOPLE_OF_COLOR)]
     return float(of_color.sum()) if np.isfinite(of_color).all() and len(of_color) else float("nan")
+
+
+def alternate_risk_ratio_at_school(table: pd.DataFrame, district: pd.DataFrame, district_totals: pd.DataFrame,
+                                   units: Sequence[str], groups: Sequence[str],
+                                   options: MetricOptions) -> pd.DataFrame:
+    """34 CFR 300.647(b)(5) applied at a school: where the school's own comparison group (its all other
+    students) misses the minimums, the group's rate in the school over the district's all other students'
+    rate (the district standing in for the State, the school for the LEA), provided the group meets the
+    minimums itself and the district's comparison group does too. `district` and `district_totals` are the
+    district's rate table and unit totals for the same groups, year(s) and grade band; their counts are shown
+    ones, so the ratio rests on nothing hidden. Adds `alternate_risk_ratio` after the risk ratio's interval."""
+    out = table.copy()
+    district_units = [u for u in units if u != "school"]
+    keys = [*district_units, *groups]
+    shown = district[[*keys, "denominator", "numerator"]].rename(
+        columns={"denominator": "_district_n", "numerator": "_district_a"})
+    totals = district_totals[[*district_units, "denominator", "numerator"]].rename(
+        columns={"denominator": "_total_n", "numerator": "_total_a"})
+    merged = out[keys].merge(shown, on=keys, how="left")
+    merged = merged.merge(totals, on=district_units, how="left") if district_units else merged.assign(
+        _total_n=totals["_total_n"].iloc[0] if len(totals) else np.nan,
+        _total_a=totals["_total_a"].iloc[0] if len(totals) else np.nan)
+    m = merged["_total_n"].to_numpy(dtype="float64", na_value=np.nan) - merged["_district_n"].to_numpy(
+        dtype="float64", na_value=np.nan)
+    c = merged["_total_a"].to_numpy(dtype="float64", na_value=np.nan) - merged["_district_a"].to_numpy(
+        dtype="float64", na_value=np.nan)
+    a = out["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    n = out["denominator"].to_numpy(dtype="float64", na_value=np.nan)
+    applies = (out["note"].str.contains(COMPARISON_BELOW_MINIMUMS, regex=False).to_numpy()
+               & ~out["suppressed"].to_numpy(dtype=bool) & (n >= options.min_n) & (a >= options.min_cell)
+               & (m >= options.min_n) & (c >= options.min_cell))
+    with np.errstate(all="ignore"):
+        ratio = stats.alternate_risk_ratio(a, n, c / m)
+    position = list(out.columns).index("risk_ratio_ci_high") + 1
+    out.insert(position, "alternate_risk_ratio", np.where(applies, ratio, np.nan))
+    out["note"] = np.where(applies, out["note"].str.replace(
+        COMPARISON_BELOW_MINIMUMS, "comparison group below the minimums: alternate risk ratio against the "
+        "district's all other students (34 CFR 300.647(b)(5))", regex=False), out["note"])
+    return out
 
 
 def alternate_risk_ratios(table: pd.DataFrame, group_dim: str, comparison_rates: Mapping[str, float]) -> pd.DataFrame:

@@ -249,3 +249,12 @@ def test_a_mapping_given_once_is_used_for_next_years_file(tmp_path: Path):
     code, out, err = run("import", str(next_year), "--db", db)  # headers "ID, Bldg, Gr" would not be guessed
     assert code == 0, err
     assert out.splitlines()[0] == "roster_2025.csv: 1 of 1 rows imported as Enrollment roster."
+
+
+def test_a_schools_rates_carry_the_alternate_risk_ratio(sample_db: Path):
+    code, out, err = run("rates", "sped_referral", "--by", "school,race", "--db", str(sample_db), "--format", "csv")
+    assert code == 0, err
+    columns = list(csv_of(out).columns)
+    assert columns.index("alternate_risk_ratio") == columns.index("risk_ratio_ci_high") + 1
+    code, out, err = run("rates", "sped_referral", "--by", "race", "--db", str(sample_db), "--format", "csv")
+    assert "alternate_risk_ratio" not in csv_of(out).columns

@@ -444,3 +444,29 @@ def test_an_anonymous_survey_without_respondent_ids_and_only_timestamps(tmp_path
     assert imported(db, "SELECT response_id, school_year, count(*) FROM survey GROUP BY ALL ORDER BY 1") == [
         ("2", "2024-25", 3), ("3", "2024-25", 2), ("4", "2024-25", 3)]  # the blank answer is rejected, said
     assert "Rejected 1 row: no response (row 3)." in out
+
+
+# ---- the default school year ------------------------------------------------------------------------------
+def test_the_default_year_is_the_latest_with_enough_students(sample_db: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              entry_point_always_runs: None) -> None:
+    """A 12-student file of a new year does not become the year every page opens on; the sidebar says why."""
+    from streamlit.testing.v1 import AppTest
+
+    from equity_metrics import aggregate
+    from equity_metrics.importer import SourceSpec, import_sources
+    from equity_metrics.mapping import guess_mapping
+
+    rows = [[f"99{i:05d}", "0104", "Lincoln Heights Elementary", "03", "White", "F", "2025-26"] for i in range(12)]
+    with Store(sample_db) as store:
+        assert aggregate.default_school_year(store) == ("2024-25", None)
+        import_sources(store, [SourceSpec(write_csv(tmp_path / "new.csv", [ROSTER, *rows]),
+                                          guess_mapping("enrollment", ROSTER))])
+        year, why = aggregate.default_school_year(store)
+    assert year == "2024-25" and "2025-26 has 12" in why
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(sample_db))
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.sidebar.selectbox(key="filter_year").value == "2024-25"
+    assert any("2025-26 has 12" in c.value for c in app.sidebar.caption), [c.value for c in app.sidebar.caption]

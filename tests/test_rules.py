@@ -139,3 +139,36 @@ def test_people_of_color_share_is_exact_when_a_group_is_hidden():
     assert gap.loc["People of color", "gap"] == pytest.approx(0.3)
     white_hidden = pd.DataFrame({"race": [WHITE, BLACK, HISPANIC], "share_of_denominator": [np.nan, 0.2, np.nan]})
     assert np.isnan(composition_gap(white_hidden, students).set_index("race").loc["People of color", "staff_share"])
+
+
+# ---- 34 CFR 300.647(b)(5) applied at a school ------------------------------------------------------------
+def test_alternate_risk_ratio_where_the_schools_comparison_group_misses_the_minimums(sample_store):
+    """Where a school's all other students miss the minimum n-size or cell size, the group's risk in the
+    school is compared with the district's all other students' risk (the district standing in for the State,
+    the school for the LEA): recomputed here from the raw rows."""
+    from equity_metrics import analysis
+    from equity_metrics.indicators import INDICATORS
+
+    indicator = INDICATORS["sped_referral"]
+    result = analysis.rates(sample_store, indicator.id, ("school", "race"))
+    table = result.table
+    applied = table[table["alternate_risk_ratio"].notna()]
+    assert len(applied) >= 1 and applied["note"].str.contains("300.647(b)(5)", regex=False).all()
+    assert table.loc[table["alternate_risk_ratio"].isna() & table["risk_ratio"].notna()].shape[0] > 0
+    year = result.school_years[0]
+    for _, row in applied.iterrows():
+        raw = sample_store.query(
+            f"SELECT school = $s AS here, race = $r AS mine, count_if({indicator.population}) AS n, "
+            f"count_if(({indicator.population}) AND coalesce({indicator.value}, FALSE)) AS a "
+            "FROM facts_student_year WHERE school_year = $y GROUP BY ALL",
+            {"s": row["school"], "r": row["race"], "y": year})
+        mine_here = raw[raw["here"] & raw["mine"]].iloc[0]
+        others_here = raw[raw["here"] & ~raw["mine"]][["n", "a"]].sum()
+        others_district = raw[~raw["mine"]][["n", "a"]].sum()
+        options = result.options  # the school's own comparison misses a minimum
+        assert others_here["n"] < options.min_n or others_here["a"] < options.min_cell
+        expected = (mine_here["a"] / mine_here["n"]) / (others_district["a"] / others_district["n"])
+        assert row["alternate_risk_ratio"] == pytest.approx(expected, rel=1e-12)
+        assert np.isnan(row["risk_ratio"])
+    district = analysis.rates(sample_store, indicator.id, ("race",)).table
+    assert "alternate_risk_ratio" not in district.columns

@@ -135,6 +135,8 @@ def suppression_note(result: Result) -> None:
 def display_table(result: Result) -> pd.DataFrame:
     """The result table with readable column names (values unchanged, already suppressed)."""
     columns = [*result.units, *result.groups, *RATE_COLUMNS]
+    if "alternate_risk_ratio" in result.table.columns:  # a school's view: IDEA's alternate comparison
+        columns.insert(columns.index("risk_ratio_ci_high") + 1, "alternate_risk_ratio")
     table = result.table[columns].rename(columns={**_COLUMN_LABELS, **{d: dimension_label(d) for d in
                                                                          (*result.units, *result.groups)}})
     return table
@@ -156,7 +158,8 @@ def show_table(result: Result, key: str) -> None:
     table = display_table(result)
     config = {_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="percent") for c in _PERCENT_COLUMNS}
     config.update({_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f")
-                   for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index")})
+                   for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index",
+                             "alternate_risk_ratio")})
     config[_COLUMN_LABELS["p_value"]] = st.column_config.NumberColumn(format="%.4f")
     config[_COLUMN_LABELS["q_value"]] = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(table, hide_index=True, column_config=config, key=f"{key}_table")

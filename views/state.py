@@ -56,11 +56,15 @@ class ViewState:
 def sidebar(store: Store) -> ViewState:
     """Draw the shared filters in the sidebar and remember the resulting state for the page."""
     years = aggregate.school_years(store)
+    default_year, why = aggregate.default_school_year(store)
     schools = aggregate.schools(store)
     with st.sidebar:
         st.header("Filters")
         year = st.selectbox("School year", years[::-1] or ["(no data)"], key="filter_year",
+                            index=years[::-1].index(default_year) if default_year in years else 0,
                             help="Groups are compared within this school year.")
+        if why and year == default_year:
+            st.caption(why)
         school = st.selectbox("School", [ALL_SCHOOLS, *schools], key="filter_school",
                               help="One school or the whole district. Sets of schools are not offered: their "
                                    "totals would let hidden counts be worked out from the district's.")
