@@ -82,12 +82,18 @@ def adverse_impact_table(table: pd.DataFrame, group_dims: Sequence[str],
     return out
 
 
-def representation_z(table: pd.DataFrame, group_dim: str, pool_shares: Mapping[str, float]) -> pd.DataFrame:
+def representation_z(table: pd.DataFrame, group_dim: str, pool_shares: Mapping[str, float],
+                     total: float | None = None) -> pd.DataFrame:
     """Binomial z of each group's count in a table (e.g. teachers hired, by race) against its share of the
     available labour pool that the user supplies (Hazelwood School District v. United States, 1977).
-    Uses the numerators of the shown rows; groups with a hidden count get no z."""
+
+    A group's z needs only its own shown count and the total (`total`: the unit's shown total, e.g. all hires
+    from the result's totals; by default the sum of the rows when none is hidden): another group's hidden
+    count does not stop it."""
     counts = table.set_index(group_dim)["numerator"].astype("float64")
-    total = float(table["numerator"].sum()) if not table["numerator"].isna().any() else np.nan
+    if total is None:
+        total = float(table["numerator"].sum()) if not table["numerator"].isna().any() else np.nan
+    total = float(total) if total is not None and pd.notna(total) else np.nan
     rows = []
     for group, share in pool_shares.items():
         observed = counts.get(group, np.nan)

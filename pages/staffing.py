@@ -110,7 +110,8 @@ else:
             shares[race] = value / 100
     hires = race_rates("hiring_selection")
     if hires is not None and shares:
-        z = rules.representation_z(hires.table, "race", shares)
+        all_hires = hires.totals["numerator"].iloc[0] if len(hires.totals) else None
+        z = rules.representation_z(hires.table, "race", shares, all_hires)
         z["reading"] = ["not calculated: a hire count is hidden" if pd.isna(v) else
                         ("fewer hires than expected" if v < -2 else "more hires than expected" if v > 2
                          else "within chance (|z| ≤ 2)") for v in z["z"]]

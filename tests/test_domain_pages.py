@@ -305,12 +305,14 @@ def test_staffing(at: AppTest, sample_store: Store) -> None:
     at.number_input(key="pool_5").set_value(70.0).run()
     assert_ok(at)
     assert len(at.dataframe) == frames_before + 1
-    hires = analysis.rates(sample_store, "hiring_selection", ("race",), FILTERS).table
-    z = rules.representation_z(hires, "race", {WHITE: 0.7})
+    hires = analysis.rates(sample_store, "hiring_selection", ("race",), FILTERS)
+    all_hires = hires.totals["numerator"].iloc[0]
+    z = rules.representation_z(hires.table, "race", {WHITE: 0.7}, all_hires)
     shown_z = frame_with(at, "Expected hires")
     assert shown_z["Race/ethnicity"].tolist() == [WHITE]
     expected_z = z["z"].iloc[0]
-    assert (np.isnan(expected_z) and pd.isna(shown_z["z"].iloc[0])) or shown_z["z"].iloc[0] == pytest.approx(expected_z)
+    assert np.isfinite(expected_z)  # other groups' hire counts are hidden; White hires and all hires are shown
+    assert shown_z["z"].iloc[0] == pytest.approx(expected_z)
 
 
 def test_staffing_falls_back_to_race(at: AppTest) -> None:

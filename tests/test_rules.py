@@ -90,6 +90,11 @@ def test_representation_z_hazelwood():
     assert result["z"] == pytest.approx(-47.37 / math.sqrt(405 * 0.154 * 0.846), rel=1e-12)
     assert round(result["z"], 2) == -6.52
     assert round(representation_z(table, "race", {BLACK: 0.057}).iloc[0]["z"], 2) == -1.73
+    # another group's count hidden: the group's own count and the shown total still give its z
+    hidden = pd.DataFrame({"race": [BLACK, WHITE, "Asian"], "numerator": pd.array([15, 385, None], dtype="Int64")})
+    assert np.isnan(representation_z(hidden, "race", {BLACK: 0.154}).iloc[0]["z"])
+    assert representation_z(hidden, "race", {BLACK: 0.154}, total=405).iloc[0]["z"] == pytest.approx(result["z"])
+    assert np.isnan(representation_z(hidden, "race", {"Asian": 0.02}, total=405).iloc[0]["z"])
 
 
 def test_composition_gap_people_of_color():
