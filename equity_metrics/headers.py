@@ -127,7 +127,7 @@ def detect_layout(rows: Sequence[Sequence[object]]) -> Layout:
             and len(_filled(below)) > len(_filled(rows[first])):
         if _group_row(rows[first], below):
             count = 2
-        else:  # a short title or note row over the real header
+        elif len(_filled(rows[first])) * 2 <= len(_filled(below)):  # a short title or note row over the header
             first += 1
     if count == 1 and first > 0 and _group_row(rows[first - 1], rows[first], least=1):
         first, count = first - 1, 2

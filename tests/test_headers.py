@@ -141,3 +141,12 @@ def test_any_titles_and_footers_leave_the_table(tmp_path: Path, titles: list[lis
     assert data_of(source) == DATA
     assert source.table.column(ROW_NUMBER_COLUMN).to_pylist() == [len(titles) + 2 + i for i in range(len(DATA))]
     assert bool([n for n in source.notes if "below" in n]) == any(footers)  # blank rows alone leave no trace
+
+
+def test_a_header_with_an_unnamed_column_over_data_is_not_taken_for_a_title(tmp_path: Path) -> None:
+    """A first data row that is all text must not become the header: the unnamed column is refused, naming it."""
+    from equity_metrics.readers import ReadError
+
+    path = write_xlsx(tmp_path / "unnamed.xlsx", [["Name", "Grade", None], ["Bob", "K", "note"], ["Ann", "1", None]])
+    with pytest.raises(ReadError, match=r"column 3 \(C\) has data but no name in the header \(row 1\)"):
+        read_source(path)
