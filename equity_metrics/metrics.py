@@ -169,16 +169,32 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         unit_all = _unit_sum(cells, unit_dims, n)
         total_hidden = np.zeros(len(cells), dtype=bool)
 
+    persons = "persons" in cells.columns  # answers of survey respondents: tests and intervals count people
     if options.comparison == ALL_OTHERS:
         c, m = unit_a - a, unit_n - n
         is_reference = np.zeros(len(cells), dtype=bool)
+        if persons:
+            unit_p = (_unit_values(cells, totals, unit_dims, ["persons"])[0] if protected else
+                      _unit_sum(cells, unit_dims, np.where(known, cells["persons"].to_numpy(dtype="float64"), 0.0)))
+            comparison_persons = unit_p - cells["persons"].to_numpy(dtype="float64")
     else:
         reference, is_reference = _reference_values(cells, group_dims, unit_dims, options.comparison,
-                                                    ["numerator", "denominator"])
+                                                    ["numerator", "denominator", *(["persons"] if persons else [])])
         c = reference["ref_numerator"].to_numpy(dtype="float64")
         m = reference["ref_denominator"].to_numpy(dtype="float64")
+        if persons:
+            comparison_persons = reference["ref_persons"].to_numpy(dtype="float64")
     comparable = known & ~is_reference & np.isfinite(m) & (m > 0)
     c, m = np.where(comparable, c, np.nan), np.where(comparable, m, np.nan)
+    # The counts intervals and tests rest on: respondents for a survey (each answer weighted by respondents
+    # per answer: a design effect of the answers per respondent, as if one person's answers were one answer).
+    if persons:
+        p = cells["persons"].to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ta, tn = np.round(a * p / n), p
+            tc, tm = np.round(c * comparison_persons / m), comparison_persons
+    else:
+        ta, tn, tc, tm = a, n, c, m
 
     rate_ok = n >= options.min_n
     comparison_ok = comparable & (m >= options.min_n)
@@ -187,13 +203,13 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
 
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = stats.rate(a, n)
-        low, high = stats.wilson_interval(a, n, options.confidence)
+        low, high = stats.wilson_interval(ta, tn, options.confidence)
         comparison_rate = stats.rate(c, m)
         ratio = stats.risk_ratio(a, n, c, m)
-        ratio_low, ratio_high = stats.katz_interval(a, n, c, m, options.confidence)
+        ratio_low, ratio_high = stats.katz_interval(ta, tn, tc, tm, options.confidence)
         difference = stats.rate_difference(a, n, c, m)
-    p_value, test = stats.two_by_two_test(np.where(test_ok, a, 0), np.where(test_ok, n, 0),
-                                          np.where(test_ok, c, 0), np.where(test_ok, m, 0))
+    p_value, test = stats.two_by_two_test(np.where(test_ok, ta, 0), np.where(test_ok, tn, 0),
+                                          np.where(test_ok, tc, 0), np.where(test_ok, tm, 0))
     share_n = np.where(known, n / np.where(unit_n > 0, unit_n, np.nan), np.nan)
     share_a = np.where(known, a / np.where(unit_a > 0, unit_a, np.nan), np.nan)
 

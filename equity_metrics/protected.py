@@ -496,7 +496,7 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
 def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
     """Unit and group columns first (the school named, ALL never shown), then the counts."""
     counts = [c for c in frame.columns
-              if c not in (GEOGRAPHY, BAND, GRADE, CONSTRUCT, "school_year", CEILING, "persons", *SINGLE_SPLITS)]
+              if c not in (GEOGRAPHY, BAND, GRADE, CONSTRUCT, "school_year", CEILING, *SINGLE_SPLITS)]
     return frame[[*units, *groups, *counts]].reset_index(drop=True)
 
 

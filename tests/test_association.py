@@ -1,7 +1,8 @@
 """Issue 15: how much race (or any group dimension) predicts an outcome, per school year, on the sample
 district: `analysis.association_by_year` and `python -m equity_metrics association`, against scipy and
 statsmodels on the raw rows. Hidden groups are pooled into one row computed from shown totals, so the figures
-rest on nothing the privacy rules hide."""
+rest on nothing the privacy rules hide. And survey percent favourable, whose intervals and tests count
+respondents, not answers."""
 
 from __future__ import annotations
 
@@ -77,3 +78,29 @@ def test_the_command_prints_one_row_per_year(sample_db) -> None:
     assert (frame["cramers_v"].between(0, 1)).all()
     with Store(sample_db, read_only=True) as store, pytest.raises(ValueError, match="one dimension"):
         analysis.association_by_year(store, "oss", "school")
+
+
+def test_survey_intervals_and_tests_count_respondents_not_answers(sample_store: Store) -> None:
+    """Percent favourable is a share of answers, but its interval and test rest on the respondents: each
+    group's answers weighted by its respondents per answer (the design effect of a respondent's many
+    answers), recomputed here from the raw answers with statsmodels and scipy."""
+    from scipy.stats import chi2_contingency as chi2c
+    from statsmodels.stats.proportion import proportion_confint
+
+    raw = sample_store.query(
+        "SELECT race, count(*) AS n, count_if(favorable) AS a, count(DISTINCT response_id) AS people "
+        "FROM facts_survey WHERE school_year = $y AND respondent_type = 'Student' AND response IS NOT NULL "
+        "GROUP BY race", {"y": YEAR}).set_index("race")
+    result = analysis.rates(sample_store, "student_survey_favorable", ("race",), Filters(school_years=(YEAR,)))
+    black = result.table.set_index("race").loc["Black or African American"]
+    mine = raw.loc["Black or African American"]
+    rest = raw.drop(index="Black or African American").sum()
+    assert black["rate"] == pytest.approx(mine["a"] / mine["n"], rel=1e-12)  # the share of answers
+    a_eff = round(mine["a"] * mine["people"] / mine["n"])
+    low, high = proportion_confint(a_eff, mine["people"], alpha=0.05, method="wilson")
+    assert (black["rate_ci_low"], black["rate_ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    c_eff = round(rest["a"] * rest["people"] / rest["n"])
+    observed = [[a_eff, mine["people"] - a_eff], [c_eff, rest["people"] - c_eff]]
+    assert black["p_value"] == pytest.approx(chi2c(observed, correction=False)[1], rel=1e-9)
+    answers_low, _ = proportion_confint(mine["a"], mine["n"], alpha=0.05, method="wilson")
+    assert black["rate_ci_low"] < answers_low  # wider than the answers alone would make it
