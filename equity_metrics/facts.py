@@ -160,6 +160,8 @@ SELECT
     {_DEMOGRAPHICS},
     r.disability AS has_iep,
     r.gifted AS gifted,
+    -- grades in which the district identified anyone as gifted that year: the others cannot be identified
+    coalesce(bool_or(r.gifted) OVER (PARTITION BY r.school_year, r.grade), FALSE) AS gifted_eligible,
     r.days_enrolled, r.days_absent,
     CASE WHEN r.days_enrolled > 0 AND r.days_absent IS NOT NULL
          THEN r.days_absent >= 0.1 * r.days_enrolled END AS chronic_absent,

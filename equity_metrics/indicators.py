@@ -62,6 +62,10 @@ def _sql_text(value: str) -> str:
 
 
 _HIGH_SCHOOL = "grade_band = 'High (9-12)'"
+# IDEA educational environments count children aged 6-21 (five-year-olds in kindergarten included); with no birth
+# date in the data, grades K-12 stand in for those ages (a stated proxy: docs/methods.md).
+_PLACEMENT_POPULATION = ("has_iep AND placement IS NOT NULL AND grade IN "
+                         "('K', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12')")
 
 _CATALOG: list[Indicator] = [
     _discipline("iss", "In-school suspension", "iss", "receive an in-school suspension",
@@ -97,7 +101,8 @@ _CATALOG: list[Indicator] = [
     _course("dual_credit", "Dual credit enrollment", "dual_credit", "be enrolled in a dual-credit course",
             _HIGH_SCHOOL, "students in grades 9-12", count_measure="dual_credit"),
     _course("gifted_identification", "Gifted identification", "gifted", "be identified as gifted",
-            "gifted IS NOT NULL", "students with a gifted flag", requires="enrollment", count_measure="gifted"),
+            "gifted IS NOT NULL AND gifted_eligible", "students with a gifted flag in grades where the district "
+            "identifies anyone", requires="enrollment", count_measure="gifted"),
     _course("algebra_1_grade_8", "Algebra I in grade 8", "algebra_1", "take Algebra I in grade 8",
             "grade = '8'", "students in grade 8"),
     _course("ap_exam_taken", "AP exam taken", "ap_exam_taken", "take an AP exam", "ap", "AP students"),
@@ -130,12 +135,12 @@ _CATALOG: list[Indicator] = [
     ],
     Indicator("placement_regular_class_lt40", "Regular class less than 40% of the day", "Special education",
               "rate", "student_year", "placement = 'Regular class less than 40%'",
-              "be taught in a regular class less than 40% of the day", "has_iep AND placement IS NOT NULL",
-              "students with disabilities", requires="special_education"),
+              "be taught in a regular class less than 40% of the day", _PLACEMENT_POPULATION,
+              "students with disabilities in grades K-12", requires="special_education"),
     Indicator("placement_separate_setting", "Separate school or residential facility", "Special education",
               "rate", "student_year", "placement = 'Separate school or residential facility'",
-              "be placed in a separate school or residential facility", "has_iep AND placement IS NOT NULL",
-              "students with disabilities", requires="special_education"),
+              "be placed in a separate school or residential facility", _PLACEMENT_POPULATION,
+              "students with disabilities in grades K-12", requires="special_education"),
     Indicator("tier_2", "MTSS Tier 2 intervention", "Interventions", "rate", "student_year", "tier_2",
               "receive a Tier 2 intervention", requires="interventions"),
     Indicator("tier_3", "MTSS Tier 3 intervention", "Interventions", "rate", "student_year", "tier_3",

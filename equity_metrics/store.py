@@ -350,11 +350,12 @@ class Store:
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ANY(?)",
                 [tables],
             ).fetchone()[0]
-            referred = cursor.execute(
+            added = ("referred", "gifted_eligible")  # columns added to facts_student_year since version 1
+            found = cursor.execute(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'facts_student_year' "
-                "AND column_name = 'referred'").fetchone()[0]
+                "AND column_name = ANY(?)", [list(added)]).fetchone()[0]
             # a new store, or one made before an analysis table or column was added
-            if present < len(tables) or not referred:
+            if present < len(tables) or found < len(added):
                 rebuild_facts(cursor)
 
 
