@@ -43,7 +43,10 @@ def text_width_problem(path: Path) -> str | None:
     lines = text.splitlines(keepends=True)[:_HEAD_LINES]
     first = lines[0]
     delimiter = max(_DELIMITERS, key=first.count)
-    widths = [len(row) for row in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)]
+    try:  # newline="": a lone carriage return inside a line is data, not a csv.Error escaping as a traceback
+        widths = [len(row) for row in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delimiter)]
+    except csv.Error:
+        return None  # DuckDB's reader names what is wrong with the file
     for number, width in enumerate(widths, start=1):
         if width > MAX_COLUMNS:
             return _too_wide(number, width)
