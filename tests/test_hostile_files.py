@@ -147,6 +147,19 @@ def no_workbook_open(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastexcel, "read_excel", refuse)
 
 
+
+@pytest.fixture()
+def data_page(db: Path, monkeypatch: pytest.MonkeyPatch, entry_point_always_runs: None):  # noqa: ANN201
+    """The app (AppTest) on the small two-student store, switched to the Data page (faster than the sample)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
 # ---- a cell far from the table -------------------------------------------------------------------------
 FAR_MESSAGE = (
     "far.xlsx, sheet 'Roster': cannot be read: its cells reach XFD1048576, so reading them would need a grid of "
@@ -390,11 +403,11 @@ def test_a_saved_mapping_still_reads_back() -> None:
     assert Mapping.from_json(mapping.to_json()) == mapping
 
 
-def test_the_data_page_names_each_mapping_problem(at, tmp_path: Path) -> None:
+def test_the_data_page_names_each_mapping_problem(data_page, tmp_path: Path) -> None:
     # Before: an AttributeError ('list' object has no attribute 'replace') the page did not handle.
     import json
 
-    at.switch_page("pages/data.py").run()
+    at = data_page
     roster = write_rows(tmp_path / "roster.csv", ["sid", "school", "grade", "hisp"], [["100", "0042", "K", "Y"]])
     at.file_uploader[0].set_value((roster.name, roster.read_bytes(), "text/csv")).run()
     at.file_uploader[1].set_value(("bad.json", json.dumps(BAD_MAPPING).encode(), "application/json")).run()
@@ -445,7 +458,8 @@ def test_caps_are_documented() -> None:
     assert import_limits.MAX_SCHOOLS == 20_000
 
 
-def test_the_data_page_reads_and_guesses_an_upload_once(at, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_data_page_reads_and_guesses_an_upload_once(data_page, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # Before: every rerun (any click) wrote the upload's copy, read the file and guessed again: seconds to
     # minutes per click for a wide file.
     from views import upload_reading
@@ -461,7 +475,7 @@ def test_the_data_page_reads_and_guesses_an_upload_once(at, tmp_path: Path, monk
     monkeypatch.setattr(upload_reading, "read_source", counted("read", upload_reading.read_source))
     monkeypatch.setattr(upload_reading, "save_upload", counted("save", upload_reading.save_upload))
     monkeypatch.setattr(upload_reading, "guess_mapping", counted("guess", upload_reading.guess_mapping))
-    at.switch_page("pages/data.py").run()
+    at = data_page
     roster = write_rows(tmp_path / "wide roster.csv", ["sid", "school", "grade", *(f"note {i}" for i in range(300))],
                         [[f"{i:03d}", "0042", "K", *("x" * 300)] for i in range(50)])
     at.file_uploader[0].set_value((roster.name, roster.read_bytes(), "text/csv")).run()
