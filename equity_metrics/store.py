@@ -200,7 +200,9 @@ class Store:
 
     def _check_tables(self) -> None:
         """A store made by another version, or changed by another program, is refused with one line before
-        anything reads or writes it (else a Binder Error surfaces later, in the middle of an import)."""
+        anything reads or writes it (else a Binder Error surfaces later, in the middle of an import): a column
+        this version does not know, or a catalog column missing. A field added to a kind since the store was
+        made is added to its table (when the store is opened for writing)."""
         try:
             found = self._connection.execute(
                 "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
@@ -213,6 +215,10 @@ class Store:
         for table, columns in sorted(found):
             extra = [c for c in columns if c not in expected[table]]
             missing = [c for c in expected[table] if c not in columns]
+            if missing and not extra and table in KINDS:
+                if not self.read_only:
+                    self._add_fields(table, missing)
+                continue
             if extra or missing:
                 what = "; ".join(part for part in (
                     f"columns it does not know: {', '.join(extra)}" if extra else "",
@@ -222,6 +228,15 @@ class Store:
                     f"program: its table {table!r} has {what}. Use another store file (--db, or "
                     f"${DB_ENV_VAR} for the app), or move this one away and load your files again."
                 )
+
+    def _add_fields(self, kind: str, names: list[str]) -> None:
+        """Bring a kind's table made by an earlier version up to date: its new fields, empty."""
+        try:
+            for name in names:
+                self._connection.execute(f"ALTER TABLE {quote_identifier(kind)} ADD COLUMN "
+                                         f"{quote_identifier(name)} {KINDS[kind].field(name).sql_type}")
+        except duckdb.Error as error:
+            raise store_problem(self.path, error) from error
 
     # -- connections -------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
