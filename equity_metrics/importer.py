@@ -21,7 +21,7 @@ from equity_metrics.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, 
 from equity_metrics.import_limits import school_count_problem
 from equity_metrics.mapping import Mapping, RaceQuestions
 from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
-from equity_metrics.same_content import same_content_problem
+from equity_metrics.same_content import overlap
 from equity_metrics.schema import KINDS, Field
 from equity_metrics.store import CATALOG_TABLE, Store, bump_data_version, next_dataset_id, quote_identifier
 
@@ -33,6 +33,15 @@ _STAGED = "__import_staged"
 class ImportRefusedError(ValueError):
     """Nothing was imported (no usable row, or the table is already loaded); the message says why and names
     the file."""
+
+
+class DuplicateDataError(ImportRefusedError):
+    """The table is data already loaded as dataset `dataset_id` (see same_content.py); importing it again with
+    `replace=(dataset_id,)` replaces that dataset in the same transaction."""
+
+    def __init__(self, message: str, dataset_id: int) -> None:
+        super().__init__(message)
+        self.dataset_id = dataset_id
 
 
 @dataclass(frozen=True)
@@ -479,10 +488,12 @@ def import_into(
         cursor.execute(f"UPDATE {_STAGED} SET days_absent = NULL WHERE days_absent > days_enrolled")
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
     rejections, good = _rejections(cursor, kind)
-    repeated = (school_count_problem(cursor, _STAGED, good, mapping, source.label)
-                or same_content_problem(cursor, _STAGED, good, kind, source.label))  # re-sorted or re-saved copies
-    if repeated:
-        raise ImportRefusedError(repeated)
+    too_many = school_count_problem(cursor, _STAGED, good, mapping, source.label)
+    if too_many:
+        raise ImportRefusedError(too_many)
+    earlier = overlap(cursor, _STAGED, good, kind)  # the same data already loaded, re-sorted or re-saved
+    if earlier is not None:
+        raise DuplicateDataError(earlier.message(source.label), earlier.dataset_id)
     dataset_id = next_dataset_id(cursor)
     columns = ", ".join(quote_identifier(n) for n in KINDS[kind].field_names)
     cursor.execute(
@@ -549,13 +560,15 @@ class _DryRunDone(Exception):
 
 
 def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool = False,
-                   replace_sample: bool = False, dry_run: bool = False) -> list[ImportReport]:
+                   replace_sample: bool = False, dry_run: bool = False,
+                   replace: Sequence[int] = ()) -> list[ImportReport]:
     """Read and import several tables in ONE transaction, then rebuild the derived tables.
 
     Reading happens before the transaction starts; if any table fails, nothing is stored.
     Raises ImportRefusedError when a table imports no row at all. `replace_sample`: the synthetic sample
     district is removed in the same transaction. `dry_run`: the reports are made, then everything is rolled
-    back (the store is left as it was).
+    back (the store is left as it was). `replace`: these datasets are removed in the same transaction (the
+    import replaces the data a DuplicateDataError named).
     """
     from equity_metrics.facts import rebuild_facts
 
@@ -565,6 +578,8 @@ def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool
         with store.transaction() as cursor:
             if replace_sample:
                 _delete_sample_rows(cursor)
+            if replace:
+                _delete_dataset_rows(cursor, [int(i) for i in replace])
             for spec, source in zip(specs, sources, strict=True):
                 report = import_into(cursor, source, spec.mapping, name=spec.name, file_path=spec.path,
                                      is_sample=is_sample)
@@ -579,6 +594,13 @@ def import_sources(store: Store, specs: Sequence[SourceSpec], *, is_sample: bool
     except _DryRunDone:
         pass
     return reports
+
+
+def _delete_dataset_rows(cursor: duckdb.DuckDBPyConnection, ids: list[int]) -> None:
+    """These datasets' rows and catalog entries, removed inside the caller's transaction."""
+    for kind in KINDS:
+        cursor.execute(f"DELETE FROM {quote_identifier(kind)} WHERE dataset_id = ANY(?)", [ids])
+    cursor.execute(f"DELETE FROM {CATALOG_TABLE} WHERE dataset_id = ANY(?)", [ids])
 
 
 def _delete_sample_rows(cursor: duckdb.DuckDBPyConnection) -> None:

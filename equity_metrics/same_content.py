@@ -85,10 +85,3 @@ def overlap(cursor: duckdb.DuckDBPyConnection, staged: str, good: str, kind: str
         return None
     dataset_id, name, when, shared, new_rows, earlier_rows = found
     return Overlap(int(dataset_id), str(name), str(when), int(shared), int(new_rows), int(earlier_rows))
-
-
-def same_content_problem(cursor: duckdb.DuckDBPyConnection, staged: str, good: str, kind: str,
-                         label: str) -> str | None:
-    """The refusal message when the staged rows are data already loaded (see the module's docstring)."""
-    found = overlap(cursor, staged, good, kind)
-    return found.message(label) if found is not None else None

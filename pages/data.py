@@ -8,7 +8,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from equity_metrics.importer import ImportRefusedError, SourceSpec, codes_to_review, import_sources
+from equity_metrics.importer import (
+    DuplicateDataError,
+    ImportRefusedError,
+    SourceSpec,
+    codes_to_review,
+    import_sources,
+)
 from equity_metrics.kinds import find_year
 from equity_metrics.mapping import Mapping, MappingError, canonical_values
 from equity_metrics.readers import (
@@ -188,6 +194,13 @@ else:
     asked = [label for name, label in ASKED_BOXES if name in KINDS[kind].field_names
              and KINDS[kind].field(name).required and name not in mapping.fields_supplied()]
     clicked = st.button("Import", type="primary", key="upload_import", icon=":material/upload:")
+    replace_ids: tuple[int, ...] = ()
+    offer = st.session_state.get("replace_offer")  # (file, dataset, message): this file is that dataset's data
+    if offer is not None and offer[0] == upload.file_id:
+        st.error(f"Nothing was imported. {escape_markdown(offer[2])}")
+        if st.button(f"Replace dataset {offer[1]} with this file", key="upload_replace", icon=":material/sync:"):
+            clicked, replace_ids = True, (offer[1],)
+            st.session_state.pop("replace_offer")
     if clicked and asked:  # the fix is a box on this page, not a column: say which
         st.error(f"Nothing was imported. The file does not say its {' or its '.join(f for f, _ in asked)}: "
                  f"type it in {' and '.join(repr(b) for _, b in asked)} above.")
@@ -197,12 +210,16 @@ else:
         try:
             reports = import_sources(store, [SourceSpec(path, mapping, sheet, name=f"{upload.name}" +
                                                         (f" [{sheet}]" if sheet and len(sheets) > 1 else ""))],
-                                     replace_sample=replacing)
+                                     replace_sample=replacing, replace=replace_ids)
+        except DuplicateDataError as error:  # offered: replace the dataset it repeats (one transaction)
+            st.session_state["replace_offer"] = (upload.file_id, error.dataset_id, str(error))
+            st.rerun()
         except (MappingError, ImportRefusedError, ReadError, StoreError) as error:
             st.error(f"Nothing was imported. {escape_markdown(error)}")
         else:
             save_mapping(store, source.columns, mapping)  # offered again for next year's file of this shape
-            st.session_state["last_report"] = reports[0].lines() + ([SAMPLE_REPLACED] if replacing else [])
+            st.session_state["last_report"] = (reports[0].lines() + ([SAMPLE_REPLACED] if replacing else [])
+                                               + [f"It replaced dataset {i}, which held the same data." for i in replace_ids])
             st.session_state["uploads_done"] = uploads_done + 1
             st.rerun()
         finally:  # the import has ended: its copy goes (while the file stays in the uploader, the next run copies it again)

@@ -526,3 +526,36 @@ def test_a_far_cell_written_any_way_xml_allows_is_found(tmp_path: Path, no_sheet
     path = crafted_workbook(tmp_path / "odd.xlsx", f'<row r="1048576">{cell}</row>')
     with pytest.raises(ReadError, match=r"^odd\.xlsx, sheet 'Roster': cannot be read: its cells reach XFD1048576, "):
         read_source(path)
+
+
+def test_the_same_data_can_replace_the_dataset_it_repeats(db: Path, tmp_path: Path) -> None:
+    mapping, header, rows, total = CASES["counts"]
+    _store_with(db, write_rows(tmp_path / "counts.csv", header, rows), mapping)
+    corrected = write_rows(tmp_path / "counts corrected.csv", header, [*rows[:-1], [*rows[-1][:3], "99"]][::-1])
+    from equity_metrics.importer import DuplicateDataError
+
+    with Store(db) as store:
+        with pytest.raises(DuplicateDataError) as raised:
+            import_sources(store, [SourceSpec(corrected, mapping)])
+        assert raised.value.dataset_id == 2
+        import_sources(store, [SourceSpec(corrected, mapping)], replace=(raised.value.dataset_id,))
+        assert store.scalar("SELECT count(*) FROM counts") == len(rows)
+        assert store.scalar("SELECT sum(count) FROM counts") == sum(float(r[3]) for r in rows) - float(rows[-1][3]) + 99
+        assert store.query("SELECT source_file FROM datasets WHERE kind = 'counts'")["source_file"].tolist() == [
+            "counts corrected.csv"]
+
+
+def test_the_data_page_offers_to_replace_the_dataset_a_file_repeats(data_page, tmp_path: Path) -> None:
+    at = data_page
+    roster = write_rows(tmp_path / "roster again.csv", ["sid", "school", "grade", "year"],
+                        [["902", "0042", "3", "2024-25"], ["901", "0042", "K", "2024-25"]])  # the store's roster, re-sorted
+    at.file_uploader[0].set_value((roster.name, roster.read_bytes(), "text/csv")).run()
+    at.selectbox(key="upload_kind").select("enrollment").run()
+    at.button(key="upload_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert len(shown) == 1 and shown[0].startswith("Nothing was imported. roster again.csv: holds the same 2 rows as "
+                                                   "dataset 1 ('roster.csv', imported ")
+    at.button(key="upload_replace").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("It replaced dataset 1, which held the same data." in m.value.replace("\\", "") for m in at.markdown)
