@@ -271,10 +271,12 @@ def audit(store: Store, by: Sequence[str] = ("race",), filters: Filters = Filter
             continue
         batches.setdefault((indicator.source, resolved), []).append(indicator)
     frames = []
+    content = protected.content_key(store)  # once: each lookup asks the store for its data version
     for (source_name, source_filters), of_source in batches.items():
         usable_groups = [g for g in groups if g in SOURCES[source_name].dimensions]
         parts = [protected.protected_rate_cells(store, i, source_filters.school_years, units, usable_groups,
-                                                source_filters, options.privacy_threshold) for i in of_source]
+                                                source_filters, options.privacy_threshold, content)
+                 for i in of_source]
         cells = pd.concat([c.assign(indicator_id=i.id) for i, (c, _) in zip(of_source, parts, strict=True)],
                           ignore_index=True)
         totals = pd.concat([t.assign(indicator_id=i.id) for i, (_, t) in zip(of_source, parts, strict=True)],

@@ -123,8 +123,11 @@ def _join_notes(*parts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _note(condition: np.ndarray, text: str) -> np.ndarray:
-    return np.where(condition, text, "")
+def _note(condition: np.ndarray, text: str | np.ndarray) -> np.ndarray:
+    out = np.full(len(condition), "", dtype=object)
+    mask = np.asarray(condition, dtype=bool)
+    out[mask] = text[mask] if isinstance(text, np.ndarray) else text
+    return out
 
 
 PROTECTION_COLUMNS = ("hide_denominator", "hide_numerator")
@@ -259,7 +262,7 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     table["suppressed"] = suppressed
     threshold, min_n, min_cell = options.privacy_threshold, options.min_n, options.min_cell
     primary_a = primary_suppression(a, n, threshold)
-    ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison & ~hide_comparison_total  # hidden: no hint
+    ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison
     unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
     if protected:  # one reason for every hidden count: which ones are small is itself not shown
         privacy_notes = (_note(hide_n, PROTECTED_NOTE_GROUP), _note(hide_a & ~hide_n, PROTECTED_NOTE_COUNT))
@@ -274,7 +277,8 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         _note(not_computed & ~hide_n, f"fewer than {min_n} students: rate not calculated (n-size)"),
         _note(ratio_missing & (a < min_cell),
               f"fewer than {min_cell} with the event: risk ratio not calculated (cell size)"),
-        _note(ratio_missing & (a >= min_cell), COMPARISON_BELOW_MINIMUMS),
+        # (not where the comparison's count is hidden: "below the minimums" would narrow it)
+        _note(ratio_missing & (a >= min_cell) & ~hide_comparison_total, COMPARISON_BELOW_MINIMUMS),
         _note(show_rate & (hide_comparison | (hide_comparison_total & comparable)),
               "comparison group's count is suppressed"),
         _note(is_reference, "comparison group"),

@@ -249,9 +249,15 @@ def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str]) -> pd.Dat
         keep &= (cube[counts[0]] > 0).to_numpy()
     cube = cube[keep]
     for key in layout.keys:
-        cube[key] = cube[key].astype(str)
-    # DuckDB returns groups in any order (threads); protection breaks ties by row, so fix the order.
-    return cube.sort_values(list(layout.keys), kind="stable").reset_index(drop=True)
+        cube[key] = cube[key].astype(str).astype(object)  # numpy strings: views select by key many times
+    # DuckDB returns groups in any order (threads); protection breaks ties by row, so fix the order: the
+    # display order (schools A-Z, groups in their labels' order, Unknown last), which views then keep.
+    ranks = [aggregate.display_rank(cube[key], _dimension_of(key)) for key in layout.keys]
+    return cube.iloc[np.lexsort(tuple(reversed(ranks)))].reset_index(drop=True)
+
+
+def _dimension_of(key: str) -> str:
+    return "grade_band" if key == BAND else key
 
 
 def _small(values: np.ndarray, threshold: int) -> np.ndarray:
@@ -452,7 +458,10 @@ def _resolve_school(keys: Sequence[str], schools: Sequence[str], store: Store) -
 
 
 def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
-          groups: Sequence[str], filters: aggregate.Filters, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+          groups: Sequence[str], filters: aggregate.Filters, threshold: int, content: str | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A view's cells and unit totals, in display order: years oldest first, then the table's own order
+    (schools A-Z, groups in their labels' order, Unknown last: see `_clean`)."""
     source = SOURCES[indicator.source]
     layout = _layout(source, grades=kind == "value")
     aggregate.check_dimensions(source, [*units, *groups])
@@ -483,8 +492,8 @@ def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], u
     if band is not None and band not in GRADE_BANDS:
         raise ValueError(f"unknown grade band {band!r}; use one of {', '.join(GRADE_BANDS)}")
     cells, totals = [], []
-    content = content_key(store)
-    for year in years:
+    content = content or content_key(store)
+    for year in sorted(years):
         table = (rate_table if kind == "rate" else value_table)(store, indicator, year, threshold, content)
         part, total = _select(table, layout.keys, split, units, school, band)
         cells.append(part.assign(school_year=year))
@@ -501,26 +510,16 @@ def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> p
 
 
 def protected_rate_cells(store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
-                         groups: Sequence[str], filters: aggregate.Filters, threshold: int
-                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                         groups: Sequence[str], filters: aggregate.Filters, threshold: int,
+                         content: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A rate view's cells and unit totals from the protected tables: units, groups, denominator, numerator,
-    hide_denominator, hide_numerator (in the table's display order)."""
-    cells, totals = _view("rate", store, indicator, years, units, groups, filters, threshold)
-    return _ordered(cells, [*units, *groups]), _ordered(totals, list(units))
+    hide_denominator, hide_numerator (in display order). `content`: the store's content_key, when the caller
+    asks for many views at once."""
+    return _view("rate", store, indicator, years, units, groups, filters, threshold, content)
 
 
 def protected_value_cells(store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
                           groups: Sequence[str], filters: aggregate.Filters, threshold: int
                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A score view's cells and unit totals: units, groups, n, total, total_of_squares, median, shift, hide_n."""
-    cells, totals = _view("value", store, indicator, years, units, groups, filters, threshold)
-    return _ordered(cells, [*units, *groups]), _ordered(totals, list(units))
-
-
-def _ordered(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Rows in display order: years oldest first, schools A-Z, groups in their labels' order, Unknown last."""
-    if frame.empty or not columns:
-        return frame.reset_index(drop=True)
-    keys = [aggregate.display_rank(frame[c], c) for c in columns]
-    order = np.lexsort(tuple(reversed(keys)))
-    return frame.iloc[order].reset_index(drop=True)
+    return _view("value", store, indicator, years, units, groups, filters, threshold)
