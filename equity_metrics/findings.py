@@ -124,7 +124,7 @@ def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
         verdict = ("the difference is statistically significant" if certain(row.to_frame().T).item()
                    else "the difference could be due to chance")
         q = row.get("q_value", np.nan)
-        corrected = f", {q_text(q)} with the false-discovery-rate correction" if np.isfinite(q) else ""
+        corrected = f", {q_text(q)} corrected for multiple tests" if np.isfinite(q) else ""
         text += f"; {verdict} ({row['test']}, {p_text(row['p_value'])}{corrected})"
     return text + "."
 

@@ -162,7 +162,7 @@ def test_sentences_hand_example(small: Store) -> None:
     assert ds.conditional_headline(result) == (
         "Black or African American students were 1.8 times as likely as all other students to receive an "
         f"out-of-school suspension once referred (60.0% vs 33.3%); the difference could be due to chance "
-        f"(Fisher's exact, {p_text(p)}).")
+        f"(Fisher's exact, {p_text(p)}, q = 1.000 corrected for multiple tests).")  # another stage's p is 1
     # Against White students alone: 0.5 / 0.25.
     versus_white = ds.staged_rates(small, ("race",), Filters(school_years=(YEAR,)),
                                    MetricOptions(comparison=WHITE, min_n=1, min_cell=1, privacy_threshold=1))
