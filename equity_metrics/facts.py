@@ -129,13 +129,29 @@ def _flag_columns(alias: str, flags: dict[str, str]) -> str:
     return ",\n    ".join(f"coalesce({alias}.{name}, FALSE) AS {name}" for name in flags)
 
 
+# IDEA's discipline categories (34 CFR 300.647(b)(4)(ii)(A)-(D)): out-of-school suspensions and expulsions,
+# and in-school suspensions, of 10 days or fewer and of more than 10 days in the year (days summed per student;
+# a removal with no days recorded counts as 0 days). (E), removals in total, is the `exclusionary` flag.
+IDEA_REMOVALS = {
+    "idea_oss_expulsion_10_or_fewer": "d.oss_expulsion_days <= 10",
+    "idea_oss_expulsion_over_10": "d.oss_expulsion_days > 10",
+    "idea_iss_10_or_fewer": "d.iss_days <= 10",
+    "idea_iss_over_10": "d.iss_days > 10",
+}
+_IDEA_REMOVALS = ",\n    ".join(f"coalesce({condition}, FALSE) AS {name}" for name, condition in IDEA_REMOVALS.items())
+
+
 STUDENT_YEAR_SQL = f"""
 CREATE OR REPLACE TABLE facts_student_year AS
 WITH {_ROSTER.strip()},
 removals AS (
     SELECT school_year, student_id,
         {_flag_aggregates(REMOVAL_FLAGS)},
-        sum(CASE WHEN action IN ({_EXCLUSIONARY}) THEN coalesce(days_removed, 0) ELSE 0 END) AS days_removed
+        sum(CASE WHEN action IN ({_EXCLUSIONARY}) THEN coalesce(days_removed, 0) ELSE 0 END) AS days_removed,
+        -- days of each kind of removal in the year, NULL for a student with none (IDEA's categories)
+        sum(CASE WHEN action IN ('Out-of-school suspension', 'Expulsion') THEN coalesce(days_removed, 0) END)
+            AS oss_expulsion_days,
+        sum(CASE WHEN action = 'In-school suspension' THEN coalesce(days_removed, 0) END) AS iss_days
     FROM discipline GROUP BY ALL
 ),
 course_flags AS (
@@ -167,6 +183,7 @@ SELECT
          THEN r.days_absent >= 0.1 * r.days_enrolled END AS chronic_absent,
     {_flag_columns('d', REMOVAL_FLAGS)},
     coalesce(d.days_removed, 0) AS days_removed,
+    {_IDEA_REMOVALS},
     {_flag_columns('c', COURSE_FLAGS)},
     sp.disability_category, sp.placement,
     {_flag_columns('i', INTERVENTION_FLAGS)}

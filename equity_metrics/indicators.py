@@ -57,6 +57,27 @@ def _course(id_: str, label: str, value: str, event: str, population: str, popul
                      population_label, higher_is_worse=False, requires=requires, count_measure=count_measure)
 
 
+def _idea_removal(id_: str, label: str, value: str, event: str) -> Indicator:
+    """One of IDEA's discipline categories for children with disabilities (34 CFR 300.647(b)(4)(ii))."""
+    return Indicator(id_, label, "Special education", "rate", "student_year", value, event, "has_iep",
+                     "students with disabilities", requires="discipline",
+                     description="IDEA significant disproportionality, 34 CFR 300.647(b)(4)(ii).")
+
+
+_IDEA_REMOVAL_INDICATORS = (
+    ("idea_oss_expulsion_10_or_fewer", "IDEA: out-of-school suspension or expulsion, 10 days or fewer",
+     "idea_oss_expulsion_10_or_fewer", "be suspended out of school or expelled for 10 days or fewer in the year"),
+    ("idea_oss_expulsion_over_10", "IDEA: out-of-school suspension or expulsion, more than 10 days",
+     "idea_oss_expulsion_over_10", "be suspended out of school or expelled for more than 10 days in the year"),
+    ("idea_iss_10_or_fewer", "IDEA: in-school suspension, 10 days or fewer", "idea_iss_10_or_fewer",
+     "be suspended in school for 10 days or fewer in the year"),
+    ("idea_iss_over_10", "IDEA: in-school suspension, more than 10 days", "idea_iss_over_10",
+     "be suspended in school for more than 10 days in the year"),
+    ("idea_total_removals", "IDEA: disciplinary removals in total", "exclusionary",
+     "be removed from instruction for discipline (suspended, expelled or placed elsewhere)"),
+)
+
+
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -141,6 +162,7 @@ _CATALOG: list[Indicator] = [
               "rate", "student_year", "placement = 'Separate school or residential facility'",
               "be placed in a separate school or residential facility", _PLACEMENT_POPULATION,
               "students with disabilities in grades K-12", requires="special_education"),
+    *(_idea_removal(*spec) for spec in _IDEA_REMOVAL_INDICATORS),
     Indicator("tier_2", "MTSS Tier 2 intervention", "Interventions", "rate", "student_year", "tier_2",
               "receive a Tier 2 intervention", requires="interventions"),
     Indicator("tier_3", "MTSS Tier 3 intervention", "Interventions", "rate", "student_year", "tier_3",

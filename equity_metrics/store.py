@@ -365,7 +365,7 @@ class Store:
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ANY(?)",
                 [tables],
             ).fetchone()[0]
-            added = ("referred", "gifted_eligible")  # columns added to facts_student_year since version 1
+            added = ("referred", "gifted_eligible", "idea_iss_over_10")  # columns added to facts_student_year
             found = cursor.execute(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'facts_student_year' "
                 "AND column_name = ANY(?)", [list(added)]).fetchone()[0]
