@@ -647,12 +647,24 @@ def test_random_text_bytes_never_crash_and_never_half_import(tmp_path_factory: p
         assert len(after[CATALOG_TABLE]) == len(tables[CATALOG_TABLE]) + 1
 
 
+_GOOD_WORKBOOK: list[bytes] = []
+
+
+def _good_workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """One small valid workbook, written once: its bytes (and length) must not change between hypothesis runs,
+    and a workbook written a second later carries another timestamp."""
+    if not _GOOD_WORKBOOK:
+        path = tmp_path_factory.mktemp("goodbook") / "good.xlsx"
+        _GOOD_WORKBOOK.append(write_xlsx(path, [["sid", "school", "grade"], ["003", "0042", "K"]]).read_bytes())
+    return _GOOD_WORKBOOK[0]
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), suffix=st.sampled_from([".xlsx", ".ods", ".xls"]))
 def test_damaged_workbooks_only_raise_read_errors(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject,
                                                   suffix: str) -> None:
     folder = tmp_path_factory.mktemp("fuzzbook")
-    good = write_xlsx(folder / "good.xlsx", [["sid", "school", "grade"], ["003", "0042", "K"]]).read_bytes()
+    good = _good_workbook(tmp_path_factory)
     damaged = bytearray(good)
     for _ in range(data.draw(st.integers(1, 8))):
         damaged[data.draw(st.integers(0, len(good) - 1))] = data.draw(st.integers(0, 255))
