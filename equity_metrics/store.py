@@ -358,20 +358,15 @@ class Store:
                 cursor.execute(create_table_sql(kind))
             for statement in USER_TABLES_SQL:
                 cursor.execute(statement)
-            from equity_metrics.facts import SOURCES, rebuild_facts
+            from equity_metrics.facts import rebuild_facts
 
-            tables = [source.table for source in SOURCES.values()]
-            present = cursor.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ANY(?)",
-                [tables],
-            ).fetchone()[0]
-            added = ("referred", "gifted_eligible", "idea_iss_over_10")  # columns added to facts_student_year
-            found = cursor.execute(
-                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'facts_student_year' "
-                "AND column_name = ANY(?)", [list(added)]).fetchone()[0]
-            # a new store, or one made before an analysis table or column was added
-            if present < len(tables) or found < len(added):
+            if _analysis_outdated(cursor):  # a new store, or one made before an analysis table or column
                 rebuild_facts(cursor)
+
+    def analysis_outdated(self) -> bool:
+        """True when the analysis tables predate this version (a table or column missing): a writable open
+        rebuilds them."""
+        return _analysis_outdated(self.cursor())
 
 
 def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:
@@ -435,5 +430,29 @@ def erase_store(store: Store) -> list[Path]:
 
 def open_for_reading(path: Path) -> Store:
     """A store for commands that only read: opened read-only when the file exists (so a store in a read-only
-    folder, or one another read-only command has open, still answers), else created empty."""
-    return Store(path, read_only=path.exists())
+    folder, or one another read-only command has open, still answers), else created empty. A store made by an
+    earlier version, whose analysis tables lack what this one computes, is opened writable once to rebuild
+    them (when it can be: else it answers read-only, without the newer indicators)."""
+    store = Store(path, read_only=path.exists())
+    if not store.read_only or not store.analysis_outdated():
+        return store
+    store.close()
+    try:
+        return Store(path)
+    except StoreError:
+        return Store(path, read_only=True)
+
+
+# Columns added to facts_student_year since the first version: a store without them is rebuilt.
+_ADDED_ANALYSIS_COLUMNS = ("referred", "gifted_eligible", "idea_iss_over_10")
+
+
+def _analysis_outdated(cursor: duckdb.DuckDBPyConnection) -> bool:
+    from equity_metrics.facts import SOURCES
+
+    tables = [source.table for source in SOURCES.values()]
+    present = cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
+                             "table_name = ANY(?)", [tables]).fetchone()[0]
+    found = cursor.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                           "'facts_student_year' AND column_name = ANY(?)", [list(_ADDED_ANALYSIS_COLUMNS)]).fetchone()[0]
+    return present < len(tables) or found < len(_ADDED_ANALYSIS_COLUMNS)

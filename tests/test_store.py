@@ -259,3 +259,18 @@ def test_a_store_made_before_an_analysis_table_existed_gets_it_on_opening(tmp_pa
         store.cursor().execute("DROP TABLE facts_counts")  # as a store written by an older version
     with Store(path) as store:
         assert store.table_exists("facts_counts")
+
+
+def test_a_store_from_an_earlier_version_is_rebuilt_for_commands_that_only_read(sample_db: Path) -> None:
+    """A store whose analysis tables lack a column this version computes (IDEA's discipline categories came
+    later) is opened writable once by `open_for_reading`, so `rates` and `audit` work on it at once."""
+    from equity_metrics import analysis
+    from equity_metrics.store import open_for_reading
+
+    with Store(sample_db) as store:
+        store.cursor().execute("ALTER TABLE facts_student_year DROP COLUMN idea_iss_over_10")
+    with Store(sample_db, read_only=True) as old:
+        assert old.analysis_outdated()
+    with open_for_reading(sample_db) as store:
+        assert not store.analysis_outdated()
+        assert len(analysis.rates(store, "idea_iss_over_10", ("race",)).table)
