@@ -310,12 +310,18 @@ def association(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Seque
 
     With a protected table's `totals`, hidden groups are pooled into one row (the unit's total minus every
     shown group), so the figures rest on shown counts only; `pooled_groups` says how many were pooled, and a
-    unit whose total is hidden gets none. `students` is the unit's total."""
-    return _by_unit(cells, group_dims, unit_dims, totals, ("numerator", "denominator"), _chi_square_row)
+    unit whose total is hidden gets none. `students` is the unit's total. Survey answers are counted by their
+    respondents, as in `rate_table` (each group's answers weighted by its respondents per answer), and
+    `students` is then the respondents."""
+    columns = ("numerator", "denominator", *(["persons"] if "persons" in cells.columns else []))
+    return _by_unit(cells, group_dims, unit_dims, totals, columns, _chi_square_row)
 
 
 def _chi_square_row(sums: dict[str, np.ndarray]) -> dict[str, float]:
     a, n = sums["numerator"], sums["denominator"]
+    if "persons" in sums:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a, n = np.round(a * sums["persons"] / n), sums["persons"]
     chi2, dof, p = stats.chi_square_independence(a, n)
     return {"chi_square": chi2, "dof": dof, "p_value": p, "cramers_v": stats.cramers_v(a, n)}
 

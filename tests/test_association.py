@@ -104,3 +104,23 @@ def test_survey_intervals_and_tests_count_respondents_not_answers(sample_store: 
     assert black["p_value"] == pytest.approx(chi2c(observed, correction=False)[1], rel=1e-9)
     answers_low, _ = proportion_confint(mine["a"], mine["n"], alpha=0.05, method="wilson")
     assert black["rate_ci_low"] < answers_low  # wider than the answers alone would make it
+
+
+def test_survey_association_counts_respondents(sample_store: Store) -> None:
+    raw = sample_store.query(
+        "SELECT race, count(*) AS n, count_if(favorable) AS a, count(DISTINCT response_id) AS people "
+        "FROM facts_survey WHERE school_year = $y AND respondent_type = 'Student' AND response IS NOT NULL "
+        "GROUP BY race", {"y": YEAR}).set_index("race")
+    result = analysis.rates(sample_store, "student_survey_favorable", ("race",), Filters(school_years=(YEAR,)))
+    table = result.table
+    shown = set(table.loc[~table["suppressed"].astype(bool) & (table["race"] != UNKNOWN), "race"])
+    unknown_shown = UNKNOWN in shown or UNKNOWN not in raw.index
+    label = [r if r in shown or (r == UNKNOWN and unknown_shown) else POOLED for r in raw.index]
+    groups = raw.assign(label=label).groupby("label")[["a", "n", "people"]].sum().drop(index=UNKNOWN, errors="ignore")
+    a_eff = np.round(groups["a"] * groups["people"] / groups["n"])
+    observed = np.column_stack([a_eff, groups["people"] - a_eff]).astype("int64")
+    chi2, p, dof, _ = chi2_contingency(observed, correction=False)
+    row = analysis.association_by_year(sample_store, "student_survey_favorable", "race",
+                                       Filters(school_years=(YEAR,))).iloc[0]
+    assert row["students"] == raw["people"].sum()  # respondents, not answers
+    assert row["chi_square"] == pytest.approx(chi2, rel=1e-10) and row["p_value"] == pytest.approx(p, rel=1e-8)
