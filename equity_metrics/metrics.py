@@ -415,10 +415,11 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     computed = n >= options.min_n
     compare_ok = computed & comparable & (cn >= options.min_n)
     flat = _flat(mean, sd) | _flat(comparison_mean, comparison_sd)  # no spread: no effect size or test
+    tn, tcn = _people(cells, totals, unit_dims, group_dims, options, n, cn) if "persons" in cells.columns else (n, cn)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = stats.hedges_g(mean, sd, n, comparison_mean, comparison_sd, cn)
-        g_low, g_high = stats.hedges_g_interval(g, n, cn, options.confidence)
-        p_value = stats.welch_t_test(mean, sd, n, comparison_mean, comparison_sd, cn)
+        g_low, g_high = stats.hedges_g_interval(g, tn, tcn, options.confidence)
+        p_value = stats.welch_t_test(mean, sd, tn, comparison_mean, comparison_sd, tcn)
         scale = unit_sd if reference_sd is None else np.full(len(cells), float(reference_sd))
         median_gap = stats.median_gap_in_sd(cells["median"].to_numpy(dtype="float64"), ref_median, scale)
 
@@ -464,6 +465,19 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     )
     table["median_gap_sd"] = np.where(show_compare, median_gap, np.nan)
     return table
+
+
+def _people(cells: pd.DataFrame, totals: pd.DataFrame | None, unit_dims: Sequence[str], group_dims: Sequence[str],
+            options: MetricOptions, n: np.ndarray, cn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sizes a survey's interval and test rest on: its respondents (the group's, and the comparison's),
+    not its answers, as in `rate_table`."""
+    persons = cells["persons"].to_numpy(dtype="float64")
+    if options.comparison == ALL_OTHERS:
+        unit_p = (_unit_values(cells, totals, unit_dims, ["persons"])[0] if totals is not None else
+                  _unit_sum(cells, unit_dims, np.where(_known(cells, group_dims), persons, 0.0)))
+        return persons, unit_p - persons
+    reference, _ = _reference_values(cells, group_dims, unit_dims, options.comparison, ["persons"])
+    return persons, reference["ref_persons"].to_numpy(dtype="float64")
 
 
 FLAT_SD = 1e-6  # an SD below this share of the mean's size is rounding error in sums of squares, not spread

@@ -397,8 +397,9 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int, c
         scaled = f"(CAST({indicator.value} AS DOUBLE) * {float(indicator.scale)!r})"
         where = f"school_year = $year AND ({indicator.population}) AND {scaled} IS NOT NULL"
         shift = store.scalar(f"SELECT coalesce(avg({scaled}), 0) FROM {source.table} WHERE {where}", {"year": year})
+        persons = f", count(DISTINCT {PERSONS[source.name]}) AS persons" if source.name in PERSONS else ""
         sql = (f"SELECT {select}, count(*) AS n, sum({scaled} - $shift) AS total, "
-               f"sum(({scaled} - $shift) ** 2) AS total_of_squares, median({scaled}) AS median "
+               f"sum(({scaled} - $shift) ** 2) AS total_of_squares, median({scaled}) AS median{persons} "
                f"FROM {source.table} WHERE {where} {group_by}")
         cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
         cube["shift"] = float(shift)

@@ -124,3 +124,20 @@ def test_survey_association_counts_respondents(sample_store: Store) -> None:
                                        Filters(school_years=(YEAR,))).iloc[0]
     assert row["students"] == raw["people"].sum()  # respondents, not answers
     assert row["chi_square"] == pytest.approx(chi2, rel=1e-10) and row["p_value"] == pytest.approx(p, rel=1e-8)
+
+
+def test_survey_score_gaps_test_respondents(sample_store: Store) -> None:
+    """The survey's mean answer: mean and SD over answers, Welch's test with the respondents as the sizes."""
+    from scipy.stats import ttest_ind_from_stats
+
+    answers = sample_store.query("SELECT race, response, response_id FROM facts_survey WHERE school_year = $y AND "
+                                 "respondent_type = 'Student' AND response IS NOT NULL", {"y": YEAR})
+    result = analysis.gaps(sample_store, "student_survey_mean", ("race",), Filters(school_years=(YEAR,)))
+    black = result.table.set_index("race").loc["Black or African American"]
+    mine = answers[answers["race"] == "Black or African American"]
+    rest = answers[answers["race"] != "Black or African American"]
+    expected = ttest_ind_from_stats(mine["response"].mean(), mine["response"].std(ddof=1),
+                                    mine["response_id"].nunique(), rest["response"].mean(),
+                                    rest["response"].std(ddof=1), rest["response_id"].nunique(), equal_var=False)
+    assert black["mean"] == pytest.approx(mine["response"].mean(), rel=1e-12)
+    assert black["p_value"] == pytest.approx(expected.pvalue, rel=1e-6)
