@@ -289,6 +289,27 @@ def trend_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, title
                    "Lines: rate in each school year; shaded bands: 95% Wilson interval")
 
 
+def association_chart(summary: pd.DataFrame, title: str, dimension_label: str) -> alt.Chart:
+    """Cramér's V by school year (how much the group dimension predicts the outcome: 0 none, 1 fully), one
+    line; tooltips with the students, groups, chi-square and p. Years with no figure leave a gap."""
+    data = summary[np.isfinite(summary["cramers_v"].astype("float64"))].copy()
+    data["school_year"] = data["school_year"].astype(str)
+    tooltip = [alt.Tooltip("school_year:N", title="School year"),
+               alt.Tooltip("cramers_v:Q", title="Cramér's V", format=".3f"),
+               alt.Tooltip("students:Q", title="n (students)", format=","),
+               alt.Tooltip("groups:Q", title="Groups compared"),
+               alt.Tooltip("chi_square:Q", title="Chi-square", format=",.1f"),
+               alt.Tooltip("p_value:Q", title="p", format=".2g")]
+    years = sorted(summary["school_year"].astype(str).unique())
+    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(filled=True, size=60), strokeWidth=2.5,
+                                      color="#555555").encode(
+        x=alt.X("school_year:N", sort=years, title="School year", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("cramers_v:Q", title=f"Cramér's V ({dimension_label})", scale=alt.Scale(domainMin=0)),
+        tooltip=tooltip)
+    return _titled(chart.properties(width=CHART_WIDTH, height=220), title,
+                   "0: the group tells nothing about the outcome; larger: the group predicts it more")
+
+
 def _legend_labels(dimension: str, values: Sequence[str]) -> str:
     """A Vega expression showing a value's short label in the legend (the colour key is the full value)."""
     cases = " : ".join(f"datum.label === {_js(v)} ? {_js(_label(dimension, v))}" for v in values)

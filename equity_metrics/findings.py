@@ -129,6 +129,28 @@ def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
     return text + "."
 
 
+def association_sentence(indicator: Indicator, dimension_label: str, summary: pd.DataFrame) -> str:
+    """How much a group dimension predicts an indicator over the years, from `metrics.association` per year:
+    "Race/ethnicity predicted out-of-school suspension less in 2024-25 than in 2022-23 (Cramér's V 0.142, from
+    0.145); the groups differed beyond chance in every year (chi-square, p < 0.05)." """
+    rows = summary[np.isfinite(summary["cramers_v"].astype("float64"))].sort_values("school_year")
+    measure = indicator.label[0].lower() + indicator.label[1:]
+    if rows.empty:
+        return f"How much {dimension_label.lower()} predicts {measure} cannot be shown with these filters."
+    last = rows.iloc[-1]
+    text = f"{dimension_label} and {measure} in {last['school_year']}: Cramér's V {last['cramers_v']:.3f}"
+    if len(rows) > 1:
+        first = rows.iloc[0]
+        change = "more" if last["cramers_v"] > first["cramers_v"] else "less"
+        text = (f"{dimension_label} predicted {measure} {change} in {last['school_year']} than in "
+                f"{first['school_year']} (Cramér's V {last['cramers_v']:.3f}, from {first['cramers_v']:.3f})")
+    beyond = rows["p_value"].astype("float64") < SIGNIFICANCE
+    verdict = ("the groups differed beyond chance in every year" if beyond.all() else
+               "in no year did the groups differ beyond chance" if not beyond.any() else
+               f"the groups differed beyond chance in {int(beyond.sum())} of {len(rows)} years")
+    return f"{text}; {verdict} (chi-square, p < {SIGNIFICANCE})."
+
+
 @dataclass(frozen=True)
 class Finding:
     """One group's gap on one indicator, with its sentence."""

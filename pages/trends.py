@@ -50,6 +50,14 @@ notes = [f"{row['school_year']} · {group_noun({state.dimension: str(row[state.d
 if notes:
     st.caption(escape_markdown("Not shown (gaps in the lines): " + " · ".join(notes)))
 
+st.subheader(f"How much {dimension_label(state.dimension).lower()} predicts it")
+summary = result.summary.assign(school_year=result.summary["school_year"].astype(str))
+st.caption(escape_markdown(findings.association_sentence(indicator, dimension_label(state.dimension), summary)))
+place = filters.schools[0] if filters.schools else "the district"
+st.altair_chart(charts.association_chart(
+    summary, f"{indicator.label}: how much {dimension_label(state.dimension).lower()} predicts it, {span}, {place}",
+    dimension_label(state.dimension)), key="trends_association_chart", alt="Cramér's V by school year")
+
 st.subheader("Multi-year flag")
 threshold = st.number_input("Risk-ratio threshold", min_value=1.0, max_value=10.0, value=3.0, step=0.1,
                             key="trends_threshold")

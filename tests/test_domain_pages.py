@@ -27,6 +27,7 @@ from equity_metrics.indicators import INDICATORS, indicators_in
 from equity_metrics.metrics import MetricOptions
 from equity_metrics.rules import MultiYearRule
 from equity_metrics.store import Store, delete_dataset
+from views.text import escape_markdown
 
 YEAR = "2024-25"
 YEARS = ("2022-23", "2023-24", "2024-25")
@@ -383,9 +384,17 @@ def test_trends(at: AppTest, sample_store: Store) -> None:
     select_label(picker, "Out-of-school suspension").run()
     assert_ok(at)
     found = charts(at)
-    assert len(found) == 1
+    assert len(found) == 2
     data = dataset_with(found[0], "rate")
     assert sorted(set(data["school_year"])) == list(YEARS)
+    # How much race predicts it, year by year: the library's association (hidden groups pooled from totals).
+    association = analysis.association_by_year(sample_store, "oss", "race", Filters(school_years=YEARS))
+    shown = dataset_with(found[1], "cramers_v").sort_values("school_year")
+    assert shown["school_year"].tolist() == list(YEARS)
+    assert shown["cramers_v"].tolist() == pytest.approx(association["cramers_v"].tolist(), rel=1e-12)
+    summary = association.assign(school_year=association["school_year"].astype(str))
+    assert escape_markdown(findings.association_sentence(INDICATORS["oss"], "Race/ethnicity", summary)) in [
+        c.value for c in at.caption]
     result = analysis.rates(sample_store, "oss", ("school_year", "race"), Filters(school_years=YEARS))
     latest = result.table[result.table["school_year"] == YEAR]
     assert headlines(at) == [f"In {YEAR}: " + findings.headline(INDICATORS["oss"], latest, ["race"], OPTIONS)]
