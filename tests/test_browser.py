@@ -52,7 +52,7 @@ DOMAIN_PAGES = [
     ("Staffing", "Staffing", 5),
     ("Climate", "Climate", 4),
     ("Schools", "Schools", 1),
-    ("Trends", "Trends", 1),
+    ("Trends", "Trends", 2),  # the trend, and how much the group predicts it
     ("Goals", "Goals", 0),  # the sample district has no goals yet: the page explains how to add one
     ("Report", "Report", 0),  # nothing added to the report yet
     ("Present", "Present", 1),  # the Overview's first finding, one per screen
