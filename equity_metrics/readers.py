@@ -38,6 +38,7 @@ import fastexcel
 import pyarrow as pa
 
 from equity_metrics import headers, import_limits, workbook_scan
+from equity_metrics.workbook_scan import human_size
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -418,14 +419,6 @@ _SIGNATURES = (
 )
 
 
-def _human(size: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
-
-
 def _check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
@@ -433,7 +426,7 @@ def _check_size(path: Path) -> None:
         return  # a missing file is reported by the reader itself
     if size > MAX_FILE_BYTES:
         raise ReadError(
-            f"{path.name}: the file is {_human(size)}, over the limit of {_human(MAX_FILE_BYTES)} for one file; "
+            f"{path.name}: the file is {human_size(size)}, over the limit of {human_size(MAX_FILE_BYTES)} for one file; "
             "split it (for example one school year per file) or export only the columns you need"
         )
 
@@ -541,13 +534,13 @@ def _zip_problem(path: Path) -> str | None:
             infos = archive.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_WORKBOOK_UNPACKED_BYTES:
-                return (f"it would unpack to {_human(total)}, over the limit of {_human(MAX_WORKBOOK_UNPACKED_BYTES)}"
+                return (f"it would unpack to {human_size(total)}, over the limit of {human_size(MAX_WORKBOOK_UNPACKED_BYTES)}"
                         " for a workbook; it may be a 'zip bomb'. Save the data again from its program (as CSV "
                         "for very large tables)")
             for info in infos:
                 stored = max(info.compress_size, 1)
                 if info.file_size > RATIO_CHECK_BYTES and info.file_size / stored > MAX_COMPRESSION_RATIO:
-                    return (f"its part {info.filename} would unpack to {_human(info.file_size)}, "
+                    return (f"its part {info.filename} would unpack to {human_size(info.file_size)}, "
                             f"{info.file_size / stored:,.0f} times its stored size (real sheets stay under "
                             f"{MAX_COMPRESSION_RATIO}); it looks like a 'zip bomb' and was not opened")
             for info in infos:

@@ -129,7 +129,8 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-def _human(size: float) -> str:
+def human_size(size: float) -> str:
+    """A size in bytes as people read it: 980 bytes, 4.9 KiB, 1.9 GiB."""
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
@@ -293,9 +294,9 @@ def workbook_problem(path: str | Path) -> str | None:
     scan = scan_workbook(path)
     if scan is None or scan.shared_strings_bytes <= scan.shared_strings_limit:
         return None
-    return (f"its shared strings ({scan.shared_strings_part}) unpack to {_human(scan.shared_strings_bytes)} for "
-            f"{scan.text_cells:,} text cells in its sheets, over the limit of {_human(scan.shared_strings_limit)} "
-            f"({_human(SHARED_STRINGS_FLOOR_BYTES)} plus {SHARED_STRINGS_BYTES_PER_TEXT_CELL:,} bytes per text "
+    return (f"its shared strings ({scan.shared_strings_part}) unpack to {human_size(scan.shared_strings_bytes)} for "
+            f"{scan.text_cells:,} text cells in its sheets, over the limit of {human_size(scan.shared_strings_limit)} "
+            f"({human_size(SHARED_STRINGS_FLOOR_BYTES)} plus {SHARED_STRINGS_BYTES_PER_TEXT_CELL:,} bytes per text "
             "cell); it looks like a 'zip bomb' and was not opened. Open it in Excel and save it again, or save "
             "the sheet as CSV")
 
