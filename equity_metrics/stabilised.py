@@ -56,6 +56,7 @@ __all__ = [
     "posterior",
     "prior_keys",
     "reliability",
+    "reliability_text",
     "relative_standard_error",
     "reorderings",
     "shown_rows",
@@ -78,8 +79,8 @@ COLUMN_LABELS = {
     "unreliable": "Unreliable (RSE over 30%)",
 }
 CAVEAT = ("Stabilised rates (empirical Bayes) pull each school's rate toward the district's typical school for "
-          "the same group, more strongly the fewer students the school has. They are estimates, not the "
-          "school's observed rate, and they can reorder schools: a small school with a higher observed rate can "
+          "the same group, more strongly the fewer students the school has. A stabilised rate is an estimate, "
+          "not the school's observed rate, and it can reorder schools: a small school with a higher observed rate can "
           "rank below a larger one. Hidden cells get none.")
 
 _MAX_LOGIT = 30.0
@@ -258,9 +259,22 @@ def reliability(table: pd.DataFrame) -> pd.DataFrame:
     rse = np.where(shown, relative_standard_error(a, n), np.nan)
     out = table.copy()
     out["relative_standard_error"] = rse
-    out["unreliable"] = pd.array(np.where(shown, rse > RSE_UNRELIABLE, False), dtype="boolean")
+    with np.errstate(invalid="ignore"):
+        flagged = np.round(rse, 10) > RSE_UNRELIABLE  # 10 decimals: 0.30000000000000004 is 30%, not over it
+    out["unreliable"] = pd.array(np.where(shown, flagged, False), dtype="boolean")
     out.loc[~shown, "unreliable"] = pd.NA
     return out
+
+
+def reliability_text(rse: float) -> str:
+    """'unreliable: RSE 42%', 'unreliable: a rate of 0 has no relative standard error', 'RSE 12%', or '' (no
+    shown rate)."""
+    if rse != rse:
+        return ""
+    if math.isinf(rse):
+        return "unreliable: a rate of 0 has no relative standard error"
+    percent = f"RSE {rse * 100:.0f}%"
+    return f"unreliable: {percent}" if round(rse, 10) > RSE_UNRELIABLE else percent
 
 
 def reorderings(table: pd.DataFrame, keys: Sequence[str]) -> int:
