@@ -1,5 +1,6 @@
 """Schools: one rate indicator as a school x group heatmap, each cell coloured by the group's risk ratio vs
-the comparison within the same school; hidden cells are grey and say so."""
+the comparison within the same school; hidden cells are grey and say so. Off by default, each school's rate
+beside its empirical-Bayes stabilised rate, with the caveat and a reliability column."""
 
 import streamlit as st
 
@@ -16,6 +17,7 @@ from views.components import (
     rate_indicator_ids,
     show_table,
 )
+from views.stabilised_view import stabilised_view
 from views.state import current
 from views.store import cached_rates, get_store
 
@@ -53,5 +55,6 @@ if len(hidden):
     st.caption(f"{len(hidden)} of {len(table)} school × group cells are hidden (grey): a count under 10 or its "
                "complement would be revealed, or the group has too few students. Each cell's reason is in its "
                "tooltip and in the table's Note column.")
+stabilised_view(result, "schools")  # off by default: raw and stabilised rates side by side, with the caveat
 with st.expander("Table: every school and group, with intervals and tests", expanded=False):
     show_table(result, "schools")
