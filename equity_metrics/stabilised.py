@@ -40,18 +40,24 @@ from scipy import optimize, special
 from scipy import stats as scipy_stats
 
 from equity_metrics.constants import DEFAULT_CONFIDENCE
+from equity_metrics.indicators import Indicator
 
 __all__ = [
     "CAVEAT",
     "COLUMN_LABELS",
     "MIN_SCHOOLS",
+    "ML",
+    "MOMENTS",
+    "NO_PRIOR",
     "RELIABILITY_COLUMNS",
     "RSE_UNRELIABLE",
     "STABILISED_COLUMNS",
+    "SURVEY_REASON",
     "BetaPrior",
     "Stabilised",
     "fit_beta_prior",
     "method_of_moments",
+    "not_offered",
     "beta_binomial_log_likelihood",
     "posterior",
     "prior_keys",
@@ -118,6 +124,17 @@ class Stabilised:
 
     table: pd.DataFrame
     priors: pd.DataFrame
+
+
+SURVEY_REASON = ("Stabilised rates and the reliability flag are not offered for surveys: a survey's rates count "
+                 "answers, and one respondent's answers are not independent, so the binomial model would overstate "
+                 "their precision.")
+
+
+def not_offered(indicator: Indicator) -> str:
+    """Why stabilised rates and the reliability flag do not apply to an indicator ('' when they do): the
+    binomial model needs one row per person, and a survey's rates count answers (several per respondent)."""
+    return SURVEY_REASON if indicator.source == "survey" else ""
 
 
 def beta_binomial_log_likelihood(alpha: float, beta: float, a: np.ndarray, n: np.ndarray) -> float:

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from equity_metrics import analysis, stabilised
 from equity_metrics.aggregate import Filters
+from equity_metrics.indicators import INDICATORS
 from equity_metrics.stabilised import ML, MOMENTS, NO_PRIOR, BetaPrior
 from equity_metrics.store import Store
 
@@ -234,3 +235,20 @@ def test_schools_page_stabilised_toggle(at: AppTest, sample_store: Store) -> Non
     assert stabilised.CAVEAT in captions
     for words in ("typical school", "not the school's observed rate", "can reorder schools"):
         assert words in captions
+
+
+def test_not_offered_for_surveys() -> None:
+    # A survey's rates count answers, several per respondent: the binomial model does not hold.
+    assert stabilised.not_offered(INDICATORS["student_survey_favorable"]) == stabilised.SURVEY_REASON
+    assert stabilised.not_offered(INDICATORS["oss"]) == ""
+    assert stabilised.not_offered(INDICATORS["teacher_retention"]) == ""
+
+
+def test_schools_page_offers_no_stabilised_survey_rates(at: AppTest) -> None:
+    at.switch_page("pages/schools.py").run()
+    select_label(at.selectbox(key="schools_indicator"), "Student survey: percent favorable").run()
+    assert_ok(at)
+    toggle = at.toggle(key="schools_stabilised")
+    assert toggle.disabled and toggle.value is False
+    assert stabilised.SURVEY_REASON in [c.value for c in at.caption]
+    assert not [d for d in at.dataframe if stabilised.COLUMN_LABELS["stabilised_rate"] in d.value.columns]

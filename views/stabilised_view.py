@@ -25,14 +25,21 @@ _PRIOR_LABELS = {"schools": "Shown schools", "students": "Students", "prior_mean
 def stabilised_view(result: Result, key: str, across: str = "school") -> pd.DataFrame | None:
     """A toggle (off by default); when on, the table of raw and stabilised rates by school, the caveat, the
     reliability column and how each group's prior was fitted. Returns the table shown (None when off)."""
-    if not st.toggle(TOGGLE_LABEL, value=False, key=f"{key}_stabilised",
-                     help="Pulls each school's rate toward the typical school of the same group, more for small "
-                          "schools. Off by default: the observed rates are the ones to report."):
+    reason = stabilised.not_offered(result.indicator)
+    on = st.toggle(TOGGLE_LABEL, value=False, key=f"{key}_stabilised", disabled=bool(reason),
+                   help="Pulls each school's rate toward the typical school of the same group, more for small "
+                        "schools. Off by default: the observed rates are the ones to report.")
+    if reason:
+        st.caption(reason)
+    if not on or reason:
         return None
     keys = stabilised.prior_keys(result.units, result.groups, across)
     done = stabilised.stabilised_rates(result.table, keys, result.options.confidence)
     table = stabilised.reliability(done.table)
     table["reliability"] = [stabilised.reliability_text(r) for r in table["relative_standard_error"]]
+    if not (done.priors["method"] != stabilised.NO_PRIOR).any():
+        st.caption(f"No group has {stabilised.MIN_SCHOOLS} or more schools with a shown rate (and some variety in "
+                   "it), so no rate is stabilised here.")
     flipped = stabilised.reorderings(table, keys)
     order = (f" Here it changes the order of {flipped} pair{'s' if flipped != 1 else ''} of schools."
              if flipped else " Here it changes the order of no pair of schools.")
