@@ -193,13 +193,17 @@ def fit_beta_prior(a: Sequence[float], n: Sequence[float]) -> BetaPrior:
     if ok and bounds[1][0] + 1e-6 < fitted.x[1] < bounds[1][1] - 1e-6:
         mean, strength = float(special.expit(fitted.x[0])), math.exp(float(fitted.x[1]))
         return BetaPrior(mean * strength, (1 - mean) * strength, ML, schools, students)
+    if rho >= 1:  # all-or-nothing schools: no beta prior fits (its strength would be 0 or less)
+        return BetaPrior(math.nan, math.nan, NO_PRIOR, schools, students,
+                         "the schools differ too much for a common prior: nothing to stabilise")
     if rho > 0 and 1 / rho - 1 < cap:
         why = "the maximum-likelihood fit did not converge" if not ok else "the maximum-likelihood fit hit a bound"
         strength, note = 1 / rho - 1, f"{why}: method of moments"
     else:
         strength = cap
-        note = ("the schools vary no more than chance would make them: method of moments, prior strength capped "
-                f"at the {students} students of the fit (nearly the pooled rate)")
+        how_much = "no more" if rho <= 0 else "hardly more"
+        note = (f"the schools vary {how_much} than chance would make them: method of moments, prior strength "
+                f"capped at the {students} students of the fit (nearly the pooled rate)")
     return BetaPrior(mu * strength, (1 - mu) * strength, MOMENTS, schools, students, note)
 
 

@@ -252,3 +252,11 @@ def test_schools_page_offers_no_stabilised_survey_rates(at: AppTest) -> None:
     assert toggle.disabled and toggle.value is False
     assert stabilised.SURVEY_REASON in [c.value for c in at.caption]
     assert not [d for d in at.dataframe if stabilised.COLUMN_LABELS["stabilised_rate"] in d.value.columns]
+
+
+def test_all_or_nothing_schools_get_no_prior() -> None:
+    # Rates 0, 100%, 0, 100%: mu = 0.5, S = 200 x 0.25 = 50, rho = (50/0.25 - 3) / (200 - 50 - 3) = 197/147 > 1.
+    mu, rho = stabilised.method_of_moments(np.array([0, 50, 0, 50]), np.array([50, 50, 50, 50]))
+    assert (mu, rho) == pytest.approx((0.5, 197 / 147), rel=1e-12)
+    prior = stabilised.fit_beta_prior([0, 50, 0, 50], [50, 50, 50, 50])
+    assert prior.method == NO_PRIOR and "differ too much" in prior.note
