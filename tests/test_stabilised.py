@@ -147,17 +147,21 @@ def test_one_prior_per_group_and_year() -> None:
 # ---- privacy -----------------------------------------------------------------------------------------------
 def test_hidden_cells_stay_empty_and_do_not_move_the_prior() -> None:
     hidden = np.array([False, False, True, False, False, True, False])
-    out = stabilised.stabilised_rates(table(A, N, hidden), [])
+    leaky = table(A, N, hidden)
+    leaky.loc[hidden, "rate"] = A[hidden] / N[hidden]  # even a table that left values in its hidden rows
+    out = stabilised.stabilised_rates(leaky, [])
     assert out.table.loc[hidden, list(stabilised.STABILISED_COLUMNS[:3])].isna().all().all()
     assert out.table.loc[~hidden, "stabilised_rate"].notna().all()
     # Whatever the hidden counts are, nothing shown changes: the prior rests on shown cells only.
     other = A.copy()
     other[hidden] = [1, 7]
-    again = stabilised.stabilised_rates(table(other, N, hidden), [])
+    changed = table(other, N, hidden)
+    changed.loc[hidden, "rate"] = other[hidden] / N[hidden]
+    again = stabilised.stabilised_rates(changed, [])
     assert again.priors[["alpha", "beta"]].to_numpy() == pytest.approx(out.priors[["alpha", "beta"]].to_numpy())
     assert again.table["stabilised_rate"].to_numpy() == pytest.approx(out.table["stabilised_rate"].to_numpy(),
                                                                       nan_ok=True)
-    flagged = stabilised.reliability(table(A, N, hidden))
+    flagged = stabilised.reliability(leaky)
     assert flagged.loc[hidden, "relative_standard_error"].isna().all()
     assert flagged.loc[hidden, "unreliable"].isna().all()
 
