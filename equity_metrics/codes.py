@@ -73,16 +73,33 @@ RACE_CODES = _keys(
         NATIVE_OR_MULTIPLE: ("Multiple/Native American", "Native American/Multiple", "Multiple or Native American",
                              "Multiracial/Native American"),
         UNKNOWN: ("", "U", "UN", "UNK", "Unknown", "Declined", "Declined to state", "Not reported", "NA", "N/A",
-                  "Missing", "Prefer not to say", "Not specified", "-", "*"),
+                  "Missing", "Prefer not to say", "Not specified", "-", "*", "Not Selected", "NotSelected"),
     }
 )
+# Federal codes and element names: EDFacts' seven categories (AM7 ... WH7) and the CEDS / Ed-Fi option names
+# written as one word ("BlackOrAfricanAmerican"), so a code file's values read as the federal category.
+RACE_CODES.update(_keys({
+    HISPANIC: ("HI7", "HispanicOrLatinoEthnicity", "HispanicOrLatino", "Hispanic of any race", "Hispanic/Latino of any race"),
+    AMERICAN_INDIAN: ("AM7", "AmericanIndianOrAlaskaNative", "American Indian/Alaskan Native",
+                      "American Indian or Alaska Native (not Hispanic)", "Native American/Alaskan Native"),
+    ASIAN: ("AS7", "Asian (not Hispanic)", "Asian, non-Hispanic"),
+    BLACK: ("BL7", "BlackOrAfricanAmerican", "Black (not Hispanic)", "Black, non-Hispanic", "Black non Hispanic",
+            "Non-Hispanic Black", "African-American"),
+    PACIFIC_ISLANDER: ("PI7", "NativeHawaiianOrOtherPacificIslander", "Native Hawaiian/Other Pacific Islander",
+                       "Native Hawaiian or Other Pacific Islander (not Hispanic)", "Hawaiian"),
+    WHITE: ("WH7", "White, non-Hispanic", "White non Hispanic", "Non-Hispanic White"),
+    TWO_OR_MORE: ("MU7", "DemographicRaceTwoOrMoreRaces", "TwoOrMoreRaces", "Two or More Races (not Hispanic)",
+                  "Multi-Racial", "Multiple Races/Ethnicities"),
+}))
 
 SEX_CODES = _keys(
     {
         "Female": ("F", "Girl", "Woman", "W"),
         "Male": ("M", "Boy", "Man"),
-        "Nonbinary": ("X", "Non-binary", "Non binary", "NB", "Nonbinary/X", "Another gender", "Other"),
-        UNKNOWN: ("", "U", "Unknown", "Declined", "Not reported", "NA", "N/A", "Prefer not to say"),
+        "Nonbinary": ("X", "Non-binary", "Non binary", "NB", "Nonbinary/X", "Another gender", "Other",
+                      "Gender X", "Non-binary/X", "Genderqueer", "Gender nonconforming"),
+        UNKNOWN: ("", "U", "Unknown", "Declined", "Not reported", "NA", "N/A", "Prefer not to say", "Not Selected",
+                  "NotSelected", "Declined to state", "Not specified"),
     }
 )
 
@@ -98,9 +115,55 @@ LOW_INCOME_CODES: dict[str, bool] = {
     **FLAG_CODES,
     **{code_key(s): True for s in ("2", "2.0", "Free", "Reduced", "Free/Reduced", "FRL", "FRPL", "F/R",
                                    "Economically disadvantaged", "ED", "Eligible")},
-    **{code_key(s): False for s in ("Paid", "P", "Not eligible", "Full pay", "Not economically disadvantaged")},
+    **{code_key(s): False for s in ("Paid", "P", "Not eligible", "Full pay", "Not economically disadvantaged",
+                                    "Full price", "Paid meals", "Full-price meals", "Not FRL", "Non-FRL", "No FRL",
+                                    "Not free or reduced", "Ineligible", "Not ED", "Non-ED", "Not low income")},
     # Meal-status letters: F free and R reduced are low income (F is "false" only in yes/no columns).
-    **{code_key(s): True for s in ("F", "R")},
+    **{code_key(s): True for s in ("F", "R", "Free lunch", "Reduced lunch", "Free meals", "Reduced-price",
+                                   "Reduced price", "Reduced-price meals", "Free and reduced", "Free or reduced",
+                                   "Direct certification", "Directly certified", "Low income", "Econ disadv")},
+}
+
+# English-learner status written as a status (ELLStatus, EL Status, LEP Status): a current English learner is
+# yes; former learners (exited, reclassified, monitored), initially fluent and never-EL students are no. A
+# monitored former learner is not a current English learner (ESSA counts them apart). Words no list knows are
+# asked about, never guessed.
+EL_STATUS_CODES: dict[str, bool] = {
+    **FLAG_CODES,
+    **{code_key(s): True for s in ("EL", "ELL", "LEP", "ML", "English Learner", "English Language Learner",
+                                   "Limited English Proficient", "Limited English", "Multilingual Learner",
+                                   "Emergent Bilingual", "Active EL", "Active ELL", "Current EL", "Current ELL",
+                                   "EL Active", "LEP Active", "Identified EL", "EL Waived services",
+                                   "Waived services", "Parent waived services", "Newcomer")},
+    **{code_key(s): False for s in ("Exited", "Exited EL", "EL Exited", "Monitored", "Monitor", "EL Monitored",
+                                    "Monitored former EL", "Former EL", "Former ELL", "Former LEP", "Reclassified",
+                                    "Redesignated", "RFEP", "Redesignated Fluent English Proficient",
+                                    "Reclassified Fluent English Proficient", "IFEP",
+                                    "Initially Fluent English Proficient", "FEP", "Fluent English Proficient",
+                                    "English Only", "EO", "Never EL", "Never ELL", "Never LEP", "Not EL",
+                                    "Not ELL", "Not LEP", "Non-EL", "Non-ELL", "Non-LEP", "NEP", "Not English Learner",
+                                    "Non English Learner", "English Proficient", "Proficient", "Not an English learner")},
+}
+
+# Special-education (IEP) status written as a status (IEP Status, SPED Status, Special Education): an active
+# IEP or a special-education program is yes; no IEP, an exited IEP, general education or a 504 plan alone is
+# no (a Section 504 plan is not an IEP; it belongs in its own column).
+IEP_STATUS_CODES: dict[str, bool] = {
+    **FLAG_CODES,
+    **{code_key(s): True for s in ("IEP", "Active IEP", "IEP Active", "Has IEP", "Has an IEP", "Current IEP",
+                                   "SPED", "Special Education", "Special Ed", "SWD", "Student with a disability",
+                                   "Students with Disabilities", "With disability", "IDEA", "IDEA eligible",
+                                   "Eligible for special education",
+                                   # California program names: special day class, resource specialist program,
+                                   # designated instruction and services
+                                   "Special Day Class", "SDC", "Resource Specialty Program",
+                                   "Resource Specialist Program", "RSP", "Designated Instruction Service",
+                                   "Designated Instruction and Services", "DIS", "Speech only", "Speech IEP")},
+    **{code_key(s): False for s in ("No IEP", "Not IEP", "Non-IEP", "Exited", "Exited IEP", "IEP Exited",
+                                    "Exited special education", "Inactive IEP", "Not eligible", "Ineligible",
+                                    "Not SPED", "Non-SPED", "General Education", "Gen Ed", "Regular education",
+                                    "504", "504 Plan", "504 only", "Section 504", "Has 504", "No disability",
+                                    "Without disability", "Students without Disabilities", "Not SWD")},
 }
 
 GRADE_CODES = _keys(
@@ -269,6 +332,8 @@ CODE_LISTS: dict[str, dict[str, object]] = {
     "sex": SEX_CODES,
     "flag": FLAG_CODES,
     "low_income": LOW_INCOME_CODES,
+    "el_status": EL_STATUS_CODES,
+    "iep_status": IEP_STATUS_CODES,
     "grade": GRADE_CODES,
     "action": ACTION_CODES,
     "offense_category": OFFENSE_CATEGORY_CODES,

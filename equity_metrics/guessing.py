@@ -43,15 +43,25 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
              "race ethnicity federal", "reporting race", "race fed"),
     "sex": ("gender code", "sex code", "gndr", "sex cd", "student sex", "student gender", "gender identity"),
     "disability": ("iep", "swd", "sped", "sped flag", "iep flag", "iep indicator", "special ed", "special ed flag",
-                   "students with disabilities", "idea", "idea indicator", "disabled", "disability flag", "sped ind"),
+                   "students with disabilities", "idea", "idea indicator", "disabled", "disability flag", "sped ind",
+                   "sped status", "special education status", "special ed status", "disability status",
+                   "swd status", "special education program", "sped program", "iep code", "special education flag",
+                   "special education indicator", "idea status"),
     "section_504": ("504", "504 flag", "section 504 flag", "504 indicator", "sec 504"),
     "english_learner": ("lep", "ell", "el", "el flag", "ell flag", "lep flag", "lep status", "ell indicator",
                         "limited english proficient", "limited english", "english learner flag", "el indicator",
-                        "esl", "emergent bilingual", "eb", "ml flag"),
+                        "esl", "emergent bilingual", "eb", "ml flag", "ell status", "english learner status",
+                        "english language learner status", "el code", "ell code", "lep code", "lep indicator",
+                        "language status", "language proficiency status", "english proficiency status",
+                        "english proficiency", "elp status", "ml status", "el program status", "el program",
+                        "esl status", "lep ind", "ell ind"),
     "low_income": ("eco dis", "econ dis", "ecodis", "econdis", "eco disadv", "econ disadv flag", "frl", "frpl",
                    "frl flag", "free reduced lunch", "free reduced", "free or reduced lunch", "fr lunch",
                    "economic disadvantage", "economically disadvantaged flag", "low income flag", "poverty",
-                   "low ses", "ses"),
+                   "low ses", "ses", "lunch code", "meal code", "meal eligibility", "frl code", "frpl status",
+                   "free reduced status", "free reduced lunch status", "nslp status", "lunch program status",
+                   "meal benefit", "meal benefit status", "economic status", "economically disadvantaged status",
+                   "lunch eligibility", "frl eligibility", "school lunch status"),
     "gifted": ("gifted flag", "gt flag", "gifted talented flag", "gate flag", "ap gifted"),
     "incident_date": ("incident dt", "date of incident", "offense date", "event dt", "behavior date"),
     "action": ("action code", "consequence code", "disciplinary action", "action type", "resolution code",
@@ -124,7 +134,7 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
         "DOUBLE": lambda v: bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+%?", v)),
         "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v)),
     }
-    if f.codes in ("sex", "grade", "flag", "low_income"):
+    if f.codes in ("sex", "grade", "flag", "low_income", "el_status", "iep_status"):
         known = CODE_LISTS[f.codes]
         test = lambda v: code_key(v) in known  # noqa: E731
     else:
@@ -133,6 +143,7 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
         return None
     shown = ", ".join(repr(v) for v in list(dict.fromkeys(present))[:3])
     what = {"sex": "sex codes", "grade": "grades", "flag": "yes/no codes", "low_income": "yes/no or meal codes",
+            "el_status": "yes/no or English-learner status codes", "iep_status": "yes/no or IEP status codes",
             "school_year": "school years", "DOUBLE": "numbers", "DATE": "dates"}
     return f"its values ({shown}) are not {what.get(f.codes or '', what.get(f.sql_type, 'values of this field'))}"
 

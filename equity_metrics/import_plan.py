@@ -2,7 +2,8 @@
 the kind, the mapping and the reasons (`kinds.Guess`), or the mapping the user gave or an earlier import
 remembered. The command line's options are the Data page's choices: `--kind`, `--year`, `--header-row`,
 `--sheet`, `--subject`, `--column FIELD=HEADER`, `--code FIELD:VALUE=CANONICAL`; every refusal names the option
-that fixes it (`PlanError`).
+that fixes it (`PlanError`). A status written as a word no code list reads ("Exited (Yr 2)" in an EL status
+column) is refused naming `--code`, never stored as missing in silence (status_codes.py).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from equity_metrics.importer import SourceSpec, column_samples
+from equity_metrics.importer import SourceSpec, codes_to_review, column_samples
 from equity_metrics.kinds import Guess, find_year, guess_table
 from equity_metrics.mapping import Mapping, MappingError
 from equity_metrics.readers import SourceTable, list_sheets, read_source
 from equity_metrics.saved_mappings import saved_mapping
 from equity_metrics.schema import KINDS
+from equity_metrics.status_codes import unread_message, unread_status_words
 from equity_metrics.store import Store
 
 
@@ -163,6 +165,9 @@ def plan_file(store: Store, path: Path, options: Options) -> tuple[list[Plan], l
                 skipped.append(f"Sheet {sheet!r} left out: {error}")
                 continue
             raise
+        words = unread_status_words(codes_to_review(source, mapping), mapping.kind)
+        if words:  # a status written as a word no list reads: asked on the Data page, refused here
+            raise PlanError(unread_message(source.label, words, mapping))
         label = options.name or path.name
         name = f"{label} [{sheet}]" if sheet and len(sheets) > 1 else label
         plans.append(Plan(SourceSpec(path, mapping, sheet, name=name), tuple(source.columns), tuple(lines)))

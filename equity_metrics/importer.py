@@ -23,6 +23,7 @@ from equity_metrics.mapping import Mapping, RaceQuestions
 from equity_metrics.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.same_content import overlap
 from equity_metrics.schema import KINDS, Field
+from equity_metrics.status_codes import reading_lines, status_readings
 from equity_metrics.store import CATALOG_TABLE, Store, bump_data_version, next_dataset_id, quote_identifier
 
 MISSING_MARKERS = ("", "NA", "N/A", "n/a", "na", "-", "--", "*", ".", "NULL", "null", "#N/A", "None")
@@ -66,10 +67,14 @@ class ImportReport:
     missing_share: dict[str, float] = field(default_factory=dict)
     duplicates: int = 0
     x_marked_flags: tuple[str, ...] = ()  # yes/no fields marked only with X, whose blanks were read as no
+    yes_only_flags: tuple[str, ...] = ()  # yes/no fields whose every value reads yes (a program name ...): blanks no
     without_roster: int = 0  # event rows whose student has no enrollment record for that school year
     students_without_roster: int = 0
     merged_races: tuple[tuple[str, int], ...] = ()  # merged old categories kept as the file says, with row counts
     skipped: tuple[str, ...] = ()  # rows skipped above the header and below the data (readers/headers.py)
+    # Statuses written as words (status_codes.py): field -> (raw value, read as, rows), and the raw columns.
+    readings: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
+    reading_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -91,12 +96,16 @@ class ImportReport:
                            f"as missing: {listed}.")
             else:
                 out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+        out.extend(reading_lines(self.readings, self.reading_columns))
         for label, count in self.merged_races:
             noun = "row uses" if count == 1 else "rows use"
             out.append(f"Race/ethnicity: {count:,} {noun} the merged category {label!r}, which cannot be split; kept "
                        "as the file says and compared as its own group.")
         if self.x_marked_flags:
             out.append(f"Marked only with X, so blanks read as No: {', '.join(self.x_marked_flags)}.")
+        if self.yes_only_flags:
+            out.append("Every value written reads Yes (a status or program name), so blanks read as No: "
+                       f"{', '.join(self.yes_only_flags)}.")
         if self.without_roster:
             out.append(f"{self.without_roster:,} rows ({self.students_without_roster:,} students) have no enrollment "
                        "record for their school year: they are stored, but counted only once the roster that "
@@ -318,6 +327,23 @@ def _x_marked_flags(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[str, 
     return tuple(marked)
 
 
+def _yes_only_flags(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[str, ...]:
+    """Yes/no fields whose column lists only members, every value reading yes (a special-education column
+    holding the program's name, or blank): their blanks become FALSE. Columns marked with X are done already."""
+    found = []
+    for f in KINDS[kind].fields:
+        if f.sql_type != "BOOLEAN":
+            continue
+        raw, name = cleaned_sql(quote_identifier("__raw_" + f.name)), quote_identifier(f.name)
+        written, yes, blank = cursor.execute(
+            f"SELECT count({raw}), count(*) FILTER (WHERE {name}), count(*) FILTER (WHERE {raw} IS NULL) FROM {_STAGED}"
+        ).fetchone()
+        if written and written == yes and blank:
+            cursor.execute(f"UPDATE {_STAGED} SET {name} = FALSE WHERE {raw} IS NULL")
+            found.append(f.name)
+    return tuple(found)
+
+
 def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rejection, ...], str]:
     """Rows whose required fields are missing or unreadable, by reason; and the SQL predicate of a good row."""
     rejections = []
@@ -436,6 +462,7 @@ def codes_to_review(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tu
         connection.register(_SOURCE_VIEW, source.table)
         _stage(connection, source, mapping)
         _x_marked_flags(connection, mapping.kind)
+        _yes_only_flags(connection, mapping.kind)
         found = _unknown_codes(connection, mapping.kind, coded_only=True)
         return _without_overridden(found, mapping)
     finally:
@@ -484,6 +511,7 @@ def import_into(
     finally:
         cursor.unregister(_SOURCE_VIEW)
     x_marked = _x_marked_flags(cursor, kind)
+    yes_only = _yes_only_flags(cursor, kind)
     if kind == "enrollment":  # more days absent than enrolled is impossible: missing, and reported
         cursor.execute(f"UPDATE {_STAGED} SET days_absent = NULL WHERE days_absent > days_enrolled")
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
@@ -520,12 +548,20 @@ def import_into(
         missing_share=_missing_share(cursor, kind, good),
         duplicates=_duplicates(cursor, kind, good),
         x_marked_flags=x_marked,
+        yes_only_flags=yes_only,
         merged_races=_merged_races(cursor, kind, good),
+        readings=status_readings(cursor, _STAGED, mapping, _cleaned_raw(kind)),
+        reading_columns=dict(mapping.columns),
         skipped=source.notes,
         **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")
     return report
+
+
+def _cleaned_raw(kind: str) -> dict[str, str]:
+    """Each field's cleaned raw text in the staged table, as SQL."""
+    return {f.name: cleaned_sql(quote_identifier("__raw_" + f.name)) for f in KINDS[kind].fields}
 
 
 def _refuse_repeat(cursor: duckdb.DuckDBPyConnection, source: SourceTable, kind: str, sha256: str | None) -> None:

@@ -221,8 +221,9 @@ def canonical_values(kind: str, field_name: str) -> list[str]:
 FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "school_year": ("school year", "year", "sy", "schoolyear", "school yr", "school_yr", "fiscal year",
                     "academic year", "survey year", "posting year", "end year"),
-    "student_id": ("student id", "studentid", "student unique id", "student number", "studentnumber", "student_id", "stu id",
-                   "local id", "sis id", "state student id", "pupil id", "student"),
+    # The SIS's own key ("SIS ID") before a display number: a file with both is keyed by the SIS ID elsewhere.
+    "student_id": ("student id", "studentid", "student unique id", "sis id", "student number", "studentnumber",
+                   "student_id", "stu id", "local id", "state student id", "pupil id", "student"),
     "school_id": ("school id", "school code", "schoolid", "school number", "location code", "building code",
                   "sch code", "site code", "school", "location", "building"),
     "school_name": ("school name", "schoolname", "site name", "building name", "location name"),
@@ -281,7 +282,8 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # "studentUniqueId" -> "student Unique Id"
+# "studentUniqueId" -> "student Unique Id", "ELLStatus" -> "ELL Status"
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _HISPANIC_HEADERS = ("hispanic", "latino", "hispaniclatino", "hispanic latino", "hispanic or latino",
                      "hispanic latino ethnicity", "hispanic ethnicity", "ethnicity hispanic", "is hispanic",
                      "hispanic ind", "hispanic indicator", "hispanic flag", "hispanic yn", "hispanic latinx")

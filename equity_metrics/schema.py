@@ -60,8 +60,9 @@ def _sex() -> Field:
     return Field("sex", "VARCHAR", False, "sex", "Female, Male or Nonbinary")
 
 
-def _flag(name: str, description: str) -> Field:
-    return Field(name, "BOOLEAN", False, "flag", description)
+def _flag(name: str, description: str, codes: str = "flag") -> Field:
+    """A yes/no field; `codes` names its code list (a status list reads words such as "Exited" too)."""
+    return Field(name, "BOOLEAN", False, codes, description)
 
 
 KINDS: dict[str, Kind] = {
@@ -89,9 +90,9 @@ KINDS: dict[str, Kind] = {
                 Field("grade", "VARCHAR", True, "grade", "PK, TK, K, 1 to 12"),
                 _race(),
                 _sex(),
-                _flag("disability", "Has an IEP (IDEA)"),
+                _flag("disability", "Has an IEP (IDEA)", "iep_status"),
                 _flag("section_504", "Has a Section 504 plan"),
-                _flag("english_learner", "English learner"),
+                _flag("english_learner", "English learner", "el_status"),
                 Field("low_income", "BOOLEAN", False, "low_income",
                       "Low income (free or reduced-price meals, economically disadvantaged)"),
                 _flag("gifted", "Identified as gifted/talented"),
@@ -225,7 +226,7 @@ KINDS: dict[str, Kind] = {
                 Field("school_name", "VARCHAR", False, None, "School name, when the file carries it"),
                 _race(),
                 _sex(),
-                _flag("disability", "Counts students with disabilities (IDEA) only, or only those without"),
+                _flag("disability", "Counts students with disabilities (IDEA) only, or only those without", "iep_status"),
                 Field("measure", "VARCHAR", True, "count_measure",
                       "What is counted: enrollment, iss, oss, expulsion, ap, gifted, ... (see codes.COUNT_MEASURES)"),
                 Field("count", "DOUBLE", False, None,

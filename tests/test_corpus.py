@@ -228,6 +228,7 @@ def expected_lines(entry: CorpusFile, table: Table) -> list[str]:
                          f"missing: {listed}.")
         else:
             lines.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+    lines.extend(table.readings)
     for label, count in sorted(table.merged.items()):
         noun = "row uses" if count == 1 else "rows use"
         lines.append(f"Race/ethnicity: {count:,} {noun} the merged category {label!r}, which cannot be split; kept "

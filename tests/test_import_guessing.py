@@ -411,7 +411,11 @@ def test_the_oea_roster_imports_with_only_year_and_gives_the_published_figures(t
     code, out, err = run("import", str(path), "--db", str(db), "--year", "2019-20")
     assert code == 0, err
     assert "400 of 400 rows imported as Enrollment roster." in out
-    assert "'SpecialEducation' is named like disability but its values" in out  # program names: not guessed
+    # program names (California's special day class, resource and DIS programs) read as having an IEP, blanks as no
+    assert ("Read disability from 'SpecialEducation': 'Designated Instruction Service' as Yes x33; 'Resource "
+            "Specialty Program' as Yes x20; 'Special Day Class' as Yes x15.") in out
+    assert ("Read english_learner from 'ELLStatus': 'English Learner' as Yes x44; 'Redesignated Fluent English "
+            "Proficient' as No x17; 'Initially Fluent English Proficient' as No x16.") in out
     assert imported(db, "SELECT race, count(*), count(*) FILTER (WHERE low_income) FROM enrollment "
                         "GROUP BY ALL ORDER BY 1") == [
         ("American Indian or Alaska Native", 87, 38), ("Asian", 74, 27), ("Black or African American", 90, 34),

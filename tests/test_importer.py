@@ -109,6 +109,9 @@ def test_enrollment_csv_end_to_end(empty_store: Store, tmp_path: Path) -> None:
         "Values not recognised in sex, stored as missing (shown as Unknown): 'Q' x1.",
         "Values not recognised in disability, stored as missing (shown as Unknown): 'maybe' x1.",
         "Values not recognised in low_income, stored as missing (shown as Unknown): '9' x1.",
+        # statuses written as words: how each value was read (every row read, rejected ones too)
+        "Read sex from 'Gender': 'F' as Female x3; 'M' as Male x1; 'Non-binary' as Nonbinary x1; 'X' as Nonbinary x1.",
+        "Read low_income from 'FRL Status': '2' as Yes x2; '0' as No x1; '1' as Yes x1; 'Free' as Yes x1; 'N' as No x1.",
         "Columns ignored: Homeroom.",
     ]
     catalog = fetch(empty_store, f"SELECT dataset_id, name, kind, source_file, sheet, file_size, rows_read, "
