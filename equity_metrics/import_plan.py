@@ -1,6 +1,6 @@
 """What `import` will do with a file, decided before anything is written: one plan per CSV file or sheet, with
 the kind, the mapping and the reasons (`kinds.Guess`), or the mapping the user gave or an earlier import
-remembered. The command line's options are the Data page's choices: `--kind`, `--year`, `--header-row`,
+remembered. The command line's options are the Data page's choices: `--kind`, `--year`, `--year-start`, `--header-row`,
 `--sheet`, `--subject`, `--column FIELD=HEADER`, `--code FIELD:VALUE=CANONICAL`; every refusal names the option
 that fixes it (`PlanError`). A status written as a word no code list reads ("Exited (Yr 2)" in an EL status
 column) is refused naming `--code`, never stored as missing in silence (status_codes.py).
@@ -43,6 +43,7 @@ class Options:
     columns: dict[str, str] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     name: str | None = None
+    year_start: tuple[int, int] | None = None  # (month, day) a school year starts, for years read from dates
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,18 @@ def parse_columns(items: list[str] | None) -> dict[str, str]:
             raise PlanError(f"--column {item!r}: write it as FIELD=HEADER, for example --column student_id=\"Stu #\"")
         out[name.strip()] = header
     return out
+
+
+def parse_year_start(text: str | None) -> tuple[int, int] | None:
+    """`--year-start MM-DD` as (month, day); None when not given."""
+    from equity_metrics.mapping import parse_year_start as parse
+
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise PlanError(f"--year-start {error}") from error
 
 
 def parse_codes(items: list[str] | None) -> dict[str, dict[str, str]]:
@@ -92,8 +105,9 @@ def _check_user_columns(source: SourceTable, kind: str, options: Options) -> Non
 def _given(source: SourceTable, mapping: Mapping, options: Options, how: str, file_name: str) -> tuple[Mapping, list[str]]:
     """A mapping the user gave or an earlier import remembered, with the year found where it is missing."""
     lines = [f"{source.label}: kind {mapping.kind}: {how}."]
-    if options.year or "school_year" not in mapping.fields_supplied():
-        mapping, why = find_year(source, mapping, column_samples(source), file_name, options.year)
+    from_dates = mapping.year_from_date and "school_year" not in mapping.columns | mapping.constants
+    if options.year or "school_year" not in mapping.fields_supplied() or (options.year_start and from_dates):
+        mapping, why = find_year(source, mapping, column_samples(source), file_name, options.year, options.year_start)
         if why:
             lines.append(f"  school_year: {why}")
     if options.columns or options.codes:
@@ -140,7 +154,8 @@ def _guess(source: SourceTable, options: Options, file_name: str) -> Guess:
     if options.kind and options.columns:
         _check_user_columns(source, options.kind, options)
     guess = guess_table(source, samples, kind=options.kind, year=options.year, subject=options.subject,
-                        columns=options.columns, codes=options.codes, file_name=file_name)
+                        columns=options.columns, codes=options.codes, file_name=file_name,
+                        year_start=options.year_start)
     if guess.kind and options.columns and not options.kind:
         _check_user_columns(source, guess.kind, options)
     return guess

@@ -237,10 +237,11 @@ def school_code_from_name_sql(column: str) -> str:
 
 
 def _year_from_date_sql(column: str, mapping: Mapping) -> str:
-    """The school year ('2023-24') a date falls in, a school year starting on the first of
+    """The school year ('2023-24') a date falls in, a school year starting on day `mapping.year_start_day` of
     `mapping.year_start_month`; NULL for a blank or unreadable date."""
     date = field_sql(Field("d", "DATE"), cleaned_sql(f"CAST({column} AS VARCHAR)"), mapping.date_format)
-    start = f"(year({date}) - CASE WHEN month({date}) < {int(mapping.year_start_month)} THEN 1 ELSE 0 END)"
+    first = int(mapping.year_start_month) * 100 + int(mapping.year_start_day)  # both checked whole numbers
+    start = f"(year({date}) - CASE WHEN month({date}) * 100 + day({date}) < {first} THEN 1 ELSE 0 END)"
     return f"CAST({start} AS VARCHAR) || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0')"
 
 

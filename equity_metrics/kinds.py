@@ -7,7 +7,8 @@ files, the subject may come from elsewhere; they are then asked for). When more 
 well the guess is ambiguous: the caller asks (the Data page) or refuses listing the choices (the CLI).
 
 The school year comes from the first source that has it, and the guess says which (`find_year`): a year column
-(a 4-digit year is the spring year: 2002 is 2001-02), a date column (a school year starts on July 1), the sheet
+(a 4-digit year is the spring year: 2002 is 2001-02), a date column (a school year starts on July 1, unless
+the user gives another first day: `--year-start MM-DD`), the sheet
 name, the file name, a title row above the header. When none has it, it is missing and must be given.
 """
 
@@ -115,7 +116,7 @@ _EVENT_DATE = re.compile(r"\b(?:incident|event|offense|behavior|referral|test|te
                          r"^timestamp$|^submitted(?: at| on)?$|^start time$|^end time$")
 
 
-def year_in_text(text: str, start_month: int = 7) -> tuple[str, str] | None:
+def year_in_text(text: str, start_month: int = 7, start_day: int = 1) -> tuple[str, str] | None:
     """A school year written in a name or title, and how it was read: a range ("2022-23", "2023_2024"), a date
     (the school year it falls in) or a single 4-digit year (the spring year)."""
     from equity_metrics.codes import normalise_school_year
@@ -130,7 +131,8 @@ def year_in_text(text: str, start_month: int = 7) -> tuple[str, str] | None:
             year, month = int(match.group(3)), int(match.group(1))
         else:
             year, month = int(match.group(4)), int(match.group(5))
-        start = year - (1 if month < start_month else 0)
+        day = int(match.group(2) if match.group(3) else match.group(6))
+        start = year - (1 if (month, day) < (start_month, start_day) else 0)
         return f"{start}-{(start + 1) % 100:02d}", f"the date {match.group(0)!r}"
     match = _SINGLE.search(text)
     if match:
@@ -154,10 +156,17 @@ def _date_column(mapping: Mapping, columns: Sequence[str], samples: dict[str, li
 
 
 def find_year(source: SourceTable, mapping: Mapping, samples: dict[str, list[str]] | None,
-              file_name: str = "", year: str | None = None) -> tuple[Mapping, str | None]:
+              file_name: str = "", year: str | None = None,
+              year_start: tuple[int, int] | None = None) -> tuple[Mapping, str | None]:
     """The mapping with its school year supplied from the first source that has it, and where it came from
-    (None when nothing gives it). `year` (the user's) wins over everything."""
+    (None when nothing gives it). `year` (the user's) wins over everything. `year_start` (month, day): the first
+    day of a school year, for a year read from dates (default: the mapping's, July 1)."""
     from equity_metrics.codes import normalise_school_year
+    from equity_metrics.mapping import year_start_text
+
+    if year_start is not None:
+        mapping = replace(mapping, year_start_month=year_start[0], year_start_day=year_start[1])
+    starts = (mapping.year_start_month, mapping.year_start_day)
 
     if year:
         given = normalise_school_year(year)
@@ -173,13 +182,15 @@ def find_year(source: SourceTable, mapping: Mapping, samples: dict[str, list[str
         return mapping, f"school year from the column {column!r}{note}"
     if "school_year" in mapping.constants:
         return mapping, f"school year {mapping.constants['school_year']}: from the mapping"
-    date = _date_column(mapping, source.columns, samples)
+    date = mapping.year_from_date if mapping.year_from_date in source.columns else \
+        _date_column(mapping, source.columns, samples)
     if date:
+        given = ", as given" if year_start is not None and year_start != (7, 1) else ""
         return (replace(mapping, year_from_date=date),
-                f"school year from the dates in {date!r} (a school year starts on July 1)")
+                f"school year from the dates in {date!r} (a school year starts on {year_start_text(*starts)}{given})")
     for where, text in (("the sheet name", source.sheet or ""), ("the file name", file_name or source.file_name),
                         *(("a title row", t) for t in source.titles)):
-        found = year_in_text(text)
+        found = year_in_text(text, *starts)
         if found:
             return _with_year(mapping, found[0]), f"school year {found[0]}: from {where} ({found[1]})"
     return mapping, None
@@ -235,7 +246,8 @@ class Guess:
 
 def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, kind: str | None = None,
                 year: str | None = None, subject: str | None = None, columns: dict[str, str] | None = None,
-                codes: dict[str, dict[str, str]] | None = None, file_name: str = "") -> Guess:
+                codes: dict[str, dict[str, str]] | None = None, file_name: str = "",
+                year_start: tuple[int, int] | None = None) -> Guess:
     """Guess (or take) the kind, then the columns, the school year and the subject; the user's columns and
     codes are applied over the guess and said to be theirs."""
     name = file_name or source.file_name
@@ -254,7 +266,7 @@ def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, ki
     if codes:
         merged = {f: {**mapping.code_overrides.get(f, {}), **values} for f, values in codes.items()}
         mapping = replace(mapping, code_overrides={**mapping.code_overrides, **merged})
-    mapping, year_reason = find_year(source, mapping, samples, name, year)
+    mapping, year_reason = find_year(source, mapping, samples, name, year, year_start)
     if year_reason:
         reasons["school_year"] = year_reason
     if subject and "subject" not in mapping.fields_supplied():

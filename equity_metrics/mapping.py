@@ -74,9 +74,10 @@ class Mapping:
     # for yes/no fields "Yes" or "No"). Applied before the built-in list; compared by codes.code_key.
     code_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     # The school year read off a date column (raw column name) when the file has no year column: a school year
-    # starts on the first of `year_start_month` (July by default).
+    # starts on day `year_start_day` of `year_start_month` (July 1 by default).
     year_from_date: str | None = None
     year_start_month: int = 7
+    year_start_day: int = 1
     # The school_id column holds school names (no code in the file): the code is made from the name (stable
     # across files and years), and the name is kept as the school's name where the kind has one.
     school_id_from_name: bool = False
@@ -106,6 +107,9 @@ class Mapping:
             unknown_labels = sorted(set(self.race_questions.flags) - set(RACE_LABELS))
             if unknown_labels:
                 raise MappingError(f"{source}: race flags must name federal categories, not {', '.join(unknown_labels)}")
+        problem = year_start_problem(self.year_start_month, self.year_start_day)
+        if problem:
+            raise MappingError(f"{source}: {problem}")
         for name, overrides in self.code_overrides.items():
             allowed = canonical_values(self.kind, name)
             wrong = sorted({v for v in overrides.values() if v not in allowed})
@@ -135,6 +139,8 @@ class Mapping:
         if self.year_from_date:
             data["year_from_date"] = self.year_from_date
             data["year_start_month"] = self.year_start_month
+            if self.year_start_day != 1:
+                data["year_start_day"] = self.year_start_day
         if self.school_id_from_name:
             data["school_id_from_name"] = True
         if self.race_questions is not None:
@@ -185,6 +191,7 @@ class Mapping:
                                 for f, values in data.get("code_overrides", {}).items()},
                 year_from_date=None if data.get("year_from_date") is None else str(data["year_from_date"]),
                 year_start_month=int(data.get("year_start_month", 7)),
+                year_start_day=int(data.get("year_start_day", 1)),
                 school_id_from_name=bool(data.get("school_id_from_name", False)),
                 race_questions=None
                 if data.get("race_questions") is None
@@ -198,6 +205,40 @@ class Mapping:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise MappingError(f"not a valid mapping: {error}") from error
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def year_start_problem(month: int, day: int) -> str | None:
+    """Why a month and day cannot be the first day of a school year (None when they can; February 29 cannot)."""
+    import calendar
+
+    if not 1 <= month <= 12:
+        return f"the school year's first month must be 1 to 12, not {month}"
+    last = calendar.monthrange(2001, month)[1]
+    if not 1 <= day <= last:
+        return f"{MONTHS[month - 1]} has no day {day}: the school year's first day must be 1 to {last}"
+    return None
+
+
+def year_start_text(month: int, day: int) -> str:
+    """'July 1': the first day of a school year, in words."""
+    return f"{MONTHS[month - 1]} {day}"
+
+
+def parse_year_start(text: str) -> tuple[int, int]:
+    """'08-15' (or '8/15') -> (8, 15): the month and day a school year starts; ValueError saying how to write it."""
+    match = re.fullmatch(r"\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*", text or "")
+    if not match:
+        raise ValueError(f"{text!r} is not a month and day; write the first day of the school year as MM-DD, "
+                         "for example 08-15")
+    month, day = int(match.group(1)), int(match.group(2))
+    problem = year_start_problem(month, day)
+    if problem:
+        raise ValueError(f"{text!r}: {problem}")
+    return month, day
 
 
 def canonical_values(kind: str, field_name: str) -> list[str]:

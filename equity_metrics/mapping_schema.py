@@ -139,6 +139,7 @@ _SCALARS: dict[str, Callable[[object, str, list[str]], None]] = {
     "date_format": lambda v, p, problems: _text(v, p, "a date format such as %m/%d/%Y", problems) and None,
     "year_from_date": lambda v, p, problems: _text(v, p, "a column name", problems, optional=True) and None,
     "year_start_month": _whole_number(1, 12),
+    "year_start_day": _whole_number(1, 31),
     "school_id_from_name": _flag,
 }
 

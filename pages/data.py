@@ -16,7 +16,7 @@ from equity_metrics.importer import (
     import_sources,
 )
 from equity_metrics.kinds import find_year
-from equity_metrics.mapping import Mapping, MappingError, canonical_values
+from equity_metrics.mapping import Mapping, MappingError, canonical_values, parse_year_start
 from equity_metrics.readers import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -168,6 +168,15 @@ else:
     year = st.text_input("School year for every row (if the file has no year column)", key="upload_year",
                          value=found.constants.get("school_year", ""),
                          placeholder="e.g. 2024-25") if "school_year" not in columns else ""
+    year_start = (found.year_start_month, found.year_start_day)
+    if found.year_from_date and not year and "school_year" not in columns:  # the year comes from dates
+        typed = st.text_input("The school year starts on (month-day)", key="upload_year_start", value="07-01",
+                              help="Dates before this day belong to the school year before: 07-01 is July 1.")
+        try:
+            year_start = parse_year_start(typed)
+        except ValueError as error:
+            st.error(escape_markdown(str(error)))
+        found, year_reason = find_year(source, guessed, samples, upload.name, year_start=year_start)
     if year_reason and "school_year" not in columns:
         st.caption(f"The school year: {escape_markdown(year_reason)}.")
     subject = st.text_input("Subject of every score (the file names none)", key="upload_subject",
@@ -184,7 +193,7 @@ else:
                       header_row=int(header_row), unpivot=unpivot, race_questions=questions,
                       code_overrides=guessed.code_overrides if guessed.kind == kind else {},
                       year_from_date=found.year_from_date if not year and found.year_from_date in source.columns
-                      else None,
+                      else None, year_start_month=year_start[0], year_start_day=year_start[1],
                       school_id_from_name=guessed.school_id_from_name
                       and columns.get("school_id") == guessed.columns.get("school_id"))
     mapping = replace(mapping, code_overrides=review_codes(source, mapping, f"{uploads_done}_{kind}"))
