@@ -44,6 +44,7 @@ __all__ = [
     "hedges_g",
     "hedges_g_interval",
     "katz_interval",
+    "mantel_haenszel_risk_ratio",
     "mean_sd_from_sums",
     "median_gap_in_sd",
     "rate",
@@ -179,6 +180,35 @@ def katz_interval(
         low = np.exp(log_rr - z * se)
         high = np.exp(log_rr + z * se)
     return _out(np.where(ok, low, np.nan)), _out(np.where(ok, high, np.nan))
+
+
+def mantel_haenszel_risk_ratio(
+    a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[Floats, Floats, Floats]:
+    """Mantel–Haenszel risk ratio over strata (the LAST axis) with its Greenland–Robins interval.
+
+    RR_MH = sum(a_s m_s / T_s) / sum(c_s n_s / T_s), T_s = n_s + m_s (Mantel & Haenszel 1959; Rothman,
+    Greenland & Lash, Modern Epidemiology, ch. 15), and
+    Var(ln RR_MH) = sum((n_s m_s (a_s + c_s) - a_s c_s T_s) / T_s^2) / (sum(a_s m_s / T_s) sum(c_s n_s / T_s))
+    (Greenland & Robins 1985). With one stratum this is the crude ratio and Katz's interval. A stratum with
+    no one in it (T_s = 0) adds nothing, so strata may be padded with zeros. NaN unless every stratum's counts
+    are counts (0 <= a_s <= n_s, 0 <= c_s <= m_s) and both sums are positive. Returns (ratio, low, high).
+    """
+    a, n, c, m = np.broadcast_arrays(_f(a), _f(n), _f(c), _f(m))
+    z = z_value(confidence)
+    total = n + m
+    with np.errstate(all="ignore"):
+        safe = np.where(total > 0, total, 1.0)
+        top = np.sum(np.where(total > 0, a * m / safe, 0.0), axis=-1)
+        bottom = np.sum(np.where(total > 0, c * n / safe, 0.0), axis=-1)
+        spread = np.sum(np.where(total > 0, (n * m * (a + c) - a * c * total) / (safe * safe), 0.0), axis=-1)
+        ratio = top / bottom
+        se = np.sqrt(np.maximum(spread / (top * bottom), 0.0))
+        low, high = ratio * np.exp(-z * se), ratio * np.exp(z * se)
+    with np.errstate(all="ignore"):
+        counts = np.isfinite(a + n + c + m) & (a >= 0) & (a <= n) & (c >= 0) & (c <= m)
+    ok = np.all(counts, axis=-1) & (top > 0) & (bottom > 0)
+    return (_out(np.where(ok, ratio, np.nan)), _out(np.where(ok, low, np.nan)), _out(np.where(ok, high, np.nan)))
 
 
 def rate_difference(a: ArrayLike, n: ArrayLike, c: ArrayLike, m: ArrayLike) -> Floats:
