@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from equity_metrics import aggregate, metrics, protected, rules, stats
+from equity_metrics import adjusted, aggregate, metrics, protected, rules, stats
 from equity_metrics.aggregate import Filters
 from equity_metrics.codes import COUNT_MEASURES
 from equity_metrics.facts import SOURCES
@@ -141,8 +141,9 @@ def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units:
 
 
 def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
-          options: MetricOptions = MetricOptions()) -> Result:
-    """Rates, risk ratios, tests and shares for a rate indicator, by group."""
+          options: MetricOptions = MetricOptions(), adjust: Sequence[str] = ()) -> Result:
+    """Rates, risk ratios, tests and shares for a rate indicator, by group; with `adjust` (e.g. ["school"] or
+    ["disability"]), the Mantel–Haenszel risk ratio stratified by it beside the crude one (`adjusted`)."""
     indicator = get_indicator(indicator_id)
     if indicator.kind != "rate":
         raise ValueError(f"{indicator.id} is a mean; use gaps")
@@ -159,8 +160,13 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
                                                                            errors="ignore")
     if (filters.schools or "school" in units) and options.comparison == metrics.ALL_OTHERS:
         table = _with_alternate_risk_ratio(store, indicator, table, units, groups, filters, options)
+    shown = shown_totals(totals, units)
+    if adjust:
+        strata = adjusted.adjustment_strata(store, indicator, adjust, units, groups, filters,
+                                            options.privacy_threshold)
+        table = adjusted.adjusted_risk_ratios(table, shown, strata, units, groups, options)
     return Result(indicator, tuple(groups), tuple(units), filters, options, table,
-                  metrics.association(cells, groups, units, totals), shown_totals(totals, units))
+                  metrics.association(cells, groups, units, totals), shown)
 
 
 def _with_alternate_risk_ratio(store: Store, indicator: Indicator, table: pd.DataFrame, units: Sequence[str],

@@ -129,6 +129,32 @@ def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
     return text + "."
 
 
+_SAME_STATUS = {"school": "the same school", "disability": "the same disability status", "sex": "the same sex",
+                "race": "the same race/ethnicity", "low_income": "the same income status",
+                "english_learner": "the same English learner status"}
+
+
+def adjusted_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str], dimension: str,
+                      options: MetricOptions = MetricOptions()) -> str:
+    """One sentence about a group's Mantel–Haenszel risk ratio: 'Among students of the same income status,
+    Black or African American students were 2.6 times as likely as all other students to ... (95% CI ...)'."""
+    who = subject_noun(indicator)
+    noun = group_noun({g: str(row[g]) for g in groups}, who)
+    within = _SAME_STATUS.get(dimension, f"the same {dimension.replace('_', ' ')}")
+    place = f"At {within}" if dimension == "school" else f"Among {who} of {within}"
+    ratio = row.get("adjusted_risk_ratio", np.nan)
+    if not np.isfinite(ratio):
+        return f"{noun}: no adjusted ratio ({row['note']})."
+    low, high, crude = row["adjusted_risk_ratio_ci_low"], row["adjusted_risk_ratio_ci_high"], row["risk_ratio"]
+    comparison = options.comparison_phrase(who)
+    first, second = mid_sentence(noun), comparison
+    if ratio < 1:  # said the way round a reader grasps, with the interval and crude ratio turned round too
+        ratio, low, high, crude = 1 / ratio, 1 / high, 1 / low, 1 / crude
+        first, second = comparison, mid_sentence(noun)
+    return (f"{place}, {first} were {times(ratio)} times as likely as {second} to {indicator.event} "
+            f"(95% interval {times(low)} to {times(high)}; Mantel-Haenszel; {times(crude)} before adjusting).")
+
+
 def association_sentence(indicator: Indicator, dimension_label: str, summary: pd.DataFrame) -> str:
     """How much a group dimension predicts an indicator over the years, from `metrics.association` per year:
     "Race/ethnicity predicted out-of-school suspension less in 2024-25 than in 2022-23 (Cramér's V 0.142, from
