@@ -13,7 +13,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import charts, discipline_stages, findings, score_distribution, score_gaps
+from equity_metrics import adjusted, charts, discipline_stages, findings, score_distribution, score_gaps
 from equity_metrics.analysis import NoDataError, Result
 from equity_metrics.constants import (
     DEFAULT_RISK_RATIO_THRESHOLD,
@@ -137,6 +137,9 @@ def display_table(result: Result) -> pd.DataFrame:
     columns = [*result.units, *result.groups, *RATE_COLUMNS]
     if "alternate_risk_ratio" in result.table.columns:  # a school's view: IDEA's alternate comparison
         columns.insert(columns.index("risk_ratio_ci_high") + 1, "alternate_risk_ratio")
+    if adjusted.ADJUSTED_COLUMNS[0] in result.table.columns:
+        position = max(columns.index(c) for c in ("risk_ratio_ci_high", "alternate_risk_ratio") if c in columns) + 1
+        columns[position:position] = list(adjusted.ADJUSTED_COLUMNS)
     table = result.table[columns].rename(columns={**_COLUMN_LABELS, **{d: dimension_label(d) for d in
                                                                          (*result.units, *result.groups)}})
     return table
@@ -159,7 +162,7 @@ def show_table(result: Result, key: str) -> None:
     config = {_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="percent") for c in _PERCENT_COLUMNS}
     config.update({_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f")
                    for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index",
-                             "alternate_risk_ratio")})
+                             "alternate_risk_ratio", *adjusted.ADJUSTED_COLUMNS)})
     config[_COLUMN_LABELS["p_value"]] = st.column_config.NumberColumn(format="%.4f")
     config[_COLUMN_LABELS["q_value"]] = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(table, hide_index=True, column_config=config, key=f"{key}_table")
@@ -222,9 +225,41 @@ def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str],
     if result is None:
         return None
     rate_charts(result, key, threshold, store)
+    result = adjusted_view(store, result, key) or result
     with st.expander("Table: every group, with intervals and tests", expanded=False):
         show_table(result, key)
     return result
+
+
+_NOT_ADJUSTED = "Nothing (the crude ratios)"
+
+
+def adjusted_view(store: Store, result: Result, key: str) -> Result | None:
+    """"Is it poverty, is it the school?": the risk ratios adjusted for a dimension the user picks
+    (Mantel–Haenszel), one sentence per group beside the crude ratio; the result with the adjusted columns, or
+    None when nothing is picked or offered."""
+    offered = adjusted.offered_adjustments(result.groups, result.units, result.filters)
+    if not offered:
+        return None
+    labels = {dimension_label(d): d for d in offered}
+    chosen = st.selectbox("Adjust the risk ratios for", [_NOT_ADJUSTED, *labels], key=f"{key}_adjust",
+                          help="Compares each group with the others within the same school, or the same disability "
+                               "status, and so on (Mantel-Haenszel), to see whether that explains the gap.")
+    if chosen == _NOT_ADJUSTED:
+        return None
+    dimension = labels[chosen]
+    adjusted_result = guarded(lambda: cached_rates(store, store.cache_key(), result.indicator.id,
+                                                   (*result.units, *result.groups), result.filters, result.options,
+                                                   (dimension,)))
+    if adjusted_result is None:
+        return None
+    table = adjusted_result.table
+    for _, row in table[table["adjusted_risk_ratio"].notna()].iterrows():
+        st.markdown(escape_markdown(findings.adjusted_sentence(result.indicator, row, list(result.groups),
+                                                               dimension, result.options)))
+    st.caption("Adjusted ratios rest only on shown counts: where a count within a stratum is hidden, those strata "
+               "are pooled into one; a group whose strata are all hidden gets no adjusted ratio.")
+    return adjusted_result
 
 
 def closer_look(views: Mapping[str, Callable[[], object]], key: str, prompt: str = "Look closer") -> None:

@@ -41,9 +41,9 @@ def remove_leftover_uploads() -> tuple[str, ...]:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def cached_rates(_store: Store, cache_key: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
-                 options: MetricOptions) -> analysis.Result:
+                 options: MetricOptions, adjust: tuple[str, ...] = ()) -> analysis.Result:
     del cache_key  # the store file and data version: part of the cache key only
-    return analysis.rates(_store, indicator_id, by, filters, options)
+    return analysis.rates(_store, indicator_id, by, filters, options, adjust)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
