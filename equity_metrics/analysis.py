@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from equity_metrics import adjusted, aggregate, metrics, protected, rules, stats
+from equity_metrics import adjusted, adjusted_gaps, aggregate, metrics, protected, rules, stats
 from equity_metrics.aggregate import Filters
 from equity_metrics.codes import COUNT_MEASURES
 from equity_metrics.facts import SOURCES
@@ -25,6 +25,7 @@ from equity_metrics.schema import KINDS
 from equity_metrics.store import Store
 
 UNIT_DIMENSIONS = ("school_year", "school", "construct", "respondent_type")  # compared within, never across
+PERSONS_SOURCES = tuple(protected.PERSONS)  # sources whose rows are answers of respondents
 
 
 class NoDataError(LookupError):
@@ -197,9 +198,11 @@ def shown_totals(totals: pd.DataFrame, units: Sequence[str]) -> pd.DataFrame:
 
 
 def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
-         options: MetricOptions = MetricOptions(), reference_sd: float | None = None) -> Result:
+         options: MetricOptions = MetricOptions(), reference_sd: float | None = None,
+         adjust: Sequence[str] = ()) -> Result:
     """Means, SDs, medians, differences and Hedges' g for an indicator, by group (rates as 0/1 values);
-    `reference_sd` scales the median gap (e.g. the state's SD)."""
+    `reference_sd` scales the median gap (e.g. the state's SD); with `adjust` (controls such as low_income),
+    the gap adjusted by regression with school fixed effects beside the crude one (`adjusted_gaps`)."""
     indicator = get_indicator(indicator_id)
     units, groups = split_dimensions(by)
     if not groups:
@@ -214,8 +217,28 @@ def gaps(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
     table = metrics.gap_table(cells, groups, units, options, reference_sd, totals).drop(columns=["hide_n"],
                                                                                        errors="ignore")
+    if adjust:
+        table = _with_adjusted_gaps(store, indicator, table, units, groups, filters, options, adjust)
     return Result(get_indicator(indicator_id), tuple(groups), tuple(units), filters, options, table,
                   metrics.eta_squared_by_unit(cells, groups, units, totals))
+
+
+def _with_adjusted_gaps(store: Store, indicator: Indicator, table: pd.DataFrame, units: Sequence[str],
+                        groups: Sequence[str], filters: Filters, options: MetricOptions,
+                        adjust: Sequence[str]) -> pd.DataFrame:
+    """The gap table with the regression-adjusted gap (`adjusted_gaps`): one group dimension, one year, the
+    district; `school` in `adjust` is accepted (school fixed effects are always in the model)."""
+    controls = [d for d in adjust if d != adjusted_gaps.SCHOOL]
+    wrong = [d for d in controls if d not in adjusted_gaps.CONTROLS or d in groups]
+    if wrong:
+        raise ValueError(f"cannot adjust gaps for {', '.join(wrong)}; choose from "
+                         f"{', '.join((adjusted_gaps.SCHOOL, *adjusted_gaps.CONTROLS))}, other than the groups compared")
+    if units or len(groups) != 1 or PERSONS_SOURCES.count(indicator.source):
+        raise protected.UnprotectedViewError("adjusted gaps are offered for one group dimension of students, for "
+                                             "one school year and the whole district")
+    aggregate.check_dimensions(SOURCES[indicator.source], [*controls, adjusted_gaps.SCHOOL])
+    return adjusted_gaps.adjusted_gap_columns(store, indicator, table, groups[0], controls, filters, options,
+                                              options.confidence)
 
 
 def _as_mean(indicator: Indicator) -> Indicator:

@@ -52,6 +52,8 @@ COLUMN_LABELS: dict[str, str] = {
     "n": "n", "mean": "Mean", "sd": "SD", "median": "Median", "comparison_mean": "Comparison mean",
     "mean_difference": "Difference", "hedges_g": "Hedges' g", "hedges_g_ci_low": "g 95% CI low",
     "hedges_g_ci_high": "g 95% CI high", "median_gap_sd": "Median gap (SDs)",
+    "adjusted_mean_difference": "Adjusted difference", "adjusted_mean_difference_ci_low": "Adjusted 95% CI low",
+    "adjusted_mean_difference_ci_high": "Adjusted 95% CI high", "adjusted_p_value": "Adjusted p-value",
     # IDEA significant disproportionality
     "min_n": "n-size", "min_cell": "Cell size", "threshold": "Threshold",
     "above_threshold_latest": "Above threshold (latest year)", "years_above": "Years above",
@@ -92,6 +94,12 @@ DEFINITIONS: dict[str, str] = {
     "median": "Median of the group.",
     "comparison_mean": "Mean of the comparison group.",
     "mean_difference": "Mean minus comparison mean.",
+    "adjusted_mean_difference": "The gap adjusted by least squares for the chosen controls, with school fixed "
+                                "effects (students compared within their school).",
+    "adjusted_mean_difference_ci_low": "Lower end of its 95% interval (errors clustered by school, t on schools - 1 "
+                                       "degrees of freedom).",
+    "adjusted_mean_difference_ci_high": "Upper end of its 95% interval.",
+    "adjusted_p_value": "Two-sided p-value of the adjusted gap.",
     "hedges_g": "Standardized mean difference (Hedges' g, pooled SD, small-sample corrected).",
     "hedges_g_ci_low": "Lower end of the 95% interval of Hedges' g.",
     "hedges_g_ci_high": "Upper end of the 95% interval of Hedges' g.",

@@ -47,6 +47,35 @@ def gap_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str], co
     return f"{_possessive(noun)} mean {measure} was {where} ({interval})."
 
 
+_CONTROL_PHRASES = {"low_income": "income status", "disability": "disability status",
+                    "english_learner": "English learner status", "section_504": "Section 504 status", "sex": "sex"}
+
+
+def _points(value: float, indicator: Indicator) -> str:
+    amount = abs(value) * indicator.scale
+    size = f"{amount:,.0f}" if amount >= 10 else f"{amount:,.1f}"
+    return f"{size} {indicator.unit or 'points'} {'below' if value < 0 else 'above'}"
+
+
+def adjusted_gap_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str], comparison_label: str,
+                          controls: Sequence[str]) -> str:
+    """"Compared within the same school and with students of the same income status, Black or African
+    American students' mean math scale score was 37 points below all other students' (95% CI ...; 46 points
+    below before adjusting)." A row without an adjusted gap says so."""
+    noun = group_noun({g: str(row[g]) for g in groups})
+    adjusted = float(row.get("adjusted_mean_difference", np.nan))
+    if not np.isfinite(adjusted):
+        return f"{noun}: no adjusted gap ({row['note'] or 'not calculated'})."
+    same = " and ".join(_CONTROL_PHRASES.get(c, c.replace("_", " ")) for c in controls)
+    within = "Compared within the same school" + (f" and with students of the same {same}" if same else "")
+    low, high = float(row["adjusted_mean_difference_ci_low"]), float(row["adjusted_mean_difference_ci_high"])
+    interval = (f"95% CI {_signed(low * indicator.scale)} to {_signed(high * indicator.scale)}; regression with "
+                f"school fixed effects, errors clustered by school; {_points(float(row['mean_difference']), indicator)}"
+                " before adjusting")
+    return (f"{within}, {_possessive(noun)} mean {indicator.event} was {_points(adjusted, indicator)} "
+            f"{_possessive(comparison_label)} ({interval}).")
+
+
 def largest_gap(table: pd.DataFrame, indicator: Indicator) -> pd.Series | None:
     """The shown row with the largest disadvantage in Hedges' g (the lowest g when higher is better)."""
     g = table["hedges_g"].to_numpy(dtype="float64", na_value=np.nan)
