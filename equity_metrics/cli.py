@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from equity_metrics import adjusted, analysis
+from equity_metrics import adjusted, adjusted_gaps, analysis
 from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
@@ -100,11 +100,15 @@ def _comparison(value: str) -> str:
 
 def _result_frame(result: analysis.Result, columns: Sequence[str]) -> pd.DataFrame:
     """The unit and group columns, then `columns`; at a school, the alternate risk ratio after the risk
-    ratio's interval; with --adjust, the adjusted risk ratio and its interval after those."""
+    ratio's interval; with --adjust, the adjusted risk ratio and its interval after those (or the adjusted
+    gap after the crude difference)."""
     dims = [*result.units, *result.groups]
     columns = list(columns)
     if "alternate_risk_ratio" in result.table.columns:
         columns.insert(columns.index("risk_ratio_ci_high") + 1, "alternate_risk_ratio")
+    if adjusted_gaps.ADJUSTED_GAP_COLUMNS[0] in result.table.columns:
+        position = columns.index("mean_difference") + 1
+        columns[position:position] = list(adjusted_gaps.ADJUSTED_GAP_COLUMNS)
     if adjusted.ADJUSTED_COLUMNS[0] in result.table.columns:
         after = "alternate_risk_ratio" if "alternate_risk_ratio" in columns else "risk_ratio_ci_high"
         position = columns.index(after) + 1
@@ -135,7 +139,8 @@ def cmd_rates(args: argparse.Namespace) -> str:
 def cmd_gaps(args: argparse.Namespace) -> str:
     by, filters, options = _filters_and_options(args)
     with _open_store(args.db) as store:
-        result = analysis.gaps(store, args.indicator, by, filters, options)
+        result = analysis.gaps(store, args.indicator, by, filters, options,
+                               adjust=adjusted.parse_adjust(args.adjust))
     return render(_result_frame(result, GAP_COLUMNS), args.format)
 
 
@@ -297,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--adjust", metavar="DIM[,DIM]",
                            help="add the Mantel-Haenszel risk ratio stratified by this dimension: school, or a "
                                 "dimension published with the group (e.g. disability or sex with race)")
+        else:
+            p.add_argument("--adjust", metavar="DIM[,DIM]",
+                           help="add the gap adjusted by least squares for these controls (e.g. "
+                                "low_income,disability), with school fixed effects, errors clustered by school")
         common(p)
         p.set_defaults(run=run)
 
