@@ -13,7 +13,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import adjusted, charts, discipline_stages, findings, score_distribution, score_gaps
+from equity_metrics import adjusted, adjusted_gaps, charts, discipline_stages, findings, score_distribution, score_gaps
 from equity_metrics.analysis import NoDataError, Result
 from equity_metrics.constants import (
     DEFAULT_RISK_RATIO_THRESHOLD,
@@ -310,14 +310,48 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
         eta = float(result.summary["eta_squared"].iloc[0])
         st.metric(f"Eta squared ({dimension_label(groups[0]).lower()})", f"{eta:.3f}",
                   help="Share of the variation in scores explained by group membership (known groups).")
+    result = adjusted_gap_view(store, state, result, key) or result
     with st.expander("Table: every group, with means, SDs and Hedges' g", expanded=False):
         labels = {**{d: dimension_label(d) for d in (*result.units, *groups)},
                   **{c: _GAP_LABELS[c] for c in GAP_COLUMNS if c in _GAP_LABELS}}
+        if adjusted_gaps.ADJUSTED_GAP_COLUMNS[0] in result.table.columns:
+            position = list(labels).index("mean_difference") + 1
+            items = list(labels.items())
+            labels = dict(items[:position] + [(c, COLUMN_LABELS[c]) for c in adjusted_gaps.ADJUSTED_GAP_COLUMNS]
+                          + items[position:])
         show_frame(result.table, key, f"{indicator.id}_gaps.csv", labels,
                    decimals={"mean": "%.1f", "sd": "%.1f", "comparison_mean": "%.1f", "mean_difference": "%+.1f",
                              "hedges_g": "%+.2f", "hedges_g_ci_low": "%+.2f", "hedges_g_ci_high": "%+.2f",
-                             "p_value": "%.4f"})
+                             "p_value": "%.4f", **dict.fromkeys(adjusted_gaps.ADJUSTED_GAP_COLUMNS[:3], "%+.1f"),
+                             "adjusted_p_value": "%.4f"})
     return result
+
+
+def adjusted_gap_view(store: Store, state: ViewState, result: Result, key: str) -> Result | None:
+    """"Is it poverty?" for scores: the gap adjusted by regression for the controls the user picks, with
+    school fixed effects; one sentence per group; the result with the adjusted columns, or None."""
+    source = SOURCES[result.indicator.source]
+    offered = [c for c in adjusted_gaps.CONTROLS if c in source.dimensions and c not in result.groups]
+    if (not offered or result.units or len(result.groups) != 1 or state.schools
+            or result.indicator.source == "survey"):
+        return None
+    labels = {dimension_label(c): c for c in offered}
+    chosen = st.multiselect("Adjust the gap for", list(labels), key=f"{key}_adjust",
+                            help="Compares students within the same school and, for each control you pick, with "
+                                 "the same status (least squares with school fixed effects, errors clustered by "
+                                 "school), to see how much of the gap these explain.")
+    if not chosen:
+        return None
+    controls = tuple(labels[c] for c in chosen)
+    adjusted_result = guarded(lambda: cached_gaps(store, store.cache_key(), result.indicator.id, result.groups,
+                                                  result.filters, result.options, controls))
+    if adjusted_result is None:
+        return None
+    table = adjusted_result.table
+    for _, row in table[table["adjusted_mean_difference"].notna()].iterrows():
+        st.markdown(escape_markdown(score_gaps.adjusted_gap_sentence(
+            result.indicator, row, list(result.groups), result.options.comparison_label, controls)))
+    return adjusted_result
 
 
 def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str, key: str) -> Result | None:

@@ -48,9 +48,9 @@ def cached_rates(_store: Store, cache_key: str, indicator_id: str, by: tuple[str
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def cached_gaps(_store: Store, cache_key: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
-                options: MetricOptions) -> analysis.Result:
+                options: MetricOptions, adjust: tuple[str, ...] = ()) -> analysis.Result:
     del cache_key
-    return analysis.gaps(_store, indicator_id, by, filters, options)
+    return analysis.gaps(_store, indicator_id, by, filters, options, adjust=adjust)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
