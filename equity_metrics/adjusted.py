@@ -25,13 +25,12 @@ import pandas as pd
 from equity_metrics import protected, stats
 from equity_metrics.aggregate import Filters
 from equity_metrics.indicators import Indicator
-from equity_metrics.metrics import ALL_OTHERS, MetricOptions
+from equity_metrics.metrics import ADJUSTED_COLUMNS, ALL_OTHERS, MetricOptions
 from equity_metrics.store import Store
 
 __all__ = ["ADJUSTED_COLUMNS", "STRATA_BY_SCHOOL", "Strata", "adjusted_risk_ratios", "adjustment_strata",
            "offered_adjustments", "parse_adjust"]
 
-ADJUSTED_COLUMNS = ("adjusted_risk_ratio", "adjusted_risk_ratio_ci_low", "adjusted_risk_ratio_ci_high")
 STRATA_BY_SCHOOL = "school"
 _POOLED = "\x1fpooled"  # the stratum that pools the strata with a hidden count
 
@@ -127,10 +126,8 @@ def adjusted_risk_ratios(table: pd.DataFrame, totals: pd.DataFrame, strata: Stra
     crude_shown = crude["show"].to_numpy(dtype=bool)
     show = crude_shown & (used >= 2)  # with every stratum pooled, the "adjusted" ratio is the crude one
     out = table.copy()
-    position = list(out.columns).index("alternate_risk_ratio" if "alternate_risk_ratio" in out.columns
-                                       else "risk_ratio_ci_high") + 1
-    for offset, (name, values) in enumerate(zip(ADJUSTED_COLUMNS, (ratio, low, high), strict=True)):
-        out.insert(position + offset, name, np.where(show, values, np.nan))
+    for name, values in zip(ADJUSTED_COLUMNS, (ratio, low, high), strict=True):
+        out[name] = np.where(show, values, np.nan)  # placed by metrics.rate_columns
     label = strata.dimension.replace("_", " ")
     pooled_used = (pooled[["n", "m"]].sum(axis=1) > 0).to_numpy() & show
     notes = _add_note(out["note"], show & np.isfinite(ratio),

@@ -9,7 +9,7 @@ year filtered, the latest year with data is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -142,9 +142,12 @@ def resolve_filters(store: Store, indicator: Indicator, filters: Filters, units:
 
 
 def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filters: Filters = Filters(),
-          options: MetricOptions = MetricOptions(), adjust: Sequence[str] = ()) -> Result:
+          options: MetricOptions = MetricOptions(), adjust: Sequence[str] = (),
+          standard_shares: Mapping[str, float] | None = None) -> Result:
     """Rates, risk ratios, tests and shares for a rate indicator, by group; with `adjust` (e.g. ["school"] or
-    ["disability"]), the Mantel–Haenszel risk ratio stratified by it beside the crude one (`adjusted`)."""
+    ["disability"]), the Mantel–Haenszel risk ratio stratified by it beside the crude one (`adjusted`); with
+    `standard_shares` (e.g. the State's composition by race), the weighted risk ratio
+    (`rules.weighted_risk_ratios`)."""
     indicator = get_indicator(indicator_id)
     if indicator.kind != "rate":
         raise ValueError(f"{indicator.id} is a mean; use gaps")
@@ -162,6 +165,10 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
     if (filters.schools or "school" in units) and options.comparison == metrics.ALL_OTHERS:
         table = _with_alternate_risk_ratio(store, indicator, table, units, groups, filters, options)
     shown = shown_totals(totals, units)
+    if standard_shares is not None:
+        if len(groups) != 1:
+            raise ValueError("the weighted risk ratio is for one group dimension (e.g. race)")
+        table = rules.weighted_risk_ratios(table, groups[0], standard_shares, shown, units)
     if adjust:
         strata = adjusted.adjustment_strata(store, indicator, adjust, units, groups, filters,
                                             options.privacy_threshold)

@@ -43,7 +43,8 @@ COLUMN_LABELS: dict[str, str] = {
     "denominator": "n", "numerator": "With outcome", "rate": "Rate", "rate_ci_low": "95% CI low",
     "rate_ci_high": "95% CI high", "comparison_rate": "Comparison rate", "risk_ratio": "Risk ratio",
     "risk_ratio_ci_low": "RR 95% CI low", "risk_ratio_ci_high": "RR 95% CI high",
-    "alternate_risk_ratio": "Alternate risk ratio (IDEA)", "adjusted_risk_ratio": "Adjusted risk ratio (MH)",
+    "alternate_risk_ratio": "Alternate risk ratio (IDEA)", "weighted_risk_ratio": "Weighted risk ratio",
+    "adjusted_risk_ratio": "Adjusted risk ratio (MH)",
     "adjusted_risk_ratio_ci_low": "Adjusted RR 95% CI low", "adjusted_risk_ratio_ci_high": "Adjusted RR 95% CI high",
     "rate_difference": "Difference (pts)", "p_value": "p-value", "q_value": "q-value (FDR)", "test": "Test",
     "share_of_denominator": "Share of population", "share_of_numerator": "Share of outcome",
@@ -74,6 +75,8 @@ DEFINITIONS: dict[str, str] = {
     "risk_ratio_ci_high": "Upper end of the 95% Katz interval of the risk ratio.",
     "alternate_risk_ratio": "At a school whose own comparison group misses the minimums: the group's rate over "
                             "the district's all other students' rate (34 CFR 300.647(b)(5)).",
+    "weighted_risk_ratio": "R_g x (sum of the other groups' standard shares) / (sum of their shares x their "
+                           "rates), with the standard (e.g. State) composition entered; hidden groups pooled.",
     "adjusted_risk_ratio": "Mantel-Haenszel risk ratio: the group against the same comparison within strata of "
                            "the dimension named in the note (school, disability status, ...).",
     "adjusted_risk_ratio_ci_low": "Lower end of the 95% Greenland-Robins interval of the adjusted risk ratio.",

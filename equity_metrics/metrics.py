@@ -30,6 +30,20 @@ RATE_COLUMNS = (
     "risk_ratio_ci_low", "risk_ratio_ci_high", "rate_difference", "p_value", "q_value", "test", "share_of_denominator",
     "share_of_numerator", "representation_index", "suppressed", "note",
 )
+ADJUSTED_COLUMNS = ("adjusted_risk_ratio", "adjusted_risk_ratio_ci_low", "adjusted_risk_ratio_ci_high")
+# Ratios some views add after the risk ratio's interval, in this order: IDEA's alternate ratio (at a school),
+# the weighted ratio (with a standard composition), the adjusted ratio (with strata).
+OPTIONAL_RATIO_COLUMNS = ("alternate_risk_ratio", "weighted_risk_ratio", *ADJUSTED_COLUMNS)
+
+
+def rate_columns(table: pd.DataFrame) -> list[str]:
+    """RATE_COLUMNS with the optional ratios `table` has, after the risk ratio's interval."""
+    columns = list(RATE_COLUMNS)
+    position = columns.index("risk_ratio_ci_high") + 1
+    columns[position:position] = [c for c in OPTIONAL_RATIO_COLUMNS if c in table.columns]
+    return columns
+
+
 GAP_COLUMNS = (
     "n", "mean", "sd", "median", "comparison_mean", "mean_difference", "hedges_g", "hedges_g_ci_low",
     "hedges_g_ci_high", "p_value", "suppressed", "note",

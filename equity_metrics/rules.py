@@ -181,21 +181,61 @@ def alternate_risk_ratios(table: pd.DataFrame, group_dim: str, comparison_rates:
     return out
 
 
-def weighted_risk_ratios(table: pd.DataFrame, group_dim: str,
-                         standard_shares: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """The weighted risk ratio per group: R_g (1 - p_g) / sum over j != g of p_j R_j, where p are the shares
-    of a standard population (by default the table's own shares of known groups). Needs every known group's
-    rate: when any is hidden, no weighted ratio is given (it would depend on the hidden rate)."""
+def weighted_risk_ratios(table: pd.DataFrame, group_dim: str, standard_shares: Mapping[str, float] | None = None,
+                         totals: pd.DataFrame | None = None, units: Sequence[str] = ()) -> pd.DataFrame:
+    """The weighted risk ratio per group (IDEA Data Center): R_g Σ_{j≠g} p_j / Σ_{j≠g} p_j R_j, where R are the
+    district's rates and p the shares of a standard population, the State's composition by default taken as
+    the district's own known groups (then it is the crude risk ratio).
+
+    It rests on the group's own shown cells: the groups whose counts are hidden are pooled into one, whose
+    rate is the unit's shown total minus every shown group (`totals`: the shown unit totals, per `units`) and
+    whose weight is the sum of their shares (exact when the hidden groups' rates are equal; otherwise the
+    pooled rate stands in for each). Without totals, a hidden group leaves every ratio of its unit
+    undefined. Given where the group's rate is shown (and its risk ratio, when the table has one)."""
     out = table.copy()
-    known = out[out[group_dim] != UNKNOWN]
-    rates = known["rate"].to_numpy(dtype="float64")
-    if standard_shares is None:
-        shares = known["share_of_denominator"].to_numpy(dtype="float64")
-    else:
-        shares = known[group_dim].map(standard_shares).to_numpy(dtype="float64")
-    if np.isfinite(rates).all() and np.isfinite(shares).all():
-        weighted = stats.weighted_risk_ratio(rates, shares)
-    else:
-        weighted = np.full(len(known), np.nan)
-    out["weighted_risk_ratio"] = pd.Series(weighted, index=known.index).reindex(out.index)
+    weighted = np.full(len(out), np.nan)
+    parts = out.groupby(list(units), sort=False).indices.values() if units else [np.arange(len(out))]
+    for rows in parts:
+        unit = out.iloc[rows]
+        total = None
+        if totals is not None:
+            match = (totals.merge(unit[list(units)].iloc[:1], on=list(units)) if units else totals)
+            total = match.iloc[0] if len(match) else None
+        weighted[rows] = _weighted_in_unit(unit, group_dim, standard_shares, total)
+    shown = np.isfinite(out["rate"].to_numpy(dtype="float64", na_value=np.nan))
+    if "risk_ratio" in out.columns:
+        shown &= np.isfinite(out["risk_ratio"].to_numpy(dtype="float64", na_value=np.nan))
+    out["weighted_risk_ratio"] = np.where(shown, weighted, np.nan)
     return out
+
+
+def _weighted_in_unit(unit: pd.DataFrame, group_dim: str, standard_shares: Mapping[str, float] | None,
+                      total: pd.Series | None) -> np.ndarray:
+    """Weighted risk ratios of one unit's rows (NaN for Unknown and hidden rows)."""
+    a = unit["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    n = unit["denominator"].to_numpy(dtype="float64", na_value=np.nan)
+    known = (unit[group_dim] != UNKNOWN).to_numpy()
+    shown = np.isfinite(a) & np.isfinite(n) & (n > 0)
+    if standard_shares is None:
+        shares = np.where(known, unit["share_of_denominator"].to_numpy(dtype="float64", na_value=np.nan), 0.0)
+    else:
+        shares = np.where(known, unit[group_dim].map(standard_shares).fillna(0.0).to_numpy(dtype="float64"), 0.0)
+    rates = np.where(shown, a / np.where(n > 0, n, np.nan), np.nan)
+    hidden = known & ~shown
+    pooled_rate = np.nan
+    if total is not None and hidden.any() and pd.notna(total["denominator"]) and pd.notna(total["numerator"]):
+        # the hidden groups as one: the shown total minus every shown row
+        hidden_n = float(total["denominator"]) - float(n[shown].sum())
+        pooled_rate = (float(total["numerator"]) - float(a[shown].sum())) / hidden_n if hidden_n > 0 else np.nan
+    if not np.isfinite(shares).all() or shares.sum() <= 0:
+        return np.full(len(unit), np.nan)
+    # One engine (stats.weighted_risk_ratio) over the shown known groups and the pooled hidden ones, with the
+    # standard shares normalised over the known groups.
+    groups = known & shown
+    risks = np.append(rates[groups], pooled_rate)
+    weights = np.append(shares[groups], shares[hidden].sum()) / shares.sum()
+    out = np.full(len(unit), np.nan)
+    out[groups] = np.asarray(stats.weighted_risk_ratio(risks, weights))[:-1]
+    return out
+
+
