@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from equity_metrics import adjusted, adjusted_gaps, analysis
+from equity_metrics import adjusted, adjusted_gaps, analysis, metrics
 from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
@@ -99,20 +99,14 @@ def _comparison(value: str) -> str:
 
 
 def _result_frame(result: analysis.Result, columns: Sequence[str]) -> pd.DataFrame:
-    """The unit and group columns, then `columns`; at a school, the alternate risk ratio after the risk
-    ratio's interval; with --adjust, the adjusted risk ratio and its interval after those (or the adjusted
-    gap after the crude difference)."""
+    """The unit and group columns, then `columns` (for rates, with the optional ratios the table has after
+    the risk ratio's interval: metrics.rate_columns); with --adjust on gaps, the adjusted gap after the crude
+    difference."""
     dims = [*result.units, *result.groups]
-    columns = list(columns)
-    if "alternate_risk_ratio" in result.table.columns:
-        columns.insert(columns.index("risk_ratio_ci_high") + 1, "alternate_risk_ratio")
+    columns = metrics.rate_columns(result.table) if list(columns) == list(RATE_COLUMNS) else list(columns)
     if adjusted_gaps.ADJUSTED_GAP_COLUMNS[0] in result.table.columns:
         position = columns.index("mean_difference") + 1
         columns[position:position] = list(adjusted_gaps.ADJUSTED_GAP_COLUMNS)
-    if adjusted.ADJUSTED_COLUMNS[0] in result.table.columns:
-        after = "alternate_risk_ratio" if "alternate_risk_ratio" in columns else "risk_ratio_ci_high"
-        position = columns.index(after) + 1
-        columns[position:position] = list(adjusted.ADJUSTED_COLUMNS)
     return result.table[[*dims, *columns]]
 
 
@@ -120,6 +114,25 @@ def cmd_indicators(args: argparse.Namespace) -> str:
     frame = pd.DataFrame([{"id": i.id, "label": i.label, "domain": i.domain, "kind": i.kind}
                           for i in INDICATORS.values()])
     return render(frame, args.format)
+
+
+def _standard_shares(value: str | None) -> dict[str, float] | None:
+    """`--state-composition "White=0.45,Black=0.20,..."` -> {canonical race: share}; shares must be numbers
+    from 0 to 1 (they are normalised over the groups given)."""
+    if not value:
+        return None
+    shares: dict[str, float] = {}
+    for part in value.split(","):
+        name, sep, number = part.partition("=")
+        try:
+            share = float(number)
+        except ValueError:
+            share = -1.0
+        if not sep or not name.strip() or not 0 <= share <= 1:
+            raise ValueError(f"--state-composition: {part.strip()!r} is not GROUP=SHARE with a share from 0 to 1 "
+                             "(e.g. White=0.45,Hispanic=0.30)")
+        shares[_comparison(name.strip())] = share
+    return shares
 
 
 def _filters_and_options(args: argparse.Namespace) -> tuple[list[str], Filters, MetricOptions]:
@@ -132,7 +145,8 @@ def _filters_and_options(args: argparse.Namespace) -> tuple[list[str], Filters, 
 def cmd_rates(args: argparse.Namespace) -> str:
     by, filters, options = _filters_and_options(args)
     with _open_store(args.db) as store:
-        result = analysis.rates(store, args.indicator, by, filters, options, adjusted.parse_adjust(args.adjust))
+        result = analysis.rates(store, args.indicator, by, filters, options, adjusted.parse_adjust(args.adjust),
+                                _standard_shares(args.state_composition))
     return render(_result_frame(result, RATE_COLUMNS), args.format)
 
 
@@ -302,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--adjust", metavar="DIM[,DIM]",
                            help="add the Mantel-Haenszel risk ratio stratified by this dimension: school, or a "
                                 "dimension published with the group (e.g. disability or sex with race)")
+            p.add_argument("--state-composition", metavar="GROUP=SHARE[,...]",
+                           help="add the weighted risk ratio (IDEA Data Center) with these standard shares, e.g. "
+                                "the State's enrollment by race: White=0.45,Hispanic=0.30,Black=0.15,...")
         else:
             p.add_argument("--adjust", metavar="DIM[,DIM]",
                            help="add the gap adjusted by least squares for these controls (e.g. "
