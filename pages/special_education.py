@@ -13,6 +13,7 @@ from views.components import (
     indicator_view,
     rate_indicator_ids,
     show_frame,
+    weighted_view,
 )
 from views.state import current
 from views.store import cached_disproportionality, cached_indicators_with_data, cached_school_years, get_store
@@ -21,9 +22,13 @@ store = get_store()
 state = current()
 st.title("Special education & interventions")
 data_source_banner(store)
-indicator_view(store, state, rate_indicator_ids(["Special education", "Interventions"]), key="special_education",
-               empty_message="No special education or intervention data yet: load a special education file, a "
-                             "referrals and interventions file and an enrollment roster on the Data page.")
+result = indicator_view(store, state, rate_indicator_ids(["Special education", "Interventions"]),
+                        key="special_education",
+                        empty_message="No special education or intervention data yet: load a special education "
+                                      "file, a referrals and interventions file and an enrollment roster on the "
+                                      "Data page.")
+if result is not None:
+    weighted_view(store, result, key="special_education_weighted")
 
 st.subheader("IDEA significant disproportionality")
 st.caption("Each special-education indicator by race/ethnicity: the risk ratio vs all other students (34 CFR "

@@ -19,13 +19,14 @@ from equity_metrics.constants import (
     DEFAULT_RISK_RATIO_THRESHOLD,
     DIMENSIONS,
     GROUP_DIMENSIONS,
+    RACE_LABELS,
     SAMPLE_DATA_LABEL,
     UNKNOWN,
 )
 from equity_metrics.export_tables import COLUMN_LABELS, PERCENT_COLUMNS
 from equity_metrics.facts import SOURCES
 from equity_metrics.indicators import INDICATORS, Indicator
-from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS
+from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, OPTIONAL_RATIO_COLUMNS, RATE_COLUMNS, rate_columns
 from equity_metrics.store import Store, StoreError
 from views.exports import export_menu
 from views.state import ViewState
@@ -134,12 +135,7 @@ def suppression_note(result: Result) -> None:
 
 def display_table(result: Result) -> pd.DataFrame:
     """The result table with readable column names (values unchanged, already suppressed)."""
-    columns = [*result.units, *result.groups, *RATE_COLUMNS]
-    if "alternate_risk_ratio" in result.table.columns:  # a school's view: IDEA's alternate comparison
-        columns.insert(columns.index("risk_ratio_ci_high") + 1, "alternate_risk_ratio")
-    if adjusted.ADJUSTED_COLUMNS[0] in result.table.columns:
-        position = max(columns.index(c) for c in ("risk_ratio_ci_high", "alternate_risk_ratio") if c in columns) + 1
-        columns[position:position] = list(adjusted.ADJUSTED_COLUMNS)
+    columns = [*result.units, *result.groups, *rate_columns(result.table)]
     table = result.table[columns].rename(columns={**_COLUMN_LABELS, **{d: dimension_label(d) for d in
                                                                          (*result.units, *result.groups)}})
     return table
@@ -162,7 +158,7 @@ def show_table(result: Result, key: str) -> None:
     config = {_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="percent") for c in _PERCENT_COLUMNS}
     config.update({_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f")
                    for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index",
-                             "alternate_risk_ratio", *adjusted.ADJUSTED_COLUMNS)})
+                             *OPTIONAL_RATIO_COLUMNS)})
     config[_COLUMN_LABELS["p_value"]] = st.column_config.NumberColumn(format="%.4f")
     config[_COLUMN_LABELS["q_value"]] = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(table, hide_index=True, column_config=config, key=f"{key}_table")
@@ -229,6 +225,33 @@ def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str],
     with st.expander("Table: every group, with intervals and tests", expanded=False):
         show_table(result, key)
     return result
+
+
+def weighted_view(store: Store, result: Result, key: str) -> None:
+    """The weighted risk ratio (IDEA Data Center) against a standard composition the user enters (the State's
+    enrollment shares by race), beside the crude ratio; nothing until shares are entered."""
+    if list(result.groups) != ["race"] or result.units:
+        return
+    with st.expander("Weighted risk ratio: enter the State's composition", expanded=False):
+        st.caption("The weighted risk ratio weights every group's rate by its share of a standard population, "
+                   "usually the State's enrollment, so districts with different compositions compare alike. "
+                   "Groups whose counts are hidden are weighted together, at their pooled rate.")
+        columns = st.columns(4)
+        shares = {race: columns[i % 4].number_input(f"{race} (%)", min_value=0.0, max_value=100.0, value=0.0,
+                                                   step=0.1, key=f"{key}_{i}")
+                  for i, race in enumerate(RACE_LABELS)}
+        if sum(shares.values()) <= 0:
+            st.caption("Enter the shares (they need not add to 100: they are scaled to their total).")
+            return
+        weighted = guarded(lambda: cached_rates(store, store.cache_key(), result.indicator.id, result.groups,
+                                                result.filters, result.options, (),
+                                                tuple((race, share / 100) for race, share in shares.items())))
+        if weighted is None:
+            return
+        show_frame(weighted.table, key, f"{result.indicator.id}_weighted_risk_ratio.csv",
+                   {"race": "Race/ethnicity", "rate": "Rate", "risk_ratio": "Risk ratio",
+                    "weighted_risk_ratio": COLUMN_LABELS["weighted_risk_ratio"], "note": "Note"},
+                   percent=("rate",), decimals={"risk_ratio": "%.2f", "weighted_risk_ratio": "%.2f"})
 
 
 _NOT_ADJUSTED = "Nothing (the crude ratios)"

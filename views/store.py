@@ -41,9 +41,11 @@ def remove_leftover_uploads() -> tuple[str, ...]:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def cached_rates(_store: Store, cache_key: str, indicator_id: str, by: tuple[str, ...], filters: Filters,
-                 options: MetricOptions, adjust: tuple[str, ...] = ()) -> analysis.Result:
+                 options: MetricOptions, adjust: tuple[str, ...] = (),
+                 standard_shares: tuple[tuple[str, float], ...] | None = None) -> analysis.Result:
     del cache_key  # the store file and data version: part of the cache key only
-    return analysis.rates(_store, indicator_id, by, filters, options, adjust)
+    return analysis.rates(_store, indicator_id, by, filters, options, adjust,
+                          dict(standard_shares) if standard_shares is not None else None)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
