@@ -13,6 +13,7 @@ Choosing the kind and the school year lives in `kinds.py`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -105,22 +106,81 @@ class ColumnGuess:
 _SUPPRESSED = re.compile(r"^<\s*\d+(\.\d+)?$")
 
 
+class Sample(list):
+    """A column's sample values (`importer.column_samples`) that remember what the guess computes from them: a
+    guess looks at every column for every field of every kind, so the present values and their code keys are
+    made once per column, not once per field and kind (a file of 10,000 columns is guessed in linear time)."""
+
+    present: list[str] | None = None
+    keys: dict[str, int] | None = None  # code key -> how many present values have it
+    shares: dict[tuple[int, bool], float] | None = None  # (id of a code list, Unknown counts) -> share known
+
+
 def _present(values: Sequence[object] | None) -> list[str]:
     """The values that are not blank, a missing marker ('NA', '-', '*') or a suppressed count ('<10')."""
     from equity_metrics.importer import MISSING_MARKERS
 
+    if isinstance(values, Sample) and values.present is not None:
+        return values.present
+    missing = _missing_markers(MISSING_MARKERS)
     text = (str(v).strip() for v in values or () if v is not None)
-    return [v for v in text if v and v not in MISSING_MARKERS and not _SUPPRESSED.match(v)]
+    present = [v for v in text if v and v not in missing and not (v[0] == "<" and _SUPPRESSED.match(v))]
+    if isinstance(values, Sample):
+        values.present = present
+    return present
+
+
+@functools.cache
+def _missing_markers(markers: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(markers)
+
+
+def _keys(values: Sequence[object] | None) -> dict[str, int]:
+    """How many present values have each `codes.code_key` (each distinct value keyed once)."""
+    from collections import Counter
+
+    from equity_metrics.codes import code_key
+
+    if isinstance(values, Sample) and values.keys is not None:
+        return values.keys
+    keys: dict[str, int] = {}
+    for value, n in Counter(_present(values)).items():
+        key = value if value.isascii() and value.isdigit() else code_key(value)  # a number is its own key
+        keys[key] = keys.get(key, 0) + n
+    if isinstance(values, Sample):
+        values.keys = keys
+    return keys
 
 
 def _share(values: list[str], test: object) -> float:
     return sum(1 for v in values if test(v)) / len(values) if values else 0.0  # type: ignore[operator]
 
 
+def _key_share(values: Sequence[object] | None, known: dict[str, object], unknown_counts: bool = True) -> float:
+    """Share of the present values whose code key `known` holds (`unknown_counts=False`: and reads as other than
+    Unknown)."""
+    from equity_metrics.constants import UNKNOWN
+
+    cached = values.shares if isinstance(values, Sample) and values.shares is not None else None
+    if cached is not None and (id(known), unknown_counts) in cached:
+        return cached[(id(known), unknown_counts)]
+    counts = _keys(values)
+    if unknown_counts:
+        hits = sum(n for k, n in counts.items() if k in known)
+    else:
+        hits = sum(n for k, n in counts.items() if known.get(k, UNKNOWN) not in (UNKNOWN, None))
+    total = sum(counts.values())
+    share = hits / total if total else 0.0
+    if isinstance(values, Sample):
+        values.shares = values.shares or {}
+        values.shares[(id(known), unknown_counts)] = share
+    return share
+
+
 def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
     """Why a column's sample values cannot be field `f` (None when they can). With no sample at all (headers
     only) nothing is checked."""
-    from equity_metrics.codes import CODE_LISTS, code_key, normalise_school_year
+    from equity_metrics.codes import CODE_LISTS, normalise_school_year
 
     if values is None:
         return None
@@ -135,12 +195,12 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
         "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v)),
     }
     if f.codes in ("sex", "grade", "flag", "low_income", "el_status", "iep_status"):
-        known = CODE_LISTS[f.codes]
-        test = lambda v: code_key(v) in known  # noqa: E731
+        if _key_share(values, CODE_LISTS[f.codes]) >= VALUE_MATCH_SHARE:
+            return None
     else:
         test = checks.get(f.codes or "") or checks.get(f.sql_type)
-    if test is None or _share(present, test) >= VALUE_MATCH_SHARE:
-        return None
+        if test is None or _share(present, test) >= VALUE_MATCH_SHARE:
+            return None
     shown = ", ".join(repr(v) for v in list(dict.fromkeys(present))[:3])
     what = {"sex": "sex codes", "grade": "grades", "flag": "yes/no codes", "low_income": "yes/no or meal codes",
             "el_status": "yes/no or English-learner status codes", "iep_status": "yes/no or IEP status codes",
@@ -150,6 +210,12 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
 
 def _keyed(columns: Sequence[str]) -> dict[str, str]:
     """Header key -> column (first wins), with camelCase split and a leading 'Student' dropped as variants."""
+    return _keyed_once(tuple(columns))
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_once(columns: tuple[str, ...]) -> dict[str, str]:
+    """`_keyed`, made once per header (every kind's guess asks for it). Callers do not change the dict."""
     from equity_metrics.codes import code_key
     from equity_metrics.mapping import _CAMEL_BOUNDARY
 
@@ -217,16 +283,24 @@ def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]],
 def _known_share(code_list: str, values: Sequence[object] | None) -> float:
     """Share of a column's real values (missing markers left out) that `code_list` reads as something other
     than Unknown; 0 with fewer than three such values (a column of 'NA' is no field's column)."""
-    from equity_metrics.codes import CODE_LISTS, code_key, normalise_school_year
-    from equity_metrics.constants import UNKNOWN
+    from equity_metrics.codes import CODE_LISTS, normalise_school_year
 
     present = _present(values)
     if len(present) < 3:
         return 0.0
     if code_list == "school_year":
         return _share(present, lambda v: normalise_school_year(v) is not None)
-    known = CODE_LISTS[code_list]
-    return _share(present, lambda v: known.get(code_key(v), UNKNOWN) not in (UNKNOWN, None))
+    if _key_share(values, _any_code()) < VALUE_MATCH_SHARE:  # no list can know enough of them: once per column
+        return 0.0
+    return _key_share(values, CODE_LISTS[code_list], unknown_counts=False)
+
+
+@functools.cache
+def _any_code() -> dict[str, object]:
+    """Every key of every code list: a column mostly outside it is no coded field's column."""
+    from equity_metrics.codes import CODE_LISTS
+
+    return {key: True for codes in CODE_LISTS.values() for key in codes}
 
 
 def _sex_from_flag(columns: Sequence[str], samples: dict[str, list[str]] | None,
@@ -242,9 +316,10 @@ def _sex_from_flag(columns: Sequence[str], samples: dict[str, list[str]] | None,
         values = _present(samples.get(column)) if samples is not None else []
         if samples is not None and not values:
             continue
-        if values and _share(values, lambda v: code_key(v) in SEX_CODES) >= VALUE_MATCH_SHARE:
+        sample = samples.get(column) if samples is not None else None
+        if values and _key_share(sample, SEX_CODES) >= VALUE_MATCH_SHARE:
             return column, {}, f"{column!r}: the values are sex codes"
-        if values and _share(values, lambda v: code_key(v) in FLAG_CODES) >= VALUE_MATCH_SHARE:
+        if values and _key_share(sample, FLAG_CODES) >= VALUE_MATCH_SHARE:
             yes, no = ("Male", "Female") if key in _MALE else ("Female", "Male")
             overrides = {"1": yes, "0": no, "Y": yes, "N": no, "Yes": yes, "No": no, "True": yes, "False": no}
             return column, overrides, f"{column!r}: a yes/no column, read as 1 = {yes}, 0 = {no}"

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from equity_metrics.importer import SourceSpec, codes_to_review, column_samples
+from equity_metrics.importer import SourceSpec, column_samples
 from equity_metrics.kinds import Guess, find_year, guess_table
 from equity_metrics.mapping import Mapping, MappingError
 from equity_metrics.readers import SourceTable, list_sheets, read_source
 from equity_metrics.saved_mappings import saved_mapping
 from equity_metrics.schema import KINDS
-from equity_metrics.status_codes import unread_message, unread_status_words
+from equity_metrics.status_codes import unread_in_table, unread_message
 from equity_metrics.store import Store
 
 
@@ -180,7 +180,7 @@ def plan_file(store: Store, path: Path, options: Options) -> tuple[list[Plan], l
                 skipped.append(f"Sheet {sheet!r} left out: {error}")
                 continue
             raise
-        words = unread_status_words(codes_to_review(source, mapping), mapping.kind)
+        words = unread_in_table(source, mapping)
         if words:  # a status written as a word no list reads: asked on the Data page, refused here
             raise PlanError(unread_message(source.label, words, mapping))
         label = options.name or path.name

@@ -328,12 +328,12 @@ def _x_marked_flags(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[str, 
     return tuple(marked)
 
 
-def _yes_only_flags(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[str, ...]:
+def _yes_only_flags(cursor: duckdb.DuckDBPyConnection, kind: str, x_marked: tuple[str, ...]) -> tuple[str, ...]:
     """Yes/no fields whose column lists only members, every value reading yes (a special-education column
     holding the program's name, or blank): their blanks become FALSE. Columns marked with X are done already."""
     found = []
     for f in KINDS[kind].fields:
-        if f.sql_type != "BOOLEAN":
+        if f.sql_type != "BOOLEAN" or f.name in x_marked:
             continue
         raw, name = cleaned_sql(quote_identifier("__raw_" + f.name)), quote_identifier(f.name)
         written, yes, blank = cursor.execute(
@@ -443,11 +443,13 @@ def column_samples(source: SourceTable, rows: int = 200) -> dict[str, list[str]]
     from values; a column filled only further down is still seen (Arrow filters, no loop over rows)."""
     import pyarrow.compute as pc
 
-    out = {}
+    from equity_metrics.guessing import Sample  # remembers the guess's work on each column
+
+    out: dict[str, list[str]] = {}
     for column in source.columns:
         values = source.table.column(column)
         filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(values), ""), False)
-        out[column] = values.filter(filled).slice(0, rows).to_pylist()
+        out[column] = Sample(values.filter(filled).slice(0, rows).to_pylist())
     return out
 
 
@@ -462,8 +464,7 @@ def codes_to_review(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tu
         connection.execute("SET enable_external_access = false")
         connection.register(_SOURCE_VIEW, source.table)
         _stage(connection, source, mapping)
-        _x_marked_flags(connection, mapping.kind)
-        _yes_only_flags(connection, mapping.kind)
+        _yes_only_flags(connection, mapping.kind, _x_marked_flags(connection, mapping.kind))
         found = _unknown_codes(connection, mapping.kind, coded_only=True)
         return _without_overridden(found, mapping)
     finally:
@@ -512,7 +513,7 @@ def import_into(
     finally:
         cursor.unregister(_SOURCE_VIEW)
     x_marked = _x_marked_flags(cursor, kind)
-    yes_only = _yes_only_flags(cursor, kind)
+    yes_only = _yes_only_flags(cursor, kind, x_marked)
     if kind == "enrollment":  # more days absent than enrolled is impossible: missing, and reported
         cursor.execute(f"UPDATE {_STAGED} SET days_absent = NULL WHERE days_absent > days_enrolled")
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])

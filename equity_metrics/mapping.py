@@ -122,7 +122,8 @@ class Mapping:
             raw += [self.year_from_date] if self.year_from_date else []
             from equity_metrics.readers import ROW_NUMBER_COLUMN  # a survey's row number may be its respondent
 
-            absent = [c for c in raw if c not in source_columns and c != ROW_NUMBER_COLUMN]
+            present = set(source_columns)  # a set: a wide file names thousands of columns
+            absent = [c for c in raw if c not in present and c != ROW_NUMBER_COLUMN]
             if absent:
                 raise MappingError(f"{source}: no column named {', '.join(map(repr, absent))}")
 

@@ -17,6 +17,7 @@ import duckdb
 
 from equity_metrics.codes import code_key
 from equity_metrics.mapping import Mapping, canonical_values
+from equity_metrics.readers import SourceTable
 from equity_metrics.schema import KINDS, Field
 from equity_metrics.store import quote_identifier
 
@@ -86,6 +87,38 @@ def unread_status_words(unknown: dict[str, tuple[tuple[str, int], ...]],
             words = tuple((raw, n) for raw, n in codes if _worded(raw))
             if words:
                 out[name] = words
+    return out
+
+
+def unread_in_table(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The status words of the table's status columns that neither a code list nor the mapping's own readings
+    know, with their rows (most first): one GROUP BY per status column in a private in-memory database, each
+    distinct value then looked up (no loop over rows; the wide columns of an unpivot are not touched)."""
+    from equity_metrics.codes import CODE_LISTS
+    from equity_metrics.importer import cleaned_sql
+
+    fields = [f for f in KINDS[mapping.kind].fields if is_status_field(f) and f.name in mapping.columns
+              and mapping.columns[f.name] in source.columns]
+    if not fields:
+        return {}
+    connection = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                                    "autoload_known_extensions": False})
+    out: dict[str, tuple[tuple[str, int], ...]] = {}
+    try:
+        connection.execute("SET enable_external_access = false")
+        connection.register("__status_source", source.table)
+        for f in fields:
+            value = cleaned_sql(f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)")
+            rows = connection.execute(f"SELECT {value} AS v, count(*) AS n FROM __status_source WHERE {value} IS NOT "
+                                      "NULL GROUP BY ALL ORDER BY n DESC, v").fetchall()
+            known = CODE_LISTS[str(f.codes)]
+            said = {code_key(raw) for raw in mapping.code_overrides.get(f.name, {})}
+            words = tuple((str(v), int(n)) for v, n in rows
+                          if code_key(str(v)) not in known and code_key(str(v)) not in said and _worded(str(v)))
+            if words:
+                out[f.name] = words
+    finally:
+        connection.close()
     return out
 
 

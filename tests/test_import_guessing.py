@@ -474,3 +474,39 @@ def test_the_default_year_is_the_latest_with_enough_students(sample_db: Path, tm
     assert not app.exception, [e.value for e in app.exception]
     assert app.sidebar.selectbox(key="filter_year").value == "2024-25"
     assert any("2025-26 has 12" in c.value for c in app.sidebar.caption), [c.value for c in app.sidebar.caption]
+
+
+# ---- wide files: the guess is linear in the columns ----------------------------------------------------------
+def test_the_guess_keys_each_distinct_value_of_a_column_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of thousands of columns: every kind's fields look at every column, but each column's values are
+    turned into code keys once (not once per field and kind), and a column no code list could know is dropped
+    after one look. Counted, not timed: `codes.code_key` calls stay under the distinct values of the file."""
+    import random
+
+    import pyarrow as pa
+
+    from equity_metrics import codes
+    from equity_metrics.importer import column_samples
+    from equity_metrics.readers import SourceTable
+
+    rng = random.Random(4)
+    header = ["Student ID", "School", "Grade", "Race", "Gender", "School Year", *(f"Item {i} score" for i in range(2000))]
+    rows = 60
+    data = {"Student ID": [str(100000 + r) for r in range(rows)], "School": ["A"] * rows, "Grade": ["3"] * rows,
+            "Race": ["White"] * rows, "Gender": ["F"] * rows, "School Year": ["2024-25"] * rows}
+    data |= {h: [f"{rng.randint(1, 99)}.5" for _ in range(rows)] for h in header[6:]}
+    source = SourceTable("wide.csv", None, pa.table(data))
+    samples = column_samples(source)
+    distinct = sum(len(set(values)) for values in samples.values())
+    calls = 0
+    original = codes.code_key
+
+    def counted(value: str) -> str:
+        nonlocal calls
+        calls += 1
+        return original(value)
+
+    monkeypatch.setattr(codes, "code_key", counted)
+    choice = choose_kind(header, samples)
+    assert choice.kind == "enrollment"
+    assert calls < distinct + 50 * len(header), (calls, distinct)
