@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +40,7 @@ REPORT_RATE_COLUMNS = ("indicator", "race", "denominator", "numerator", "rate", 
                        "comparison_rate", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "p_value", "q_value", "note")
 REPORT_GAP_COLUMNS = ("indicator", "race", "n", "mean", "sd", "comparison_mean", "mean_difference", "hedges_g",
                       "hedges_g_ci_low", "hedges_g_ci_high", "p_value", "note")
+REPORT_PREDICTOR_COLUMNS = ("indicator", "school_year", "students", "cramers_v", "eta_squared", "p_value")
 REPORT_IDEA_COLUMNS = ("indicator", "race", "latest_year", "denominator", "numerator", "risk_ratio",
                        "years_above", "above_threshold_each_year", "reasonable_progress", "note")
 
@@ -57,6 +58,7 @@ class StandardAudit:
     idea: pd.DataFrame  # one row per special-education indicator x race (disproportionality_table)
     findings: tuple[Finding, ...]
     idea_years: tuple[str, ...] = ()
+    predictor: pd.DataFrame = field(default_factory=pd.DataFrame)  # race as a predictor (predictor_table)
 
     @property
     def title(self) -> str:
@@ -107,6 +109,26 @@ def _gaps_table(store: Store, filters: Filters, options: MetricOptions) -> pd.Da
         columns=["indicator_id", "school_year", *AUDIT_BY, *GAP_COLUMNS])
 
 
+PREDICTOR_COLUMNS = ("indicator_id", "school_year", "students", "groups", "chi_square", "df", "p_value",
+                     "cramers_v", "eta_squared")
+
+
+def predictor_table(store: Store, year: str, years: Sequence[str], options: MetricOptions) -> pd.DataFrame:
+    """How much race/ethnicity predicts each indicator with data in `year`, in that year and the one before
+    (`analysis.association_by_year`: Cramér's V for rates, eta squared for means, from shown counts with the
+    hidden groups pooled)."""
+    earlier = [y for y in years if y < year]
+    wanted = Filters(school_years=(*earlier[-1:], year))
+    frames = []
+    for indicator in analysis.indicators_with_data(store, Filters(school_years=(year,))):
+        try:
+            frame = analysis.association_by_year(store, indicator.id, AUDIT_BY[0], wanted, options)
+        except (analysis.NoDataError, ValueError):
+            continue
+        frames.append(frame.assign(indicator_id=indicator.id).reindex(columns=list(PREDICTOR_COLUMNS)))
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(PREDICTOR_COLUMNS)))
+
+
 def idea_table(store: Store, years: Sequence[str], options: MetricOptions,
                rule: MultiYearRule = MultiYearRule()) -> pd.DataFrame:
     """The IDEA significant-disproportionality table (as on the Special education page) over the special
@@ -145,8 +167,9 @@ def run_audit(store: Store, year: str | None = None, options: MetricOptions = Me
     if len(idea):
         idea = idea.sort_values(["above_threshold_each_year", "years_above", "risk_ratio"], ascending=False,
                                 kind="stable", na_position="last").reset_index(drop=True)
+    predictor = predictor_table(store, year, years, options)
     return StandardAudit(year, options, rule, provenance(store, created), _labelled(rates), _labelled(gaps),
-                         _labelled(idea), tuple(found), idea_years)
+                         _labelled(idea), tuple(found), idea_years, _labelled(predictor))
 
 
 # ---- the three files ----------------------------------------------------------------------------------------
@@ -173,6 +196,9 @@ def _captions(audit: StandardAudit) -> dict[str, str]:
                 f"race/ethnicity.",
         "idea": f"IDEA significant disproportionality, {', '.join(audit.idea_years)}: risk ratio vs all other "
                 f"students by race/ethnicity; flag: {audit.rule.label}.",
+        "predictor": f"How much race/ethnicity predicts each outcome in {audit.school_year} and the year before: "
+                     "Cramér's V for rates, eta squared for means (0: not at all). A district policy's aim is that "
+                     "race cease to be a reliable predictor of student achievement and success.",
     }
 
 
@@ -189,6 +215,7 @@ def audit_xlsx(audit: StandardAudit) -> bytes:
         Sheet("Rates by race", audit.rates, captions["rates"]),
         Sheet("Score gaps by race", audit.gaps, captions["gaps"]),
         Sheet("IDEA disproportionality", audit.idea, captions["idea"]),
+        Sheet("Race as a predictor", audit.predictor, captions["predictor"]),
     ]
     return xlsx_bytes(sheets, audit.source, audit.options, [audit.subtitle])
 
@@ -229,6 +256,9 @@ def audit_html(audit: StandardAudit) -> str:
     if len(audit.gaps):
         tables.append(TableSection("Score gaps by race/ethnicity", _columns(audit.gaps, REPORT_GAP_COLUMNS),
                                    captions["gaps"]))
+    if len(audit.predictor):
+        tables.append(TableSection("Race as a predictor", _columns(audit.predictor, REPORT_PREDICTOR_COLUMNS),
+                                   captions["predictor"]))
     return build_report(audit.title, audit_items(audit), audit.source, audit.subtitle, tables, audit.options)
 
 

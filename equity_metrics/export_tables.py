@@ -55,6 +55,9 @@ COLUMN_LABELS: dict[str, str] = {
     "hedges_g_ci_high": "g 95% CI high", "median_gap_sd": "Median gap (SDs)",
     "adjusted_mean_difference": "Adjusted difference", "adjusted_mean_difference_ci_low": "Adjusted 95% CI low",
     "adjusted_mean_difference_ci_high": "Adjusted 95% CI high", "adjusted_p_value": "Adjusted p-value",
+    # association (race as a predictor)
+    "students": "Students", "groups": "Groups", "chi_square": "Chi-square", "df": "df",
+    "cramers_v": "Cramér's V", "eta_squared": "Eta squared",
     # IDEA significant disproportionality
     "min_n": "n-size", "min_cell": "Cell size", "threshold": "Threshold",
     "above_threshold_latest": "Above threshold (latest year)", "years_above": "Years above",
@@ -107,6 +110,12 @@ DEFINITIONS: dict[str, str] = {
     "hedges_g_ci_low": "Lower end of the 95% interval of Hedges' g.",
     "hedges_g_ci_high": "Upper end of the 95% interval of Hedges' g.",
     "median_gap_sd": "Median minus the chosen group's median, in SDs of all known students.",
+    "students": "Students counted (for a survey: respondents).",
+    "groups": "Groups compared (hidden groups pooled into one).",
+    "chi_square": "Pearson chi-square across the groups (their outcomes).",
+    "df": "Degrees of freedom of the chi-square.",
+    "cramers_v": "Cramér's V: how much the groups predict the outcome, from 0 (not at all) to 1.",
+    "eta_squared": "Eta squared: the share of the variation in values between the groups.",
     "min_n": "Minimum group size (n-size) for a rate or risk ratio.",
     "min_cell": "Minimum number with the outcome (cell size) for a risk ratio.",
     "threshold": "Risk-ratio threshold for significant disproportionality.",

@@ -87,7 +87,10 @@ def expected(audit_files):
         hidden = _hidden_truth(store, rates)
         ids = _student_ids(store)
         source = provenance(store)
-    return {"rates": rates, "findings": found, "idea": idea, "hidden": hidden, "ids": ids, "source": source}
+        predictor = {ind: analysis.association_by_year(store, ind, "race", Filters(school_years=YEARS[-2:]))
+                     for ind in ("oss", "math_scale_score")}
+    return {"rates": rates, "findings": found, "idea": idea, "hidden": hidden, "ids": ids, "source": source,
+            "predictor": predictor}
 
 
 def _hidden_truth(store: Store, rates: pd.DataFrame) -> dict[tuple[str, str], tuple[int, float]]:
@@ -124,7 +127,17 @@ def _close(a: object, b: float) -> bool:
 # ---- XLSX -----------------------------------------------------------------------------------------------------
 def test_xlsx_audit(audit_files, expected):
     book = load_workbook(audit_files[".xlsx"])
-    assert book.sheetnames == ["Findings", "Rates by race", "Score gaps by race", "IDEA disproportionality", "Notes"]
+    assert book.sheetnames == ["Findings", "Rates by race", "Score gaps by race", "IDEA disproportionality",
+                               "Race as a predictor", "Notes"]
+    predictor = book["Race as a predictor"]
+    header = [c.value for c in predictor[1]]
+    rows = {(r[2], r[3]): dict(zip(header, r, strict=True)) for r in predictor.iter_rows(min_row=2, values_only=True)}
+    for indicator_id, frame in expected["predictor"].items():
+        column = "Cramér's V" if indicator_id == "oss" else "Eta squared"
+        name = "cramers_v" if indicator_id == "oss" else "eta_squared"
+        assert len(frame) == 2
+        for _, want in frame.iterrows():
+            assert rows[(indicator_id, want["school_year"])][column] == pytest.approx(float(want[name]), rel=1e-12)
     sheet = book["Rates by race"]
     header = [c.value for c in sheet[1]]
     assert header[:5] == ["Indicator", "Domain", "Indicator id", "School year", "Race/ethnicity"]
