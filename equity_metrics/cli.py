@@ -5,7 +5,8 @@
                                    [--min-n N] [--min-cell N] [--db PATH] [--format csv|json|table]
     python -m equity_metrics gaps INDICATOR ...   (same options)
     python -m equity_metrics association INDICATOR [--by DIM] [--year Y] [--db PATH] [--format csv|json|table]
-    python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--year Y] [--header-row N]
+    python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--year Y] [--year-start MM-DD]
+                                  [--header-row N]
                                   [--sheet S] [--subject S] [--column FIELD=HEADER ...]
                                   [--code FIELD:VALUE=CANONICAL ...] [--replace-sample] [--dry-run] [--db PATH]
     python -m equity_metrics datasets [--db PATH] [--format csv|json|table]
@@ -183,7 +184,7 @@ def cmd_goals(args: argparse.Namespace) -> str:
 
 def cmd_import(args: argparse.Namespace) -> str:
     """Import a file (every sheet of a workbook) as guessed or as the options say; `--dry-run` writes nothing."""
-    from equity_metrics.import_plan import Options, PlanError, parse_codes, parse_columns, plan_file
+    from equity_metrics.import_plan import Options, PlanError, parse_codes, parse_columns, parse_year_start, plan_file
 
     path = Path(args.file)
     if not path.exists():
@@ -195,7 +196,8 @@ def cmd_import(args: argparse.Namespace) -> str:
         raise CommandError(f"--header-row {args.header_row}: give the number of rows above the header (0 or more)")
     try:
         options = Options(args.kind, mapping, args.year, args.header_row, args.sheet, args.subject,
-                          parse_columns(args.column), parse_codes(args.code), args.name)
+                          parse_columns(args.column), parse_codes(args.code), args.name,
+                          parse_year_start(args.year_start))
         with Store(Path(args.db) if args.db else default_db_path()) as store:
             plans, skipped = plan_file(store, path, options)
             replace_sample = _replaces_sample(store, args.replace_sample)
@@ -341,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="the dataset's name in the catalog (default: the file name)")
     p.add_argument("--year", help="school year of every row, e.g. 2024-25 (default: from a year or date column, "
                                   "the sheet name, the file name or a title row)")
+    p.add_argument("--year-start", metavar="MM-DD",
+                   help="the first day of the school year, for a year read from dates (default 07-01: July 1)")
     p.add_argument("--header-row", type=int, help="rows above the header (title rows); default: found")
     p.add_argument("--sheet", help="import only this sheet of a workbook (default: every visible sheet)")
     p.add_argument("--subject", help="subject of every score in a file that names none, e.g. Math")
