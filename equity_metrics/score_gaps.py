@@ -72,8 +72,13 @@ def adjusted_gap_sentence(indicator: Indicator, row: pd.Series, groups: Sequence
     interval = (f"95% CI {_signed(low * indicator.scale)} to {_signed(high * indicator.scale)}; regression with "
                 f"school fixed effects, errors clustered by school; {_points(float(row['mean_difference']), indicator)}"
                 " before adjusting")
-    return (f"{within}, {_possessive(noun)} mean {indicator.event} was {_points(adjusted, indicator)} "
-            f"{_possessive(comparison_label)} ({interval}).")
+    sentence = (f"{within}, {_possessive(noun)} mean {indicator.event} was {_points(adjusted, indicator)} "
+                f"{_possessive(comparison_label)} ({interval}).")
+    if not same:  # school alone: the crude gap splits into a part within schools and a part between them
+        between = float(row["mean_difference"]) - adjusted
+        sentence += (f" The rest of the gap, {_signed(between * indicator.scale)} {indicator.unit or 'points'}, "
+                     "lies between schools: the groups attend different schools.")
+    return sentence
 
 
 def largest_gap(table: pd.DataFrame, indicator: Indicator) -> pd.Series | None:

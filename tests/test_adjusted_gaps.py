@@ -89,6 +89,17 @@ def test_the_sentence_states_the_adjustment_and_the_crude_gap(sample_store: Stor
     assert f"{abs(row['mean_difference']):,.0f} points below before adjusting" in sentence
 
 
+def test_school_alone_splits_the_gap_within_and_between_schools(sample_store: Store) -> None:
+    result = analysis.gaps(sample_store, "math_scale_score", ("race",), FILTERS, adjust=("school",))
+    row = result.table[result.table["race"] == BLACK].iloc[0]
+    raw = _raw(sample_store).assign(g=lambda f: (f["race"] == BLACK).astype(float))
+    assert row["adjusted_mean_difference"] == pytest.approx(_statsmodels(raw, "y ~ g + C(school)", "g")[0], rel=1e-8)
+    sentence = score_gaps.adjusted_gap_sentence(result.indicator, row, ["race"], "all other students", [])
+    between = row["mean_difference"] - row["adjusted_mean_difference"]
+    assert sentence.startswith("Compared within the same school, Black or African American students'")
+    assert f"The rest of the gap, {score_gaps._signed(between)} points, lies between schools" in sentence
+
+
 @pytest.mark.parametrize(("by", "filters", "adjust", "error", "message"), [
     (("race",), Filters(school_years=(YEAR,), schools=("Westbrook Middle School",)), ("low_income",), ValueError,
      "leave the school filter empty"),

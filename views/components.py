@@ -354,15 +354,17 @@ def adjusted_gap_view(store: Store, state: ViewState, result: Result, key: str) 
     """"Is it poverty?" for scores: the gap adjusted by regression for the controls the user picks, with
     school fixed effects; one sentence per group; the result with the adjusted columns, or None."""
     source = SOURCES[result.indicator.source]
-    offered = [c for c in adjusted_gaps.CONTROLS if c in source.dimensions and c not in result.groups]
+    offered = [adjusted_gaps.SCHOOL, *(c for c in adjusted_gaps.CONTROLS if c in source.dimensions
+                                       and c not in result.groups)]
     if (not offered or result.units or len(result.groups) != 1 or state.schools
             or result.indicator.source == "survey"):
         return None
     labels = {dimension_label(c): c for c in offered}
     chosen = st.multiselect("Adjust the gap for", list(labels), key=f"{key}_adjust",
-                            help="Compares students within the same school and, for each control you pick, with "
-                                 "the same status (least squares with school fixed effects, errors clustered by "
-                                 "school), to see how much of the gap these explain.")
+                            help="Compares students within the same school (School alone: how much of the gap "
+                                 "lies within schools and how much between them) and, for each status you pick, "
+                                 "with the same status (least squares with school fixed effects, errors clustered "
+                                 "by school), to see how much of the gap these explain.")
     if not chosen:
         return None
     controls = tuple(labels[c] for c in chosen)
@@ -373,7 +375,8 @@ def adjusted_gap_view(store: Store, state: ViewState, result: Result, key: str) 
     table = adjusted_result.table
     for _, row in table[table["adjusted_mean_difference"].notna()].iterrows():
         st.markdown(escape_markdown(score_gaps.adjusted_gap_sentence(
-            result.indicator, row, list(result.groups), result.options.comparison_label, controls)))
+            result.indicator, row, list(result.groups), result.options.comparison_label,
+            [c for c in controls if c != adjusted_gaps.SCHOOL])))
     return adjusted_result
 
 
