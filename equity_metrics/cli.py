@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from equity_metrics import adjusted, adjusted_gaps, analysis, metrics
+from equity_metrics import adjusted, adjusted_gaps, analysis, metrics, stabilised
 from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
@@ -148,7 +148,27 @@ def cmd_rates(args: argparse.Namespace) -> str:
     with _open_store(args.db) as store:
         result = analysis.rates(store, args.indicator, by, filters, options, adjusted.parse_adjust(args.adjust),
                                 _standard_shares(args.state_composition))
-    return render(_result_frame(result, RATE_COLUMNS), args.format)
+    frame = _result_frame(result, RATE_COLUMNS)
+    if args.stabilise:
+        frame = _stabilised(result, frame)
+    return render(frame, args.format)
+
+
+def _stabilised(result: analysis.Result, frame: pd.DataFrame) -> pd.DataFrame:
+    """--stabilise: the empirical-Bayes stabilised rate and its interval, and the reliability flag, after the
+    raw rate's interval (by school only; not for surveys)."""
+    if "school" not in result.units:
+        raise ValueError("--stabilise compares schools: use it with --by school,<group>")
+    reason = stabilised.not_offered(result.indicator)
+    if reason:
+        raise ValueError(reason)
+    keys = stabilised.prior_keys(result.units, result.groups)
+    done = stabilised.reliability(stabilised.stabilised_rates(result.table, keys, result.options.confidence).table)
+    added = [*stabilised.STABILISED_COLUMNS, *stabilised.RELIABILITY_COLUMNS]
+    columns = list(frame.columns)
+    position = columns.index("rate_ci_high") + 1
+    columns[position:position] = added
+    return pd.concat([frame, done[added].reset_index(drop=True).set_axis(frame.index)], axis=1)[columns]
 
 
 def cmd_gaps(args: argparse.Namespace) -> str:
@@ -318,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--adjust", metavar="DIM[,DIM]",
                            help="add the Mantel-Haenszel risk ratio stratified by this dimension: school, or a "
                                 "dimension published with the group (e.g. disability or sex with race)")
+            p.add_argument("--stabilise", action="store_true",
+                           help="with --by school,<group>: add each school's empirical-Bayes stabilised rate, its "
+                                "interval and the reliability flag (relative standard error over 30%%)")
             p.add_argument("--state-composition", metavar="GROUP=SHARE[,...]",
                            help="add the weighted risk ratio (IDEA Data Center) with these standard shares, e.g. "
                                 "the State's enrollment by race: White=0.45,Hispanic=0.30,Black=0.15,...")

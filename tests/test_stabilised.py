@@ -264,3 +264,29 @@ def test_all_or_nothing_schools_get_no_prior() -> None:
     assert (mu, rho) == pytest.approx((0.5, 197 / 147), rel=1e-12)
     prior = stabilised.fit_beta_prior([0, 50, 0, 50], [50, 50, 50, 50])
     assert prior.method == NO_PRIOR and "differ too much" in prior.note
+
+
+def test_cli_rates_stabilise_gives_the_libraries_numbers(sample_db, sample_store: Store) -> None:
+    import contextlib
+    import io
+
+    from equity_metrics import cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["rates", "oss", "--by", "school,race", "--year", "2024-25", "--stabilise", "--format", "csv",
+                         "--db", str(sample_db)]) == 0
+    frame = pd.read_csv(io.StringIO(out.getvalue()))
+    columns = list(frame.columns)
+    added = [*stabilised.STABILISED_COLUMNS, *stabilised.RELIABILITY_COLUMNS]
+    assert columns[columns.index("rate_ci_high") + 1:][:len(added)] == added
+    result = analysis.rates(sample_store, "oss", ("school", "race"), Filters(school_years=("2024-25",)))
+    keys = stabilised.prior_keys(result.units, result.groups)
+    library = stabilised.stabilised_rates(result.table, keys).table
+    assert frame["stabilised_rate"].notna().sum() > 5
+    np.testing.assert_allclose(frame["stabilised_rate"].to_numpy(dtype=float),
+                               library["stabilised_rate"].to_numpy(dtype=float), rtol=1e-12)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["rates", "oss", "--stabilise", "--db", str(sample_db)]) == 2
+    assert "--by school" in err.getvalue()
