@@ -51,6 +51,7 @@ class KindGuess:
     choices: tuple[str, ...] = ()
     columns: ColumnGuess | None = None
     scores: dict[str, int] = field(default_factory=dict)
+    unfit: bool = False  # the file is a known shape no kind takes (unfit.py): choosing a kind will not help
 
 
 def _supported(kind: str, guess: ColumnGuess, columns: Sequence[str]) -> str | None:
@@ -91,6 +92,11 @@ def choose_kind(columns: Sequence[str], samples: dict[str, list[str]] | None = N
     ranked = sorted(fitting, key=lambda k: -fitting[k][0])
     scores = {k: fitting[k][0] for k in ranked}
     if not ranked:
+        from equity_metrics.unfit import unfit_reason
+
+        unfit = unfit_reason(columns)
+        if unfit:
+            return KindGuess(None, f"cannot be imported: {unfit}", (), None, scores, unfit=True)
         return KindGuess(None, f"cannot tell what this table holds from its headers ({', '.join(list(columns)[:8])}): "
                                "no column holds what any kind of file needs", (), None, scores)
     best = ranked[0]
@@ -216,6 +222,7 @@ class Guess:
     notes: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # required fields no source gives
+    unfit: bool = False  # a known shape no kind takes (unfit.py)
 
     def lines(self) -> list[str]:
         """The guess as plain sentences (for --dry-run and the Data page)."""
@@ -231,6 +238,8 @@ class Guess:
             if self.choices:
                 listed = ", ".join(self.choices)
                 return f"{self.label}: {self.kind_reason}; say which with --kind ({listed})"
+            if self.unfit:
+                return f"{self.label}: {self.kind_reason}"
             return f"{self.label}: {self.kind_reason}; pass --kind, and --column FIELD=HEADER for unusual headers"
         for name in self.missing:
             if name == "school_year":
@@ -258,7 +267,8 @@ def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, ki
     else:
         kind_guess = choose_kind(source.columns, samples, name)
     if kind_guess.kind is None or kind_guess.columns is None:
-        return Guess(source.label, None, None, kind_guess.reason, choices=kind_guess.choices, notes=source.notes)
+        return Guess(source.label, None, None, kind_guess.reason, choices=kind_guess.choices, notes=source.notes,
+                     unfit=kind_guess.unfit)
     mapping, reasons = kind_guess.columns.mapping, dict(kind_guess.columns.reasons)
     for field_name, header in (columns or {}).items():
         mapping = replace(mapping, columns={**mapping.columns, field_name: header})

@@ -130,6 +130,8 @@ else:
     default_kind = preset.kind if preset is not None else read.kind
     if preset is None and choice.kind is not None:
         st.info(f"Kind guessed: {escape_markdown(choice.reason)}.", icon=":material/lightbulb:")
+    elif preset is None and choice.unfit:  # a published aggregate no kind takes: say what it is
+        st.warning(f"This file {escape_markdown(choice.reason)}.", icon=":material/block:")
     elif preset is None:
         st.warning(f"Which kind of file is this? {escape_markdown(choice.reason)}: choose it below.",
                    icon=":material/help:")

@@ -479,3 +479,113 @@ def test_the_kind_offered_follows_the_file(page_session: PageSession) -> None:
     finally:
         at.file_uploader[0].set_value(None).run()  # no file: the page forgets these choices
     assert offered == {"title rows set": "enrollment", "sheet chosen": "discipline", "mapping JSON loaded": "assessments"}
+
+
+# ---- the shared corpus: real public files (../shared/corpus, with its README's figures) ----------------------
+SHARED = ROOT.parent / "shared" / "corpus"
+needs_shared = pytest.mark.skipif(not (SHARED / "README.md").exists(), reason="the shared corpus is not here")
+
+
+@pytest.fixture(scope="module")
+def oea_db(tmp_path_factory: pytest.TempPathFactory, blank_db: Path) -> Path:
+    """The published test district's roster, imported as a user would: no year in the file, so only --year."""
+    db = fresh_db(blank_db, tmp_path_factory.mktemp("oea"))
+    path = SHARED / "oea_students" / "part1.csv"
+    code, out, err = cli("import", str(path), "--db", str(db))
+    assert code == 2 and "--year" in err and "part1.csv" in err  # 'Graduation Year' is not the school year
+    code, out, err = cli("import", str(path), "--db", str(db), "--year", "2019-20")
+    assert code == 0, err
+    assert out.startswith("part1.csv: 400 of 400 rows imported as Enrollment roster.\n")
+    # statuses written as words, each reading said; program names read as an IEP, their blanks as no
+    assert ("Read disability from 'SpecialEducation': 'Designated Instruction Service' as Yes x33; 'Resource "
+            "Specialty Program' as Yes x20; 'Special Day Class' as Yes x15.") in out
+    assert ("Read english_learner from 'ELLStatus': 'English Learner' as Yes x44; 'Redesignated Fluent English "
+            "Proficient' as No x17; 'Initially Fluent English Proficient' as No x16.") in out
+    assert "so blanks read as No: disability." in out
+    assert "'SIS ID': the header is a name for student id" in out  # the key the marks file uses
+    for credential in ("Username", "Password", "Secondary Email"):  # fictional credentials are not kept
+        assert credential in out.split("Columns ignored: ")[1].split("\n")[0]
+    return db
+
+
+def _query(db: Path, sql: str) -> list[tuple]:
+    with Store(db, read_only=True) as store:
+        return store.cursor().execute(sql).fetchall()
+
+
+@needs_shared
+def test_the_oea_roster_gives_the_published_figures(oea_db: Path) -> None:
+    """Figures 1-6 of the corpus README for oea_students/part1.csv."""
+    assert _query(oea_db, "SELECT school_id, count(*) FROM enrollment GROUP BY 1 ORDER BY 1") == [
+        ("sch0", 100), ("sch1", 100), ("sch2", 100), ("sch3", 100)]
+    assert _query(oea_db, "SELECT grade, count(*) FROM enrollment GROUP BY 1 ORDER BY CAST(grade AS INTEGER)") == [
+        ("9", 108), ("10", 108), ("11", 99), ("12", 85)]
+    assert _query(oea_db, "SELECT sex, count(*) FROM enrollment GROUP BY 1 ORDER BY 1") == [("Female", 198),
+                                                                                          ("Male", 202)]
+    assert _query(oea_db, "SELECT race, count(*), count(*) FILTER (WHERE disability), count(*) FILTER (WHERE "
+                          "low_income) FROM enrollment GROUP BY 1 ORDER BY 1") == [
+        ("American Indian or Alaska Native", 87, 15, 38), ("Asian", 74, 9, 27), ("Black or African American", 90, 18, 34),
+        ("Hispanic or Latino", 79, 16, 27), ("White", 70, 10, 31)]
+    assert _query(oea_db, "SELECT school_id, count(*) FILTER (WHERE english_learner) FROM enrollment GROUP BY 1 "
+                          "ORDER BY 1") == [("sch0", 13), ("sch1", 15), ("sch2", 7), ("sch3", 9)]
+    assert _query(oea_db, "SELECT count(*), count(*) FILTER (WHERE disability) FROM enrollment WHERE school_id = "
+                          "'sch0' AND race = 'Black or African American'") == [(27, 6)]
+    # the same through the library's rates (what the app and `rates` show): identification by race, 400 students
+    with Store(oea_db, read_only=True) as store:
+        got = rate_cells(store, Rates("sped_identification", "race", "2019-20", {}))
+    assert got == {"American Indian or Alaska Native": (87, 15), "Asian": (74, 9), "Black or African American": (90, 18),
+                   "Hispanic or Latino": (79, 16), "White": (70, 10)}
+
+
+@needs_shared
+def test_the_oea_roster_rates_from_the_command_line(oea_db: Path) -> None:
+    code, out, err = cli("rates", "sped_identification", "--by", "race", "--db", str(oea_db), "--format", "csv")
+    assert code == 0, err
+    frame = pd.read_csv(io.StringIO(out)).set_index("race")
+    assert frame["denominator"].to_dict() == {"American Indian or Alaska Native": 87, "Asian": 74,
+                                              "Black or African American": 90, "Hispanic or Latino": 79, "White": 70}
+    # 9 Asian students is a small count, hidden; two more are hidden so that it cannot be worked out from the total
+    shown = frame["numerator"].dropna().astype(int).to_dict()
+    assert shown == {"American Indian or Alaska Native": 15, "Black or African American": 18}
+    assert frame.loc["Asian", "suppressed"] and frame["suppressed"].sum() == 3
+
+
+UNFIT = {  # file -> what the refusal must say; none of these fits a kind (see the report for each reason)
+    "ga_discipline/discipline_by_subgroup.csv": "holds percentages by student group",
+    "ma_staff/staff_raceeth_jobcategories_2015.csv": "holds staff full-time equivalents (FTE)",
+    "nyc_graduation/graduation.csv": "holds graduation outcomes per school, group and cohort",
+    "nyc_survey/survey_d75.txt": "holds each school's survey results",
+    "oea_sectionmarks/part1.csv": "holds course marks (letter or numeric grades, credits), without a course level",
+}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", sorted(UNFIT))
+def test_a_published_aggregate_no_kind_takes_is_refused_saying_what_it_is(name: str, blank_db: Path,
+                                                                           tmp_path: Path) -> None:
+    db = fresh_db(blank_db, tmp_path)
+    path = SHARED / name
+    for extra in ((), ("--year", "2016-17")):
+        code, out, err = cli("import", str(path), "--db", str(db), *extra)
+        assert code == 2 and out == ""
+        assert err.startswith(f"error: {path.name}: cannot be imported: it {UNFIT[name]}"), err
+        assert "--kind" not in err and len(err.strip().splitlines()) == 1
+    with Store(db, read_only=True) as store:
+        assert store.datasets().empty
+
+
+@needs_shared
+def test_the_data_page_says_what_an_unfit_file_is(page_session: PageSession) -> None:
+    """The page tells the same: no kind offered as a guess, the reason instead of "which kind is this?"."""
+    at = page_session.app
+    page_session.host.use(page_session.db)
+    path = SHARED / "ma_staff" / "staff_raceeth_jobcategories_2015.csv"
+    try:
+        at.file_uploader[0].set_value((path.name, path.read_bytes(), "text/csv")).run()
+        assert_ok(at)
+        said = [plain(w.value) for w in at.warning]
+        assert any(w.startswith("This file cannot be imported: it holds staff full-time equivalents (FTE)")
+                   for w in said), said
+        assert not any("Which kind of file is this?" in w for w in said)
+    finally:
+        at.file_uploader[0].set_value(None).run()

@@ -399,31 +399,6 @@ def test_the_roster_guess_does_not_depend_on_column_order(order: list[str]) -> N
         "student_id", "school_id", "school_name", "grade", "race", "sex", "school_year"}
 
 
-# ---- a real export (the shared corpus, when present) ------------------------------------------------------
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-
-
-@pytest.mark.skipif(not (SHARED / "oea_students" / "part1.csv").exists(), reason="the shared corpus is not here")
-def test_the_oea_roster_imports_with_only_year_and_gives_the_published_figures(tmp_path: Path) -> None:
-    path, db = SHARED / "oea_students" / "part1.csv", tmp_path / "s.duckdb"
-    code, out, err = run("import", str(path), "--db", str(db))
-    assert code == 2 and "--year" in err  # no year in the file: 'Graduation Year' is not the school year
-    code, out, err = run("import", str(path), "--db", str(db), "--year", "2019-20")
-    assert code == 0, err
-    assert "400 of 400 rows imported as Enrollment roster." in out
-    # program names (California's special day class, resource and DIS programs) read as having an IEP, blanks as no
-    assert ("Read disability from 'SpecialEducation': 'Designated Instruction Service' as Yes x33; 'Resource "
-            "Specialty Program' as Yes x20; 'Special Day Class' as Yes x15.") in out
-    assert ("Read english_learner from 'ELLStatus': 'English Learner' as Yes x44; 'Redesignated Fluent English "
-            "Proficient' as No x17; 'Initially Fluent English Proficient' as No x16.") in out
-    assert imported(db, "SELECT race, count(*), count(*) FILTER (WHERE low_income) FROM enrollment "
-                        "GROUP BY ALL ORDER BY 1") == [
-        ("American Indian or Alaska Native", 87, 38), ("Asian", 74, 27), ("Black or African American", 90, 34),
-        ("Hispanic or Latino", 79, 27), ("White", 70, 31)]
-    assert imported(db, "SELECT sex, count(*) FROM enrollment GROUP BY ALL ORDER BY 1") == [("Female", 198),
-                                                                                           ("Male", 202)]
-
-
 def test_loading_the_sample_next_to_own_files_is_said(tmp_path: Path, sample_dir: Path) -> None:
     db = tmp_path / "s.duckdb"
     assert run("import", str(write_csv(tmp_path / "roster.csv", [ROSTER, *ROSTER_ROWS])), "--db", str(db))[0] == 0
