@@ -103,3 +103,30 @@ def test_an_anonymous_form_survey_on_the_page(at, tmp_path: Path):
     at.button(key="upload_import").click().run()
     assert any("9 of 9 rows imported as Climate survey responses" in m.value for m in at.markdown), \
         [m.value for m in at.markdown] + [e.value for e in at.error]
+
+
+def test_the_first_day_of_the_school_year_is_asked_next_to_the_year(at, tmp_path: Path):
+    """A year read from dates: the page asks which day the school year starts (July 1 unless changed), says it
+    in the year's caption, and the import puts each date in its school year."""
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("Student ID,School,Incident Date,Action\n1001,A,08/10/2024,OSS\n1002,A,08/20/2024,ISS\n"
+                         "1003,A,07/15/2025,OSS\n")
+    at.switch_page("pages/data.py").run()
+    upload(at, incidents)
+    assert at.selectbox(key="upload_kind").value == "discipline"
+    assert at.text_input(key="upload_year_start").value == "07-01"
+    from fixtures.apptest import plain
+
+    assert any("a school year starts on July 1)" in plain(c.value) for c in at.caption), [c.value for c in at.caption]
+    at.text_input(key="upload_year_start").input("02-30").run()
+    assert any("February has no day 30" in plain(e.value) for e in at.error), [e.value for e in at.error]
+    at.text_input(key="upload_year_start").input("08-15").run()
+    assert any("a school year starts on August 15, as given)" in plain(c.value) for c in at.caption), \
+        [c.value for c in at.caption]
+    at.button(key="upload_import").click().run()
+    assert any("3 of 3 rows imported as Discipline actions" in m.value for m in at.markdown), \
+        [m.value for m in at.markdown] + [e.value for e in at.error]
+    from views.store import get_store  # the app's own store
+
+    assert get_store().cursor().execute("SELECT student_id, school_year FROM discipline ORDER BY 1").fetchall() == [
+        ("1001", "2023-24"), ("1002", "2024-25"), ("1003", "2024-25")]
