@@ -217,3 +217,20 @@ def test_the_import_reads_statuses_as_the_python_list_does(data: st.DataObject, 
     blanks_no = {i: "blanks read as No" in out for i in range(3)}
     assert len(got) == len(want) and not any(blanks_no.values())
     assert got == want
+
+
+def test_the_data_page_asks_about_a_status_word_no_list_reads(tmp_path: Path) -> None:
+    """What the page lists under "Codes this tool does not know" (importer.codes_to_review) holds the word, and
+    a reading the user gives removes it."""
+    from dataclasses import replace
+
+    from equity_metrics.importer import codes_to_review, column_samples
+    from equity_metrics.mapping import guess_mapping
+    from equity_metrics.readers import read_source
+
+    rows = [*ROWS, ["100009", "Adams", "5", "Exited (Yr 2)", "No IEP", "Paid", "F", "White", "2024-25"]]
+    source = read_source(write_csv(tmp_path / "r.csv", [HEADER, *rows]))
+    mapping = guess_mapping("enrollment", source.columns, column_samples(source))
+    assert codes_to_review(source, mapping) == {"english_learner": (("Exited (Yr 2)", 1),)}
+    said = replace(mapping, code_overrides={"english_learner": {"Exited (Yr 2)": "No"}})
+    assert codes_to_review(source, said) == {}
