@@ -13,6 +13,9 @@ Guards, checked before a file is parsed (see docs in each constant):
   MAX_WORKBOOK_UNPACKED_BYTES, or holds a part that unpacks to more than MAX_COMPRESSION_RATIO times its
   stored size (a "zip bomb"), or whose parts do not unpack to what its directory says, is refused before
   fastexcel sees it, in bounded memory;
+- a workbook of any accepted format whose sheet would need too large a grid, or whose strings are far larger
+  than its cells can need, is refused before fastexcel opens or reads it (`workbook_scan`, `ods_scan`,
+  `binary_scan`);
 - an encrypted (password-protected) workbook is named as such;
 - a header row with two columns of the same name (capitals ignored, as in SQL) is refused naming the column;
   a column with no name is dropped when it is empty and refused, naming its position, when it holds data.
@@ -493,7 +496,7 @@ def _inspect_workbook(path: Path) -> str | None:
         if _holds_encrypted_package(path):
             return _PASSWORD
         if path.suffix.lower() == ".xls":
-            return None
+            return workbook_scan.workbook_problem(path)  # every sheet's size, before calamine parses them all
         return (f"this is an Excel 97-2003 workbook (or another Office document), not {path.suffix.lower()}; "
                 "rename it to end in .xls, or open it in Excel and save it as .xlsx")
     if path.suffix.lower() not in ZIP_SUFFIXES:

@@ -12,8 +12,10 @@ its cells and text cells, and says, in plain words, what must not be handed to t
 - `sheet_problem`: the grid spanning the sheet's used cells is larger than MAX_SHEET_CELLS.
 
 A declared dimension (`<dimension ref=...>`) larger than the cells really used is harmless (calamine sizes the
-grid by the cells) and is only reported alongside a real problem. Formats other than .xlsx/.xlsm (.xlsb,
-.ods, .xls) are not pre-scanned here.
+grid by the cells) and is only reported alongside a real problem. The other formats are scanned by
+`ods_scan` (.ods: repeated rows and columns) and `binary_scan` (.xls, whose declared DIMENSIONS the reader does
+reserve, and .xlsb) into the same `WorkbookScan`, judged here; .xls and .ods workbooks are parsed whole when
+they are opened, so `workbook_problem` checks every one of their sheets.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class SheetScan:
     last_row: int = 0
     first_column: int = 0
     last_column: int = 0
+    reserved_cells: int = 0  # cells the reader reserves from the declared size (.xls), whatever the sheet holds
 
     @property
     def grid_cells(self) -> int:
@@ -261,10 +264,12 @@ _LOCK = threading.Lock()
 
 
 def scan_workbook(path: str | Path) -> WorkbookScan | None:
-    """Scan an .xlsx/.xlsm workbook (cached per file version); None for other formats or a file that is no
-    such workbook (the reader's own checks name those)."""
+    """Scan a workbook of any format the reader takes (cached per file version): .xlsx/.xlsm here, .ods in
+    `ods_scan`, .xls and .xlsb in `binary_scan`; None for a file that is no such workbook (the reader's own
+    checks name those)."""
     path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):
         return None
     try:
         stat = path.stat()
@@ -274,14 +279,7 @@ def scan_workbook(path: str | Path) -> WorkbookScan | None:
     with _LOCK:
         if key in _SCANS:
             return _SCANS[key]
-    try:
-        with zipfile.ZipFile(path) as archive:
-            sheets, shared = _parts(archive)
-            shared_bytes = archive.getinfo(shared).file_size if shared else 0
-            result: WorkbookScan | None = WorkbookScan(
-                tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared, shared_bytes)
-    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, RuntimeError):
-        result = None  # not a workbook this module can read; the reader reports it
+    result = _scan(path, suffix)
     with _LOCK:
         if len(_SCANS) > 64:
             _SCANS.clear()
@@ -289,11 +287,53 @@ def scan_workbook(path: str | Path) -> WorkbookScan | None:
     return result
 
 
+def _scan(path: Path, suffix: str) -> WorkbookScan | None:
+    from equity_metrics import binary_scan, ods_scan
+
+    if suffix == ".xls":
+        return binary_scan.scan_xls(path)
+    if suffix == ".xlsb":
+        return binary_scan.scan_xlsb(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if suffix == ".ods":
+                content = archive.getinfo(ods_scan.CONTENT_PART).file_size
+                return WorkbookScan(ods_scan.scan_content(archive), ods_scan.CONTENT_PART, content)
+            sheets, shared = _parts(archive)
+            shared_bytes = archive.getinfo(shared).file_size if shared else 0
+            return WorkbookScan(tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared,
+                                shared_bytes)
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, RuntimeError):
+        return None  # not a workbook this module can read; the reader reports it
+
+
+# Formats whose reader parses every sheet when the workbook is opened: a sheet too large is refused before.
+_READ_WHOLE = (".xls", ".ods")
+# The most rows and columns each format holds (.ods as LibreOffice, like Excel since 2007).
+_FORMAT_LIMITS = {".xls": (65_536, 256)}
+
+
 def workbook_problem(path: str | Path) -> str | None:
-    """Why the workbook must not be opened by the reader at all (its shared strings), or None."""
+    """Why the workbook must not be opened by the reader at all, or None: its shared strings (or, for .ods,
+    its content) are far larger than its cells can need, or (for .xls and .ods, whose every sheet is read on
+    opening) one of its sheets is too large (the message names it)."""
     scan = scan_workbook(path)
-    if scan is None or scan.shared_strings_bytes <= scan.shared_strings_limit:
+    if scan is None:
         return None
+    suffix = Path(path).suffix.lower()
+    if suffix in _READ_WHOLE:
+        for sheet in scan.sheets:
+            if problem := _grid_problem(sheet, suffix):
+                return f"its sheet {sheet.name!r} cannot be read: {problem}"
+    if scan.shared_strings_bytes <= scan.shared_strings_limit:
+        return None
+    if suffix == ".ods":
+        cells = sum(s.cells for s in scan.sheets)
+        return (f"its content ({scan.shared_strings_part}) unpacks to {human_size(scan.shared_strings_bytes)} for "
+                f"{cells:,} cells holding a value, over the limit of {human_size(scan.shared_strings_limit)} "
+                f"({human_size(SHARED_STRINGS_FLOOR_BYTES)} plus {SHARED_STRINGS_BYTES_PER_TEXT_CELL:,} bytes per "
+                "cell); it looks like a 'zip bomb' and was not opened. Open it and save it again, or save the "
+                "sheet as CSV")
     return (f"its shared strings ({scan.shared_strings_part}) unpack to {human_size(scan.shared_strings_bytes)} for "
             f"{scan.text_cells:,} text cells in its sheets, over the limit of {human_size(scan.shared_strings_limit)} "
             f"({human_size(SHARED_STRINGS_FLOOR_BYTES)} plus {SHARED_STRINGS_BYTES_PER_TEXT_CELL:,} bytes per text "
@@ -302,15 +342,26 @@ def workbook_problem(path: str | Path) -> str | None:
 
 
 def sheet_problem(path: str | Path, sheet: str) -> str | None:
-    """Why this sheet must not be read (its used cells span too large a grid), or None."""
+    """Why this sheet must not be read (its used cells span too large a grid, or, for .xls, it declares a size
+    the reader would reserve), or None."""
     scan = scan_workbook(path)
     found = scan.sheet(sheet) if scan else None
-    if found is None or found.grid_cells <= MAX_SHEET_CELLS:
-        return None
-    last = f"{column_letters(found.last_column)}{found.last_row}"
-    beyond = " (beyond what Excel allows)" if found.last_row > EXCEL_MAX_ROWS or found.last_column > EXCEL_MAX_COLUMNS else ""
-    declared = f", declared as {found.declared}" if found.declared and found.declared != found.used_range else ""
-    return (f"its cells reach {last}{beyond}, so reading them would need a grid of {found.grid_cells:,} cells "
-            f"({found.used_range}{declared}; the limit for one sheet is {MAX_SHEET_CELLS:,}) for the "
-            f"{found.cells:,} cells it holds. Delete the rows and columns beyond your table (a stray value far "
-            f"from it, such as the one at {last}), or copy the table to a new sheet, save and load it again")
+    return _grid_problem(found, Path(path).suffix.lower()) if found else None
+
+
+def _grid_problem(found: SheetScan, suffix: str) -> str | None:
+    rows, columns = _FORMAT_LIMITS.get(suffix, (EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS))
+    if found.grid_cells > MAX_SHEET_CELLS:
+        last = f"{column_letters(found.last_column)}{found.last_row}"
+        beyond = " (beyond what the format allows)" if found.last_row > rows or found.last_column > columns else ""
+        declared = f", declared as {found.declared}" if found.declared and found.declared != found.used_range else ""
+        return (f"its cells reach {last}{beyond}, so reading them would need a grid of {found.grid_cells:,} cells "
+                f"({found.used_range}{declared}; the limit for one sheet is {MAX_SHEET_CELLS:,}) for the "
+                f"{found.cells:,} cells it holds. Delete the rows and columns beyond your table (a stray value far "
+                f"from it, such as the one at {last}), or copy the table to a new sheet, save and load it again")
+    if found.reserved_cells > MAX_SHEET_CELLS:
+        return (f"it declares a size of {found.declared or 'no cells'} (its DIMENSIONS record), for which the reader "
+                f"would reserve {found.reserved_cells:,} cells (the limit for one sheet is {MAX_SHEET_CELLS:,}), for "
+                f"the {found.cells:,} cells it holds ({found.used_range}); the file is damaged or crafted. Open it "
+                "in Excel and save it as .xlsx, then load that")
+    return None

@@ -1,0 +1,221 @@
+"""Hostile workbooks in the other formats the reader accepts (.ods, .xls, .xlsb, .xlsm), issue 14.
+
+Before their pre-scans (`ods_scan`, `binary_scan`, `workbook_scan`), each crafted file below made fastexcel
+(calamine) ask for gigabytes from a file of a few KB, and the process aborted when the allocation failed
+(exit 134, "memory allocation of ... bytes failed"), measured in a child limited to 3 GiB of address space:
+
+| file | before |
+|---|---|
+| .ods, one value at XFD4000 after repeated empty rows and columns | abort (2 GB asked) on opening |
+| .ods, a value repeated over 3,968 rows x 16,384 columns | abort (2 GiB asked) on opening |
+| .xls, a DIMENSIONS record declaring 4,294,967,295 rows x 65,535 columns, no cell there | abort (10 PB asked) |
+| .xls, one LABEL cell in column 65,536 (the format stops at 256) | abort (128 GiB asked) on opening |
+| .xls, one LABEL cell at XFD4000 | abort (2 GB asked) on opening |
+| .xlsb, one cell at XFD1048576 | abort (512 GiB asked) |
+| .xlsb, one cell at XFD4000 | read, at 2.4 GiB |
+| .xlsb, one cell in column 16,777,216 | abort (16 GiB asked) |
+
+.ods and .xls workbooks are parsed whole when they are opened, so they are refused before fastexcel opens them
+(`no_workbook_open`); .xlsb and .xlsm sheets are read one at a time, so before a sheet is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import fastexcel
+import pytest
+from fixtures.crafted_workbooks import ods_cell, ods_far_cell, write_ods, write_xls, write_xlsb
+from test_hostile_files import ROSTER, db, peak_python_memory, refused, template_db  # noqa: F401 - fixtures
+
+from equity_metrics import workbook_scan
+from equity_metrics.importer import SourceSpec
+from equity_metrics.readers import ReadError, read_source
+
+GRID = ("so reading them would need a grid of {cells} cells ({range}{declared}; the limit for one sheet is "
+        "25,000,000) for the {held} cells it holds. Delete the rows and columns beyond your table (a stray value "
+        "far from it, such as the one at {last}), or copy the table to a new sheet, save and load it again")
+
+
+def grid_message(where: str, last: str, cells: str, held: int, beyond: bool = False, declared: str = "") -> str:
+    reach = f"its cells reach {last}{' (beyond what the format allows)' if beyond else ''}, "
+    return where + reach + GRID.format(cells=cells, range=f"A1:{last}", declared=declared, held=f"{held:,}", last=last)
+
+
+@pytest.fixture()
+def no_workbook_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fastexcel was asked to open a workbook the guard should have refused")
+    monkeypatch.setattr(fastexcel, "read_excel", refuse)
+
+
+@pytest.fixture()
+def no_sheet_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fastexcel was asked to load a sheet the guard should have refused")
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", refuse)
+
+
+def crafted(folder: Path) -> dict[str, Path]:
+    """Every crafted file of the table above, a few KB each."""
+    far = [(3999, 16383, "x")]
+    files = {
+        "far.ods": write_ods(folder / "far.ods", ods_far_cell(4000, 16384)),
+        "quoted.ods": write_ods(folder / "quoted.ods", ods_far_cell(4000, 16384, quote="'")),
+        "repeated.ods": write_ods(folder / "repeated.ods", '<table:table-row table:number-rows-repeated="3968">'
+                                  + ods_cell("y", ' table:number-columns-repeated="16384"') + "</table:table-row>"),
+        "declared.xls": write_xls(folder / "declared.xls", dimension=(0, 0xFFFFFFFF, 0, 0xFFFF)),
+        "column.xls": write_xls(folder / "column.xls", [(65535, 65535, "x")]),
+        "far.xls": write_xls(folder / "far.xls", far),
+        "far.xlsb": write_xlsb(folder / "far.xlsb", [(1048575, 16383, "x")]),
+        "far4000.xlsb": write_xlsb(folder / "far4000.xlsb", far),
+        "column.xlsb": write_xlsb(folder / "column.xlsb", [(31, 0xFFFFFF, "x")]),
+    }
+    assert all(p.stat().st_size < 8_000 for p in files.values())
+    return files
+
+
+WHOLE = "{name}: cannot be read as a workbook: its sheet 'Roster' cannot be read: "
+SHEET = "{name}, sheet 'Roster': cannot be read: "
+EXPECTED = {
+    "far.ods": grid_message(WHOLE, "XFD4000", "65,536,000", 94),
+    "quoted.ods": grid_message(WHOLE, "XFD4000", "65,536,000", 94),
+    "repeated.ods": grid_message(WHOLE, "XFD3999", "65,519,616", 65_011_805),
+    "declared.xls": ("{name}: cannot be read as a workbook: its sheet 'Roster' cannot be read: it declares a size "
+                     "of A1:CRXO4294967295 (its DIMENSIONS record), for which the reader would reserve "
+                     "281,470,681,677,825 cells (the limit for one sheet is 25,000,000), for the 93 cells it holds "
+                     "(A1:C31); the file is damaged or crafted. Open it in Excel and save it as .xlsx, then load "
+                     "that"),
+    "column.xls": grid_message(WHOLE, "CRXP65536", "4,294,967,296", 94, beyond=True, declared=", declared as A1:C31"),
+    "far.xls": grid_message(WHOLE, "XFD4000", "65,536,000", 94, beyond=True, declared=", declared as A1:C31"),
+    "far.xlsb": grid_message(SHEET, "XFD1048576", "17,179,869,184", 94, declared=", declared as A1:C31"),
+    "far4000.xlsb": grid_message(SHEET, "XFD4000", "65,536,000", 94, declared=", declared as A1:C31"),
+    "column.xlsb": grid_message(SHEET, "AJRNIN32", "536,870,912", 94, beyond=True, declared=", declared as A1:C31"),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_a_crafted_workbook_is_refused_before_the_reader_sees_it(db: Path, tmp_path: Path,  # noqa: F811
+                                                                 monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    path = crafted(tmp_path)[name]
+    guard = "read_excel" if path.suffix in (".ods", ".xls") else "load_sheet"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"fastexcel's {guard} was called on a file the guard should have refused")
+    monkeypatch.setattr(fastexcel if guard == "read_excel" else fastexcel.ExcelReader, guard, refuse)
+    expected = EXPECTED[name].format(name=name)
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == expected
+    workbook_scan._SCANS.clear()
+    assert peak_python_memory(lambda: read_source(path)) < 8 << 20
+    # The import names the same file and sheet, and leaves the store's bytes as they were.
+    expected_import = expected.replace(f"{name}:", f"{name}, sheet 'Roster':", 1) if guard == "read_excel" else expected
+    assert refused(db, [SourceSpec(path, ROSTER, "Roster")], ReadError) == expected_import
+
+
+def test_crafted_workbooks_of_every_format_never_abort_the_process(tmp_path: Path) -> None:
+    # In a child limited to 3 GiB of address space: each file is a ReadError, never an abort (before: exit 134
+    # for all but far4000.xlsb, which was read at 2.4 GiB).
+    files = crafted(tmp_path)
+    code = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+        from equity_metrics.readers import ReadError, list_sheets, read_source
+        for path in {[str(p) for p in files.values()]!r}:
+            try:
+                list_sheets(path)
+                read_source(path)
+                print("read", path)
+            except ReadError as error:
+                print(str(error).split(":")[0].split(",")[0])
+        print("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert (done.returncode, lines[:-1]) == (0, list(files)), done.stderr[-500:]
+    assert int(lines[-1].split()[1]) < 400  # MiB: nothing was allocated for the grids
+
+
+def test_what_the_reader_sizes_by_is_read_and_the_rest_is_harmless(tmp_path: Path) -> None:
+    # LibreOffice ends every sheet with a million empty rows written once, and styles empty cells far away; an
+    # .xlsb's declared dimension (BrtWsDim) is not what its reader sizes by; cells whose text has no value type
+    # are not read by calamine: all read as the 30-student roster.
+    cases = [
+        write_ods(tmp_path / "libreoffice.ods", '<table:table-row table:number-rows-repeated="1048545">'
+                  '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'),
+        write_ods(tmp_path / "styled.ods", '<table:table-row table:number-rows-repeated="3968"><table:table-cell/>'
+                  '</table:table-row><table:table-row><table:table-cell table:number-columns-repeated="16383"/>'
+                  '<table:table-cell table:style-name="ce1"/></table:table-row>'),
+        write_ods(tmp_path / "untyped.ods", ods_far_cell(4000, 16384).replace(' office:value-type="string"', "")),
+        write_xlsb(tmp_path / "declared.xlsb", dimension=(0, 1048575, 0, 16383)),
+        write_xls(tmp_path / "plain.xls"),
+    ]
+    for path in cases:
+        source = read_source(path)
+        assert (source.columns, source.table.num_rows) == (["sid", "school", "grade"], 30), path.name
+    scan = workbook_scan.scan_workbook(cases[0])
+    assert scan is not None and scan.sheets[0].used_range == "A1:C31"
+
+
+def test_an_xlsm_written_by_openpyxl_with_a_far_cell_is_refused(tmp_path: Path, no_sheet_load: None) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Roster"
+    sheet.append(["sid", "school", "grade"])
+    for row in range(1, 31):
+        sheet.append([f"{row:03d}", "0042", "K"])
+    sheet["XFD1048576"] = "x"
+    path = tmp_path / "macro.xlsm"
+    book.save(path)
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    # openpyxl declares the dimension A1:XFD1048576, the cells' own range, so it is not named twice.
+    assert str(raised.value) == grid_message(SHEET.format(name="macro.xlsm"), "XFD1048576", "17,179,869,184", 94)
+
+
+def _noise(megabytes: int) -> bytes:
+    """Text that deflate shrinks about 100 times, under the zip-bomb ratio guard of 200."""
+    line = b"a" * 1000
+    return b"".join(line + hashlib.sha256(str(i).encode()).hexdigest().encode()[:8] for i in range(megabytes * 1024))
+
+
+def test_an_ods_whose_content_is_far_larger_than_its_cells_is_refused(tmp_path: Path, no_workbook_open: None) -> None:
+    # 24 MiB of text in one cell: calamine would hold it all; the content may be 16 MiB plus 1 KiB per cell.
+    path = write_ods(tmp_path / "bomb.ods", "<table:table-row>" + ods_cell(_noise(24).decode()) + "</table:table-row>")
+    info = zipfile.ZipFile(path).getinfo("content.xml")
+    assert 30 < info.file_size / info.compress_size < 200
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == (
+        f"bomb.ods: cannot be read as a workbook: its content (content.xml) unpacks to "
+        f"{info.file_size / (1 << 20):,.1f} MiB for 94 cells holding a value, over the limit of 16.1 MiB (16.0 MiB "
+        "plus 1,024 bytes per cell); it looks like a 'zip bomb' and was not opened. Open it and save it again, or "
+        "save the sheet as CSV")
+
+
+def test_an_xlsb_whose_shared_strings_no_cell_needs_is_refused(tmp_path: Path, no_workbook_open: None) -> None:
+    path = write_xlsb(tmp_path / "strings.xlsb", shared_strings=_noise(24))
+    with pytest.raises(ReadError, match=r"^strings\.xlsb: cannot be read as a workbook: its shared strings "
+                                        r"\(xl/sharedStrings\.bin\) unpack to 23\.6 MiB for 0 text cells in its "
+                                        r"sheets, over the limit of 16\.0 MiB"):
+        read_source(path)
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsb", ".xlsm"])
+def test_a_zip_bomb_in_any_zip_workbook_is_refused(tmp_path: Path, no_workbook_open: None, suffix: str) -> None:
+    # A part that unpacks to 64 MiB of zeros, about 1,000 times its stored size.
+    path = tmp_path / f"bomb{suffix}"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml" if suffix == ".ods" else "xl/worksheets/sheet1.bin", b"\x00" * (64 << 20))
+    with pytest.raises(ReadError, match=rf"^bomb\{suffix}: cannot be read as a workbook: its part \S+ would unpack "
+                                        r"to 64\.0 MiB, 1,0\d\d times its stored size \(real sheets stay under 200\); "
+                                        r"it looks like a 'zip bomb' and was not opened$"):
+        read_source(path)
