@@ -8,7 +8,8 @@
     python -m equity_metrics import FILE [--kind K] [--mapping M.json] [--name N] [--year Y] [--year-start MM-DD]
                                   [--header-row N]
                                   [--sheet S] [--subject S] [--column FIELD=HEADER ...]
-                                  [--code FIELD:VALUE=CANONICAL ...] [--replace-sample] [--dry-run] [--db PATH]
+                                  [--code FIELD:VALUE=CANONICAL ...] [--replace-sample] [--replace] [--dry-run]
+                                  [--db PATH]
     python -m equity_metrics datasets [--db PATH] [--format csv|json|table]
     python -m equity_metrics sample --out DIR
     python -m equity_metrics load-sample [--db PATH]
@@ -35,7 +36,7 @@ from equity_metrics.aggregate import DimensionError, Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
 from equity_metrics.export_tables import neutralise
-from equity_metrics.importer import ImportRefusedError, import_sources
+from equity_metrics.importer import DuplicateDataError, ImportRefusedError, import_sources
 from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
 from equity_metrics.mapping import Mapping, MappingError
 from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
@@ -221,8 +222,8 @@ def cmd_import(args: argparse.Namespace) -> str:
         with Store(Path(args.db) if args.db else default_db_path()) as store:
             plans, skipped = plan_file(store, path, options)
             replace_sample = _replaces_sample(store, args.replace_sample)
-            reports = import_sources(store, [p.spec for p in plans], replace_sample=replace_sample,
-                                     dry_run=args.dry_run)
+            reports, replaced = _import_replacing(store, [p.spec for p in plans], replace_sample, args.dry_run,
+                                                  args.replace)
             if mapping is not None and not args.dry_run:  # a mapping the user wrote is remembered for next year
                 for plan in plans:
                     save_mapping(store, list(plan.columns), plan.spec.mapping)
@@ -236,7 +237,28 @@ def cmd_import(args: argparse.Namespace) -> str:
     if replace_sample:
         print(f"{'Would remove' if args.dry_run else 'Removed'} the synthetic sample district so that your files "
               "are not mixed with it; bring it back with: python -m equity_metrics load-sample", file=sys.stderr)
+    for dataset_id in replaced:
+        print(f"{'Would replace' if args.dry_run else 'Replaced'} dataset {dataset_id}, which held the same data.",
+              file=sys.stderr)
     return _import_output(args, plans, skipped, reports)
+
+
+def _import_replacing(store: Store, specs: list, replace_sample: bool, dry_run: bool,
+                      replace: bool) -> tuple[list, tuple[int, ...]]:
+    """Import; a table holding data already loaded is refused, naming --replace, or with --replace replaces the
+    dataset it repeats (as the Data page offers), all in the import's one transaction."""
+    replaced: tuple[int, ...] = ()
+    while True:
+        try:
+            return import_sources(store, specs, replace_sample=replace_sample, dry_run=dry_run,
+                                  replace=replaced), replaced
+        except DuplicateDataError as error:
+            if not replace:
+                raise CommandError(f"{error} Or pass --replace to replace dataset {error.dataset_id} with this "
+                                   "file.") from error
+            if error.dataset_id in replaced:
+                raise
+            replaced += (error.dataset_id,)
 
 
 def _replaces_sample(store: Store, asked: bool) -> bool:
@@ -377,6 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what a code means, e.g. race:7=White or sex:1=Male (repeatable)")
     p.add_argument("--replace-sample", action="store_true",
                    help="remove the synthetic sample district first (done anyway when it is all the store holds)")
+    p.add_argument("--replace", action="store_true",
+                   help="when the file holds data already loaded (re-sorted or saved again), replace that dataset "
+                        "with it, in one transaction (as the Data page offers)")
     p.add_argument("--dry-run", action="store_true",
                    help="print the kind, the mapping with the reason for each guess and the import report; write nothing")
     common(p)

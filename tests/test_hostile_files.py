@@ -559,3 +559,31 @@ def test_the_data_page_offers_to_replace_the_dataset_a_file_repeats(data_page, t
     at.button(key="upload_replace").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("It replaced dataset 1, which held the same data." in m.value.replace("\\", "") for m in at.markdown)
+
+
+def test_the_command_line_replaces_the_dataset_a_file_repeats_with_replace(db: Path, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from equity_metrics import cli
+
+    mapping, header, rows, _ = CASES["counts"]
+    _store_with(db, write_rows(tmp_path / "counts.csv", header, rows), mapping)
+    saved = tmp_path / "counts.json"
+    saved.write_text(mapping.to_json())
+    corrected = write_rows(tmp_path / "counts corrected.csv", header, [*rows[:-1], [*rows[-1][:3], "99"]][::-1])
+    command = ["import", str(corrected), "--mapping", str(saved), "--db", str(db)]
+    before = digest(db)
+    assert cli.main(command) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: counts corrected.csv: 399 of its 400 rows are already loaded in dataset 2 ('first'")
+    assert err.endswith("Delete that dataset first to replace it, or load only the rows that are new. Or pass "
+                        "--replace to replace dataset 2 with this file.\n") and out == ""
+    assert digest(db) == before
+    assert cli.main([*command, "--replace", "--dry-run"]) == 0
+    assert "Would replace dataset 2, which held the same data." in capsys.readouterr().err
+    assert digest(db) == before
+    assert cli.main([*command, "--replace"]) == 0
+    assert "Replaced dataset 2, which held the same data." in capsys.readouterr().err
+    with Store(db) as store:
+        assert store.scalar("SELECT count(*) FROM counts") == len(rows)
+        assert store.query("SELECT source_file FROM datasets WHERE kind = 'counts'")["source_file"].tolist() == [
+            "counts corrected.csv"]
