@@ -521,7 +521,8 @@ def import_into(
     too_many = school_count_problem(cursor, _STAGED, good, mapping, source.label)
     if too_many:
         raise ImportRefusedError(too_many)
-    earlier = overlap(cursor, _STAGED, good, kind)  # the same data already loaded, re-sorted or re-saved
+    anonymous = kind == "survey" and mapping.columns.get("response_id") == ROW_NUMBER_COLUMN  # numbered by row
+    earlier = overlap(cursor, _STAGED, good, kind, by_respondent=anonymous)  # already loaded, re-sorted or re-saved
     if earlier is not None:
         raise DuplicateDataError(earlier.message(source.label), earlier.dataset_id)
     dataset_id = next_dataset_id(cursor)

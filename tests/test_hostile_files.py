@@ -21,7 +21,7 @@ import pytest
 
 from equity_metrics import workbook_scan
 from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
-from equity_metrics.mapping import Mapping
+from equity_metrics.mapping import Mapping, Unpivot
 from equity_metrics.readers import ReadError, list_sheets, read_source
 from equity_metrics.store import Store
 
@@ -587,3 +587,32 @@ def test_the_command_line_replaces_the_dataset_a_file_repeats_with_replace(db: P
         assert store.scalar("SELECT count(*) FROM counts") == len(rows)
         assert store.query("SELECT source_file FROM datasets WHERE kind = 'counts'")["source_file"].tolist() == [
             "counts corrected.csv"]
+
+
+ANONYMOUS = Mapping("survey", {"response_id": "__source_row", "school_id": "school", "respondent_type": "type",
+                               "grade": "grade"},
+                    unpivot=Unpivot(tuple(f"Q{q}" for q in range(1, 11)), "item_id", "response"), constants=dict(YEAR))
+ANONYMOUS_ROWS = [[f"{42 + r % 3:04d}", "Student", str(6 + r % 3), *(str(1 + (r * q + r // 7) % 5) for q in range(1, 11))]
+                  for r in range(54)]
+
+
+def test_an_anonymous_survey_re_sorted_is_the_same_data(db: Path, tmp_path: Path) -> None:
+    # No respondent ID: each row is one respondent, numbered by its row in the file. Re-sorted, every respondent
+    # gets another number, so the stored rows differ although the answers are the same: compared by respondent
+    # (the set of their answers), the re-sorted file is the same data. Before: 540 answers became 1,080.
+    header = ["school", "type", "grade", *(f"Q{q}" for q in range(1, 11))]
+    _store_with(db, write_rows(tmp_path / "climate.csv", header, ANONYMOUS_ROWS), ANONYMOUS)
+    with Store(db) as store:
+        assert store.scalar("SELECT count(*) FROM survey") == 540
+        when = store.scalar("SELECT strftime(imported_at, '%Y-%m-%d %H:%M') FROM datasets WHERE name = 'first'")
+    resorted = write_rows(tmp_path / "climate sorted.csv", header, sorted(ANONYMOUS_ROWS, key=lambda r: r[3:]))
+    assert refused(db, [SourceSpec(resorted, ANONYMOUS)], ImportRefusedError) == (
+        f"climate sorted.csv: holds the same 540 rows as dataset 2 ('first', imported {when} UTC), perhaps in another "
+        "order or saved again; importing it would count every row twice. Delete that dataset first to replace it, "
+        "or load only the rows that are new.")
+    # Another administration of the same survey (other answers) is other data.
+    spring = write_rows(tmp_path / "spring.csv", header, [[*r[:3], *(str(6 - int(v)) for v in r[3:])]
+                                                         for r in ANONYMOUS_ROWS])
+    with Store(db) as store:
+        import_sources(store, [SourceSpec(spring, ANONYMOUS)])
+        assert store.scalar("SELECT count(*) FROM survey") == 1080
