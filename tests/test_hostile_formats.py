@@ -11,6 +11,7 @@ Before their pre-scans (`ods_scan`, `binary_scan`, `workbook_scan`), each crafte
 | .xls, a DIMENSIONS record declaring 4,294,967,295 rows x 65,535 columns, no cell there | abort (10 PB asked) |
 | .xls, one LABEL cell in column 65,536 (the format stops at 256) | abort (128 GiB asked) on opening |
 | .xls, one LABEL cell at XFD4000 | abort (2 GB asked) on opening |
+| the two .xls above, under 4,096 bytes (their stream in the compound file's mini stream) | the same aborts |
 | .xlsb, one cell at XFD1048576 | abort (512 GiB asked) |
 | .xlsb, one cell at XFD4000 | read, at 2.4 GiB |
 | .xlsb, one cell in column 16,777,216 | abort (16 GiB asked) |
@@ -72,6 +73,9 @@ def crafted(folder: Path) -> dict[str, Path]:
         "declared.xls": write_xls(folder / "declared.xls", dimension=(0, 0xFFFFFFFF, 0, 0xFFFF)),
         "column.xls": write_xls(folder / "column.xls", [(65535, 65535, "x")]),
         "far.xls": write_xls(folder / "far.xls", far),
+        # the same, small enough (under 4,096 bytes) to sit in the compound file's mini stream
+        "declared-mini.xls": write_xls(folder / "declared-mini.xls", dimension=(0, 0xFFFFFFFF, 0, 0xFFFF), small=True),
+        "column-mini.xls": write_xls(folder / "column-mini.xls", [(65535, 65535, "x")], small=True),
         "far.xlsb": write_xlsb(folder / "far.xlsb", [(1048575, 16383, "x")]),
         "far4000.xlsb": write_xlsb(folder / "far4000.xlsb", far),
         "column.xlsb": write_xlsb(folder / "column.xlsb", [(31, 0xFFFFFF, "x")]),
@@ -91,8 +95,15 @@ EXPECTED = {
                      "281,470,681,677,825 cells (the limit for one sheet is 25,000,000), for the 93 cells it holds "
                      "(A1:C31); the file is damaged or crafted. Open it in Excel and save it as .xlsx, then load "
                      "that"),
+    "declared-mini.xls": ("{name}: cannot be read as a workbook: its sheet 'Roster' cannot be read: it declares a "
+                          "size of A1:CRXO4294967295 (its DIMENSIONS record), for which the reader would reserve "
+                          "281,470,681,677,825 cells (the limit for one sheet is 25,000,000), for the 93 cells it "
+                          "holds (A1:C31); the file is damaged or crafted. Open it in Excel and save it as .xlsx, "
+                          "then load that"),
     "column.xls": grid_message(WHOLE, "CRXP65536", "4,294,967,296", 94, beyond=True, declared=", declared as A1:C31"),
     "far.xls": grid_message(WHOLE, "XFD4000", "65,536,000", 94, beyond=True, declared=", declared as A1:C31"),
+    "column-mini.xls": grid_message(WHOLE, "CRXP65536", "4,294,967,296", 94, beyond=True,
+                                    declared=", declared as A1:C31"),
     "far.xlsb": grid_message(SHEET, "XFD1048576", "17,179,869,184", 94, declared=", declared as A1:C31"),
     "far4000.xlsb": grid_message(SHEET, "XFD4000", "65,536,000", 94, declared=", declared as A1:C31"),
     "column.xlsb": grid_message(SHEET, "AJRNIN32", "536,870,912", 94, beyond=True, declared=", declared as A1:C31"),
