@@ -31,6 +31,10 @@ _NAME = re.compile(rb"(?:^|\s)(?:table:)?name\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_START = (b"<table:table-cell", b"<table:covered-table-cell")
 
 
+class OversizedTag(ValueError):
+    """content.xml holds a tag too long to read in bounded memory (a crafted file: no writer makes one)."""
+
+
 @dataclass
 class _Sheet:
     """One table as far as it has been read; rows and columns are counted from 1, as in the file."""
@@ -134,8 +138,14 @@ def scan_content(archive: zipfile.ZipFile) -> tuple[SheetScan, ...]:
             if cut < 0:
                 if len(buffer) > _LONG_ROW:  # a very long row: read its complete tags now
                     tag = buffer.rfind(b"<")
-                    reader.tags(buffer[:tag])
-                    buffer = buffer[tag:] if len(buffer) - tag <= _BLOCK else b""
+                    if b">" in buffer[tag:]:  # the last tag is whole: what follows it is text, not kept
+                        reader.tags(buffer)
+                        buffer = b""
+                    else:
+                        reader.tags(buffer[:tag])
+                        buffer = buffer[tag:]
+                    if len(buffer) > _LONG_ROW:  # no writer makes one tag this long
+                        raise OversizedTag(f"one tag in {CONTENT_PART} is longer than {_LONG_ROW >> 20} MiB")
                 carry = buffer
                 continue
             for piece in buffer[:cut].split(_ROW_END):

@@ -101,6 +101,7 @@ class WorkbookScan:
     sheets: tuple[SheetScan, ...]
     shared_strings_part: str | None
     shared_strings_bytes: int
+    problem: str | None = None  # why the scan itself could not finish in bounded memory
 
     def sheet(self, name: str) -> SheetScan | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -298,7 +299,11 @@ def _scan(path: Path, suffix: str) -> WorkbookScan | None:
         with zipfile.ZipFile(path) as archive:
             if suffix == ".ods":
                 content = archive.getinfo(ods_scan.CONTENT_PART).file_size
-                return WorkbookScan(ods_scan.scan_content(archive), ods_scan.CONTENT_PART, content)
+                try:
+                    return WorkbookScan(ods_scan.scan_content(archive), ods_scan.CONTENT_PART, content)
+                except ods_scan.OversizedTag as error:
+                    return WorkbookScan((), ods_scan.CONTENT_PART, content, f"{error}; the file is damaged or "
+                                        "crafted. Open it and save it again, or save the sheet as CSV")
             sheets, shared = _parts(archive)
             shared_bytes = archive.getinfo(shared).file_size if shared else 0
             return WorkbookScan(tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared,
@@ -320,6 +325,8 @@ def workbook_problem(path: str | Path) -> str | None:
     scan = scan_workbook(path)
     if scan is None:
         return None
+    if scan.problem:
+        return scan.problem
     suffix = Path(path).suffix.lower()
     if suffix in _READ_WHOLE:
         for sheet in scan.sheets:

@@ -230,3 +230,16 @@ def test_a_zip_bomb_in_any_zip_workbook_is_refused(tmp_path: Path, no_workbook_o
                                         r"to 64\.0 MiB, 1,0\d\d times its stored size \(real sheets stay under 200\); "
                                         r"it looks like a 'zip bomb' and was not opened$"):
         read_source(path)
+
+
+def test_an_ods_tag_too_long_to_scan_is_refused(tmp_path: Path, no_workbook_open: None) -> None:
+    # A repeat count hidden at the end of a 20 MiB tag: the scan does not drop what it cannot hold, it refuses.
+    padding = " ".join(f'x:a{i}="{i}"' for i in range(2_000_000))
+    path = write_ods(tmp_path / "long tag.ods", "<table:table-row><table:table-cell " + padding
+                     + ' table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
+                     "</table:table-cell></table:table-row>")
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == ("long tag.ods: cannot be read as a workbook: one tag in content.xml is longer than "
+                                 "16 MiB; the file is damaged or crafted. Open it and save it again, or save the sheet "
+                                 "as CSV")
