@@ -289,10 +289,10 @@ def _xlsb_sheet(archive: zipfile.ZipFile, name: str, part: str) -> SheetScan:
             data = carry + block
             records, cut = _records(data)
             carry = data[cut:]
-            if len(carry) > 4 * _BLOCK:
-                skip, carry = _skipped(carry), b""
             if _xlsb_block(grid, data, records):
                 return grid.scan(part)
+            if len(carry) > 4 * _BLOCK:
+                skip, carry = _long_record(grid, carry), b""
     return grid.scan(part)
 
 
@@ -327,10 +327,15 @@ def _xlsb_block(grid: _Grid, data: bytes, records: list[tuple[int, int, int]]) -
     return done
 
 
-def _skipped(carry: bytes) -> int:
-    """Bytes still to come of the record `carry` starts (its header is whole: it is over 4 MiB long)."""
-    _, body = _varint(carry, 0, 2)
+def _long_record(grid: _Grid, carry: bytes) -> int:
+    """A record over 4 MiB long (`carry` holds its start): its row or cell position taken like any other's,
+    the rest dropped as it streams by; how many of its bytes are still to come."""
+    kind, body = _varint(carry, 0, 2)
     length, body = _varint(carry, body, 4)
+    if kind == _ROW_HEADER:
+        grid.row = struct.unpack_from("<I", carry, body)[0]
+    elif kind in _XLSB_CELLS:
+        grid.add(grid.row, struct.unpack_from("<I", carry, body)[0])
     return max(body + length - len(carry), 0)
 
 

@@ -18,7 +18,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from equity_metrics.workbook_scan import SheetScan
+from equity_metrics.workbook_scan import OversizedTag, SheetScan
 
 CONTENT_PART = "content.xml"
 _BLOCK = 1 << 20
@@ -29,10 +29,6 @@ _TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(
 _REPEATED = re.compile(rb"number-(?:rows|columns)-repeated\s*=\s*[\"']\s*(\d+)")
 _NAME = re.compile(rb"(?:^|\s)(?:table:)?name\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_START = (b"<table:table-cell", b"<table:covered-table-cell")
-
-
-class OversizedTag(ValueError):
-    """content.xml holds a tag too long to read in bounded memory (a crafted file: no writer makes one)."""
 
 
 @dataclass
@@ -145,7 +141,7 @@ def scan_content(archive: zipfile.ZipFile) -> tuple[SheetScan, ...]:
                         reader.tags(buffer[:tag])
                         buffer = buffer[tag:]
                     if len(buffer) > _LONG_ROW:  # no writer makes one tag this long
-                        raise OversizedTag(f"one tag in {CONTENT_PART} is longer than {_LONG_ROW >> 20} MiB")
+                        raise OversizedTag(CONTENT_PART, _LONG_ROW)
                 carry = buffer
                 continue
             for piece in buffer[:cut].split(_ROW_END):

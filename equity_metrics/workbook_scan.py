@@ -41,6 +41,8 @@ MAX_SHEET_CELLS = 25_000_000
 SHARED_STRINGS_FLOOR_BYTES = 16 << 20
 SHARED_STRINGS_BYTES_PER_TEXT_CELL = 1024
 MAX_SHARED_STRINGS_BYTES = 512 << 20
+# Longest single tag kept whole while streaming a part (attributes included); writers stay under a few KB.
+MAX_TAG_BYTES = 16 << 20
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 _BLOCK = 1 << 20
@@ -62,6 +64,15 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)")
 _TEXT_TYPE = re.compile(rb"\st\s*=\s*[\"']s[\"']")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _VALUE_START = re.compile(rb"<(?:\w+:)?(?:v\b[^>]*>[^<]|is\b)")
+
+
+class OversizedTag(ValueError):
+    """A part holds one tag too long to read in bounded memory (a crafted file: no writer makes one). It is
+    refused, never skipped: the tag could hold the reference or repeat count that makes the grid huge."""
+
+    def __init__(self, part: str, limit: int) -> None:
+        super().__init__(f"one tag in {part} is longer than {limit >> 20} MiB; the file is damaged or crafted. "
+                         "Open it and save it again, or save the sheet as CSV")
 
 
 @dataclass(frozen=True)
@@ -249,8 +260,10 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str, part: str, precise: bool = 
                 continue
             tally.add(buffer[:cut])
             carry = buffer[cut:]
-            if len(carry) > _BLOCK:  # one tag over 1 MiB is no cell; drop it rather than grow
+            if len(carry) > _BLOCK and b">" in carry:  # a whole tag, then long text: the text is no cell
                 carry = b""
+            elif len(carry) > MAX_TAG_BYTES:  # one unfinished tag this long: refused, not skipped
+                raise OversizedTag(part, MAX_TAG_BYTES)
     tally.add(carry)
     scan = SheetScan(name, part, tally.declared, tally.cells, tally.text_cells, tally.first_row,
                      tally.last_row, tally.first_column, tally.last_column)
@@ -299,15 +312,13 @@ def _scan(path: Path, suffix: str) -> WorkbookScan | None:
         with zipfile.ZipFile(path) as archive:
             if suffix == ".ods":
                 content = archive.getinfo(ods_scan.CONTENT_PART).file_size
-                try:
-                    return WorkbookScan(ods_scan.scan_content(archive), ods_scan.CONTENT_PART, content)
-                except ods_scan.OversizedTag as error:
-                    return WorkbookScan((), ods_scan.CONTENT_PART, content, f"{error}; the file is damaged or "
-                                        "crafted. Open it and save it again, or save the sheet as CSV")
+                return WorkbookScan(ods_scan.scan_content(archive), ods_scan.CONTENT_PART, content)
             sheets, shared = _parts(archive)
             shared_bytes = archive.getinfo(shared).file_size if shared else 0
             return WorkbookScan(tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared,
                                 shared_bytes)
+    except OversizedTag as error:
+        return WorkbookScan((), None, 0, str(error))
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, RuntimeError):
         return None  # not a workbook this module can read; the reader reports it
 

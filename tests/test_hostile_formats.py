@@ -243,3 +243,26 @@ def test_an_ods_tag_too_long_to_scan_is_refused(tmp_path: Path, no_workbook_open
     assert str(raised.value) == ("long tag.ods: cannot be read as a workbook: one tag in content.xml is longer than "
                                  "16 MiB; the file is damaged or crafted. Open it and save it again, or save the sheet "
                                  "as CSV")
+
+
+def test_a_far_cell_hidden_in_a_very_long_record_is_still_found(tmp_path: Path, no_sheet_load: None) -> None:
+    # A cell tag (.xlsx) or record (.xlsb) of several MiB was once skipped whole by the scan, reference and all,
+    # while calamine reads it: the far cell then asked for 512 GiB again. Now a long tag is kept whole (up to
+    # 16 MiB, then refused) and a long record's position is read before the rest streams by.
+    from test_hostile_files import crafted_workbook
+
+    padding = " ".join(f'x{i}="{i}"' for i in range(300_000))  # a 4.9 MB tag
+    xlsx = crafted_workbook(tmp_path / "long tag.xlsx", f'<row r="1048576"><c {padding} r="XFD1048576" '
+                            't="inlineStr"><is><t>x</t></is></c></row>')
+    xlsb = write_xlsb(tmp_path / "long record.xlsb", [(1048575, 16383, "x" * 3_000_000)])  # a 6 MB record
+    for path in (xlsx, xlsb):
+        with pytest.raises(ReadError, match=rf"^{path.name}, sheet 'Roster': cannot be read: its cells reach "
+                                            r"XFD1048576, so reading them would need a grid of 17,179,869,184 cells"):
+            read_source(path)
+    noise = hashlib.shake_128(b"tag").hexdigest(17 << 19)  # 17 MiB that deflate cannot shrink much
+    huge = crafted_workbook(tmp_path / "huge tag.xlsx", f'<row r="40"><c x="{noise}" r="A40"/></row>')
+    with pytest.raises(ReadError) as raised:
+        read_source(huge)
+    assert str(raised.value) == ("huge tag.xlsx: cannot be read as a workbook: one tag in xl/worksheets/sheet1.xml is "
+                                 "longer than 16 MiB; the file is damaged or crafted. Open it and save it again, or "
+                                 "save the sheet as CSV")
