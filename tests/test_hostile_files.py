@@ -339,7 +339,7 @@ BAD_MAPPING = {"kind": "enrollment", "colums": {},
                "header_row": "2", "race_questions": {"hispanic": ["hisp"], "flags": {"Asian": 1}}}
 BAD_MAPPING_PROBLEMS = (
     "colums: unknown key (known: kind, columns, constants, unpivot, header_row, date_format, race_questions, "
-    "code_overrides, year_from_date, year_start_month, school_id_from_name)",
+    "code_overrides, year_from_date, year_start_month, year_start_day, school_id_from_name)",
     "columns.shoe_size: Enrollment roster has no field 'shoe_size' (fields: school_year, student_id, school_id, "
     "school_name, grade, race, sex, disability, section_504, english_learner, low_income, gifted, days_enrolled, "
     "days_absent)",
