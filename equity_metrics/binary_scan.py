@@ -14,6 +14,9 @@ value), and returns a `workbook_scan.WorkbookScan` judged there like an .xlsx sh
   text, formula, RK, MULRK, ...) their positions. Blank cells are left out, as the reader leaves them out.
 - .xlsb: each sheet part (a zip member) is streamed in 1 MiB blocks; row headers (BrtRowHdr) give the row,
   cell records their column; shared-string cells are counted to bound the shared strings, as for .xlsx.
+
+A sheet is counted only until it holds more cells than MAX_SHEET_CELLS (then it is refused anyway), so a file
+of a billion tiny records costs seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from equity_metrics.workbook_scan import SheetScan, WorkbookScan, column_letters
+from equity_metrics.workbook_scan import MAX_SHEET_CELLS, SheetScan, WorkbookScan, column_letters
 
 _BLOCK = 1 << 20
 # ---- .xls: the compound file ------------------------------------------------------------------------------
@@ -172,6 +175,8 @@ def _biff_sheets(stream: bytes) -> list[_Grid]:
         grid = _Grid(name)
         for kind, body, length in _biff_records(stream, offset):
             _biff_cell(grid, kind, stream, body, length)
+            if grid.cells > MAX_SHEET_CELLS:  # more cells than any grid allowed: no need to count on
+                break
         grids.append(grid)
     return grids
 
@@ -289,7 +294,7 @@ def _xlsb_sheet(archive: zipfile.ZipFile, name: str, part: str) -> SheetScan:
             data = carry + block
             records, cut = _records(data)
             carry = data[cut:]
-            if _xlsb_block(grid, data, records):
+            if _xlsb_block(grid, data, records) or grid.cells > MAX_SHEET_CELLS:
                 return grid.scan(part)
             if len(carry) > 4 * _BLOCK:
                 skip, carry = _long_record(grid, carry), b""

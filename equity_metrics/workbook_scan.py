@@ -369,6 +369,10 @@ def sheet_problem(path: str | Path, sheet: str) -> str | None:
 
 def _grid_problem(found: SheetScan, suffix: str) -> str | None:
     rows, columns = _FORMAT_LIMITS.get(suffix, (EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS))
+    if found.cells > MAX_SHEET_CELLS and found.grid_cells <= MAX_SHEET_CELLS:  # cells written over one another
+        return (f"it holds more than {MAX_SHEET_CELLS:,} cell records (the limit for one sheet), many of them in the "
+                f"same places ({found.used_range}); the file is damaged or crafted. Open it and save it again, or "
+                "save the sheet as CSV")
     if found.grid_cells > MAX_SHEET_CELLS:
         last = f"{column_letters(found.last_column)}{found.last_row}"
         beyond = " (beyond what the format allows)" if found.last_row > rows or found.last_column > columns else ""

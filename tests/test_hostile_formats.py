@@ -23,6 +23,7 @@ Before their pre-scans (`ods_scan`, `binary_scan`, `workbook_scan`), each crafte
 from __future__ import annotations
 
 import hashlib
+import struct
 import subprocess
 import sys
 import textwrap
@@ -266,3 +267,30 @@ def test_a_far_cell_hidden_in_a_very_long_record_is_still_found(tmp_path: Path, 
     assert str(raised.value) == ("huge tag.xlsx: cannot be read as a workbook: one tag in xl/worksheets/sheet1.xml is "
                                  "longer than 16 MiB; the file is damaged or crafted. Open it and save it again, or "
                                  "save the sheet as CSV")
+
+
+def test_a_sheet_of_too_many_cell_records_is_refused_without_counting_them_all(
+        tmp_path: Path, no_sheet_load: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Records writing cell A32 again and again: the grid is small, the work is not; the count stops past the
+    # limit (at the end of the 1 MiB block; the limit lowered here to 1,000 so that the file stays small).
+    from fixtures.crafted_workbooks import _record
+
+    from equity_metrics import binary_scan
+
+    monkeypatch.setattr(workbook_scan, "MAX_SHEET_CELLS", 1_000)
+    monkeypatch.setattr(binary_scan, "MAX_SHEET_CELLS", 1_000)
+    record = _record(0x0005, struct.pack("<IId", 0, 0, 1.0))  # BrtCellReal at column A
+    path = write_xlsb(tmp_path / "records.xlsb")
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.bin"]
+    end = sheet.rindex(_record(0x0092))
+    parts["xl/worksheets/sheet1.bin"] = (sheet[:end] + _record(0x0000, struct.pack("<IIHBBI", 31, 0, 300, 0, 0, 0))
+                                         + record * 5_000 + sheet[end:])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(ReadError, match=r"^records\.xlsb, sheet 'Roster': cannot be read: it holds more than "
+                                        r"1,000 cell records \(the limit for one sheet\), many of them in the "
+                                        r"same places \(A1:C32\); the file is damaged or crafted"):
+        read_source(path)
