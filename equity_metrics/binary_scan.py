@@ -52,7 +52,7 @@ def _compound_stream(data: mmap.mmap, names: tuple[str, ...]) -> bytes | None:
     if shift not in (9, 12) or mini_shift != 6:
         raise _Damaged("sector size")
     size = 1 << shift
-    sectors = (len(data) - size) // size
+    sectors = (len(data) - 1) // size  # a last sector cut short still counts
     fat_count, first_dir, _, cutoff, first_mini_fat, _, first_difat, difat_count = struct.unpack_from(
         "<IIIIIIII", data, 44)
 

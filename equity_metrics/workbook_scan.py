@@ -335,6 +335,9 @@ def workbook_problem(path: str | Path) -> str | None:
     opening) one of its sheets is too large (the message names it)."""
     scan = scan_workbook(path)
     if scan is None:
+        if Path(path).suffix.lower() == ".xls" and Path(path).is_file():  # calamine would parse it unchecked
+            return ("its sheets could not be checked before reading (the compound file's tables or its Workbook "
+                    "stream are damaged or missing); open it in Excel and save it as .xlsx, then load that")
         return None
     if scan.problem:
         return scan.problem

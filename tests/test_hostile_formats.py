@@ -294,3 +294,17 @@ def test_a_sheet_of_too_many_cell_records_is_refused_without_counting_them_all(
                                         r"1,000 cell records \(the limit for one sheet\), many of them in the "
                                         r"same places \(A1:C32\); the file is damaged or crafted"):
         read_source(path)
+
+
+def test_an_xls_whose_compound_file_cannot_be_checked_is_refused(tmp_path: Path, no_workbook_open: None) -> None:
+    # The directory points past the end of the file: calamine would be handed a workbook nobody checked.
+    path = write_xls(tmp_path / "broken.xls")
+    data = bytearray(path.read_bytes())
+    data[48:52] = (9_999).to_bytes(4, "little")  # the directory's first sector
+    path.write_bytes(bytes(data))
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == (
+        "broken.xls: cannot be read as a workbook: its sheets could not be checked before reading (the compound "
+        "file's tables or its Workbook stream are damaged or missing); open it in Excel and save it as .xlsx, then "
+        "load that")
