@@ -63,17 +63,18 @@ def _compound_stream(data: mmap.mmap, names: tuple[str, ...]) -> bytes | None:
 
     fat_sectors = [n for n in struct.unpack_from("<109I", data, 76) if n < _LAST_SECTOR]
     difat, seen = first_difat, 0
-    while difat < _LAST_SECTOR and seen <= difat_count:
+    while difat < _LAST_SECTOR and seen <= min(difat_count, sectors):
         entries = struct.unpack(f"<{size // 4}I", sector(difat))
         fat_sectors += [n for n in entries[:-1] if n < _LAST_SECTOR]
         difat, seen = entries[-1], seen + 1
-    fat = b"".join(sector(n) for n in fat_sectors[:max(fat_count, 1)])
+    fat = b"".join(sector(n) for n in fat_sectors[:min(max(fat_count, 1), sectors)])
     table = struct.unpack(f"<{len(fat) // 4}I", fat)
 
-    def chain(start: int, table: tuple[int, ...] = table) -> list[int]:
+    def chain(start: int, table: tuple[int, ...] = table, most: int = sectors) -> list[int]:
+        """The sectors of one stream, in order; never more than the file holds (a loop is damage)."""
         found: list[int] = []
         while start < _LAST_SECTOR:
-            if start >= len(table) or len(found) > len(table):
+            if start >= len(table) or len(found) >= most:
                 raise _Damaged("broken chain")
             found.append(start)
             start = table[start]
@@ -95,7 +96,7 @@ def _compound_stream(data: mmap.mmap, names: tuple[str, ...]) -> bytes | None:
         mini_stream = b"".join(sector(n) for n in chain(struct.unpack_from("<I", root, 116)[0]))
         mini_fat = b"".join(sector(n) for n in chain(first_mini_fat))
         mini_table = struct.unpack(f"<{len(mini_fat) // 4}I", mini_fat)
-        pieces = [mini_stream[n * 64:(n + 1) * 64] for n in chain(start, mini_table)]
+        pieces = [mini_stream[n * 64:(n + 1) * 64] for n in chain(start, mini_table, len(mini_stream) // 64)]
         return b"".join(pieces)[:stream_size]
     return None
 

@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -308,3 +309,19 @@ def test_an_xls_whose_compound_file_cannot_be_checked_is_refused(tmp_path: Path,
         "broken.xls: cannot be read as a workbook: its sheets could not be checked before reading (the compound "
         "file's tables or its Workbook stream are damaged or missing); open it in Excel and save it as .xlsx, then "
         "load that")
+
+
+def test_an_xls_whose_sector_chain_loops_is_refused_at_once(tmp_path: Path, no_workbook_open: None) -> None:
+    # The FAT sends the Workbook stream's last sector back to its first: a walk that never ends, unless bounded
+    # by the sectors the file holds.
+    path = write_xls(tmp_path / "loop.xls")
+    data = bytearray(path.read_bytes())
+    fat = list(struct.unpack_from("<128I", data, 512))
+    last = next(i for i in range(2, 128) if fat[i] == 0xFFFFFFFE)
+    fat[last] = 2
+    struct.pack_into("<128I", data, 512, *fat)
+    path.write_bytes(bytes(data))
+    started = time.perf_counter()
+    with pytest.raises(ReadError, match=r"^loop\.xls: cannot be read as a workbook: its sheets could not be checked"):
+        read_source(path)
+    assert time.perf_counter() - started < 2
