@@ -1,5 +1,6 @@
 """The progress chart of one goal (Altair): its value in each school year with the 95% interval, the target
-line and the straight path from the baseline to the target, in the group's colour.
+line and the straight path from the baseline to the target, in the group's colour (a goal on how much the
+group predicts the outcome, which names no group, in dark grey).
 
 Built only from a `GoalProgress` (already suppressed values, one row per year, never student rows). A year
 with no value is not drawn: the line breaks there, the year is marked "not measurable" on the axis, and the
@@ -13,6 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from equity_metrics import goal_predictor
 from equity_metrics.charts import CHART_WIDTH, group_colour, wrap_title
 from equity_metrics.findings import group_noun, mid_sentence, subject_noun
 from equity_metrics.goals import (
@@ -29,11 +31,14 @@ PATH_COLOUR = "#555555"
 TARGET_COLOUR = "#222222"
 INTERVAL_COLOUR = "#222222"
 HIDDEN_TEXT = "not measurable"
+ACROSS_GROUPS_COLOUR = "#333333"  # a solid line, against the dashed path and the dotted target
 
 
 def _y(progress: GoalProgress, field: str = "value") -> alt.Y:
     measure = progress.measure
     title = measure.label if measure.id != "score_gap" else f"{measure.label} ({progress.unit})"
+    if measure.across_groups:
+        title = progress.unit
     return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=measure.id != "risk_ratio"))
 
 
@@ -55,7 +60,8 @@ def progress_chart(progress: GoalProgress) -> alt.LayerChart:
     """Values by year with intervals, the target (a horizontal line), and the straight path from the baseline
     to the target (dashed)."""
     goal = progress.goal
-    colour = group_colour(goal.dimension, goal.group_value)
+    colour = (ACROSS_GROUPS_COLOUR if progress.measure.across_groups
+              else group_colour(goal.dimension, goal.group_value))
     years = progress.axis_years
     x = alt.X("school_year:O", sort=years, scale=alt.Scale(domain=years), title="School year",
               axis=alt.Axis(labelAngle=0))
@@ -99,6 +105,8 @@ def progress_chart(progress: GoalProgress) -> alt.LayerChart:
         who = mid_sentence(group_noun({goal.dimension: goal.group_value}, subject_noun(progress.indicator)))
         subtitle += wrap_title(f"The gap: how much worse off {who} are than {comparison_noun(goal)}, in "
                                f"{progress.unit} (below 0: better off).", 110)
+    if progress.measure.across_groups:
+        subtitle += wrap_title(goal_predictor.explanation(progress.indicator, goal.dimension), 110)
     notes = [f"{row.school_year}: {row.note}" for row in hidden.itertuples() if row.status == STATUS_NOT_MEASURABLE]
     if notes:
         subtitle += wrap_title("Not measurable: " + "; ".join(notes), 110)

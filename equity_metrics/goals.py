@@ -11,8 +11,9 @@ Status, about the latest school year with the indicator's data: **met** (the tar
 (at least as good as the straight path from the baseline to the target in that year), **off track**, or
 **not measurable**. Values are in the measure's unit: risk ratios as ratios, rates in percent, gaps in
 percentage points (rates) or the indicator's unit (scores), oriented so that a positive gap means the group
-is worse off than its comparison. Goals are exported and imported as CSV (every row validated, all or
-nothing).
+is worse off than its comparison. The `predictor` measure (goal_predictor) is how much a dimension predicts
+the indicator district-wide (Cramér's V or eta squared, from `analysis.association_by_year`), with no group or
+comparison. Goals are exported and imported as CSV (every row validated, all or nothing).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from equity_metrics import analysis, rules
+from equity_metrics import analysis, goal_predictor, rules
 from equity_metrics.aggregate import Filters
 from equity_metrics.codes import lookup
 from equity_metrics.constants import DIMENSIONS, GROUP_DIMENSIONS
@@ -62,12 +63,14 @@ CSV_COLUMNS: dict[str, str] = {
     "goal_id": "goal number (blank for a new goal; an existing number updates that goal)",
     "indicator_id": "indicator id (python -m equity_metrics indicators)",
     "dimension": "student-group dimension: " + ", ".join(GROUP_DIMENSIONS),
-    "group_value": "the group, e.g. Black or African American",
+    "group_value": "the group, e.g. Black or African American (blank for the predictor measure)",
     "school": "school name or code (blank: the whole district)",
-    "comparison": f"{ALL_OTHERS} (blank) or a group of the same dimension, e.g. White",
-    "measure": "risk_ratio, rate, rate_gap (rate indicators) or score_gap (mean indicators)",
+    "comparison": f"{ALL_OTHERS} (blank) or a group of the same dimension, e.g. White (blank for predictor)",
+    "measure": "risk_ratio, rate, rate_gap (rate indicators), score_gap (mean indicators) or predictor (either: "
+               "how much the dimension predicts the outcome, Cramér's V or eta squared, district-wide)",
     "baseline_year": "school year of the baseline, e.g. 2022-23 (blank: the first year with a value)",
-    "target_value": "target in the measure's unit (ratio, percent, percentage points or score points)",
+    "target_value": "target in the measure's unit (ratio, percent, percentage points, score points, or Cramér's V "
+                    "/ eta squared from 0 to 1)",
     "target_year": f"school year by which the target should be reached, e.g. {SCHOOL_YEAR_EXAMPLE}",
     "owner": "who is responsible",
     "strategy": "the action or strategy the goal belongs to",
@@ -90,17 +93,21 @@ GOAL_TABLE_COLUMNS = (
 @dataclass(frozen=True)
 class Measure:
     """How a goal reads a group's row of a result table: which column, scaled to which unit, and whether it
-    is a gap oriented so that a positive value means the group is worse off than its comparison."""
+    is a gap oriented so that a positive value means the group is worse off than its comparison. A measure
+    `across_groups` is about every group of the dimension at once (goal_predictor): no group, no comparison."""
 
     id: str
     label: str
-    indicator_kind: str  # "rate" (analysis.rates) or "mean" (analysis.gaps)
+    indicator_kind: str  # "rate" (analysis.rates), "mean" (analysis.gaps) or ANY_KIND
     column: str
     scale: float = 1.0
     interval: tuple[str, str] | None = None
     gap: bool = False
+    across_groups: bool = False
 
     def unit(self, indicator: Indicator) -> str:
+        if self.across_groups:
+            return goal_predictor.unit(indicator)
         if self.id == "risk_ratio":
             return "ratio"
         if self.id == "rate":
@@ -110,22 +117,26 @@ class Measure:
         return indicator.unit or "points"
 
 
+ANY_KIND = "any"  # a measure for rate and mean indicators alike
 MEASURES: dict[str, Measure] = {m.id: m for m in (
     Measure("risk_ratio", "Risk ratio", "rate", "risk_ratio", 1.0, ("risk_ratio_ci_low", "risk_ratio_ci_high")),
     Measure("rate", "Rate (percent)", "rate", "rate", 100.0, ("rate_ci_low", "rate_ci_high")),
     Measure("rate_gap", "Rate gap (percentage points)", "rate", "rate_difference", 100.0, gap=True),
     Measure("score_gap", "Score gap", "mean", "mean_difference", 1.0, gap=True),
+    Measure(goal_predictor.PREDICTOR, goal_predictor.PREDICTOR_LABEL, ANY_KIND, "", across_groups=True),
 )}
 
 
 def measures_for(indicator: Indicator) -> list[Measure]:
-    """The measures a goal on this indicator can use (rates: ratio, rate, gap; means: the score gap)."""
-    return [m for m in MEASURES.values() if m.indicator_kind == indicator.kind]
+    """The measures a goal on this indicator can use (rates: ratio, rate, gap; means: the score gap; both: how
+    much the group predicts it)."""
+    return [m for m in MEASURES.values() if m.indicator_kind in (indicator.kind, ANY_KIND)]
 
 
 def lower_is_better(measure: Measure, indicator: Indicator) -> bool:
-    """Gaps are oriented so lower is always better; a ratio or rate follows the indicator's direction."""
-    return True if measure.gap else indicator.higher_is_worse
+    """Gaps are oriented so lower is always better, and so is how much the group predicts the outcome; a
+    ratio or rate follows the indicator's direction."""
+    return True if measure.gap or measure.across_groups else indicator.higher_is_worse
 
 
 # ---- school years ----------------------------------------------------------------------------------------
@@ -249,9 +260,10 @@ def _group_value(dimension: str, raw: str) -> str | None:
     return None
 
 
-def _check_groups(goal: Goal, indicator: Indicator | None,
-                  problems: list[tuple[str, str]]) -> tuple[str | None, str | None]:
-    """The dimension, group and comparison: the group's and the comparison's labels, or None (with a problem)."""
+def _check_groups(goal: Goal, indicator: Indicator | None, problems: list[tuple[str, str]],
+                  across_groups: bool = False) -> tuple[str | None, str | None]:
+    """The dimension, group and comparison: the group's and the comparison's labels, or None (with a problem).
+    A measure across groups has neither (goal_predictor.check says when one is given)."""
     source_dims = SOURCES[indicator.source].dimensions if indicator else GROUP_DIMENSIONS
     if goal.dimension not in GROUP_DIMENSIONS:
         problems.append(("dimension", f"{goal.dimension!r} is not a student-group dimension; use one of "
@@ -261,6 +273,8 @@ def _check_groups(goal: Goal, indicator: Indicator | None,
         problems.append(("dimension", f"{indicator.label} cannot be split by {goal.dimension}; use one of "
                                       f"{', '.join(d for d in GROUP_DIMENSIONS if d in source_dims)}"))
         return None, None
+    if across_groups:
+        return "", ALL_OTHERS
     group = _group_value(goal.dimension, goal.group_value)
     if group is None:
         problems.append(("group_value", f"{goal.group_value!r} is not a group of {goal.dimension}; use one of "
@@ -309,15 +323,18 @@ def _problems(goal: Goal, context: GoalContext) -> tuple[Goal, list[tuple[str, s
     if indicator is None:
         problems.append(("indicator_id", f"{goal.indicator_id!r} is not an indicator (see `python -m equity_metrics "
                                          "indicators`)"))
-    group, comparison = _check_groups(goal, indicator, problems)
     measure = MEASURES.get(goal.measure)
+    across = measure is not None and measure.across_groups
+    group, comparison = _check_groups(goal, indicator, problems, across)
     if measure is None:
         problems.append(("measure", f"{goal.measure!r} is not a measure; use one of {', '.join(MEASURES)}"))
-    elif indicator is not None and measure.indicator_kind != indicator.kind:
+    elif indicator is not None and measure not in measures_for(indicator):
         problems.append(("measure", f"{goal.measure} does not apply to {indicator.label} ({indicator.kind}); use "
                                     f"{', '.join(m.id for m in measures_for(indicator))}"))
     school = None
-    if goal.school is not None and goal.school.strip():
+    if across:
+        problems.extend(goal_predictor.check(goal.group_value, goal.comparison, goal.school, goal.target_value))
+    elif goal.school is not None and goal.school.strip():
         school = context.school_name(goal.school)
         if school is None:
             problems.append(("school", f"{goal.school!r} is not a school in the loaded data (blank: the district)"))
@@ -329,7 +346,8 @@ def _problems(goal: Goal, context: GoalContext) -> tuple[Goal, list[tuple[str, s
         if len(getattr(goal, name)) > MAX_TEXT_LENGTH:
             problems.append((name, f"longer than {MAX_TEXT_LENGTH} characters"))
     value = goal.target_value
-    normalised = replace(goal, group_value=group or goal.group_value, comparison=comparison or goal.comparison,
+    normalised = replace(goal, group_value=goal.group_value if group is None else group,
+                         comparison=comparison or goal.comparison,
                          school=school, target_year=target_year or goal.target_year, baseline_year=baseline_year,
                          target_value=float(value) if isinstance(value, (int, float)) else value,
                          owner=goal.owner.strip(), strategy=goal.strategy.strip(), note=goal.note.strip())
@@ -455,8 +473,10 @@ def goals_to_csv(goals: Iterable[Goal]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for goal in goals:
+        across = goal.measure in MEASURES and MEASURES[goal.measure].across_groups  # no comparison: blank
         writer.writerow([goal.goal_id, goal.indicator_id, goal.dimension, goal.group_value,
-                         _csv_safe(goal.school or ""), goal.comparison, goal.measure, goal.baseline_year or "",
+                         _csv_safe(goal.school or ""), "" if across else goal.comparison, goal.measure,
+                         goal.baseline_year or "",
                          repr(goal.target_value), goal.target_year, *(_csv_safe(getattr(goal, c)) for c in _TEXT_COLUMNS)])
     return out.getvalue().encode("utf-8")
 
@@ -510,8 +530,10 @@ def parse_goals_csv(data: bytes, context: GoalContext) -> list[Goal]:
 
 def _goal_from_row(row: Mapping[str, str], context: GoalContext) -> tuple[Goal | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
+    measure = MEASURES.get(row.get("measure", "").strip())
+    optional = ("group_value",) if measure is not None and measure.across_groups else ()
     for name in REQUIRED_CSV_COLUMNS:
-        if not row.get(name, "").strip():
+        if name not in optional and not row.get(name, "").strip():
             problems.append((name, "empty; it is required"))
     goal_id = None
     raw_id = row.get("goal_id", "").strip()
@@ -697,17 +719,33 @@ class YearlyValues:
         return float(found["value"].iloc[0]), str(found["note"].iloc[0])
 
 
-def yearly_values(store: Store, goal: Goal, rates: ResultFunction = analysis.rates,
-                  gaps: ResultFunction = analysis.gaps) -> YearlyValues:
-    """The goal's measure in every school year the store knows (nothing is checked against the target)."""
+def _goal_rows(store: Store, goal: Goal, rates: ResultFunction, gaps: ResultFunction,
+               association: goal_predictor.AssociationFunction
+               ) -> tuple[pd.DataFrame, str, pd.DataFrame, Callable[[str], str]]:
+    """The result rows the goal reads (the group's, or the association's per year), why there are none, the
+    values per year in the measure's unit (indexed by school year), and the note for a year without a row."""
     indicator = get_indicator(goal.indicator_id)
     measure = MEASURES[goal.measure]
+    if measure.across_groups:
+        rows, error = goal_predictor.association_rows(store, indicator, goal.dimension, association)
+        measured = goal_predictor.measured(rows, indicator) if not rows.empty else pd.DataFrame()
+        return rows, error, measured, lambda year: goal_predictor.missing_note(indicator, goal.dimension, year)
     rows, error = _group_rows(goal, indicator, measure, rates, gaps, store)
     measured = _measured(rows, measure, indicator) if not rows.empty else pd.DataFrame()
-    with_data = analysis.years_with_data(store, indicator) if store.table_exists("facts_student_year") else []
-    kind_label = KINDS[analysis.required_kind(indicator)].label.lower()
     who = mid_sentence(group_noun({goal.dimension: goal.group_value}, subject_noun(indicator)))
     where = f" at {goal.school}" if goal.school else ""
+    return rows, error, measured, lambda year: f"no {who}{where} in {year}"
+
+
+def yearly_values(store: Store, goal: Goal, rates: ResultFunction = analysis.rates,
+                  gaps: ResultFunction = analysis.gaps,
+                  association: goal_predictor.AssociationFunction = analysis.association_by_year) -> YearlyValues:
+    """The goal's measure in every school year the store knows (nothing is checked against the target).
+    `association` computes how much the group predicts the outcome (the predictor measure)."""
+    indicator = get_indicator(goal.indicator_id)
+    rows, error, measured, missing = _goal_rows(store, goal, rates, gaps, association)
+    with_data = analysis.years_with_data(store, indicator) if store.table_exists("facts_student_year") else []
+    kind_label = KINDS[analysis.required_kind(indicator)].label.lower()
     records = []
     for year in sorted(_all_years(store) | set(with_data), key=year_start):
         value = low = high = np.nan
@@ -716,7 +754,7 @@ def yearly_values(store: Store, goal: Goal, rates: ResultFunction = analysis.rat
         elif error:
             note = error
         elif year not in measured.index:
-            note = f"no {who}{where} in {year}"
+            note = missing(year)
         else:
             row = measured.loc[year]
             value, low, high = float(row["value"]), float(row["ci_low"]), float(row["ci_high"])
@@ -728,13 +766,14 @@ def yearly_values(store: Store, goal: Goal, rates: ResultFunction = analysis.rat
 
 
 def goal_progress(store: Store, goal: Goal, rates: ResultFunction = analysis.rates,
-                  gaps: ResultFunction = analysis.gaps) -> GoalProgress:
+                  gaps: ResultFunction = analysis.gaps,
+                  association: goal_predictor.AssociationFunction = analysis.association_by_year) -> GoalProgress:
     """Measure a goal in every school year from its baseline through the latest year the store knows, and
-    its status. `rates` and `gaps` compute the result tables (the app passes cached versions)."""
+    its status. `rates`, `gaps` and `association` compute the result tables (the app passes cached versions)."""
     indicator = get_indicator(goal.indicator_id)
     measure = MEASURES[goal.measure]
     lower_better = lower_is_better(measure, indicator)
-    values = yearly_values(store, goal, rates, gaps)
+    values = yearly_values(store, goal, rates, gaps, association)
     with_data, rows = values.with_data, values.rows
     kind_label = KINDS[analysis.required_kind(indicator)].label.lower()
     baseline_year = goal.baseline_year
@@ -805,6 +844,8 @@ def format_value(value: float, measure: Measure, indicator: Indicator) -> str:
         return "—"
     if measure.id == "risk_ratio":
         return f"{value:.2f}"
+    if measure.across_groups:
+        return f"{value:.3f}"
     if measure.id == "rate":
         return f"{value:.1f}%"
     return f"{value:.1f} {measure.unit(indicator)}"
@@ -822,13 +863,15 @@ def goal_title(goal: Goal) -> str:
     (District)'."""
     indicator = goal.indicator
     measure = MEASURES[goal.measure]
+    if measure.across_groups:
+        return goal_predictor.title(indicator, goal.dimension, goal.scope)
     who = group_noun({goal.dimension: goal.group_value}, subject_noun(indicator))
     label = measure.label.split(" (")[0].lower()
     return f"{indicator.label}, {label}: {who} vs {comparison_noun(goal)} ({goal.scope})"
 
 
 def target_phrase(goal: Goal, lower_better: bool | None = None) -> str:
-    """'2.00 or lower by 2027-28'."""
+    """'2.00 or lower by 2027-28' ('0.050 or lower by 2027-28' for Cramér's V)."""
     measure, indicator = MEASURES[goal.measure], goal.indicator
     lower = lower_is_better(measure, indicator) if lower_better is None else lower_better
     return f"{format_value(goal.target_value, measure, indicator)} or {'lower' if lower else 'higher'} by {goal.target_year}"
@@ -875,10 +918,11 @@ def progress_sentence(progress: GoalProgress) -> str:
 # ---- tables and the report -------------------------------------------------------------------------------
 def _row_of(progress: GoalProgress) -> dict[str, object]:
     goal = progress.goal
+    across = progress.measure.across_groups  # no group and no comparison: both left empty
     return {
         "goal_id": goal.goal_id, "indicator_id": goal.indicator_id, "indicator": progress.indicator.label,
-        "dimension": goal.dimension, "group_value": goal.group_value, "school": goal.school,
-        "comparison": goal.comparison, "measure": goal.measure, "unit": progress.unit,
+        "dimension": goal.dimension, "group_value": None if across else goal.group_value, "school": goal.school,
+        "comparison": None if across else goal.comparison, "measure": goal.measure, "unit": progress.unit,
         "baseline_year": progress.baseline_year, "baseline_value": progress.baseline_value,
         "target_value": goal.target_value, "target_year": goal.target_year, "status_year": progress.status_year,
         "value": progress.value, "path_value": progress.path_value, "status": progress.status,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from equity_metrics import goals, metrics
+from equity_metrics import analysis, goal_predictor, goals, metrics
 from equity_metrics.goal_charts import HIDDEN_TEXT, progress_chart
 from equity_metrics.goals import Goal, GoalContext
 from equity_metrics.importer import SourceSpec, import_sources
@@ -159,13 +159,17 @@ def test_status_rules_hand_worked() -> None:
 
 def test_measures_and_direction() -> None:
     oss, ap, math_score = (goals.INDICATORS[i] for i in ("oss", "ap_enrollment", "math_scale_score"))
-    assert [m.id for m in goals.measures_for(oss)] == ["risk_ratio", "rate", "rate_gap"]
-    assert [m.id for m in goals.measures_for(math_score)] == ["score_gap"]
+    assert [m.id for m in goals.measures_for(oss)] == ["risk_ratio", "rate", "rate_gap", "predictor"]
+    assert [m.id for m in goals.measures_for(math_score)] == ["score_gap", "predictor"]
     assert goals.lower_is_better(goals.MEASURES["risk_ratio"], oss)
     assert not goals.lower_is_better(goals.MEASURES["risk_ratio"], ap)  # AP: a higher ratio is better
     assert not goals.lower_is_better(goals.MEASURES["rate"], ap)
     assert goals.lower_is_better(goals.MEASURES["rate_gap"], ap)  # gaps: lower is always better
     assert goals.lower_is_better(goals.MEASURES["score_gap"], math_score)
+    predictor = goals.MEASURES["predictor"]
+    assert goals.lower_is_better(predictor, ap) and goals.lower_is_better(predictor, oss)  # less predictive is better
+    assert (predictor.unit(oss), predictor.unit(math_score)) == ("Cramér's V", "eta squared")
+    assert goals.format_value(0.1421083, predictor, oss) == "0.142"
     assert goals.format_value(2.934924, goals.MEASURES["risk_ratio"], oss) == "2.93"
     assert goals.format_value(11.76, goals.MEASURES["rate"], oss) == "11.8%"
     assert goals.format_value(9.508, goals.MEASURES["rate_gap"], ap) == "9.5 percentage points"
@@ -302,7 +306,7 @@ def test_csv_import_is_all_or_nothing(store: Store) -> None:
         "Row 3, column target_year: '2027' is not a school year (write it like 2027-28).",
         "Row 5, column indicator_id: 'absences' is not an indicator (see `python -m equity_metrics indicators`).",
         "Row 5, column comparison: 'Martian' is neither all-others nor a group of race.",
-        "Row 5, column measure: 'odds' is not a measure; use one of risk_ratio, rate, rate_gap, score_gap.",
+        "Row 5, column measure: 'odds' is not a measure; use one of risk_ratio, rate, rate_gap, score_gap, predictor.",
     )
     assert [g.goal_id for g in goals.list_goals(store)] == [1]  # nothing was stored
 
@@ -470,6 +474,105 @@ def test_goal_report_chart(sample_store: Store, store: Store) -> None:
     colours = {layer["mark"].get("color") for layer in spec["layer"]}
     assert "#0072B2" in colours  # Black students' colour everywhere (constants.GROUP_COLOURS)
     assert "student_id" not in json.dumps(spec)
+
+
+# ---- how much race predicts the outcome (goal_predictor) -----------------------------------------------------
+def predictor_goal(**changes: object) -> Goal:
+    return replace(Goal("oss", "race", "", "predictor", 0.05, "2027-28", baseline_year="2022-23"), **changes)
+
+
+def test_predictor_goal_validation() -> None:
+    goal = goals.validate_goal(predictor_goal(comparison="", target_year="2027-2028", target_value=0), CONTEXT)
+    assert (goal.group_value, goal.comparison, goal.school, goal.target_year) == ("", goals.ALL_OTHERS, None,
+                                                                                  "2027-28")
+    score = goals.validate_goal(predictor_goal(indicator_id="math_scale_score", target_value=0.02), CONTEXT)
+    assert goals.MEASURES[score.measure].unit(score.indicator) == "eta squared"
+    # Any other measure still needs its group.
+    with pytest.raises(goals.GoalError) as raised:
+        goals.validate_goal(oss_goal(group_value=""), CONTEXT)
+    assert [c for c, _ in raised.value.problems] == ["group_value"]
+
+
+@pytest.mark.parametrize(("changes", "column", "words"), [
+    ({"group_value": BLACK}, "group_value", "a group does not apply to the predictor measure"),
+    ({"comparison": WHITE}, "comparison", "a comparison does not apply to the predictor measure"),
+    ({"school": CENTRAL}, "school", "measured district-wide: leave school blank"),
+    ({"target_value": 1.5}, "target_value", "Cramér's V and eta squared run from 0 to 1"),
+    ({"dimension": "school"}, "dimension", "'school' is not a student-group dimension"),
+])
+def test_predictor_goal_problems(changes: dict, column: str, words: str) -> None:
+    with pytest.raises(goals.GoalError) as raised:
+        goals.validate_goal(predictor_goal(**changes), CONTEXT)
+    assert [c for c, _ in raised.value.problems] == [column]
+    assert words in raised.value.problems[0][1]
+
+
+def test_predictor_goal_saved_exported_and_imported(store: Store, empty_store: Store) -> None:
+    saved = goals.add_goal(store, predictor_goal(owner="Superintendent", note="Board policy 2.3"))
+    assert replace(goals.get_goal(store, saved.goal_id), created_at=None) == replace(saved, created_at=None)
+    data = goals.goals_csv(store)
+    assert data.decode("utf-8").splitlines()[1].startswith("1,oss,race,,,,predictor,2022-23,0.05,2027-28,Superintendent,")
+    before = goals.list_goals(store)
+    assert goals.import_goals_csv(store, data) == goals.GoalImport(added=0, updated=1)
+    assert goals.list_goals(store) == before
+    assert goals.import_goals_csv(empty_store, data) == goals.GoalImport(added=1, updated=0)
+    assert [replace(g, created_at=None) for g in goals.list_goals(empty_store)] == [replace(before[0], created_at=None)]
+    # A blank group is accepted for this measure only.
+    header = ",".join(goals.REQUIRED_CSV_COLUMNS)
+    with pytest.raises(goals.GoalImportError) as raised:
+        goals.parse_goals_csv(f"{header}\noss,race,,predictor,0.1,2027-28\noss,race,,risk_ratio,2,2027-28\n"
+                              .encode(), CONTEXT)
+    assert raised.value.messages == ("Row 3, column group_value: empty; it is required.",)
+
+
+def test_predictor_goal_values_are_association_by_year(sample_store: Store) -> None:
+    expected = analysis.association_by_year(sample_store, "oss", "race")
+    progress = goals.goal_progress(sample_store, predictor_goal())
+    assert progress.years["school_year"].tolist() == list(YEARS) == expected["school_year"].tolist()
+    assert progress.years["value"].tolist() == expected["cramers_v"].astype("float64").tolist()  # exactly
+    assert progress.years["ci_low"].isna().all() and progress.years["ci_high"].isna().all()
+    v = progress.years["value"].tolist()
+    assert 0.14 < v[2] < v[1] < v[0] < 0.15  # 0.145, 0.145, 0.142: falling, far above 0.05
+    expected_path = path(v[0], "2022-23", 0.05, "2027-28", "2024-25")
+    assert progress.path_value == pytest.approx(expected_path, rel=1e-12)
+    assert (progress.status, progress.movement, progress.unit) == (goals.STATUS_OFF_TRACK, goals.MOVEMENT_IMPROVED,
+                                                                   "Cramér's V")
+    assert progress.idea_above_threshold is None and progress.idea_reasonable_progress is None
+    assert goals.progress_sentence(progress) == (
+        f"Off track in 2024-25: {v[2]:.3f}, behind the straight path from the baseline ({v[0]:.3f} in 2022-23) to the "
+        f"target (0.050 or lower by 2027-28), which is {expected_path:.3f} in 2024-25. Since 2023-24: improved "
+        f"({v[1]:.3f} to {v[2]:.3f}).")
+    assert goals.goal_title(progress.goal) == ("Out-of-school suspension, how much race/ethnicity predicts it "
+                                               "(Cramér's V; District)")
+    assert goals.goal_progress(sample_store, predictor_goal(target_value=0.15)).status == goals.STATUS_MET
+    assert goals.goal_progress(sample_store, predictor_goal(target_value=0.14)).status == goals.STATUS_ON_TRACK
+    chart = progress_chart(progress).to_dict()
+    assert "How much race/ethnicity predicts out-of-school suspension: Cramér's V" in " ".join(
+        chart["title"]["subtitle"])
+    row = goals.progress_frame([progress]).iloc[0]
+    assert pd.isna(row["group_value"]) and pd.isna(row["comparison"]) and row["unit"] == "Cramér's V"
+    assert pd.isna(row["idea_above_threshold_each_year"]) and pd.isna(row["idea_reasonable_progress"])
+
+    scores = analysis.association_by_year(sample_store, "math_scale_score", "race")
+    eta = goals.goal_progress(sample_store, predictor_goal(indicator_id="math_scale_score", target_value=0.02))
+    assert eta.years["value"].tolist() == scores["eta_squared"].astype("float64").tolist()
+    assert (eta.unit, eta.status, eta.movement) == ("eta squared", goals.STATUS_OFF_TRACK, goals.MOVEMENT_WORSENED)
+
+
+def test_predictor_goal_year_without_a_figure(sample_store: Store) -> None:
+    def association(*args: object) -> pd.DataFrame:
+        frame = analysis.association_by_year(*args)
+        frame.loc[frame["school_year"] == "2024-25", ["students", "cramers_v"]] = [pd.NA, np.nan]  # total hidden
+        frame.loc[frame["school_year"] == "2023-24", "cramers_v"] = np.nan
+        return frame
+
+    progress = goals.goal_progress(sample_store, predictor_goal(), association=association)
+    notes = progress.years.set_index("school_year")["note"]
+    assert notes["2024-25"] == goal_predictor.HIDDEN_TOTAL and notes["2023-24"] == goal_predictor.NOT_CALCULATED
+    assert (progress.status, progress.status_year, progress.reason) == (goals.STATUS_NOT_MEASURABLE, "2024-25",
+                                                                        goal_predictor.HIDDEN_TOTAL)
+    assert goals.progress_sentence(progress).startswith(
+        f"Not measurable in 2024-25: {goal_predictor.HIDDEN_TOTAL}. The last value was 0.145 in 2022-23.")
 
 
 # ---- a later school year arrives -----------------------------------------------------------------------------
