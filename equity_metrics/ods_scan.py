@@ -29,6 +29,7 @@ _TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(
 _REPEATED = re.compile(rb"number-(?:rows|columns)-repeated\s*=\s*[\"']\s*(\d+)")
 _NAME = re.compile(rb"(?:^|\s)(?:table:)?name\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_START = (b"<table:table-cell", b"<table:covered-table-cell")
+_SPACE_COUNT = re.compile(rb"<text:s\b[^>]*?\btext:c\s*=\s*[\"']\s*(\d+)")
 
 
 @dataclass
@@ -123,10 +124,15 @@ def _repeat(attributes: bytes) -> int:
     return max(int(found.group(1)), 1) if found else 1
 
 
-def scan_content(archive: zipfile.ZipFile) -> tuple[SheetScan, ...]:
-    """Every sheet of the archive's content.xml, streamed in blocks."""
+def _spaces(region: bytes) -> int:
+    """Spaces the reader will write for `<text:s text:c="N"/>` (N spaces each) in this part of the text."""
+    return sum(int(n) for n in _SPACE_COUNT.findall(region)) if b"text:c" in region else 0
+
+
+def scan_content(archive: zipfile.ZipFile) -> tuple[tuple[SheetScan, ...], int]:
+    """Every sheet of the archive's content.xml, streamed in blocks, and the spaces its text asks for."""
     reader = _Reader()
-    carry = b""
+    carry, spaces = b"", 0
     with archive.open(CONTENT_PART) as stream:
         while block := stream.read(_BLOCK):
             buffer = carry + block
@@ -134,18 +140,17 @@ def scan_content(archive: zipfile.ZipFile) -> tuple[SheetScan, ...]:
             if cut < 0:
                 if len(buffer) > _LONG_ROW:  # a very long row: read its complete tags now
                     tag = buffer.rfind(b"<")
-                    if b">" in buffer[tag:]:  # the last tag is whole: what follows it is text, not kept
-                        reader.tags(buffer)
-                        buffer = b""
-                    else:
-                        reader.tags(buffer[:tag])
-                        buffer = buffer[tag:]
+                    done = len(buffer) if b">" in buffer[tag:] else tag  # a whole last tag: the text after it goes
+                    reader.tags(buffer[:done])
+                    spaces += _spaces(buffer[:done])
+                    buffer = buffer[done:] if done == tag else b""
                     if len(buffer) > _LONG_ROW:  # no writer makes one tag this long
                         raise OversizedTag(CONTENT_PART, _LONG_ROW)
                 carry = buffer
                 continue
             for piece in buffer[:cut].split(_ROW_END):
                 reader.row(piece)
+            spaces += _spaces(buffer[:cut])
             carry = buffer[cut + len(_ROW_END):]
     reader.tags(carry)
-    return tuple(sheet.scan() for sheet in reader.sheets)
+    return tuple(sheet.scan() for sheet in reader.sheets), spaces + _spaces(carry)

@@ -312,7 +312,14 @@ def _scan(path: Path, suffix: str) -> WorkbookScan | None:
         with zipfile.ZipFile(path) as archive:
             if suffix == ".ods":
                 content = archive.getinfo(ods_scan.CONTENT_PART).file_size
-                return WorkbookScan(ods_scan.scan_content(archive), ods_scan.CONTENT_PART, content)
+                sheets, spaces = ods_scan.scan_content(archive)
+                scan = WorkbookScan(sheets, ods_scan.CONTENT_PART, content)
+                if spaces <= scan.shared_strings_limit:
+                    return scan
+                return WorkbookScan(sheets, ods_scan.CONTENT_PART, content, (
+                    f"its text asks for {spaces:,} repeated spaces (<text:s text:c=...>), over the limit of "
+                    f"{human_size(scan.shared_strings_limit)} for {scan.text_cells:,} cells holding a value; it looks "
+                    "like a 'bomb' and was not opened. Open it and save it again, or save the sheet as CSV"))
             sheets, shared = _parts(archive)
             shared_bytes = archive.getinfo(shared).file_size if shared else 0
             return WorkbookScan(tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared,

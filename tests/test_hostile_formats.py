@@ -8,6 +8,7 @@ Before their pre-scans (`ods_scan`, `binary_scan`, `workbook_scan`), each crafte
 |---|---|
 | .ods, one value at XFD4000 after repeated empty rows and columns | abort (2 GB asked) on opening |
 | .ods, a value repeated over 3,968 rows x 16,384 columns | abort (2 GiB asked) on opening |
+| .ods of 1 KB, one cell of 30 `<text:s text:c="100000000"/>` (3 billion spaces) | abort (4 GiB asked) |
 | .xls, a DIMENSIONS record declaring 4,294,967,295 rows x 65,535 columns, no cell there | abort (10 PB asked) |
 | .xls, one LABEL cell in column 65,536 (the format stops at 256) | abort (128 GiB asked) on opening |
 | .xls, one LABEL cell at XFD4000 | abort (2 GB asked) on opening |
@@ -325,3 +326,19 @@ def test_an_xls_whose_sector_chain_loops_is_refused_at_once(tmp_path: Path, no_w
     with pytest.raises(ReadError, match=r"^loop\.xls: cannot be read as a workbook: its sheets could not be checked"):
         read_source(path)
     assert time.perf_counter() - started < 2
+
+
+def test_an_ods_asking_for_billions_of_spaces_is_refused(tmp_path: Path, no_workbook_open: None) -> None:
+    # <text:s text:c="N"/> stands for N spaces: 30 of them at 100,000,000 in a 1 KB file made calamine ask for
+    # 4 GiB (abort). Spaces count like the content's bytes: 16 MiB plus 1 KiB per cell holding a value.
+    bomb = write_ods(tmp_path / "spaces.ods", "<table:table-row>" + ods_cell("a" + '<text:s text:c="100000000"/>' * 30)
+                     + "</table:table-row>")
+    with pytest.raises(ReadError) as raised:
+        read_source(bomb)
+    assert str(raised.value) == (
+        "spaces.ods: cannot be read as a workbook: its text asks for 3,000,000,000 repeated spaces (<text:s "
+        "text:c=...>), over the limit of 16.1 MiB for 94 cells holding a value; it looks like a 'bomb' and was not "
+        "opened. Open it and save it again, or save the sheet as CSV")
+    fine = write_ods(tmp_path / "indented.ods", "<table:table-row>" + ods_cell('a<text:s text:c="4"/>b')
+                     + "</table:table-row>")
+    assert workbook_scan.workbook_problem(fine) is None  # a few spaces, as office suites write them
