@@ -73,6 +73,8 @@ def crafted(folder: Path) -> dict[str, Path]:
         "quoted.ods": write_ods(folder / "quoted.ods", ods_far_cell(4000, 16384, quote="'")),
         "repeated.ods": write_ods(folder / "repeated.ods", '<table:table-row table:number-rows-repeated="3968">'
                                   + ods_cell("y", ' table:number-columns-repeated="16384"') + "</table:table-row>"),
+        "spaces.ods": write_ods(folder / "spaces.ods", "<table:table-row>"
+                                + ods_cell("a" + '<text:s text:c="100000000"/>' * 30) + "</table:table-row>"),
         "declared.xls": write_xls(folder / "declared.xls", dimension=(0, 0xFFFFFFFF, 0, 0xFFFF)),
         "column.xls": write_xls(folder / "column.xls", [(65535, 65535, "x")]),
         "far.xls": write_xls(folder / "far.xls", far),
@@ -93,6 +95,9 @@ EXPECTED = {
     "far.ods": grid_message(WHOLE, "XFD4000", "65,536,000", 94),
     "quoted.ods": grid_message(WHOLE, "XFD4000", "65,536,000", 94),
     "repeated.ods": grid_message(WHOLE, "XFD3999", "65,519,616", 65_011_805),
+    "spaces.ods": ("{name}: cannot be read as a workbook: its text asks for 3,000,000,000 repeated spaces (<text:s "
+                   "text:c=...>), over the limit of 16.1 MiB for 94 cells holding a value; it looks like a 'bomb' and "
+                   "was not opened. Open it and save it again, or save the sheet as CSV"),
     "declared.xls": ("{name}: cannot be read as a workbook: its sheet 'Roster' cannot be read: it declares a size "
                      "of A1:CRXO4294967295 (its DIMENSIONS record), for which the reader would reserve "
                      "281,470,681,677,825 cells (the limit for one sheet is 25,000,000), for the 93 cells it holds "
