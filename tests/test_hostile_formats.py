@@ -35,7 +35,7 @@ from pathlib import Path
 import fastexcel
 import pytest
 from fixtures.crafted_workbooks import ods_cell, ods_far_cell, write_ods, write_xls, write_xlsb
-from test_hostile_files import ROSTER, db, peak_python_memory, refused, template_db  # noqa: F401 - fixtures
+from test_hostile_files import ROSTER, data_page, db, peak_python_memory, refused, template_db  # noqa: F401 - fixtures
 
 from equity_metrics import workbook_scan
 from equity_metrics.importer import SourceSpec
@@ -347,3 +347,14 @@ def test_an_ods_asking_for_billions_of_spaces_is_refused(tmp_path: Path, no_work
     fine = write_ods(tmp_path / "indented.ods", "<table:table-row>" + ods_cell('a<text:s text:c="4"/>b')
                      + "</table:table-row>")
     assert workbook_scan.workbook_problem(fine) is None  # a few spaces, as office suites write them
+
+
+def test_the_data_page_names_a_crafted_workbook_and_keeps_running(data_page, tmp_path: Path) -> None:  # noqa: F811
+    # Before: uploading the .ods below aborted the Streamlit server for everyone (calamine asked for 2 GB).
+    at = data_page
+    path = write_ods(tmp_path / "far.ods", ods_far_cell(4000, 16384))
+    at.file_uploader[0].set_value((path.name, path.read_bytes(), "application/vnd.oasis.opendocument.spreadsheet")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert len(shown) == 1 and "far.ods: not a readable workbook: its sheet 'Roster' cannot be read: its cells reach " \
+        "XFD4000, so reading them would need a grid of 65,536,000 cells" in shown[0], shown
