@@ -87,6 +87,9 @@ def _target_input(label: str, measure: goals.Measure, value: float, key: str) ->
     if measure.id == "rate":
         return st.number_input(label, min_value=0.0, max_value=100.0, value=min(max(value, 0.0), 100.0), step=0.5,
                                format="%.1f", key=key)
+    if measure.across_groups:  # Cramér's V or eta squared
+        return st.number_input(label, min_value=0.0, max_value=1.0, value=min(max(value, 0.0), 1.0), step=0.01,
+                               format="%.3f", key=key)
     return st.number_input(label, value=value, step=0.5, format="%.1f", key=key)
 
 
@@ -100,18 +103,26 @@ else:
     indicator = st.selectbox("Indicator", choices, format_func=lambda i: f"{i.domain} · {i.label}",
                              key="goal_new_indicator")
     source_dimensions = SOURCES[indicator.source].dimensions
-    left, middle, right = st.columns(3)
-    dimension = left.selectbox("Student groups", [d for d in GROUP_DIMENSIONS if d in source_dimensions],
-                               format_func=dimension_label, key="goal_new_dimension")
-    group = middle.selectbox("Group", DIMENSIONS[dimension].values, key=f"goal_new_group_{dimension}")
-    comparison = right.selectbox(
-        "Compared with", [ALL_OTHERS, *(v for v in DIMENSIONS[dimension].values if v != group)],
-        format_func=lambda c: "All other students" if c == ALL_OTHERS else c, key=f"goal_new_comparison_{dimension}")
     left, right = st.columns(2)
     measure = left.selectbox("Measure", goals.measures_for(indicator), format_func=lambda m: m.label,
                              key=f"goal_new_measure_{indicator.kind}")
-    scopes = [None, *school_names(store)] if "school" in source_dimensions else [None]
+    # How much the group predicts the outcome is measured district-wide, across every group at once.
+    scopes = [None, *school_names(store)] if "school" in source_dimensions and not measure.across_groups else [None]
     school = right.selectbox("Scope", scopes, format_func=lambda s: s or goals.DISTRICT, key="goal_new_school")
+    left, middle, right = st.columns(3)
+    dimension = left.selectbox("Student groups", [d for d in GROUP_DIMENSIONS if d in source_dimensions],
+                               format_func=dimension_label, key="goal_new_dimension")
+    if measure.across_groups:
+        group, comparison = "", ALL_OTHERS
+        middle.caption(escape_markdown(f"No group to pick: {measure.unit(indicator)} measures how much "
+                                       f"{dimension_label(dimension).lower()} predicts {indicator.label.lower()} "
+                                       "across every group at once, for the district (lower is better)."))
+    else:
+        group = middle.selectbox("Group", DIMENSIONS[dimension].values, key=f"goal_new_group_{dimension}")
+        comparison = right.selectbox(
+            "Compared with", [ALL_OTHERS, *(v for v in DIMENSIONS[dimension].values if v != group)],
+            format_func=lambda c: "All other students" if c == ALL_OTHERS else c,
+            key=f"goal_new_comparison_{dimension}")
     draft = goals.Goal(indicator.id, dimension, group, measure.id, 0.0, latest or "", comparison=comparison,
                        school=school)
     values = values_of(store, draft)
@@ -122,7 +133,7 @@ else:
         for row in measured.itertuples())))
     years = list(values.with_data) or known_years
     shown = measured[measured["value"].notna()]
-    default = round(float(shown["value"].iloc[-1]), 2) if len(shown) else 0.0
+    default = round(float(shown["value"].iloc[-1]), 3 if measure.across_groups else 2) if len(shown) else 0.0
     with st.form("goal_new_form"):
         left, middle, right = st.columns(3)
         baseline = left.selectbox("Baseline year", years, index=max(len(years) - 1, 0), key="goal_new_baseline")

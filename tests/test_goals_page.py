@@ -170,3 +170,40 @@ def test_overview_shows_goals_that_moved_and_slipped(at: AppTest, sample_store: 
     # The rest of the Overview is unchanged: one chart per finding, none for goals.
     headers = [m.value for m in at.markdown if m.value.startswith("**")]
     assert len(charts(at)) == len(headers) >= 1
+
+
+PREDICTOR_GOAL = Goal("oss", "race", "", "predictor", 0.05, "2027-28", baseline_year="2022-23")
+
+
+def test_goals_page_adds_a_predictor_goal(at: AppTest, sample_store: Store) -> None:
+    open_goals(at)
+    select_label(at.selectbox(key="goal_new_indicator"), "Discipline · Out-of-school suspension").run()
+    select_label(at.selectbox(key="goal_new_measure_rate"), goals.MEASURES["predictor"].label).run()
+    assert_ok(at)
+    # No group to pick, and the district is the only scope.
+    keys = [s.key for s in at.selectbox]
+    assert "goal_new_group_race" not in keys and "goal_new_comparison_race" not in keys
+    assert at.selectbox(key="goal_new_school").options == [goals.DISTRICT]
+    expected = goals.goal_progress(sample_store, PREDICTOR_GOAL)
+    values = " · ".join(f"{y}: {v:.3f}" for y, v in zip(expected.years["school_year"], expected.years["value"],
+                                                         strict=True))
+    assert any(plain(c.value) == f"So far: {values}" for c in at.caption), [c.value for c in at.caption]
+    assert target_input(at, "Target (Cramér's V)").value == round(expected.value, 3) == 0.142
+
+    at.selectbox(key="goal_new_baseline").select("2022-23")
+    target_input(at, "Target (Cramér's V)").set_value(0.05)
+    at.selectbox(key="goal_new_target_year").select("2027-28")
+    button(at, "Add goal").click().run()
+    assert_ok(at)
+    assert at.success[0].value == "Goal 1 added."
+    title = goals.goal_title(PREDICTOR_GOAL)
+    assert title == "Out-of-school suspension, how much race/ethnicity predicts it (Cramér's V; District)"
+    assert cards(at) == [f":orange-badge[Off track] Goal 1: {title}"]
+    assert goals.progress_sentence(expected) in [plain(m.value) for m in at.markdown]
+    (chart,) = charts(at)
+    assert title_of(chart) == title
+    drawn = dataset_with(chart, "value_text")
+    assert drawn["value"].tolist() == expected.years["value"].tolist()
+    assert drawn["value_text"].tolist() == [f"{v:.3f}" for v in expected.years["value"]]
+    years = at.expander[0].dataframe[0].value  # "Every school year"
+    assert years["Status"].tolist() == ["on track", "off track", "off track"]

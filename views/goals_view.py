@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
 
-from equity_metrics import goals
+from equity_metrics import analysis, goals
 from equity_metrics.aggregate import Filters
 from equity_metrics.analysis import Result
 from equity_metrics.basket import add_item
@@ -19,6 +20,7 @@ from views.text import escape_markdown
 
 STATUS_COLOURS = {goals.STATUS_MET: "green", goals.STATUS_ON_TRACK: "blue", goals.STATUS_OFF_TRACK: "orange",
                   goals.STATUS_NOT_MEASURABLE: "gray"}
+DECIMALS = {"risk_ratio": "%.2f", "predictor": "%.3f"}  # per measure, in the "Every school year" table
 YEAR_LABELS = {"school_year": "School year", "value": "Value", "ci_low": "95% CI low", "ci_high": "95% CI high",
                "path_value": "Straight path", "target_value": "Target", "status": "Status", "note": "Note"}
 
@@ -31,14 +33,27 @@ def _gaps(store: Store, indicator_id: str, by: Sequence[str], filters: Filters, 
     return cached_gaps(store, store.cache_key(), indicator_id, tuple(by), filters, options)
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_association(_store: Store, cache_key: str, indicator_id: str, dimension: str, filters: Filters,
+                       options: MetricOptions) -> pd.DataFrame:
+    """How much a dimension predicts an indicator, per school year (analysis.association_by_year)."""
+    del cache_key  # the store file and data version: part of the cache key only
+    return analysis.association_by_year(_store, indicator_id, dimension, filters, options)
+
+
+def _association(store: Store, indicator_id: str, dimension: str, filters: Filters,
+                 options: MetricOptions) -> pd.DataFrame:
+    return cached_association(store, store.cache_key(), indicator_id, dimension, filters, options)
+
+
 def progress_of(store: Store, goal: goals.Goal) -> goals.GoalProgress:
     """A goal's progress from the cached result tables (recomputed when the data change)."""
-    return goals.goal_progress(store, goal, _rates, _gaps)
+    return goals.goal_progress(store, goal, _rates, _gaps, _association)
 
 
 def values_of(store: Store, goal: goals.Goal) -> goals.YearlyValues:
     """A draft goal's value in every year (for choosing a baseline and target)."""
-    return goals.yearly_values(store, goal, _rates, _gaps)
+    return goals.yearly_values(store, goal, _rates, _gaps, _association)
 
 
 def all_progress(store: Store) -> list[goals.GoalProgress] | None:
@@ -68,7 +83,7 @@ def goal_card(report: goals.GoalReport, key: str, store: Store | None = None) ->
             st.caption(escape_markdown(" · ".join(d for d in details if d)))
         st.altair_chart(report.chart, key=f"{key}_chart", alt=report.sentence)
         with st.expander("Every school year", expanded=False):
-            decimals = "%.2f" if goal.measure == "risk_ratio" else "%.1f"
+            decimals = DECIMALS.get(goal.measure, "%.1f")
             config = {YEAR_LABELS[c]: st.column_config.NumberColumn(format=decimals)
                       for c in ("value", "ci_low", "ci_high", "path_value", "target_value")}
             st.dataframe(report.table[list(YEAR_LABELS)].rename(columns=YEAR_LABELS), hide_index=True,
