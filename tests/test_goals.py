@@ -604,6 +604,7 @@ GOALS = {
     "expulsions at Central": Goal("expulsion", "race", BLACK, "rate", 0.5, "2026-27", school=CENTRAL,
                                   baseline_year="2022-23"),
     "suspension ratio to 2.9": oss_goal(target_value=2.9),
+    "race predicts suspension less": Goal("oss", "race", "", "predictor", 0.05, "2027-28", baseline_year="2022-23"),
 }
 
 
@@ -622,11 +623,12 @@ def next_year(tmp_path_factory: pytest.TempPathFactory, sample_db_template: Path
         progress = {name: goals.goal_progress(store, goals.get_goal(store, i)) for name, i in ids.items()}
         counts = event_counts(store, NEW_YEAR, "Out-of-school suspension")
         ap = [ap_gap(store, y, BLACK) for y in YEARS]
-    return ids, before, after, progress, counts, ap
+        association = analysis.association_by_year(store, "oss", "race")
+    return ids, before, after, progress, counts, ap, association
 
 
 def test_goals_update_when_next_year_arrives(next_year) -> None:
-    ids, before, after, progress, counts, ap = next_year
+    ids, before, after, progress, counts, ap, association = next_year
     assert list(after.reset_index().columns) == list(goals.GOAL_TABLE_COLUMNS)
     # The new year's counts, from SQL: 120 of 3,061 Black students; every other student as in 2024-25 (491 of
     # 12,269, Unknown race included).
@@ -646,7 +648,7 @@ def test_goals_update_when_next_year_arrives(next_year) -> None:
     assert (before["status_year"] == "2024-25").all()
     assert [row(before, n)["status"] for n in GOALS] == [goals.STATUS_OFF_TRACK, goals.STATUS_MET,
                                                          goals.STATUS_OFF_TRACK, goals.STATUS_NOT_MEASURABLE,
-                                                         goals.STATUS_ON_TRACK]
+                                                         goals.STATUS_ON_TRACK, goals.STATUS_OFF_TRACK]
 
     # After: the suspension goals are about 2025-26 and moved; the White students' ratio rose, so it slipped.
     ratio = row(after, "suspension ratio to 2.0")
@@ -683,8 +685,15 @@ def test_goals_update_when_next_year_arrives(next_year) -> None:
                                                                            COUNT_HIDDEN)
     assert np.isnan(hidden["value"])
 
+    # How much race predicts suspension, recomputed with the new year: fewer Black students suspended, less.
+    predictor = row(after, "race predicts suspension less")
+    assert association["school_year"].tolist() == [*YEARS, NEW_YEAR]
+    assert predictor["value"] == association["cramers_v"].iloc[-1] < row(before, "race predicts suspension less")["value"]
+    assert (predictor["status_year"], predictor["movement"]) == (NEW_YEAR, goals.MOVEMENT_IMPROVED)
+
     moved, slipped = goals.moved_and_slipped(progress.values())
-    assert [p.goal.goal_id for p in moved] == [ids["suspension ratio to 2.0"], ids["suspension ratio to 2.9"]]
+    assert [p.goal.goal_id for p in moved] == [ids["suspension ratio to 2.0"], ids["suspension ratio to 2.9"],
+                                               ids["race predicts suspension less"]]
     assert [p.goal.goal_id for p in slipped] == [ids["White ratio kept under 0.6"], ids["AP gap to 5 points"]]
     sentence = goals.progress_sentence(progress["suspension ratio to 2.0"])
     assert sentence.startswith(f"Met in 2025-26: {black_ratio:.2f} (target: 2.00 or lower by 2027-28; baseline: 2.99 "
@@ -694,9 +703,9 @@ def test_goals_update_when_next_year_arrives(next_year) -> None:
 def test_goals_table_for_the_command_line(next_year) -> None:
     _, _, after, *_ = next_year
     frame = after.reset_index()
-    assert frame["goal_id"].tolist() == [1, 2, 3, 4, 5]
-    assert frame["unit"].tolist() == ["ratio", "ratio", "percentage points", "percent", "ratio"]
+    assert frame["goal_id"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert frame["unit"].tolist() == ["ratio", "ratio", "percentage points", "percent", "ratio", "Cramér's V"]
     assert frame["school"].tolist()[3] == CENTRAL and pd.isna(frame["school"].tolist()[0])
-    assert frame["idea_above_threshold_each_year"].isna().tolist() == [False, False, True, True, False]
+    assert frame["idea_above_threshold_each_year"].isna().tolist() == [False, False, True, True, False, True]
     records = json.loads(frame.astype(object).where(frame.notna(), None).to_json(orient="records"))
     assert records[3]["value"] is None and records[3]["status"] == goals.STATUS_NOT_MEASURABLE
