@@ -3,9 +3,9 @@ cached store, then runs the chosen page. Run with `streamlit run app.py`."""
 
 import streamlit as st
 
-from equity_metrics.store import StoreError
+from equity_metrics.storage.store import StoreError
+from views.cache import get_store, remove_leftover_uploads
 from views.state import sidebar
-from views.store import get_store, remove_leftover_uploads
 from views.text import escape_markdown
 
 # Icons are emoji, drawn by the computer's own fonts: a Material icon as the page or tab icon makes the browser

@@ -23,11 +23,11 @@ from benchmarks import aequitas_venv
 from benchmarks.common import BENCH_DIR
 from benchmarks.district import DEFAULT_SCHOOLS, ensure_store, read_meta
 from benchmarks.pandas_audit import DIMS, KEYS
-from equity_metrics import aggregate, analysis
-from equity_metrics.aggregate import Filters
-from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.store import Store
+from equity_metrics.measures import aggregate, analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.storage.facts import SOURCES
+from equity_metrics.storage.store import Store
 
 SEPARATOR = "\x1f"  # joins school year, school and race into one attribute value (in no name)
 

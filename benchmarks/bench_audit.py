@@ -20,10 +20,10 @@ from pathlib import Path
 
 from benchmarks.common import Prepared
 from benchmarks.district import DEFAULT_SCHOOLS, ensure_store, read_meta
-from equity_metrics import analysis, protected
-from equity_metrics.aggregate import Filters
-from equity_metrics.facts import rebuild_facts
-from equity_metrics.store import Store
+from equity_metrics.measures import analysis, protected
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.storage.facts import rebuild_facts
+from equity_metrics.storage.store import Store
 
 BY = ("school_year", "school", "race")
 

@@ -24,11 +24,11 @@ import fastexcel
 
 from benchmarks.common import Prepared
 from benchmarks.district import DEFAULT_SCHOOLS, ROSTER_HEADERS, ensure_csv, ensure_xlsx, read_meta
-from equity_metrics import readers, workbook_scan
-from equity_metrics.importer import SourceSpec, import_into, import_sources
-from equity_metrics.mapping import Mapping
-from equity_metrics.readers import read_source
-from equity_metrics.store import Store
+from equity_metrics.ingest import readers, workbook_scan
+from equity_metrics.ingest.importer import SourceSpec, import_into, import_sources
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.ingest.readers import read_source
+from equity_metrics.storage.store import Store
 
 
 def _mapping() -> Mapping:

@@ -145,8 +145,8 @@ def ensure_store(rows: int, schools: int = DEFAULT_SCHOOLS) -> Path:
     path = store_path(rows, schools)
     if path.exists() and _meta_path(path).exists():
         return path
-    from equity_metrics.facts import rebuild_facts
-    from equity_metrics.store import CATALOG_TABLE, Store, bump_data_version
+    from equity_metrics.storage.facts import rebuild_facts
+    from equity_metrics.storage.store import CATALOG_TABLE, Store, bump_data_version
 
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)

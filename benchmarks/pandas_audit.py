@@ -21,13 +21,13 @@ from scipy import stats as scipy_stats
 
 from benchmarks.common import Prepared
 from benchmarks.district import DEFAULT_SCHOOLS, ensure_store, read_meta
-from equity_metrics import aggregate, analysis
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import DIMENSIONS, UNKNOWN
-from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.stats import two_by_two_test
-from equity_metrics.store import Store
+from equity_metrics.core.constants import DIMENSIONS, UNKNOWN
+from equity_metrics.core.stats import two_by_two_test
+from equity_metrics.measures import aggregate, analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.storage.facts import SOURCES
+from equity_metrics.storage.store import Store
 
 KEYS = ["school_year", "school", "race"]
 UNITS = ["indicator_id", "school_year", "school"]

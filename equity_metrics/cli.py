@@ -31,19 +31,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from equity_metrics import adjusted, adjusted_gaps, analysis, metrics, stabilised
-from equity_metrics.aggregate import DimensionError, Filters
-from equity_metrics.codes import lookup
-from equity_metrics.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
-from equity_metrics.export_tables import neutralise
-from equity_metrics.importer import DuplicateDataError, ImportRefusedError, import_sources
-from equity_metrics.indicators import INDICATORS, UnknownIndicatorError
-from equity_metrics.mapping import Mapping, MappingError
-from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
-from equity_metrics.readers import ReadError
-from equity_metrics.saved_mappings import save_mapping
-from equity_metrics.schema import KINDS
-from equity_metrics.store import Store, StoreError, default_db_path, open_for_reading, store_problem
+from equity_metrics.core.codes import lookup
+from equity_metrics.core.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
+from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedError, import_sources
+from equity_metrics.ingest.mapping import Mapping, MappingError
+from equity_metrics.ingest.readers import ReadError
+from equity_metrics.ingest.saved_mappings import save_mapping
+from equity_metrics.measures import adjusted, adjusted_gaps, analysis, metrics, stabilised
+from equity_metrics.measures.aggregate import DimensionError, Filters
+from equity_metrics.measures.indicators import INDICATORS, UnknownIndicatorError
+from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
+from equity_metrics.reports.export_tables import neutralise
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import Store, StoreError, default_db_path, open_for_reading, store_problem
 
 FORMATS = ("table", "csv", "json")
 
@@ -84,7 +84,7 @@ def _open_store(db: str | None) -> Store:
     path = Path(db) if db else default_db_path()
     store = open_for_reading(path)  # read-only, unless the sample district must be loaded first
     if store.is_empty():
-        from equity_metrics.sample_store import load_sample
+        from equity_metrics.sample.sample_store import load_sample
 
         store.close()
         store = Store(path)
@@ -205,7 +205,7 @@ def cmd_goals(args: argparse.Namespace) -> str:
 
 def cmd_import(args: argparse.Namespace) -> str:
     """Import a file (every sheet of a workbook) as guessed or as the options say; `--dry-run` writes nothing."""
-    from equity_metrics.import_plan import Options, PlanError, parse_codes, parse_columns, parse_year_start, plan_file
+    from equity_metrics.ingest.import_plan import Options, PlanError, parse_codes, parse_columns, parse_year_start, plan_file
 
     path = Path(args.file)
     if not path.exists():
@@ -288,7 +288,7 @@ def _import_output(args: argparse.Namespace, plans: list, skipped: list[str], re
 
 
 def cmd_sample(args: argparse.Namespace) -> str:
-    from equity_metrics.sample import generate_sample
+    from equity_metrics.sample.files import generate_sample
 
     paths = generate_sample(Path(args.out))
     return "".join(f"{p}\n" for p in paths)
@@ -296,7 +296,7 @@ def cmd_sample(args: argparse.Namespace) -> str:
 
 def cmd_load_sample(args: argparse.Namespace) -> str:
     """Load the synthetic sample district; next to one's own files only on purpose, and then said."""
-    from equity_metrics.sample_store import load_sample
+    from equity_metrics.sample.sample_store import load_sample
 
     with Store(Path(args.db) if args.db else default_db_path()) as store:
         if store.holds_sample():
@@ -311,7 +311,7 @@ def cmd_load_sample(args: argparse.Namespace) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> str:
     """The standard audit of one school year (every indicator by race, findings, IDEA flags) in one file."""
-    from equity_metrics import audit_export
+    from equity_metrics.reports import audit_export
 
     out = Path(args.out)
     if out.suffix.lower() not in audit_export.AUDIT_SUFFIXES:

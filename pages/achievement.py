@@ -4,6 +4,7 @@ within each school and each grade."""
 
 import streamlit as st
 
+from views.cache import get_store
 from views.components import (
     closer_look,
     data_source_banner,
@@ -14,7 +15,6 @@ from views.components import (
     unit_gap_view,
 )
 from views.state import current
-from views.store import get_store
 
 store = get_store()
 state = for_source(current(), "assessment")

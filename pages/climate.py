@@ -3,9 +3,9 @@ belonging, relationships, fair discipline)."""
 
 import streamlit as st
 
+from views.cache import get_store
 from views.components import data_source_banner, facet_view, for_source, indicator_view
 from views.state import current
-from views.store import get_store
 
 store = get_store()
 state = for_source(current(), "survey")

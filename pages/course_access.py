@@ -3,10 +3,10 @@ and AP exams, by group; and the "missing seats" each group would fill at the com
 
 import streamlit as st
 
-from equity_metrics.course_access import missing_seats
+from equity_metrics.measures.course_access import missing_seats
+from views.cache import get_store
 from views.components import data_source_banner, dimension_label, indicator_view, rate_indicator_ids, show_frame
 from views.state import current
-from views.store import get_store
 
 store = get_store()
 state = current()

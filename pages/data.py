@@ -8,30 +8,30 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from equity_metrics.importer import (
+from equity_metrics.ingest.importer import (
     DuplicateDataError,
     ImportRefusedError,
     SourceSpec,
     codes_to_review,
     import_sources,
 )
-from equity_metrics.kinds import find_year
-from equity_metrics.mapping import Mapping, MappingError, canonical_values, parse_year_start
-from equity_metrics.readers import (
+from equity_metrics.ingest.kinds import find_year
+from equity_metrics.ingest.mapping import Mapping, MappingError, canonical_values, parse_year_start
+from equity_metrics.ingest.readers import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
     ReadError,
     list_sheets,
     safe_file_name,
 )
-from equity_metrics.sample_store import load_sample
-from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping
-from equity_metrics.schema import KINDS
-from equity_metrics.store import StoreError, delete_all, delete_dataset, delete_sample, erase_store
-from equity_metrics.uploads import new_upload_folder, remove_upload
+from equity_metrics.ingest.saved_mappings import adapt_to, save_mapping, saved_mapping
+from equity_metrics.ingest.uploads import new_upload_folder, remove_upload
+from equity_metrics.sample.sample_store import load_sample
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import StoreError, delete_all, delete_dataset, delete_sample, erase_store
+from views.cache import get_store
 from views.components import data_source_banner
 from views.state import current
-from views.store import get_store
 from views.text import escape_markdown
 from views.upload_reading import upload_copy, upload_guess, upload_reading
 

@@ -4,10 +4,10 @@ chosen indicator by race x sex and race x disability."""
 
 import streamlit as st
 
-from equity_metrics.indicators import indicators_in
+from equity_metrics.measures.indicators import indicators_in
+from views.cache import get_store
 from views.components import closer_look, data_source_banner, indicator_view, intersection_view, stage_view
 from views.state import current
-from views.store import get_store
 
 store = get_store()
 state = current()

@@ -7,16 +7,17 @@ import pandas as pd
 import streamlit as st
 
 from equity_metrics import goals
-from equity_metrics.aggregate import schools as school_names
-from equity_metrics.constants import DIMENSIONS, GROUP_DIMENSIONS
-from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.metrics import ALL_OTHERS
-from equity_metrics.store import StoreError
+from equity_metrics.charts import goal_charts
+from equity_metrics.core.constants import DIMENSIONS, GROUP_DIMENSIONS
+from equity_metrics.measures.aggregate import schools as school_names
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import ALL_OTHERS
+from equity_metrics.storage.facts import SOURCES
+from equity_metrics.storage.store import StoreError
+from views.cache import cached, cached_indicators_with_data, cached_school_years, get_store
 from views.components import data_source_banner, dimension_label, empty_state
 from views.goals_view import all_progress, goal_card, status_counts, values_of
 from views.state import current
-from views.store import cached_indicators_with_data, cached_school_years, get_store
 from views.text import escape_markdown
 
 MESSAGE_KEY = "goals_message"
@@ -68,9 +69,9 @@ else:
     for column, (status, count) in zip(st.columns(len(goals.STATUSES)), status_counts(progresses).items(), strict=True):
         column.metric(status.capitalize(), count)
     for progress in progresses:
-        goal_card(goals.report_of(progress), key=f"goal_{progress.goal.goal_id}", store=store)
+        goal_card(goal_charts.report_of(progress), key=f"goal_{progress.goal.goal_id}", store=store)
 
-known_years = cached_school_years(store, store.cache_key())
+known_years = cached(cached_school_years, store)
 latest = known_years[-1] if known_years else None
 
 
@@ -95,7 +96,7 @@ def _target_input(label: str, measure: goals.Measure, value: float, key: str) ->
 
 # ---- add -------------------------------------------------------------------------------------------------
 st.subheader("Add a goal")
-with_data = set(cached_indicators_with_data(store, store.cache_key()))
+with_data = set(cached(cached_indicators_with_data, store))
 choices = [indicator for indicator in INDICATORS.values() if indicator.id in with_data]
 if not choices:
     empty_state("Load data on the Data page first: a goal is set on an indicator with data.")

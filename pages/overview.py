@@ -3,19 +3,19 @@ the goals that moved toward their target or slipped since the year before."""
 
 import streamlit as st
 
-from equity_metrics import findings
-from equity_metrics.aggregate import count_rows
+from equity_metrics.measures.aggregate import count_rows
+from equity_metrics.narrative import findings
+from views.cache import cached, cached_audit, get_store
 from views.components import data_source_banner, empty_state, findings_list
 from views.goals_view import goals_overview
 from views.state import current
-from views.store import cached_audit, get_store
 
 store = get_store()
 state = current()
 st.title("Overview")
 data_source_banner(store)
 
-audit = cached_audit(store, store.cache_key(), state.by, state.filters, state.options)
+audit = cached(cached_audit, store, state.by, state.filters, state.options)
 if audit.empty:
     empty_state("No data yet: load an enrollment roster (and discipline, course or test files) on the Data page.")
     st.stop()

@@ -3,10 +3,10 @@ HTML report built from them."""
 
 import streamlit as st
 
+from views.cache import get_store
 from views.components import data_source_banner
 from views.report_view import basket_view
 from views.state import current
-from views.store import get_store
 
 store = get_store()
 current()  # makes sure the page runs inside the app (navigation and sidebar)

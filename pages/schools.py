@@ -4,8 +4,9 @@ beside its empirical-Bayes stabilised rate, with the caveat and a reliability co
 
 import streamlit as st
 
-from equity_metrics import charts
-from equity_metrics.findings import group_noun
+from equity_metrics.charts import specs as charts
+from equity_metrics.narrative.findings import group_noun
+from views.cache import cached, cached_rates, get_store
 from views.components import (
     data_source_banner,
     dimension_label,
@@ -19,7 +20,6 @@ from views.components import (
 )
 from views.stabilised_view import stabilised_view
 from views.state import current
-from views.store import cached_rates, get_store
 
 store = get_store()
 st.title("Schools")
@@ -31,7 +31,7 @@ if indicator is None:
     empty_state("No data yet: load an enrollment roster (and discipline, course or test files) on the Data page.")
     st.stop()
 state = for_source(current(), indicator.source)
-result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, ("school", state.dimension),
+result = guarded(lambda: cached(cached_rates, store, indicator.id, ("school", state.dimension),
                                       state.filters, state.options))
 if result is None:
     st.stop()

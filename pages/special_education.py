@@ -4,9 +4,10 @@ race in each year, the minimums, the threshold and the multi-year flag)."""
 
 import streamlit as st
 
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.metrics import ALL_OTHERS, MetricOptions
-from equity_metrics.rules import IDEA_YEARS, MultiYearRule
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import ALL_OTHERS, MetricOptions
+from equity_metrics.measures.rules import IDEA_YEARS, MultiYearRule
+from views.cache import cached, cached_disproportionality, cached_indicators_with_data, cached_school_years, get_store
 from views.components import (
     data_source_banner,
     empty_state,
@@ -16,7 +17,6 @@ from views.components import (
     weighted_view,
 )
 from views.state import current
-from views.store import cached_disproportionality, cached_indicators_with_data, cached_school_years, get_store
 
 store = get_store()
 state = current()
@@ -42,7 +42,7 @@ min_cell = columns[1].number_input("Minimum cell size", min_value=1, max_value=1
                                    key="idea_min_cell")
 inclusive = columns[2].toggle("At or above the threshold counts", value=False, key="idea_inclusive",
                               help="Some states flag a ratio equal to the threshold (≥); others only above it (>).")
-with_data = set(cached_indicators_with_data(store, store.cache_key()))
+with_data = set(cached(cached_indicators_with_data, store))
 ids = tuple(i for i in rate_indicator_ids(["Special education"]) if i in with_data)
 if not ids:
     empty_state("No special education data yet: load a special education file and an enrollment roster on the "
@@ -50,8 +50,8 @@ if not ids:
     st.stop()
 options = MetricOptions(comparison=ALL_OTHERS, min_n=state.min_n, min_cell=int(min_cell))
 rule = MultiYearRule(threshold=float(threshold), inclusive=inclusive)
-table = cached_disproportionality(store, store.cache_key(), ids,
-                                  state.filters_through_year(cached_school_years(store, store.cache_key())),
+table = cached(cached_disproportionality, store, ids,
+                                  state.filters_through_year(cached(cached_school_years, store)),
                                   options, rule)
 if table.empty:
     empty_state("No special education indicator could be measured under these filters.")

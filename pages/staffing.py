@@ -4,11 +4,13 @@ promotion by group, and hires against a labour-pool share you enter (binomial z)
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import charts, rules
-from equity_metrics.constants import RACE_LABELS
-from equity_metrics.findings import percent
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.metrics import MetricOptions
+from equity_metrics.charts import specs as charts
+from equity_metrics.core.constants import RACE_LABELS
+from equity_metrics.measures import rules
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative.findings import percent
+from views.cache import cached, cached_indicators_with_data, cached_rates, get_store
 from views.components import (
     data_source_banner,
     dimension_label,
@@ -20,19 +22,18 @@ from views.components import (
     show_frame,
 )
 from views.state import current
-from views.store import cached_indicators_with_data, cached_rates, get_store
 from views.text import escape_markdown
 
 store = get_store()
 state = current()
 st.title("Staffing")
 data_source_banner(store)
-with_data = set(cached_indicators_with_data(store, store.cache_key()))
+with_data = set(cached(cached_indicators_with_data, store))
 race_options = MetricOptions(min_n=state.min_n)
 
 
 def race_rates(indicator_id: str):
-    return guarded(lambda: cached_rates(store, store.cache_key(), indicator_id, ("race",), state.filters, race_options))
+    return guarded(lambda: cached(cached_rates, store, indicator_id, ("race",), state.filters, race_options))
 
 
 st.subheader("Teachers and students")
@@ -67,7 +68,7 @@ if not stages:
 else:
     frames = []
     for stage in stages:
-        result = guarded(lambda stage=stage: cached_rates(store, store.cache_key(), stage, pipeline_state.by,
+        result = guarded(lambda stage=stage: cached(cached_rates, store, stage, pipeline_state.by,
                                                           pipeline_state.filters, pipeline_state.options))
         if result is not None:
             impact = rules.adverse_impact_table(result.table, list(result.groups))

@@ -3,8 +3,11 @@ with intervals, and the multi-year flag (above the risk-ratio threshold in each 
 
 import streamlit as st
 
-from equity_metrics import charts, findings, rules
-from equity_metrics.findings import group_noun
+from equity_metrics.charts import specs as charts
+from equity_metrics.measures import rules
+from equity_metrics.narrative import findings
+from equity_metrics.narrative.findings import group_noun
+from views.cache import cached, cached_rates, cached_school_years, get_store
 from views.components import (
     data_source_banner,
     dimension_label,
@@ -17,7 +20,6 @@ from views.components import (
     show_frame,
 )
 from views.state import current
-from views.store import cached_rates, cached_school_years, get_store
 from views.text import escape_markdown
 
 store = get_store()
@@ -28,8 +30,8 @@ if indicator is None:
     empty_state("No data yet: load an enrollment roster (and discipline, course or test files) on the Data page.")
     st.stop()
 state = for_source(current(), indicator.source)
-filters = state.filters_through_year(cached_school_years(store, store.cache_key()))
-result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, ("school_year", state.dimension),
+filters = state.filters_through_year(cached(cached_school_years, store))
+result = guarded(lambda: cached(cached_rates, store, indicator.id, ("school_year", state.dimension),
                                       filters, state.options))
 if result is None:
     st.stop()

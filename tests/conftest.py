@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from equity_metrics.sample import SAMPLE_FILES, generate_sample
-from equity_metrics.sample_store import SAMPLE_DIR, load_sample
-from equity_metrics.store import Store
+from equity_metrics.sample.district import SAMPLE_FILES
+from equity_metrics.sample.files import generate_sample
+from equity_metrics.sample.sample_store import SAMPLE_DIR, load_sample
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

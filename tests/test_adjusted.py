@@ -15,11 +15,14 @@ from fixtures.apptest import assert_ok, plain
 from statsmodels.stats.contingency_tables import StratifiedTable
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import adjusted, analysis, cli, findings, metrics, stats
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import UNKNOWN
-from equity_metrics.protected import UnprotectedViewError
-from equity_metrics.store import Store
+from equity_metrics import cli
+from equity_metrics.core import stats
+from equity_metrics.core.constants import UNKNOWN
+from equity_metrics.measures import adjusted, analysis, metrics
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.protected import UnprotectedViewError
+from equity_metrics.narrative import findings
+from equity_metrics.storage.store import Store
 
 YEAR = "2024-25"
 FILTERS = Filters(school_years=(YEAR,))

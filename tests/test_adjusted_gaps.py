@@ -15,11 +15,13 @@ import statsmodels.formula.api as smf
 from fixtures.apptest import assert_ok, plain
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import adjusted_gaps, analysis, cli, score_gaps
-from equity_metrics.aggregate import Filters
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.protected import UnprotectedViewError
-from equity_metrics.store import Store
+from equity_metrics import cli
+from equity_metrics.measures import adjusted_gaps, analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.measures.protected import UnprotectedViewError
+from equity_metrics.narrative import score_gaps
+from equity_metrics.storage.store import Store
 
 YEAR = "2024-25"
 FILTERS = Filters(school_years=(YEAR,))

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity_metrics import aggregate
-from equity_metrics.aggregate import DimensionError, Filters, check_dimensions
-from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS
+from equity_metrics.measures import aggregate
+from equity_metrics.measures.aggregate import DimensionError, Filters, check_dimensions
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.storage.facts import SOURCES
 
 YEAR = "2024-25"
 
@@ -107,7 +107,7 @@ def test_school_years_and_counts(sample_store, roster):
 
 def test_cells_come_back_in_display_order(sample_store):
     """Race in the federal order with Unknown last, sexes in label order, years oldest first, every run."""
-    from equity_metrics.constants import RACE_LABELS, SEX_LABELS, UNKNOWN
+    from equity_metrics.core.constants import RACE_LABELS, SEX_LABELS, UNKNOWN
 
     cells = aggregate.rate_cells(sample_store, [INDICATORS["oss"]], ["school_year", "race", "sex"])
     first_year = cells[cells["school_year"] == cells["school_year"].iloc[0]]

@@ -16,10 +16,11 @@ from scipy.stats import chi2_contingency
 from scipy.stats.contingency import association
 from statsmodels.formula.api import ols
 
-from equity_metrics import analysis, cli
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import UNKNOWN
-from equity_metrics.store import Store
+from equity_metrics import cli
+from equity_metrics.core.constants import UNKNOWN
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.storage.store import Store
 
 YEAR = "2024-25"
 POOLED = "pooled"

@@ -15,7 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from equity_metrics.store import Store
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,11 +23,11 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import equity_metrics.facts as facts
-    from equity_metrics.importer import SourceSpec, import_sources
-    from equity_metrics.mapping import guess_mapping
-    from equity_metrics.readers import read_source
-    from equity_metrics.store import Store
+    import equity_metrics.storage.facts as facts
+    from equity_metrics.ingest.importer import SourceSpec, import_sources
+    from equity_metrics.ingest.kinds import guess_mapping
+    from equity_metrics.ingest.readers import read_source
+    from equity_metrics.storage.store import Store
 
     db, csv_path, marker = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     real_rebuild = facts.rebuild_facts

@@ -30,12 +30,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics import readers
-from equity_metrics.importer import ImportRefusedError, ImportReport, SourceSpec, import_sources
-from equity_metrics.mapping import Mapping, MappingError
-from equity_metrics.readers import ReadError, list_sheets, read_source
-from equity_metrics.schema import KINDS
-from equity_metrics.store import CATALOG_TABLE, Store, quote_identifier
+from equity_metrics.ingest import readers
+from equity_metrics.ingest.importer import ImportRefusedError, ImportReport, SourceSpec, import_sources
+from equity_metrics.ingest.mapping import Mapping, MappingError
+from equity_metrics.ingest.readers import ReadError, list_sheets, read_source
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import CATALOG_TABLE, Store, quote_identifier
 
 YEAR = {"school_year": "2024-25"}
 ROSTER = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"}, constants=dict(YEAR))

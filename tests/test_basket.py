@@ -9,7 +9,9 @@ from typing import ClassVar
 
 import pytest
 
-from equity_metrics.basket import (
+from equity_metrics.measures.indicators import UnknownIndicatorError
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.reports.basket import (
     IndicatorSpec,
     add_item,
     clear_basket,
@@ -18,10 +20,8 @@ from equity_metrics.basket import (
     remove_item,
     rename_item,
 )
-from equity_metrics.indicators import UnknownIndicatorError
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store
-from equity_metrics.user_tables import BASKET_TABLE
+from equity_metrics.storage.store import Store
+from equity_metrics.storage.user_tables import BASKET_TABLE
 
 BLACK = "Black or African American"
 
@@ -144,7 +144,7 @@ def test_a_failed_change_leaves_the_basket_as_it_was(empty_store, monkeypatch):
     add_item(empty_store, IndicatorSpec("iss"))
     before = list_items(empty_store)
 
-    import equity_metrics.basket as basket
+    import equity_metrics.reports.basket as basket
 
     def broken(cursor, ordered_ids):
         cursor.execute(f"UPDATE {BASKET_TABLE} SET position = 7 WHERE item_id = ?", [ordered_ids[0]])

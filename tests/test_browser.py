@@ -27,7 +27,7 @@ import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
 from fixtures.hostile import BEACON, BEACON_HOST, make_hostile
 
-from equity_metrics.uploads import UPLOAD_PREFIX, process_folder_name
+from equity_metrics.ingest.uploads import UPLOAD_PREFIX, process_folder_name
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

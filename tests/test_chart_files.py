@@ -9,8 +9,11 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis, chart_files, charts, findings
-from equity_metrics.constants import GROUP_COLOURS, RACE_SHORT_LABELS
+from equity_metrics.charts import chart_files
+from equity_metrics.charts import specs as charts
+from equity_metrics.core.constants import GROUP_COLOURS, RACE_SHORT_LABELS
+from equity_metrics.measures import analysis
+from equity_metrics.narrative import findings
 
 TINY = {"data": {"values": [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]}, "mark": "bar",
         "encoding": {"x": {"field": "a", "type": "quantitative"}, "y": {"field": "b", "type": "nominal"}},

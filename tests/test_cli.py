@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis
 from equity_metrics.cli import main
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store
+from equity_metrics.measures import analysis
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE_CSV_COLUMNS = ["denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio",
@@ -157,7 +157,7 @@ def test_errors_are_one_line_without_traceback(sample_db: Path, argv: list[str],
 
 
 def test_empty_store_loads_the_sample_and_says_so(tmp_path: Path, sample_dir: Path, monkeypatch):
-    monkeypatch.setattr("equity_metrics.sample_store.SAMPLE_DIR", sample_dir)
+    monkeypatch.setattr("equity_metrics.sample.sample_store.SAMPLE_DIR", sample_dir)
     code, out, err = run("rates", "oss", "--db", str(tmp_path / "new.duckdb"), "--format", "csv")
     assert code == 0
     assert "was empty: loaded Sample data (synthetic)" in err
@@ -195,7 +195,7 @@ def test_import_every_sheet_then_list_datasets(tmp_path: Path, sample_dir: Path)
 
 
 def test_import_with_a_kind_and_a_mapping(tmp_path: Path):
-    from equity_metrics.mapping import Mapping
+    from equity_metrics.ingest.mapping import Mapping
 
     roster = tmp_path / "roster.csv"
     roster.write_text("ID,Bldg,Gr,Ethnicity\n0001,0104,KG,HI\n0002,0104,01,BL\n", encoding="utf-8")
@@ -235,7 +235,7 @@ def test_import_failures_are_one_line_and_leave_the_store_empty(tmp_path: Path, 
 
 
 def test_a_mapping_given_once_is_used_for_next_years_file(tmp_path: Path):
-    from equity_metrics.mapping import Mapping
+    from equity_metrics.ingest.mapping import Mapping
 
     mapping = tmp_path / "roster.json"
     mapping.write_text(Mapping("enrollment", {"student_id": "ID", "school_id": "Bldg", "grade": "Gr", "school_year": "SY"})

@@ -20,15 +20,17 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from test_html_report import Page, assert_offline
 
-from equity_metrics import aggregate, analysis, audit_export, findings
-from equity_metrics.aggregate import Filters
 from equity_metrics.cli import main
-from equity_metrics.constants import SAMPLE_DATA_LABEL
-from equity_metrics.disproportionality import disproportionality_table
-from equity_metrics.export_tables import column_label, display_text, provenance
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store
+from equity_metrics.core.constants import SAMPLE_DATA_LABEL
+from equity_metrics.measures import aggregate, analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.disproportionality import disproportionality_table
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import findings
+from equity_metrics.reports import audit_export
+from equity_metrics.reports.export_tables import column_label, display_text, provenance
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2024-25"

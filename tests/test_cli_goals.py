@@ -9,10 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis, goals
+from equity_metrics import goals
 from equity_metrics.cli import main
-from equity_metrics.goals import GOAL_TABLE_COLUMNS, Goal, add_goal
-from equity_metrics.store import Store
+from equity_metrics.goals.model import GOAL_TABLE_COLUMNS, Goal
+from equity_metrics.goals.repository import add_goal
+from equity_metrics.measures import analysis
+from equity_metrics.storage.store import Store
 
 
 def test_the_goals_command_prints_the_library_table(sample_db: Path) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from equity_metrics.constants import ASIAN_PACIFIC
-from equity_metrics.importer import SourceSpec, codes_to_review, import_sources
-from equity_metrics.mapping import Mapping, MappingError, canonical_values
-from equity_metrics.readers import read_source
-from equity_metrics.store import Store
+from equity_metrics.core.constants import ASIAN_PACIFIC
+from equity_metrics.ingest.importer import SourceSpec, codes_to_review, import_sources
+from equity_metrics.ingest.mapping import Mapping, MappingError, canonical_values
+from equity_metrics.ingest.readers import read_source
+from equity_metrics.storage.store import Store
 
 ROSTER = (
     "Year,Student ID,School,Grade,Race,Sex,IEP\n"

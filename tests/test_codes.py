@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics import codes
-from equity_metrics.codes import (
+from equity_metrics.core import codes
+from equity_metrics.core.codes import (
     ACTIONS,
     CODE_LISTS,
     DISABILITY_CATEGORIES,
@@ -23,7 +23,7 @@ from equity_metrics.codes import (
     lookup,
     normalise_school_year,
 )
-from equity_metrics.constants import (
+from equity_metrics.core.constants import (
     AMERICAN_INDIAN,
     ASIAN,
     ASIAN_PACIFIC,
@@ -273,7 +273,7 @@ def test_a_four_digit_code_is_not_a_school_year(raw: str) -> None:
 
 @pytest.mark.parametrize("raw", ["0042", "1234", "1949-50", "1950-51", "2099-00", "2100", "2101", "2023-24", "2024"])
 def test_the_importer_reads_school_years_as_python_does(raw: str) -> None:
-    from equity_metrics.importer import _school_year_sql
+    from equity_metrics.ingest.importer import _school_year_sql
 
     value = duckdb.connect().execute(f"SELECT {_school_year_sql('$raw')}", {"raw": raw}).fetchone()[0]
     assert value == normalise_school_year(raw)

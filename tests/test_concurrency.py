@@ -26,11 +26,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis, facts
-from equity_metrics.aggregate import Filters
-from equity_metrics.importer import SourceSpec, import_sources
-from equity_metrics.mapping import Mapping
-from equity_metrics.store import DiskFullError, Store, StoreError, quote_identifier
+from equity_metrics.ingest.importer import SourceSpec, import_sources
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.storage import facts
+from equity_metrics.storage.store import DiskFullError, Store, StoreError, quote_identifier
 
 QUESTIONS: list[tuple[str, tuple[str, ...], Filters]] = [
     ("oss", ("race",), Filters()),

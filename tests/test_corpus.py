@@ -35,15 +35,16 @@ from fixtures.corpus import (
 )
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import aggregate
-from equity_metrics.aggregate import Filters
 from equity_metrics.cli import main
-from equity_metrics.importer import column_samples
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.mapping import Mapping, guess_kind, guess_mapping
-from equity_metrics.readers import EXCEL_SUFFIXES, list_sheets, read_source
-from equity_metrics.schema import KINDS
-from equity_metrics.store import Store
+from equity_metrics.ingest.importer import column_samples
+from equity_metrics.ingest.kinds import guess_kind, guess_mapping
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.ingest.readers import EXCEL_SUFFIXES, list_sheets, read_source
+from equity_metrics.measures import aggregate
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 MIME = {".csv": "text/csv", ".txt": "text/plain", ".tsv": "text/tab-separated-values",
@@ -442,7 +443,7 @@ def upload_on_page(at: AppTest, entry: CorpusFile, table: Table, path: Path) -> 
 def test_import_through_the_data_page(entry: CorpusFile, page_session: PageSession) -> None:
     page_session.import_requirements(entry)
     page_session.run_import(entry)
-    from views.store import get_store  # the app's own store (cached by the app for its file)
+    from views.cache import get_store  # the app's own store (cached by the app for its file)
 
     store = get_store()
     assert store.path == page_session.db

@@ -9,19 +9,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis
-from equity_metrics.aggregate import Filters
-from equity_metrics.crdc import crdc_columns, crdc_mapping, is_crdc, school_year_from_name
-from equity_metrics.importer import SourceSpec, import_sources
-from equity_metrics.mapping import Mapping, guess_kind, guess_mapping
-from equity_metrics.readers import read_source
-from equity_metrics.store import Store
+from equity_metrics.ingest.crdc import crdc_columns, crdc_mapping, is_crdc, school_year_from_name
+from equity_metrics.ingest.importer import SourceSpec, import_sources
+from equity_metrics.ingest.kinds import guess_kind, guess_mapping
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.ingest.readers import read_source
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.storage.store import Store
 from tests.fixtures.crdc import CRDC_YEAR, RACES, SCHOOLS, cells, write_crdc, write_student_twin
 
 
 def _guessed_spec(path: Path) -> SourceSpec:
     source = read_source(path)
-    from equity_metrics.importer import column_samples
+    from equity_metrics.ingest.importer import column_samples
 
     samples = column_samples(source)
     kind = guess_kind(source.columns, samples)
@@ -194,7 +195,7 @@ def test_crdc_mapping_without_a_year_in_the_name_asks_for_it(tmp_path: Path) -> 
     source = read_source(path)
     mapping = crdc_mapping(source.columns, path.name)
     assert "school_year" not in mapping.fields_supplied()
-    from equity_metrics.mapping import MappingError
+    from equity_metrics.ingest.mapping import MappingError
 
     with pytest.raises(MappingError, match="school_year"):
         mapping.validate(source.columns, path.name)

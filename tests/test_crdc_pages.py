@@ -8,11 +8,12 @@ import pytest
 from fixtures.apptest import assert_ok, charts, plain
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, findings
-from equity_metrics.importer import SourceSpec, import_sources
-from equity_metrics.mapping import guess_mapping
-from equity_metrics.readers import read_source
-from equity_metrics.store import Store
+from equity_metrics.ingest.importer import SourceSpec, import_sources
+from equity_metrics.ingest.kinds import guess_mapping
+from equity_metrics.ingest.readers import read_source
+from equity_metrics.measures import analysis
+from equity_metrics.narrative import findings
+from equity_metrics.storage.store import Store
 from tests.fixtures.crdc import CRDC_FILE_NAME, CRDC_YEAR, write_crdc
 
 ROOT = Path(__file__).resolve().parent.parent

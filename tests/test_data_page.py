@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from equity_metrics.schema import KINDS
+from equity_metrics.storage.schema import KINDS
 
 XLSX_CSV_MIME = "text/csv"
 
@@ -126,7 +126,7 @@ def test_the_first_day_of_the_school_year_is_asked_next_to_the_year(at, tmp_path
     at.button(key="upload_import").click().run()
     assert any("3 of 3 rows imported as Discipline actions" in m.value for m in at.markdown), \
         [m.value for m in at.markdown] + [e.value for e in at.error]
-    from views.store import get_store  # the app's own store
+    from views.cache import get_store  # the app's own store
 
     assert get_store().cursor().execute("SELECT student_id, school_year FROM discipline ORDER BY 1").fetchall() == [
         ("1001", "2023-24"), ("1002", "2024-25"), ("1003", "2024-25")]

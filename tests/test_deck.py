@@ -13,13 +13,15 @@ import pandas as pd
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from equity_metrics import charts, deck
-from equity_metrics.basket import IndicatorSpec, add_item
-from equity_metrics.constants import SAMPLE_DATA_LABEL
-from equity_metrics.export_tables import Provenance
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.report_items import ReportItem, build_basket
-from equity_metrics.store import Store
+from equity_metrics.charts import specs as charts
+from equity_metrics.core.constants import SAMPLE_DATA_LABEL
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.reports import deck
+from equity_metrics.reports.basket import IndicatorSpec, add_item
+from equity_metrics.reports.builders import build_basket
+from equity_metrics.reports.export_tables import Provenance
+from equity_metrics.reports.report_items import ReportItem
+from equity_metrics.storage.store import Store
 
 SOURCE = Provenance(("roster.xlsx [2024-25]", "discipline.csv"), date(2025, 6, 30), holds_sample=True,
                     only_sample=True)

@@ -17,16 +17,16 @@ from scipy.stats import fisher_exact
 from scipy.stats.contingency import relative_risk
 from statsmodels.stats.proportion import proportion_confint
 
-from equity_metrics import analysis
-from equity_metrics import discipline_stages as ds
-from equity_metrics.aggregate import Filters
-from equity_metrics.analysis import NoDataError
-from equity_metrics.codes import ACTIONS
-from equity_metrics.facts import rebuild_facts
-from equity_metrics.findings import p_text
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store, bump_data_version
-from equity_metrics.suppression import small_count
+from equity_metrics.core.codes import ACTIONS
+from equity_metrics.core.suppression import small_count
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.analysis import NoDataError
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import discipline_stages as ds
+from equity_metrics.narrative.findings import p_text
+from equity_metrics.storage.facts import rebuild_facts
+from equity_metrics.storage.store import Store, bump_data_version
 
 YEAR = "2024-25"
 BLACK = "Black or African American"

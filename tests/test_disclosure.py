@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from equity_metrics import protected
-from equity_metrics.disclosure import ALL, Requirement, protect, relations_from_keys
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.store import Store
+from equity_metrics.measures import protected
+from equity_metrics.measures.disclosure import ALL, Requirement, protect, relations_from_keys
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.storage.store import Store
 
 THRESHOLD = 10
 

@@ -18,15 +18,16 @@ import pytest
 from fixtures.apptest import assert_ok, charts, dataset_with, datasets_of, metric, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, findings, rules, score_gaps
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import RACE_LABELS, UNKNOWN
-from equity_metrics.course_access import missing_seats
-from equity_metrics.disproportionality import disproportionality_table
-from equity_metrics.indicators import INDICATORS, indicators_in
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.rules import MultiYearRule
-from equity_metrics.store import Store, delete_dataset
+from equity_metrics.core.constants import RACE_LABELS, UNKNOWN
+from equity_metrics.measures import analysis, rules
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.course_access import missing_seats
+from equity_metrics.measures.disproportionality import disproportionality_table
+from equity_metrics.measures.indicators import INDICATORS, indicators_in
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.measures.rules import MultiYearRule
+from equity_metrics.narrative import findings, score_gaps
+from equity_metrics.storage.store import Store, delete_dataset
 from views.text import escape_markdown
 
 YEAR = "2024-25"

@@ -5,10 +5,10 @@ raw roster."""
 
 from __future__ import annotations
 
-from equity_metrics import analysis
-from equity_metrics.aggregate import Filters
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.store import Store
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.storage.store import Store
 
 YEAR = "2024-25"
 

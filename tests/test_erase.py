@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from equity_metrics.store import Store, erase_store
+from equity_metrics.storage.store import Store, erase_store
 
 
 def test_erase_store_removes_the_file_its_log_and_its_spill_folder(tmp_path: Path, sample_db: Path) -> None:

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from equity_metrics import analysis
-from equity_metrics.constants import SAMPLE_DATA_LABEL
-from equity_metrics.export_tables import (
+from equity_metrics.core.constants import SAMPLE_DATA_LABEL
+from equity_metrics.measures import analysis
+from equity_metrics.measures.metrics import RATE_COLUMNS, MetricOptions
+from equity_metrics.reports.export_tables import (
     CSV_ENCODING,
     MADE_COLUMN,
     SOURCE_COLUMN,
@@ -28,7 +29,6 @@ from equity_metrics.export_tables import (
     sheet_name,
     xlsx_bytes,
 )
-from equity_metrics.metrics import RATE_COLUMNS, MetricOptions
 
 SOURCE = Provenance(("roster.xlsx [2023-24]", "roster.xlsx [2024-25]", "discipline.csv"), date(2025, 6, 30),
                     holds_sample=True, only_sample=True)

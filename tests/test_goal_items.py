@@ -9,13 +9,14 @@ from pathlib import Path
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from equity_metrics import goals
-from equity_metrics.basket import add_item, list_items
-from equity_metrics.deck import basket_deck
-from equity_metrics.goal_items import GOAL_KIND, GoalSpec
-from equity_metrics.goals import Goal, add_goal, delete_goal
-from equity_metrics.html_report import basket_report
-from equity_metrics.store import Store
+from equity_metrics.charts import goal_charts
+from equity_metrics.goals.model import Goal
+from equity_metrics.goals.repository import add_goal, delete_goal
+from equity_metrics.reports.basket import add_item, list_items
+from equity_metrics.reports.deck import basket_deck
+from equity_metrics.reports.goal_items import GOAL_KIND, GoalSpec
+from equity_metrics.reports.html_report import basket_report
+from equity_metrics.storage.store import Store
 
 
 def slide_texts(slide) -> str:
@@ -26,7 +27,7 @@ def test_a_deck_from_a_basket_with_a_goal_shows_its_progress_chart(sample_db: Pa
     with Store(sample_db) as store:
         goal = add_goal(store, Goal("oss", "race", "Black or African American", "risk_ratio", 2.0, "2027-28"))
         add_item(store, GoalSpec(goal.goal_id))
-        report = goals.goal_report(store, goal.goal_id)
+        report = goal_charts.goal_report(store, goal.goal_id)
         assert [item.kind for item in list_items(store)] == [GOAL_KIND]
         deck = Presentation(io.BytesIO(basket_deck(store)))
         html = basket_report(store)

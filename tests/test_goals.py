@@ -1,4 +1,4 @@
-"""Goals and progress monitoring (equity_metrics.goals, goal_charts).
+"""Goals and progress monitoring (equity_metrics.goals.model, goal_charts).
 
 The status rules are checked on hand-worked examples; every value a goal reports on the sample district is
 checked against plain SQL over the canonical tables; and a later school year is imported (files written from
@@ -19,13 +19,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from equity_metrics import analysis, goal_predictor, goals, metrics
-from equity_metrics.goal_charts import HIDDEN_TEXT, progress_chart
-from equity_metrics.goals import Goal, GoalContext
-from equity_metrics.importer import SourceSpec, import_sources
-from equity_metrics.mapping import Mapping
-from equity_metrics.schema import KINDS
-from equity_metrics.store import Store
+from equity_metrics import goals
+from equity_metrics.charts import goal_charts
+from equity_metrics.charts.goal_charts import HIDDEN_TEXT, progress_chart
+from equity_metrics.goals import goal_predictor
+from equity_metrics.goals.model import Goal, GoalContext
+from equity_metrics.ingest.importer import SourceSpec, import_sources
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.measures import analysis, metrics
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import ALL_OTHERS
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import Store
 
 BLACK = "Black or African American"
 WHITE = "White"
@@ -158,7 +163,7 @@ def test_status_rules_hand_worked() -> None:
 
 
 def test_measures_and_direction() -> None:
-    oss, ap, math_score = (goals.INDICATORS[i] for i in ("oss", "ap_enrollment", "math_scale_score"))
+    oss, ap, math_score = (INDICATORS[i] for i in ("oss", "ap_enrollment", "math_scale_score"))
     assert [m.id for m in goals.measures_for(oss)] == ["risk_ratio", "rate", "rate_gap", "predictor"]
     assert [m.id for m in goals.measures_for(math_score)] == ["score_gap", "predictor"]
     assert goals.lower_is_better(goals.MEASURES["risk_ratio"], oss)
@@ -192,7 +197,7 @@ def test_validation_normalises_values() -> None:
     assert (goal.group_value, goal.comparison, goal.school) == (BLACK, WHITE, CENTRAL)
     assert (goal.target_year, goal.baseline_year, goal.owner, goal.target_value) == ("2027-28", "2022-23", "Ms. Diaz",
                                                                                      2.0)
-    assert goals.validate_goal(oss_goal(comparison="All other students"), CONTEXT).comparison == goals.ALL_OTHERS
+    assert goals.validate_goal(oss_goal(comparison="All other students"), CONTEXT).comparison == ALL_OTHERS
     assert goals.validate_goal(oss_goal(school=""), CONTEXT).school is None
 
 
@@ -455,7 +460,7 @@ def test_suppressed_years_are_not_measurable(sample_store: Store) -> None:
 
 def test_goal_report_chart(sample_store: Store, store: Store) -> None:
     saved = goals.add_goal(store, oss_goal())
-    report = goals.goal_report(store, saved.goal_id)
+    report = goal_charts.goal_report(store, saved.goal_id)
     assert report.title == ("Out-of-school suspension, risk ratio: Black or African American students vs all other "
                             "students (District)")
     assert report.sentence == goals.progress_sentence(goals.goal_progress(sample_store, oss_goal()))
@@ -483,7 +488,7 @@ def predictor_goal(**changes: object) -> Goal:
 
 def test_predictor_goal_validation() -> None:
     goal = goals.validate_goal(predictor_goal(comparison="", target_year="2027-2028", target_value=0), CONTEXT)
-    assert (goal.group_value, goal.comparison, goal.school, goal.target_year) == ("", goals.ALL_OTHERS, None,
+    assert (goal.group_value, goal.comparison, goal.school, goal.target_year) == ("", ALL_OTHERS, None,
                                                                                   "2027-28")
     score = goals.validate_goal(predictor_goal(indicator_id="math_scale_score", target_value=0.02), CONTEXT)
     assert goals.MEASURES[score.measure].unit(score.indicator) == "eta squared"

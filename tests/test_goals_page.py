@@ -10,8 +10,8 @@ from fixtures.apptest import assert_ok, charts, dataset_with, metric, plain, sel
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import goals
-from equity_metrics.goals import Goal
-from equity_metrics.store import Store
+from equity_metrics.goals.model import Goal
+from equity_metrics.storage.store import Store
 
 BLACK = "Black or African American"
 OSS_GOAL = Goal("oss", "race", BLACK, "risk_ratio", 2.0, "2027-28", baseline_year="2022-23", owner="Ms. Diaz")

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.headers import detect_layout, joined_names
-from equity_metrics.readers import ROW_NUMBER_COLUMN, read_source
+from equity_metrics.ingest.headers import detect_layout, joined_names
+from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN, read_source
 
 HEADER = ["Student ID", "School Code", "Grade", "Race/Ethnicity", "Gender"]
 DATA = [["0406988", "0101", "05", "White", "F"], ["0407025", "0101", "05", "Asian", "M"],
@@ -145,7 +145,7 @@ def test_any_titles_and_footers_leave_the_table(tmp_path: Path, titles: list[lis
 
 def test_a_header_with_an_unnamed_column_over_data_is_not_taken_for_a_title(tmp_path: Path) -> None:
     """A first data row that is all text must not become the header: the unnamed column is refused, naming it."""
-    from equity_metrics.readers import ReadError
+    from equity_metrics.ingest.readers import ReadError
 
     path = write_xlsx(tmp_path / "unnamed.xlsx", [["Name", "Grade", None], ["Bob", "K", "note"], ["Ann", "1", None]])
     with pytest.raises(ReadError, match=r"column 3 \(C\) has data but no name in the header \(row 1\)"):

@@ -19,11 +19,11 @@ from pathlib import Path
 import fastexcel
 import pytest
 
-from equity_metrics import workbook_scan
-from equity_metrics.importer import ImportRefusedError, SourceSpec, import_sources
-from equity_metrics.mapping import Mapping, Unpivot
-from equity_metrics.readers import ReadError, list_sheets, read_source
-from equity_metrics.store import Store
+from equity_metrics.ingest import scan_types, workbook_scan
+from equity_metrics.ingest.importer import ImportRefusedError, SourceSpec, import_sources
+from equity_metrics.ingest.mapping import Mapping, Unpivot
+from equity_metrics.ingest.readers import ReadError, list_sheets, read_source
+from equity_metrics.storage.store import Store
 
 YEAR = {"school_year": "2024-25"}
 ROSTER = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"}, constants=dict(YEAR))
@@ -243,10 +243,10 @@ def test_shared_strings_within_the_limit_are_read(tmp_path: Path) -> None:
 
 
 def test_limits_are_documented() -> None:
-    assert workbook_scan.MAX_SHEET_CELLS == 25_000_000
-    assert workbook_scan.SHARED_STRINGS_FLOOR_BYTES == 16 << 20
-    assert workbook_scan.SHARED_STRINGS_BYTES_PER_TEXT_CELL == 1024
-    assert workbook_scan.MAX_SHARED_STRINGS_BYTES == 512 << 20
+    assert scan_types.MAX_SHEET_CELLS == 25_000_000
+    assert scan_types.SHARED_STRINGS_FLOOR_BYTES == 16 << 20
+    assert scan_types.SHARED_STRINGS_BYTES_PER_TEXT_CELL == 1024
+    assert scan_types.MAX_SHARED_STRINGS_BYTES == 512 << 20
 
 
 # ---- the same data again, in another order or saved again ------------------------------------------------
@@ -356,7 +356,7 @@ def test_mapping_json_problems_are_each_named(db: Path, tmp_path: Path, capsys: 
     import json
 
     from equity_metrics import cli
-    from equity_metrics.mapping import MappingError
+    from equity_metrics.ingest.mapping import MappingError
 
     with pytest.raises(MappingError) as raised:
         Mapping.from_json(json.dumps(BAD_MAPPING))
@@ -389,7 +389,7 @@ def test_mapping_json_problems_are_each_named(db: Path, tmp_path: Path, capsys: 
 def test_mapping_json_schema(data: object, problem: str) -> None:
     import json
 
-    from equity_metrics.mapping import MappingError
+    from equity_metrics.ingest.mapping import MappingError
 
     with pytest.raises(MappingError) as raised:
         Mapping.from_json(json.dumps(data))
@@ -452,7 +452,7 @@ def test_thirty_thousand_schools_are_refused(db: Path, tmp_path: Path) -> None:
 
 
 def test_caps_are_documented() -> None:
-    from equity_metrics import import_limits
+    from equity_metrics.ingest import import_limits
 
     assert import_limits.MAX_COLUMNS == 16_384
     assert import_limits.MAX_SCHOOLS == 20_000
@@ -500,7 +500,7 @@ def test_crafted_workbooks_never_abort_the_process(tmp_path: Path) -> None:
     code = textwrap.dedent(f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-        from equity_metrics.readers import ReadError, read_source
+        from equity_metrics.ingest.readers import ReadError, read_source
         for path in ({str(far)!r}, {str(near)!r}):
             try:
                 read_source(path)
@@ -532,7 +532,7 @@ def test_the_same_data_can_replace_the_dataset_it_repeats(db: Path, tmp_path: Pa
     mapping, header, rows, total = CASES["counts"]
     _store_with(db, write_rows(tmp_path / "counts.csv", header, rows), mapping)
     corrected = write_rows(tmp_path / "counts corrected.csv", header, [*rows[:-1], [*rows[-1][:3], "99"]][::-1])
-    from equity_metrics.importer import DuplicateDataError
+    from equity_metrics.ingest.importer import DuplicateDataError
 
     with Store(db) as store:
         with pytest.raises(DuplicateDataError) as raised:

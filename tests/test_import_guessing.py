@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from equity_metrics.cli import main
-from equity_metrics.guessing import guess_columns, value_problem
-from equity_metrics.kinds import choose_kind, year_in_text
-from equity_metrics.sample import SAMPLE_FILES
-from equity_metrics.schema import KINDS
-from equity_metrics.store import Store
+from equity_metrics.ingest.guessing import guess_columns, value_problem
+from equity_metrics.ingest.kinds import choose_kind, year_in_text
+from equity_metrics.sample.district import SAMPLE_FILES
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import Store
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -365,8 +365,8 @@ def test_the_first_own_file_replaces_the_sample(sample_db: Path, tmp_path: Path)
 
 def test_a_mixed_store_is_refused_naming_replace_sample(sample_db: Path, tmp_path: Path) -> None:
     with Store(sample_db) as store:  # an older store: the sample next to the user's own file
-        from equity_metrics.importer import SourceSpec, import_sources
-        from equity_metrics.mapping import guess_mapping
+        from equity_metrics.ingest.importer import SourceSpec, import_sources
+        from equity_metrics.ingest.kinds import guess_mapping
 
         own = write_csv(tmp_path / "own.csv", [ROSTER, *ROSTER_ROWS])
         import_sources(store, [SourceSpec(own, guess_mapping("enrollment", ROSTER))])
@@ -432,9 +432,9 @@ def test_the_default_year_is_the_latest_with_enough_students(sample_db: Path, tm
     """A 12-student file of a new year does not become the year every page opens on; the sidebar says why."""
     from streamlit.testing.v1 import AppTest
 
-    from equity_metrics import aggregate
-    from equity_metrics.importer import SourceSpec, import_sources
-    from equity_metrics.mapping import guess_mapping
+    from equity_metrics.ingest.importer import SourceSpec, import_sources
+    from equity_metrics.ingest.kinds import guess_mapping
+    from equity_metrics.measures import aggregate
 
     rows = [[f"99{i:05d}", "0104", "Lincoln Heights Elementary", "03", "White", "F", "2025-26"] for i in range(12)]
     with Store(sample_db) as store:
@@ -460,9 +460,9 @@ def test_the_guess_keys_each_distinct_value_of_a_column_once(monkeypatch: pytest
 
     import pyarrow as pa
 
-    from equity_metrics import codes
-    from equity_metrics.importer import column_samples
-    from equity_metrics.readers import SourceTable
+    from equity_metrics.core import codes
+    from equity_metrics.ingest.importer import column_samples
+    from equity_metrics.ingest.readers import SourceTable
 
     rng = random.Random(4)
     header = ["Student ID", "School", "Grade", "Race", "Gender", "School Year", *(f"Item {i} score" for i in range(2000))]

@@ -9,12 +9,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from equity_metrics.codes import normalise_school_year
-from equity_metrics.importer import ImportRefusedError, ImportReport, Rejection, SourceSpec, import_sources
-from equity_metrics.mapping import Mapping, MappingError, Unpivot, guess_mapping
-from equity_metrics.readers import ReadError, read_source
-from equity_metrics.schema import KINDS
-from equity_metrics.store import CATALOG_TABLE, Store, delete_all, delete_dataset, quote_identifier
+from equity_metrics.core.codes import normalise_school_year
+from equity_metrics.ingest.importer import ImportRefusedError, ImportReport, Rejection, SourceSpec, import_sources
+from equity_metrics.ingest.kinds import guess_mapping
+from equity_metrics.ingest.mapping import Mapping, MappingError, Unpivot
+from equity_metrics.ingest.readers import ReadError, read_source
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import CATALOG_TABLE, Store, delete_all, delete_dataset, quote_identifier
 
 YEAR = {"school_year": "2024-25"}
 HOSTILE_COLUMN = 'x"; DROP TABLE enrollment; --'

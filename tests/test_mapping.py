@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.mapping import Mapping, MappingError, RaceQuestions, Unpivot, guess_kind, guess_mapping
-from equity_metrics.mapping_schema import mapping_problems
-from equity_metrics.schema import KINDS
+from equity_metrics.ingest.kinds import guess_kind, guess_mapping
+from equity_metrics.ingest.mapping import MAPPING_FIELDS, Mapping, MappingError, RaceQuestions, Unpivot
+from equity_metrics.ingest.mapping_schema import mapping_problems
+from equity_metrics.storage.schema import KINDS
 
 
 def headers(text: str) -> list[str]:
@@ -44,7 +45,7 @@ MAPPINGS = st.builds(
 @given(MAPPINGS)
 def test_json_round_trip(mapping: Mapping) -> None:
     text = mapping.to_json()
-    if mapping_problems(json.loads(text)):  # an unknown kind or field, a blank name: refused, never half-read
+    if mapping_problems(json.loads(text), MAPPING_FIELDS):  # an unknown kind or field, a blank name: refused, never half-read
         with pytest.raises(MappingError, match=r"^not a valid mapping: \w"):
             Mapping.from_json(text)
         return
@@ -292,7 +293,7 @@ def test_guess_ignores_unknown_headers() -> None:
 
 
 def test_coded_fields_and_the_kind_are_guessed_from_values_when_headers_are_unusual():
-    from equity_metrics.mapping import guess_kind, guess_mapping
+    from equity_metrics.ingest.kinds import guess_kind, guess_mapping
 
     columns = ["Kid", "Term", "Outcome", "Length"]
     samples = {"Kid": ["0001", "0002", "0003"], "Term": ["2024-25", "2024-25", "2024-2025"],
@@ -305,7 +306,7 @@ def test_coded_fields_and_the_kind_are_guessed_from_values_when_headers_are_unus
 
 
 def test_a_column_is_guessed_from_values_only_when_most_values_are_codes():
-    from equity_metrics.mapping import guess_mapping
+    from equity_metrics.ingest.kinds import guess_mapping
 
     samples = {"Kid": ["1", "2"], "Outcome": ["OSS", "nap time", "snack", "recess", "ISS"]}  # 2 of 5 are codes
     assert "action" not in guess_mapping("discipline", ["Kid", "Outcome"], samples).columns

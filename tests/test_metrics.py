@@ -7,7 +7,7 @@ from scipy import stats as sps
 from scipy.stats.contingency import relative_risk
 from statsmodels.stats.proportion import proportion_confint
 
-from equity_metrics.metrics import (
+from equity_metrics.measures.metrics import (
     GAP_COLUMNS,
     RATE_COLUMNS,
     MetricOptions,

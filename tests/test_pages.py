@@ -1,6 +1,6 @@
 """Every page of the app under Streamlit's AppTest, on the synthetic sample district.
 
-The numbers a page shows are checked two ways: against the library (`equity_metrics.analysis`, so the page
+The numbers a page shows are checked two ways: against the library (`equity_metrics.measures.analysis`, so the page
 wires it correctly) and against plain SQL over the canonical `enrollment` and `discipline` tables (so the
 headline a school board reads is right, whatever the library does).
 
@@ -24,10 +24,11 @@ from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative 
 from fixtures.apptest import assert_ok, charts, dataset_with, metric, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, findings
-from equity_metrics.aggregate import Filters
-from equity_metrics.metrics import ALL_OTHERS, MetricOptions
-from equity_metrics.store import Store
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.metrics import ALL_OTHERS, MetricOptions
+from equity_metrics.narrative import findings
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2024-25"

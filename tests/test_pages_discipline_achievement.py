@@ -17,14 +17,15 @@ import pytest
 from fixtures.apptest import assert_ok, charts, datasets_of, plain, select_label, title_of
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, findings, score_gaps
-from equity_metrics import charts as chart_lib
-from equity_metrics import discipline_stages as ds
-from equity_metrics import score_distribution as sd
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import GROUP_COLOURS
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store
+from equity_metrics.charts import specs as chart_lib
+from equity_metrics.core.constants import GROUP_COLOURS
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import discipline_stages as ds
+from equity_metrics.narrative import findings, score_gaps
+from equity_metrics.narrative import score_distribution as sd
+from equity_metrics.storage.store import Store
 
 YEAR = "2024-25"
 BLACK = "Black or African American"

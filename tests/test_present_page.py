@@ -15,13 +15,16 @@ from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative 
 from fixtures.apptest import assert_ok, charts, dataset_with, plain, spec_of
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, cli, findings
-from equity_metrics.aggregate import Filters
-from equity_metrics.basket import IndicatorSpec, add_item
-from equity_metrics.export_tables import provenance
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.report_items import ReportItem, build_basket, finding_item
-from equity_metrics.store import Store, delete_all
+from equity_metrics import cli
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import findings
+from equity_metrics.reports.basket import IndicatorSpec, add_item
+from equity_metrics.reports.builders import build_basket
+from equity_metrics.reports.export_tables import provenance
+from equity_metrics.reports.report_items import ReportItem, finding_item
+from equity_metrics.storage.store import Store, delete_all
 from views.presentation import KEYBOARD_HINT, PRESENTATION_CSS, clamp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +93,7 @@ def overview_items(sample_store: Store) -> list[ReportItem]:
 
 def app_store() -> Store:
     """The store the running app holds (one per process, cached): the test writes to it as another page would."""
-    from views.store import get_store
+    from views.cache import get_store
 
     return get_store()
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from fixtures.apptest import assert_ok, charts, datasets_of
 
-from equity_metrics.constants import DEFAULT_PRIVACY_THRESHOLD
-from equity_metrics.store import Store
+from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
+from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py") if p.name != "data.py")
@@ -92,7 +92,7 @@ def test_the_audit_workbook_holds_no_small_count_and_no_id(sample_store: Store, 
 
     import openpyxl
 
-    from equity_metrics.audit_export import audit_xlsx, run_audit
+    from equity_metrics.reports.audit_export import audit_xlsx, run_audit
 
     book = openpyxl.load_workbook(io.BytesIO(audit_xlsx(run_audit(sample_store))), read_only=True)
     counted, leaks = 0, []
@@ -119,7 +119,7 @@ def test_the_audit_report_and_deck_name_no_id(sample_store: Store, stored_ids: s
 
     from pptx import Presentation
 
-    from equity_metrics.audit_export import audit_deck, audit_html, run_audit
+    from equity_metrics.reports.audit_export import audit_deck, audit_html, run_audit
 
     audit = run_audit(sample_store)
     html = audit_html(audit)

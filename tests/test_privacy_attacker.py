@@ -21,8 +21,8 @@ from fixtures.attack_translate import chi_square_m, hedges_n2, katz_c, wilson_n
 from fixtures.attacker import LinearSystem, Target, TranslationError
 from scipy import sparse
 
-from equity_metrics import stats
-from equity_metrics.indicators import INDICATORS
+from equity_metrics.core import stats
+from equity_metrics.measures.indicators import INDICATORS
 
 
 @pytest.fixture(scope="module")

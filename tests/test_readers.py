@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.readers import (
+from equity_metrics.ingest.readers import (
     ROW_NUMBER_COLUMN,
     ReadError,
     list_sheets,

@@ -8,15 +8,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis, charts, findings, report_items, score_gaps
-from equity_metrics.aggregate import Filters
-from equity_metrics.basket import BasketItem, IndicatorSpec, add_item
-from equity_metrics.constants import SAMPLE_DATA_LABEL
-from equity_metrics.export_tables import Provenance, provenance
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
-from equity_metrics.report_items import ReportItem, build_basket, build_item, finding_item, indicator_item
-from equity_metrics.store import Store
+from equity_metrics.charts import specs as charts
+from equity_metrics.core.constants import SAMPLE_DATA_LABEL
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
+from equity_metrics.narrative import findings, score_gaps
+from equity_metrics.reports import builders, report_items
+from equity_metrics.reports.basket import BasketItem, IndicatorSpec, add_item
+from equity_metrics.reports.builders import build_basket, build_item
+from equity_metrics.reports.export_tables import Provenance, provenance
+from equity_metrics.reports.report_items import ReportItem, finding_item, indicator_item
+from equity_metrics.storage.store import Store
 
 BLACK = "Black or African American"
 MADE = date(2025, 6, 30)
@@ -108,7 +112,7 @@ def test_render_carries_the_alt_text(sample_store, source):
 
 
 def test_builders_are_registered_by_kind(sample_store, source, monkeypatch):
-    assert report_items.registered_kinds() == ("indicator", "goal")
+    assert builders.registered_kinds() == ("indicator", "goal")
     unknown = BasketItem(1, 1, "note", "Reduce OSS", "{}")
     placeholder = build_item(sample_store, unknown, source)
     assert placeholder.chart is None and "note" in placeholder.sentence and placeholder.title == "Reduce OSS"
@@ -116,7 +120,7 @@ def test_builders_are_registered_by_kind(sample_store, source, monkeypatch):
     def note_builder(store, item, src):
         return ReportItem("note", item.title, f"Note {item.spec_json}", None, source_note=src.source_line)
 
-    monkeypatch.setitem(report_items._BUILDERS, "note", note_builder)
+    monkeypatch.setitem(builders.BUILDERS, "note", note_builder)
     built = build_item(sample_store, unknown, source)
     assert built.sentence == "Note {}" and built.source_note == source.source_line
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fixtures.apptest import assert_ok, plain
 
-from equity_metrics.basket import IndicatorSpec
+from equity_metrics.reports.basket import IndicatorSpec
 
 
 def download_labels(app) -> list[str]:

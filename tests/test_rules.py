@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis
-from equity_metrics.constants import AMERICAN_INDIAN, BLACK, HISPANIC, UNKNOWN, WHITE
-from equity_metrics.metrics import rate_table
-from equity_metrics.rules import (
+from equity_metrics.core.constants import AMERICAN_INDIAN, BLACK, HISPANIC, UNKNOWN, WHITE
+from equity_metrics.measures import analysis
+from equity_metrics.measures.metrics import rate_table
+from equity_metrics.measures.rules import (
     MultiYearRule,
     adverse_impact_table,
     alternate_risk_ratios,
@@ -151,8 +151,8 @@ def test_alternate_risk_ratio_where_the_schools_comparison_group_misses_the_mini
     """Where a school's all other students miss the minimum n-size or cell size, the group's risk in the
     school is compared with the district's all other students' risk (the district standing in for the State,
     the school for the LEA): recomputed here from the raw rows."""
-    from equity_metrics import analysis
-    from equity_metrics.indicators import INDICATORS
+    from equity_metrics.measures import analysis
+    from equity_metrics.measures.indicators import INDICATORS
 
     indicator = INDICATORS["sped_referral"]
     result = analysis.rates(sample_store, indicator.id, ("school", "race"))

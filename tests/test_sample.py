@@ -1,4 +1,4 @@
-"""Tests of the synthetic sample district (equity_metrics.sample).
+"""Tests of the synthetic sample district (equity_metrics.sample.district).
 
 The disparities built into the sample are measured here with plain pandas straight from the raw files, so
 they check the generator independently of the app's own metric code. `python -m tests.test_sample [DIR]`
@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity_metrics import codes
-from equity_metrics.mapping import Mapping
-from equity_metrics.sample import SAMPLE_FILES, SAMPLE_SEED, SampleFile, generate_sample
-from equity_metrics.schema import KINDS
+from equity_metrics.core import codes
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.sample.district import SAMPLE_FILES, SAMPLE_SEED, SampleFile
+from equity_metrics.sample.files import generate_sample
+from equity_metrics.storage.schema import KINDS
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "sample_data"
@@ -421,7 +422,7 @@ def test_same_bytes_every_run(generated: tuple[Path, list[Path]], tmp_path: Path
 
 
 def test_another_seed_gives_other_data(generated: tuple[Path, list[Path]]) -> None:
-    from equity_metrics import sample
+    from equity_metrics.sample import district as sample
 
     students, _ = sample._simulate_students(sample._rng(SAMPLE_SEED + 1, 1))
     roster = read_raw(generated[0], _file("enrollment_roster.xlsx", YEARS[1]))
@@ -524,7 +525,7 @@ def test_coded_values_are_recognised(raw: Raw, sample_file: SampleFile) -> None:
 
 
 def test_race_and_flags_map_to_every_group(raw: Raw) -> None:
-    from equity_metrics.constants import RACE_LABELS
+    from equity_metrics.core.constants import RACE_LABELS
 
     labels = {codes.lookup("race", v) for v in raw.roster["Race/Ethnicity"].unique()}
     assert labels == set(RACE_LABELS) | {"Unknown"}

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity_metrics import analysis, stats
-from equity_metrics.aggregate import Filters
 from equity_metrics.cli import main
-from equity_metrics.constants import BLACK, HISPANIC, UNKNOWN, WHITE
+from equity_metrics.core import stats
+from equity_metrics.core.constants import BLACK, HISPANIC, UNKNOWN, WHITE
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
 
 YEARS = ("2022-23", "2023-24", "2024-25")
 

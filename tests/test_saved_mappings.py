@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from equity_metrics.mapping import Mapping, Unpivot
-from equity_metrics.saved_mappings import adapt_to, save_mapping, saved_mapping, shape_of
-from equity_metrics.store import Store, delete_all
+from equity_metrics.ingest.mapping import Mapping, Unpivot
+from equity_metrics.ingest.saved_mappings import adapt_to, save_mapping, saved_mapping, shape_of
+from equity_metrics.storage.store import Store, delete_all
 
 COLUMNS = ["Student ID", "Bldg", "Gr", "Ethnicity"]
 MAPPING = Mapping("enrollment", {"student_id": "Student ID", "school_id": "Bldg", "grade": "Gr", "race": "Ethnicity"},
@@ -55,7 +55,7 @@ def test_adapt_to_respells_unpivot_columns():
 
 
 def test_adapt_to_respells_race_question_columns():
-    from equity_metrics.mapping import RaceQuestions
+    from equity_metrics.ingest.mapping import RaceQuestions
 
     mapping = Mapping("enrollment", {"student_id": "Student ID"},
                       race_questions=RaceQuestions(hispanic="Hispanic", flags={"White": "Race_White"}, listed=None))

@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from equity_metrics import analysis, charts, protected, score_gaps
-from equity_metrics import score_distribution as sd
-from equity_metrics.aggregate import Filters
-from equity_metrics.facts import rebuild_facts
-from equity_metrics.indicators import INDICATORS, get_indicator
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store, bump_data_version
+from equity_metrics.charts import specs as charts
+from equity_metrics.measures import analysis, protected
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS, get_indicator
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import score_distribution as sd
+from equity_metrics.narrative import score_gaps
+from equity_metrics.storage.facts import rebuild_facts
+from equity_metrics.storage.store import Store, bump_data_version
 
 YEAR = "2024-25"
 BLACK = "Black or African American"

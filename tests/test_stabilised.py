@@ -15,11 +15,11 @@ from scipy import optimize, special
 from scipy import stats as scipy_stats
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, stabilised
-from equity_metrics.aggregate import Filters
-from equity_metrics.indicators import INDICATORS
-from equity_metrics.stabilised import ML, MOMENTS, NO_PRIOR, BetaPrior
-from equity_metrics.store import Store
+from equity_metrics.measures import analysis, stabilised
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.indicators import INDICATORS
+from equity_metrics.measures.stabilised import ML, MOMENTS, NO_PRIOR, BetaPrior
+from equity_metrics.storage.store import Store
 
 A = np.array([12, 30, 4, 55, 9, 20, 3])
 N = np.array([150, 300, 40, 420, 160, 180, 25])

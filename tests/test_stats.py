@@ -1,4 +1,4 @@
-"""Tests for equity_metrics.stats.
+"""Tests for equity_metrics.core.stats.
 
 Every expected value comes from an independent computation: scipy / statsmodels on the same table or on raw
 data, exact rational arithmetic (fractions.Fraction), or a worked example whose arithmetic is written out in
@@ -23,8 +23,8 @@ from statsmodels.formula.api import ols
 from statsmodels.stats.anova import anova_lm
 from statsmodels.stats.proportion import proportion_confint
 
-from equity_metrics import stats
-from equity_metrics.constants import FOUR_FIFTHS
+from equity_metrics.core import stats
+from equity_metrics.core.constants import FOUR_FIFTHS
 
 # Any RuntimeWarning (division by zero, invalid value, all-NaN slice) leaking out of the module fails a test.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -742,7 +742,7 @@ def test_scores_vectorised_equals_scalar():
 
 def test_vectorised_fisher_equals_the_one_table_version():
     """The block-wise Fisher test used for whole tables gives each row's one-table p-value (to 1e-12)."""
-    from equity_metrics.stats import _fisher_two_sided, _fisher_two_sided_many
+    from equity_metrics.core.stats import _fisher_two_sided, _fisher_two_sided_many
 
     rng = np.random.default_rng(20261122)
     n = rng.integers(1, 300, 500)

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from equity_metrics.cli import main
-from equity_metrics.codes import CODE_LISTS, EL_STATUS_CODES, IEP_STATUS_CODES, code_key, lookup
-from equity_metrics.guessing import guess_columns
-from equity_metrics.status_codes import unread_status_words
+from equity_metrics.core.codes import CODE_LISTS, EL_STATUS_CODES, IEP_STATUS_CODES, code_key, lookup
+from equity_metrics.ingest.guessing import guess_columns
+from equity_metrics.ingest.status_codes import unread_status_words
 
 HEADER = ["Student ID", "School", "Grade", "ELLStatus", "IEP Status", "FRL Status", "Gender", "Race", "School Year"]
 ROWS = [
@@ -224,9 +224,9 @@ def test_the_data_page_asks_about_a_status_word_no_list_reads(tmp_path: Path) ->
     a reading the user gives removes it."""
     from dataclasses import replace
 
-    from equity_metrics.importer import codes_to_review, column_samples
-    from equity_metrics.mapping import guess_mapping
-    from equity_metrics.readers import read_source
+    from equity_metrics.ingest.importer import codes_to_review, column_samples
+    from equity_metrics.ingest.kinds import guess_mapping
+    from equity_metrics.ingest.readers import read_source
 
     rows = [*ROWS, ["100009", "Adams", "5", "Exited (Yr 2)", "No IEP", "Paid", "F", "White", "2024-25"]]
     source = read_source(write_csv(tmp_path / "r.csv", [HEADER, *rows]))

@@ -13,8 +13,8 @@ import duckdb
 import platformdirs
 import pytest
 
-from equity_metrics.schema import KINDS
-from equity_metrics.store import (
+from equity_metrics.storage.schema import KINDS
+from equity_metrics.storage.store import (
     CATALOG_TABLE,
     DB_ENV_VAR,
     DB_FILE_NAME,
@@ -48,7 +48,7 @@ def test_second_process_gets_a_clear_store_error(tmp_path: Path) -> None:
         # the other program first tries to read only (prints the error), then to open for writing (uncaught)
         opened = run_python(
             f"""
-            from equity_metrics.store import Store, StoreError
+            from equity_metrics.storage.store import Store, StoreError
             try:
                 Store({str(path)!r}, read_only=True)
             except StoreError as error:
@@ -59,7 +59,7 @@ def test_second_process_gets_a_clear_store_error(tmp_path: Path) -> None:
         )
     assert opened.stdout.strip() == f"read-only: {message}"
     assert opened.returncode == 1
-    assert opened.stderr.strip().splitlines()[-1] == f"equity_metrics.store.StoreError: {message}"
+    assert opened.stderr.strip().splitlines()[-1] == f"equity_metrics.storage.store.StoreError: {message}"
     # once the first program has closed the store, it opens again
     Store(path).close()
 
@@ -246,7 +246,7 @@ def test_sql_cannot_reach_files_or_unlock_the_configuration(empty_store: Store, 
 
 
 def test_a_runaway_query_is_interrupted_with_a_clear_message(empty_store: Store):
-    from equity_metrics.store import QueryTimeoutError
+    from equity_metrics.storage.store import QueryTimeoutError
 
     with pytest.raises(QueryTimeoutError, match="took longer than 0.2 seconds and was stopped"):
         empty_store.query("SELECT count(*) FROM range(100000000) a, range(100000000) b", time_limit=0.2)
@@ -264,8 +264,8 @@ def test_a_store_made_before_an_analysis_table_existed_gets_it_on_opening(tmp_pa
 def test_a_store_from_an_earlier_version_is_rebuilt_for_commands_that_only_read(sample_db: Path) -> None:
     """A store whose analysis tables lack a column this version computes (IDEA's discipline categories came
     later) is opened writable once by `open_for_reading`, so `rates` and `audit` work on it at once."""
-    from equity_metrics import analysis
-    from equity_metrics.store import open_for_reading
+    from equity_metrics.measures import analysis
+    from equity_metrics.storage.store import open_for_reading
 
     with Store(sample_db) as store:
         store.cursor().execute("ALTER TABLE facts_student_year DROP COLUMN idea_iss_over_10")

@@ -15,10 +15,10 @@ import duckdb
 import pytest
 
 from equity_metrics import cli
-from equity_metrics import store as store_module
-from equity_metrics.importer import SourceSpec, import_sources
-from equity_metrics.mapping import Mapping
-from equity_metrics.store import Store, StoreError
+from equity_metrics.ingest.importer import SourceSpec, import_sources
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.storage import store as store_module
+from equity_metrics.storage.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"},

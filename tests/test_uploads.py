@@ -1,4 +1,4 @@
-"""Uploaded files leave no copy behind: equity_metrics.uploads, and the Data page that uses it.
+"""Uploaded files leave no copy behind: equity_metrics.ingest.uploads, and the Data page that uses it.
 
 A copy lives in a folder of its own inside one parent folder per server process; the page deletes it when
 the import ends (success or failure) or the file is removed from the uploader; start-up deletes the parents
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fixtures.apptest import assert_ok, plain
 
-from equity_metrics import uploads
-from equity_metrics.uploads import (
+from equity_metrics.ingest import uploads
+from equity_metrics.ingest.uploads import (
     UPLOAD_PREFIX,
     is_stale,
     new_upload_folder,

@@ -13,12 +13,14 @@ import pytest
 from fixtures.apptest import assert_ok
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics import analysis, cli, stats
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import BLACK, HISPANIC, RACE_LABELS, UNKNOWN, WHITE
-from equity_metrics.metrics import MetricOptions, rate_table
-from equity_metrics.rules import weighted_risk_ratios
-from equity_metrics.store import Store
+from equity_metrics import cli
+from equity_metrics.core import stats
+from equity_metrics.core.constants import BLACK, HISPANIC, RACE_LABELS, UNKNOWN, WHITE
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.metrics import MetricOptions, rate_table
+from equity_metrics.measures.rules import weighted_risk_ratios
+from equity_metrics.storage.store import Store
 
 YEAR = "2024-25"
 STATE = {race: share for race, share in zip(RACE_LABELS, (0.25, 0.01, 0.05, 0.15, 0.01, 0.50, 0.03), strict=True)}

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from equity_metrics.cli import main
-from equity_metrics.importer import SourceSpec, import_sources
-from equity_metrics.kinds import year_in_text
-from equity_metrics.mapping import Mapping, MappingError, parse_year_start
-from equity_metrics.store import Store
+from equity_metrics.ingest.importer import SourceSpec, import_sources
+from equity_metrics.ingest.kinds import year_in_text
+from equity_metrics.ingest.mapping import Mapping, MappingError, parse_year_start
+from equity_metrics.storage.store import Store
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -13,9 +13,8 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import adjusted, adjusted_gaps, charts, discipline_stages, findings, score_distribution, score_gaps
-from equity_metrics.analysis import NoDataError, Result
-from equity_metrics.constants import (
+from equity_metrics.charts import specs as charts
+from equity_metrics.core.constants import (
     DEFAULT_RISK_RATIO_THRESHOLD,
     DIMENSIONS,
     GROUP_DIMENSIONS,
@@ -23,14 +22,16 @@ from equity_metrics.constants import (
     SAMPLE_DATA_LABEL,
     UNKNOWN,
 )
-from equity_metrics.export_tables import COLUMN_LABELS, PERCENT_COLUMNS
-from equity_metrics.facts import SOURCES
-from equity_metrics.indicators import INDICATORS, Indicator
-from equity_metrics.metrics import ALL_OTHERS, GAP_COLUMNS, OPTIONAL_RATIO_COLUMNS, RATE_COLUMNS, rate_columns
-from equity_metrics.store import Store, StoreError
-from views.exports import export_menu
-from views.state import ViewState
-from views.store import (
+from equity_metrics.measures import adjusted, adjusted_gaps
+from equity_metrics.measures.analysis import NoDataError, Result
+from equity_metrics.measures.indicators import INDICATORS, Indicator
+from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, OPTIONAL_RATIO_COLUMNS, RATE_COLUMNS, rate_columns
+from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps
+from equity_metrics.reports.export_tables import COLUMN_LABELS, PERCENT_COLUMNS
+from equity_metrics.storage.facts import SOURCES
+from equity_metrics.storage.store import Store, StoreError
+from views.cache import (
+    cached,
     cached_distribution,
     cached_gaps,
     cached_gaps_within,
@@ -38,6 +39,8 @@ from views.store import (
     cached_rates,
     cached_stages,
 )
+from views.exports import export_menu
+from views.state import ViewState
 from views.text import escape_markdown
 
 T = TypeVar("T")
@@ -63,7 +66,7 @@ def empty_state(message: str) -> None:
 
 def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str) -> Indicator | None:
     """A select box of the given indicators that have data; None (with an empty state) when none has."""
-    with_data = set(cached_indicators_with_data(store, store.cache_key()))
+    with_data = set(cached(cached_indicators_with_data, store))
     available = [INDICATORS[i] for i in indicator_ids if i in with_data]
     if not available:
         return None
@@ -99,7 +102,7 @@ def guarded(call: Callable[[], T]) -> T | None:
 
 
 def rates_result(store: Store, state: ViewState, indicator: Indicator) -> Result | None:
-    return guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, state.by, state.filters,
+    return guarded(lambda: cached(cached_rates, store, indicator.id, state.by, state.filters,
                                         state.options))
 
 
@@ -116,7 +119,7 @@ def for_source(state: ViewState, source: str) -> ViewState:
 def enrollment_indicator(store: Store) -> str | None:
     """A student-year rate indicator with data whose population is every enrolled student (its shares of the
     population are the enrollment shares), or None."""
-    with_data = set(cached_indicators_with_data(store, store.cache_key()))
+    with_data = set(cached(cached_indicators_with_data, store))
     return next((i.id for i in INDICATORS.values() if i.source == "student_year" and i.kind == "rate"
                  and i.population == "TRUE" and i.id in with_data), None)
 
@@ -243,7 +246,7 @@ def weighted_view(store: Store, result: Result, key: str) -> None:
         if sum(shares.values()) <= 0:
             st.caption("Enter the shares (they need not add to 100: they are scaled to their total).")
             return
-        weighted = guarded(lambda: cached_rates(store, store.cache_key(), result.indicator.id, result.groups,
+        weighted = guarded(lambda: cached(cached_rates, store, result.indicator.id, result.groups,
                                                 result.filters, result.options, (),
                                                 tuple((race, share / 100) for race, share in shares.items())))
         if weighted is None:
@@ -271,7 +274,7 @@ def adjusted_view(store: Store, result: Result, key: str) -> Result | None:
     if chosen == _NOT_ADJUSTED:
         return None
     dimension = labels[chosen]
-    adjusted_result = guarded(lambda: cached_rates(store, store.cache_key(), result.indicator.id,
+    adjusted_result = guarded(lambda: cached(cached_rates, store, result.indicator.id,
                                                    (*result.units, *result.groups), result.filters, result.options,
                                                    (dimension,)))
     if adjusted_result is None:
@@ -316,7 +319,7 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
     if indicator is None:
         empty_state(empty_message)
         return None
-    result = guarded(lambda: cached_gaps(store, store.cache_key(), indicator.id, state.by, state.filters,
+    result = guarded(lambda: cached(cached_gaps, store, indicator.id, state.by, state.filters,
                                          state.options))
     if result is None:
         return None
@@ -368,7 +371,7 @@ def adjusted_gap_view(store: Store, state: ViewState, result: Result, key: str) 
     if not chosen:
         return None
     controls = tuple(labels[c] for c in chosen)
-    adjusted_result = guarded(lambda: cached_gaps(store, store.cache_key(), result.indicator.id, result.groups,
+    adjusted_result = guarded(lambda: cached(cached_gaps, store, result.indicator.id, result.groups,
                                                   result.filters, result.options, controls))
     if adjusted_result is None:
         return None
@@ -386,7 +389,7 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
     makes intersections (race x sex: Black girls vs all other students, or vs White girls when White students
     are the comparison) and the finding is the largest certain disadvantage; another facet (a survey construct,
     compared within itself) names the lowest (or highest, when higher is worse) shown rate."""
-    result = guarded(lambda: cached_rates(store, store.cache_key(), indicator.id, (facet, state.dimension),
+    result = guarded(lambda: cached(cached_rates, store, indicator.id, (facet, state.dimension),
                                           state.filters, state.options))
     if result is None:
         return None
@@ -463,7 +466,7 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
     """Discipline stages, referral to expulsion: the headline and the chart per enrolled student, then (with
     referrals on file) the share of referred students given each sanction, the hidden groups under each chart,
     and the table."""
-    result = guarded(lambda: cached_stages(store, store.cache_key(), state.by, state.filters, state.options))
+    result = guarded(lambda: cached(cached_stages, store, state.by, state.filters, state.options))
     if result is None:
         return None
     groups, year = list(result.groups), ", ".join(result.school_years)
@@ -509,7 +512,7 @@ def distribution_view(store: Store, state: ViewState, indicator: Indicator, key:
         score_distribution.Distribution | None:
     """Score distributions by group (percentiles only, computed in SQL): sentence, box plot, hidden groups,
     table."""
-    result = guarded(lambda: cached_distribution(store, store.cache_key(), indicator.id, state.by, state.filters,
+    result = guarded(lambda: cached(cached_distribution, store, indicator.id, state.by, state.filters,
                                                  state.options))
     if result is None:
         return None
@@ -528,7 +531,7 @@ def distribution_view(store: Store, state: ViewState, indicator: Indicator, key:
 
 def unit_gap_view(store: Store, state: ViewState, indicator: Indicator, unit: str, key: str) -> Result | None:
     """Score gaps compared within each school or grade: sentence, one panel per group, hidden groups, table."""
-    result = guarded(lambda: cached_gaps_within(store, store.cache_key(), indicator.id, unit, state.by,
+    result = guarded(lambda: cached(cached_gaps_within, store, indicator.id, unit, state.by,
                                                 state.filters, state.options))
     if result is None:
         return None

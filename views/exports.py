@@ -9,11 +9,11 @@ from collections.abc import Sequence
 import altair as alt
 import streamlit as st
 
-from equity_metrics import chart_files
-from equity_metrics.analysis import Result
-from equity_metrics.basket import IndicatorSpec, add_item, list_items
-from equity_metrics.export_tables import csv_bytes, provenance, result_sheet, xlsx_bytes
-from equity_metrics.store import Store
+from equity_metrics.charts import chart_files
+from equity_metrics.measures.analysis import Result
+from equity_metrics.reports.basket import IndicatorSpec, add_item, list_items
+from equity_metrics.reports.export_tables import csv_bytes, provenance, result_sheet, xlsx_bytes
+from equity_metrics.storage.store import Store
 
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -8,14 +8,16 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import analysis, goals
-from equity_metrics.aggregate import Filters
-from equity_metrics.analysis import Result
-from equity_metrics.basket import add_item
-from equity_metrics.goal_items import GoalSpec
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.store import Store, StoreError
-from views.store import cached_gaps, cached_rates
+from equity_metrics import goals
+from equity_metrics.charts import goal_charts
+from equity_metrics.measures import analysis
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.analysis import Result
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.reports.basket import add_item
+from equity_metrics.reports.goal_items import GoalSpec
+from equity_metrics.storage.store import Store, StoreError
+from views.cache import cached, cached_gaps, cached_rates
 from views.text import escape_markdown
 
 STATUS_COLOURS = {goals.STATUS_MET: "green", goals.STATUS_ON_TRACK: "blue", goals.STATUS_OFF_TRACK: "orange",
@@ -26,11 +28,11 @@ YEAR_LABELS = {"school_year": "School year", "value": "Value", "ci_low": "95% CI
 
 
 def _rates(store: Store, indicator_id: str, by: Sequence[str], filters: Filters, options: MetricOptions) -> Result:
-    return cached_rates(store, store.cache_key(), indicator_id, tuple(by), filters, options)
+    return cached(cached_rates, store, indicator_id, tuple(by), filters, options)
 
 
 def _gaps(store: Store, indicator_id: str, by: Sequence[str], filters: Filters, options: MetricOptions) -> Result:
-    return cached_gaps(store, store.cache_key(), indicator_id, tuple(by), filters, options)
+    return cached(cached_gaps, store, indicator_id, tuple(by), filters, options)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -43,7 +45,7 @@ def cached_association(_store: Store, cache_key: str, indicator_id: str, dimensi
 
 def _association(store: Store, indicator_id: str, dimension: str, filters: Filters,
                  options: MetricOptions) -> pd.DataFrame:
-    return cached_association(store, store.cache_key(), indicator_id, dimension, filters, options)
+    return cached(cached_association, store, indicator_id, dimension, filters, options)
 
 
 def progress_of(store: Store, goal: goals.Goal) -> goals.GoalProgress:
@@ -70,7 +72,7 @@ def status_badge(status: str) -> str:
     return f":{STATUS_COLOURS[status]}-badge[{status.capitalize()}]"
 
 
-def goal_card(report: goals.GoalReport, key: str, store: Store | None = None) -> None:
+def goal_card(report: goal_charts.GoalReport, key: str, store: Store | None = None) -> None:
     """One goal: number, status, title, the status sentence, owner and strategy, the chart and every year;
     with the store, a button that adds the goal's progress to the report."""
     goal = report.goal

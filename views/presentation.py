@@ -17,16 +17,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import findings
-from equity_metrics.basket import BasketItem, list_items
-from equity_metrics.export_tables import provenance
-from equity_metrics.findings import Finding
-from equity_metrics.metrics import MetricOptions
-from equity_metrics.report_items import ReportItem, build_item, finding_item
-from equity_metrics.store import Store
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import findings
+from equity_metrics.narrative.findings import Finding
+from equity_metrics.reports.basket import BasketItem, list_items
+from equity_metrics.reports.builders import build_item
+from equity_metrics.reports.export_tables import provenance
+from equity_metrics.reports.report_items import ReportItem, finding_item
+from equity_metrics.storage.store import Store
+from views.cache import cached, cached_audit
 from views.components import data_source_banner, empty_state
 from views.state import ViewState
-from views.store import cached_audit
 from views.text import escape_markdown
 
 TOGGLE_KEY = "presentation_mode"
@@ -115,7 +116,7 @@ def load_deck(store: Store, state: ViewState) -> Deck | None:
     basket = tuple(list_items(store))
     if basket:
         return Deck(basket=basket)
-    audit = cached_audit(store, store.cache_key(), state.by, state.filters, state.options)
+    audit = cached(cached_audit, store, state.by, state.filters, state.options)
     if audit.empty:
         return None
     found = findings.largest_gaps(audit, state.by, state.options, limit=OVERVIEW_LIMIT, per_indicator=1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity_metrics.basket import BasketItem, clear_basket, list_items, move_item, remove_item
-from equity_metrics.deck import basket_deck
-from equity_metrics.export_tables import provenance
-from equity_metrics.html_report import basket_report
-from equity_metrics.report_items import build_item
-from equity_metrics.store import Store
+from equity_metrics.reports.basket import BasketItem, clear_basket, list_items, move_item, remove_item
+from equity_metrics.reports.builders import build_item
+from equity_metrics.reports.deck import basket_deck
+from equity_metrics.reports.export_tables import provenance
+from equity_metrics.reports.html_report import basket_report
+from equity_metrics.storage.store import Store
 from views.text import escape_markdown
 
 _PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

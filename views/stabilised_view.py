@@ -1,15 +1,15 @@
 """Stabilised rates (empirical Bayes) beside each school's raw rate: off by default, with the caveat, and the
 reliability flag in its own column, apart from the privacy note. Every number comes from
-`equity_metrics.stabilised`; this module only lays it out."""
+`equity_metrics.measures.stabilised`; this module only lays it out."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from equity_metrics import stabilised
-from equity_metrics.analysis import Result
-from equity_metrics.export_tables import COLUMN_LABELS
+from equity_metrics.measures import stabilised
+from equity_metrics.measures.analysis import Result
+from equity_metrics.reports.export_tables import COLUMN_LABELS
 from views.components import dimension_label, show_frame
 from views.text import escape_markdown
 

@@ -12,11 +12,11 @@ from typing import NoReturn
 
 import streamlit as st
 
-from equity_metrics import aggregate
-from equity_metrics.aggregate import Filters
-from equity_metrics.constants import DEFAULT_MIN_N, DIMENSIONS, GRADE_BANDS, GROUP_DIMENSIONS
-from equity_metrics.metrics import ALL_OTHERS, MetricOptions
-from equity_metrics.store import Store
+from equity_metrics.core.constants import DEFAULT_MIN_N, DIMENSIONS, GRADE_BANDS, GROUP_DIMENSIONS
+from equity_metrics.measures import aggregate
+from equity_metrics.measures.aggregate import Filters
+from equity_metrics.measures.metrics import ALL_OTHERS, MetricOptions
+from equity_metrics.storage.store import Store
 
 ALL_GRADES = "All grades"
 ALL_SCHOOLS = "All schools (district)"

@@ -14,11 +14,11 @@ from typing import Any
 
 import streamlit as st
 
-from equity_metrics.guessing import ColumnGuess, guess_columns
-from equity_metrics.importer import column_samples
-from equity_metrics.kinds import KindGuess, choose_kind
-from equity_metrics.mapping import Mapping, guess_kind, guess_mapping
-from equity_metrics.readers import SourceTable, preview, read_source, safe_file_name, save_upload
+from equity_metrics.ingest.guessing import ColumnGuess, guess_columns
+from equity_metrics.ingest.importer import column_samples
+from equity_metrics.ingest.kinds import KindGuess, choose_kind, guess_kind, guess_mapping
+from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.ingest.readers import SourceTable, preview, read_source, safe_file_name, save_upload
 
 _COPY_KEY = "upload_copy_of"
 

@@ -1,0 +1,1 @@
+"""Altair chart specifications (colour-blind-safe, one colour per group) and their files."""

@@ -1,0 +1,384 @@
+"""Code lists: every spelling of race, sex, yes/no, grade and other codes that districts export, and the
+canonical value each one means.
+
+Raw values are compared by their *key*: lower case, every run of characters other than letters and digits
+turned into one space, trimmed ("Black/African Am." -> "black african am"). `code_key` does it in Python and
+`code_key_sql` in DuckDB, identically. A value whose key is not in the list is never guessed: it becomes NULL
+and the import report lists it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from equity_metrics.core.constants import (
+    AMERICAN_INDIAN,
+    ASIAN,
+    ASIAN_PACIFIC,
+    BLACK,
+    HISPANIC,
+    NATIVE_OR_MULTIPLE,
+    PACIFIC_ISLANDER,
+    TWO_OR_MORE,
+    UNKNOWN,
+    WHITE,
+)
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LEADING_MINUS = re.compile(r"^\s*-(\d)")
+
+
+def code_key(value: str) -> str:
+    """The comparison key of a raw code: lower case, punctuation and spaces folded to single spaces.
+    A leading minus before a digit is kept as the word "minus" (grade -1 is pre-kindergarten)."""
+    value = _LEADING_MINUS.sub(r"minus \1", value.replace("\u0130", "I").lower())
+    return _NON_ALNUM.sub(" ", value).strip()
+
+
+def code_key_sql(expression: str) -> str:
+    """DuckDB expression computing `code_key` of a VARCHAR expression."""
+    lowered = f"regexp_replace(lower(replace({expression}, '\u0130', 'I')), '^\\s*-(\\d)', 'minus \\1')"
+    return f"trim(regexp_replace({lowered}, '[^a-z0-9]+', ' ', 'g'))"
+
+
+def _keys(mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Invert {canonical: spellings} into {key: canonical}, refusing a spelling claimed twice."""
+    out: dict[str, str] = {}
+    for canonical, spellings in mapping.items():
+        for spelling in (canonical, *spellings):
+            key = code_key(spelling)
+            if key in out and out[key] != canonical:
+                raise ValueError(f"code {spelling!r} maps to both {out[key]!r} and {canonical!r}")
+            out[key] = canonical
+    return out
+
+
+RACE_CODES = _keys(
+    {
+        HISPANIC: ("HI", "H", "Hispanic", "Latino", "Latina", "Latinx", "Latine", "Hispanic/Latino",
+                   "Hispanic or Latino", "Hispanic/Latinx", "Hispanic Latino"),
+        AMERICAN_INDIAN: ("AM", "I", "N", "American Indian", "Native American", "Am. Indian/Alaskan",
+                          "American Indian/Alaska Native", "American Indian or Alaskan Native",
+                          "Alaska Native", "Indigenous", "AI/AN", "AIAN"),
+        ASIAN: ("AS", "A", "Asian American"),
+        BLACK: ("BL", "B", "Black", "African American", "Black/African Am.", "Black/African American",
+                "Black or African-American", "AA"),
+        PACIFIC_ISLANDER: ("HP", "P", "Pacific Islander", "Native Hawaiian", "Native Hawaiian/Pacific Islander",
+                           "Native Hawaiian or Pacific Islander", "NHPI", "Hawaiian/Pacific Islander"),
+        WHITE: ("WH", "W", "Caucasian", "White (not Hispanic)", "White, not Hispanic"),
+        TWO_OR_MORE: ("TR", "M", "D", "Two or More", "Two or more races", "Multiracial", "Multi-racial",
+                      "Multiple", "Multiple races", "Two+ races", "2 or more races", "Mixed"),
+        ASIAN_PACIFIC: ("Asian/Pacific Islander", "Asian or Pacific Islander", "Asian Pacific Islander", "API",
+                        "A/PI", "Asian/Pac. Isl.", "Asian/Pacific Isl"),
+        NATIVE_OR_MULTIPLE: ("Multiple/Native American", "Native American/Multiple", "Multiple or Native American",
+                             "Multiracial/Native American"),
+        UNKNOWN: ("", "U", "UN", "UNK", "Unknown", "Declined", "Declined to state", "Not reported", "NA", "N/A",
+                  "Missing", "Prefer not to say", "Not specified", "-", "*", "Not Selected", "NotSelected"),
+    }
+)
+# Federal codes and element names: EDFacts' seven categories (AM7 ... WH7) and the CEDS / Ed-Fi option names
+# written as one word ("BlackOrAfricanAmerican"), so a code file's values read as the federal category.
+RACE_CODES.update(_keys({
+    HISPANIC: ("HI7", "HispanicOrLatinoEthnicity", "HispanicOrLatino", "Hispanic of any race", "Hispanic/Latino of any race"),
+    AMERICAN_INDIAN: ("AM7", "AmericanIndianOrAlaskaNative", "American Indian/Alaskan Native",
+                      "American Indian or Alaska Native (not Hispanic)", "Native American/Alaskan Native"),
+    ASIAN: ("AS7", "Asian (not Hispanic)", "Asian, non-Hispanic"),
+    BLACK: ("BL7", "BlackOrAfricanAmerican", "Black (not Hispanic)", "Black, non-Hispanic", "Black non Hispanic",
+            "Non-Hispanic Black", "African-American"),
+    PACIFIC_ISLANDER: ("PI7", "NativeHawaiianOrOtherPacificIslander", "Native Hawaiian/Other Pacific Islander",
+                       "Native Hawaiian or Other Pacific Islander (not Hispanic)", "Hawaiian"),
+    WHITE: ("WH7", "White, non-Hispanic", "White non Hispanic", "Non-Hispanic White"),
+    TWO_OR_MORE: ("MU7", "DemographicRaceTwoOrMoreRaces", "TwoOrMoreRaces", "Two or More Races (not Hispanic)",
+                  "Multi-Racial", "Multiple Races/Ethnicities"),
+}))
+
+SEX_CODES = _keys(
+    {
+        "Female": ("F", "Girl", "Woman", "W"),
+        "Male": ("M", "Boy", "Man"),
+        "Nonbinary": ("X", "Non-binary", "Non binary", "NB", "Nonbinary/X", "Another gender", "Other",
+                      "Gender X", "Non-binary/X", "Genderqueer", "Gender nonconforming"),
+        UNKNOWN: ("", "U", "Unknown", "Declined", "Not reported", "NA", "N/A", "Prefer not to say", "Not Selected",
+                  "NotSelected", "Declined to state", "Not specified"),
+    }
+)
+
+# Yes/no flags. Blank is missing (NULL), not "no" -- except in a column marked only with X, where the importer
+# reads blanks as no (and says so in the report).
+FLAG_CODES: dict[str, bool] = {
+    **{code_key(s): True for s in ("Y", "Yes", "1", "TRUE", "T", "X", "Yes.", "1.0", "Active")},
+    **{code_key(s): False for s in ("N", "No", "0", "FALSE", "F", "No.", "0.0", "Inactive")},
+}
+
+# Low income arrives as a flag or as meal-status codes: 0 not eligible, 1 free, 2 reduced, 9 other/unknown.
+LOW_INCOME_CODES: dict[str, bool] = {
+    **FLAG_CODES,
+    **{code_key(s): True for s in ("2", "2.0", "Free", "Reduced", "Free/Reduced", "FRL", "FRPL", "F/R",
+                                   "Economically disadvantaged", "ED", "Eligible")},
+    **{code_key(s): False for s in ("Paid", "P", "Not eligible", "Full pay", "Not economically disadvantaged",
+                                    "Full price", "Paid meals", "Full-price meals", "Not FRL", "Non-FRL", "No FRL",
+                                    "Not free or reduced", "Ineligible", "Not ED", "Non-ED", "Not low income")},
+    # Meal-status letters: F free and R reduced are low income (F is "false" only in yes/no columns).
+    **{code_key(s): True for s in ("F", "R", "Free lunch", "Reduced lunch", "Free meals", "Reduced-price",
+                                   "Reduced price", "Reduced-price meals", "Free and reduced", "Free or reduced",
+                                   "Direct certification", "Directly certified", "Low income", "Econ disadv")},
+}
+
+# English-learner status written as a status (ELLStatus, EL Status, LEP Status): a current English learner is
+# yes; former learners (exited, reclassified, monitored), initially fluent and never-EL students are no. A
+# monitored former learner is not a current English learner (ESSA counts them apart). Words no list knows are
+# asked about, never guessed.
+EL_STATUS_CODES: dict[str, bool] = {
+    **FLAG_CODES,
+    **{code_key(s): True for s in ("EL", "ELL", "LEP", "ML", "English Learner", "English Language Learner",
+                                   "Limited English Proficient", "Limited English", "Multilingual Learner",
+                                   "Emergent Bilingual", "Active EL", "Active ELL", "Current EL", "Current ELL",
+                                   "EL Active", "LEP Active", "Identified EL", "EL Waived services",
+                                   "Waived services", "Parent waived services", "Newcomer")},
+    **{code_key(s): False for s in ("Exited", "Exited EL", "EL Exited", "Monitored", "Monitor", "EL Monitored",
+                                    "Monitored former EL", "Former EL", "Former ELL", "Former LEP", "Reclassified",
+                                    "Redesignated", "RFEP", "Redesignated Fluent English Proficient",
+                                    "Reclassified Fluent English Proficient", "IFEP",
+                                    "Initially Fluent English Proficient", "FEP", "Fluent English Proficient",
+                                    "English Only", "EO", "Never EL", "Never ELL", "Never LEP", "Not EL",
+                                    "Not ELL", "Not LEP", "Non-EL", "Non-ELL", "Non-LEP", "NEP", "Not English Learner",
+                                    "Non English Learner", "English Proficient", "Proficient", "Not an English learner")},
+}
+
+# Special-education (IEP) status written as a status (IEP Status, SPED Status, Special Education): an active
+# IEP or a special-education program is yes; no IEP, an exited IEP, general education or a 504 plan alone is
+# no (a Section 504 plan is not an IEP; it belongs in its own column).
+IEP_STATUS_CODES: dict[str, bool] = {
+    **FLAG_CODES,
+    **{code_key(s): True for s in ("IEP", "Active IEP", "IEP Active", "Has IEP", "Has an IEP", "Current IEP",
+                                   "SPED", "Special Education", "Special Ed", "SWD", "Student with a disability",
+                                   "Students with Disabilities", "With disability", "IDEA", "IDEA eligible",
+                                   "Eligible for special education",
+                                   # California program names: special day class, resource specialist program,
+                                   # designated instruction and services
+                                   "Special Day Class", "SDC", "Resource Specialty Program",
+                                   "Resource Specialist Program", "RSP", "Designated Instruction Service",
+                                   "Designated Instruction and Services", "DIS", "Speech only", "Speech IEP")},
+    **{code_key(s): False for s in ("No IEP", "Not IEP", "Non-IEP", "Exited", "Exited IEP", "IEP Exited",
+                                    "Exited special education", "Inactive IEP", "Not eligible", "Ineligible",
+                                    "Not SPED", "Non-SPED", "General Education", "Gen Ed", "Regular education",
+                                    "504", "504 Plan", "504 only", "Section 504", "Has 504", "No disability",
+                                    "Without disability", "Students without Disabilities", "Not SWD")},
+}
+
+GRADE_CODES = _keys(
+    {
+        "PK": ("Pre-K", "PreK", "Pre-Kindergarten", "Prekindergarten", "P", "PS", "Preschool", "-1", "-2"),
+        "TK": ("Transitional Kindergarten", "T-K"),
+        "K": ("KG", "KN", "Kindergarten", "0", "00", "Grade K"),
+        **{str(g): (f"{g:02d}", f"Grade {g}", f"Grade {g:02d}", f"Gr {g}", f"{g}th", f"{g}.0")
+           for g in range(1, 13)},
+    }
+)
+# Fix the ordinal spellings that are not "th".
+GRADE_CODES.update({"1st": "1", "2nd": "2", "3rd": "3"})
+
+ACTIONS = (
+    "In-school suspension",
+    "Out-of-school suspension",
+    "Expulsion",
+    "Law enforcement referral",
+    "School-related arrest",
+    "Alternative placement",
+    "Other",
+)
+ACTION_CODES = _keys(
+    {
+        "In-school suspension": ("ISS", "In School Suspension", "In-School Susp", "Suspension - In School"),
+        "Out-of-school suspension": ("OSS", "Out of School Suspension", "Out-of-School Susp",
+                                     "Suspension - Out of School", "Suspension"),
+        "Expulsion": ("EXP", "Expelled", "Expulsion with services", "Expulsion without services"),
+        "Law enforcement referral": ("LE", "LER", "Referral to law enforcement", "Police referral",
+                                     "Referred to law enforcement"),
+        "School-related arrest": ("Arrest", "ARR", "School related arrest"),
+        "Alternative placement": ("ALT", "Alternative school", "Removal to alternative setting",
+                                  "Interim alternative educational setting", "IAES"),
+        "Other": ("Detention", "Conference", "Warning", "Parent contact", "Loss of privilege"),
+    }
+)
+# Removals that exclude a student from instruction.
+EXCLUSIONARY_ACTIONS = ("In-school suspension", "Out-of-school suspension", "Expulsion", "Alternative placement")
+
+OFFENSE_CATEGORY_CODES = _keys(
+    {"Objective": ("O", "Obj"), "Subjective": ("S", "Subj")}
+)
+
+COURSE_LEVEL_CODES = _keys(
+    {
+        "AP": ("Advanced Placement", "AP Course"),
+        "IB": ("International Baccalaureate", "IB Course"),
+        "Honors": ("H", "Hon", "Honor", "Pre-AP", "Advanced"),
+        "Dual credit": ("Dual enrollment", "Dual Credit/Dual Enrollment", "DE", "DC", "Concurrent enrollment",
+                        "College credit"),
+        "Algebra I": ("Algebra 1", "Alg I", "Alg 1", "Algebra"),
+        "General": ("Regular", "Standard", "On level", "CP", "College prep"),
+    }
+)
+
+SUBJECT_CODES = _keys(
+    {
+        "Math": ("Mathematics", "MA", "MATH", "Maths"),
+        "Reading": ("ELA", "English Language Arts", "English/Language Arts", "Reading/ELA", "RLA", "RD"),
+        "Science": ("SCI", "Sci"),
+        "Writing": ("WR", "Wrtg", "Writing", "WRT"),
+        "Social studies": ("SS", "Social Studies", "Soc", "Social science", "History"),
+    }
+)
+
+DISABILITY_CATEGORIES = (
+    "Autism",
+    "Emotional disturbance",
+    "Intellectual disability",
+    "Other health impairment",
+    "Specific learning disability",
+    "Speech or language impairment",
+    "Other disabilities",
+)
+DISABILITY_CATEGORY_CODES = _keys(
+    {
+        "Autism": ("AUT", "Autism spectrum disorder", "ASD"),
+        "Emotional disturbance": ("ED", "EBD", "Emotional disability", "Emotional behavioral disability",
+                                  "Serious emotional disturbance", "SED"),
+        "Intellectual disability": ("ID", "Intellectual disabilities", "Mental retardation", "MR", "CD",
+                                    "Cognitive disability"),
+        "Other health impairment": ("OHI", "Other health impaired"),
+        "Specific learning disability": ("SLD", "LD", "Learning disability", "Specific learning disabilities"),
+        "Speech or language impairment": ("SLI", "SI", "Speech/language impairment", "Speech impairment",
+                                          "Language impairment", "Speech or language impaired"),
+        "Other disabilities": ("DD", "Developmental delay", "HI", "Hearing impairment", "VI", "Visual impairment",
+                               "OI", "Orthopedic impairment", "TBI", "Traumatic brain injury", "MD",
+                               "Multiple disabilities", "DB", "Deaf-blindness", "Deafness"),
+    }
+)
+
+PLACEMENTS = (
+    "Regular class 80% or more",
+    "Regular class 40-79%",
+    "Regular class less than 40%",
+    "Separate school or residential facility",
+)
+PLACEMENT_CODES = _keys(
+    {
+        "Regular class 80% or more": ("RC80", "Inside regular class 80% or more of the day", ">=80%", "80% or more"),
+        "Regular class 40-79%": ("RC40", "RC4079", "Inside regular class 40% through 79% of the day", "40-79%"),
+        "Regular class less than 40%": ("RC39", "RCL40", "Inside regular class less than 40% of the day",
+                                        "<40%", "Less than 40%"),
+        "Separate school or residential facility": ("SS", "Separate school", "Residential facility", "SSRF",
+                                                    "Separate school/residential facility"),
+    }
+)
+
+INTERVENTIONS = ("Tier 2", "Tier 3", "Special education referral", "Gifted screening")
+INTERVENTION_CODES = _keys(
+    {
+        "Tier 2": ("MTSS Tier 2", "RTI Tier 2", "T2", "Tier II"),
+        "Tier 3": ("MTSS Tier 3", "RTI Tier 3", "T3", "Tier III"),
+        "Special education referral": ("SPED referral", "Sped Referral", "Referral for evaluation",
+                                       "Special ed referral", "IEP referral"),
+        "Gifted screening": ("GT screening", "Gifted referral", "GATE screening", "Gifted and talented screening"),
+    }
+)
+
+ROLE_CODES = _keys(
+    {
+        "Teacher": ("TCH", "Classroom teacher", "Teachers"),
+        "Administrator": ("ADM", "Admin", "Principal", "Assistant principal", "AP (administrator)"),
+        "Counselor": ("CNS", "School counselor", "Guidance counselor"),
+        "Paraprofessional": ("Para", "Instructional aide", "Aide"),
+        "Support staff": ("Support", "Classified", "Other staff"),
+    }
+)
+
+STAGES = ("Applied", "Interviewed", "Offered", "Hired")
+STAGE_CODES = _keys({s: () for s in STAGES} | {"Offered": ("Offer", "Offer extended"), "Hired": ("Hire", "Accepted")})
+
+RESPONDENT_TYPE_CODES = _keys(
+    {"Student": ("Students", "S"), "Family": ("Parent", "Parents", "Families", "Guardian", "P"),
+     "Staff": ("Teacher", "Employee", "E")}
+)
+
+SCHOOL_LEVEL_CODES = _keys(
+    {"Elementary": ("ES", "Elem", "Elementary school"), "Middle": ("MS", "Middle school", "Junior high"),
+     "High": ("HS", "High school")}
+)
+
+# What an aggregated count counts (a state report card column, a CRDC column family): students enrolled,
+# or students with at least one of an event. The canonical names are the analysis flags of facts.py.
+COUNT_MEASURES = ("enrollment", "iss", "oss", "expulsion", "law_enforcement_referral", "school_arrest", "ap", "ib",
+                  "dual_credit", "gifted")
+COUNT_MEASURE_CODES = _keys(
+    {
+        "enrollment": ("Enrolled", "Enrolment", "Membership", "Students enrolled", "Total enrollment", "ENR"),
+        "iss": ("In-school suspension", "In-school suspensions", "Students with ISS"),
+        "oss": ("Out-of-school suspension", "Out-of-school suspensions", "Students with OSS", "Suspended"),
+        "expulsion": ("Expulsions", "Expelled"),
+        "law_enforcement_referral": ("Law enforcement referral", "Referred to law enforcement", "Referrals to law enforcement"),
+        "school_arrest": ("School-related arrest", "School-related arrests", "Arrested", "Arrests"),
+        "ap": ("AP enrollment", "AP", "Advanced Placement", "Enrolled in AP"),
+        "ib": ("IB enrollment", "International Baccalaureate"),
+        "dual_credit": ("Dual enrollment", "Dual credit enrollment", "Dual credit"),
+        "gifted": ("Gifted", "Gifted and talented", "GT", "GATE", "Gifted identification"),
+    }
+)
+
+# Name of each code list, as used in schema.Field.codes.
+CODE_LISTS: dict[str, dict[str, object]] = {
+    "race": RACE_CODES,
+    "sex": SEX_CODES,
+    "flag": FLAG_CODES,
+    "low_income": LOW_INCOME_CODES,
+    "el_status": EL_STATUS_CODES,
+    "iep_status": IEP_STATUS_CODES,
+    "grade": GRADE_CODES,
+    "action": ACTION_CODES,
+    "offense_category": OFFENSE_CATEGORY_CODES,
+    "course_level": COURSE_LEVEL_CODES,
+    "subject": SUBJECT_CODES,
+    "disability_category": DISABILITY_CATEGORY_CODES,
+    "placement": PLACEMENT_CODES,
+    "intervention": INTERVENTION_CODES,
+    "role": ROLE_CODES,
+    "stage": STAGE_CODES,
+    "respondent_type": RESPONDENT_TYPE_CODES,
+    "school_level": SCHOOL_LEVEL_CODES,
+    "count_measure": COUNT_MEASURE_CODES,
+}
+
+_SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")
+_SINGLE_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 1950, 2100  # a "year" outside these is a code (school "0042"), not a year
+
+
+def normalise_school_year(value: str) -> str | None:
+    """'2023-24', '2023-2024', '2023/24' -> '2023-24'; a single year '2024' means the year ending then. Years
+    outside FIRST_SCHOOL_YEAR..LAST_SCHOOL_YEAR are not school years."""
+    match = _SCHOOL_YEAR.match(value)
+    if match:
+        start, end_text = int(match.group(1)), match.group(2)
+        if not FIRST_SCHOOL_YEAR <= start < LAST_SCHOOL_YEAR:
+            return None
+        end = int(end_text) if len(end_text) == 4 else start - start % 100 + int(end_text)
+        if len(end_text) == 2 and end < start:
+            end += 100
+        if end != start + 1:
+            return None
+        return f"{start}-{end % 100:02d}"
+    match = _SINGLE_YEAR.match(value)
+    if match:
+        end = int(match.group(1))
+        return f"{end - 1}-{end % 100:02d}" if FIRST_SCHOOL_YEAR < end <= LAST_SCHOOL_YEAR else None
+    return None
+
+
+def lookup(code_list: str, value: str | None) -> object | None:
+    """Canonical value of one raw code (None when unknown or missing). For tests and small lists only."""
+    if value is None:
+        return None
+    return CODE_LISTS[code_list].get(code_key(value))

@@ -1,0 +1,444 @@
+"""Guessing which column holds which field, never in silence: every guess is checked against the column's values
+and carries its reason (`ColumnGuess.reasons`), so the Data page and `import --dry-run` can show why.
+
+Headers are matched against a wide vocabulary of real exports (`mapping.FIELD_SYNONYMS` plus `MORE_SYNONYMS`:
+SIS exports such as PowerSchool, Infinite Campus, Skyward, Aeries and Synergy, Ed-Fi and CEDS element names,
+state and CRDC files, OpenSDP). A header that matches is still refused when the values do not fit the field
+(`value_problem`): a column of blanks or scale scores is never sex, grades must be grades, flags yes/no codes,
+years years, numbers numbers. Where a field has no column, the guess looks further: a school code made from the
+school's name, sex from a `male` (or `female`) 0/1 column, wide score columns (`math_ss`, `ELA Scale Score`)
+unpivoted to one row per subject, and wide survey items (`Q1 ...`) unpivoted to one row per answer.
+Choosing the kind and the school year lives in `kinds.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from equity_metrics.ingest.mapping import FIELD_SYNONYMS, VALUE_MATCH_SHARE, Mapping, Unpivot, guess_race_questions
+from equity_metrics.storage.schema import KINDS, Field
+
+# Spellings beyond mapping.FIELD_SYNONYMS, by canonical field (compared by codes.code_key).
+MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "school_year": ("sch yr", "schyr", "syear", "school year end", "administration year", "test year",
+                    "testing year", "school year id", "fiscal yr", "year id"),
+    "student_id": ("sid", "lasid", "sasid", "stu id", "stuid", "student number", "local student id",
+                   "local student identifier", "state student identifier", "student identifier", "student code",
+                   "student sis id", "sis student id", "perm id", "permanent id", "permnum", "ssid", "stu number",
+                   "student key", "pupil number", "learner id", "student local id", "local id number",
+                   "student unique identifier", "studentusi", "student usi"),
+    "school_id": ("school code", "sch id", "schid", "sch code", "schcode", "building", "building id", "building number",
+                  "site", "site id", "site number", "location", "location id", "location number", "campus",
+                  "campus id", "campus number", "school number", "school no", "school sis id", "sis school id",
+                  "school identifier", "school local id", "org code", "organization code", "dbn", "school key",
+                  "school id number", "schoolid"),
+    "school_name": ("sch name", "schname", "school nm", "campus name", "building name", "site name", "location name",
+                    "organization name"),
+    "grade": ("grade level", "gradelevel", "gr", "grd", "grade lvl", "gr lvl", "student grade", "enrolled grade",
+              "grade enrolled", "current grade level", "grade level code", "entry grade level"),
+    "race": ("race ethnicity", "race ethnicity code", "fed race", "federal race", "federal race category",
+             "federal race ethnicity", "race code", "ethnic", "ethnicity code", "race eth", "raceeth", "stu race",
+             "race ethnicity federal", "reporting race", "race fed"),
+    "sex": ("gender code", "sex code", "gndr", "sex cd", "student sex", "student gender", "gender identity"),
+    "disability": ("iep", "swd", "sped", "sped flag", "iep flag", "iep indicator", "special ed", "special ed flag",
+                   "students with disabilities", "idea", "idea indicator", "disabled", "disability flag", "sped ind",
+                   "sped status", "special education status", "special ed status", "disability status",
+                   "swd status", "special education program", "sped program", "iep code", "special education flag",
+                   "special education indicator", "idea status"),
+    "section_504": ("504", "504 flag", "section 504 flag", "504 indicator", "sec 504"),
+    "english_learner": ("lep", "ell", "el", "el flag", "ell flag", "lep flag", "lep status", "ell indicator",
+                        "limited english proficient", "limited english", "english learner flag", "el indicator",
+                        "esl", "emergent bilingual", "eb", "ml flag", "ell status", "english learner status",
+                        "english language learner status", "el code", "ell code", "lep code", "lep indicator",
+                        "language status", "language proficiency status", "english proficiency status",
+                        "english proficiency", "elp status", "ml status", "el program status", "el program",
+                        "esl status", "lep ind", "ell ind"),
+    "low_income": ("eco dis", "econ dis", "ecodis", "econdis", "eco disadv", "econ disadv flag", "frl", "frpl",
+                   "frl flag", "free reduced lunch", "free reduced", "free or reduced lunch", "fr lunch",
+                   "economic disadvantage", "economically disadvantaged flag", "low income flag", "poverty",
+                   "low ses", "ses", "lunch code", "meal code", "meal eligibility", "frl code", "frpl status",
+                   "free reduced status", "free reduced lunch status", "nslp status", "lunch program status",
+                   "meal benefit", "meal benefit status", "economic status", "economically disadvantaged status",
+                   "lunch eligibility", "frl eligibility", "school lunch status"),
+    "gifted": ("gifted flag", "gt flag", "gifted talented flag", "gate flag", "ap gifted"),
+    "incident_date": ("incident dt", "date of incident", "offense date", "event dt", "behavior date"),
+    "action": ("action code", "consequence code", "disciplinary action", "action type", "resolution code",
+               "sanction"),
+    "subject": ("subject area", "test subject area", "assessment subject", "content", "subject code",
+                "academic subject"),
+    "scale_score": ("scale score", "scaled score", "ss", "score scale", "scale scr", "sc score"),
+    "response_id": ("response id", "respondent id", "responseid", "survey id", "submission id", "record id"),
+}
+
+# Years that are not the school year of the row: a graduation year, a birth year, a cohort, a hire year.
+_NOT_SCHOOL_YEAR = re.compile(r"graduat|\bgrad\b|birth|\bdob\b|cohort|class of|hire|entry|exit|expected|leav")
+_IDS = ("student_id", "staff_id", "applicant_id", "response_id", "incident_id")
+_MALE = ("male", "is male", "sex male", "male flag", "male ind", "gender male")
+_FEMALE = ("female", "is female", "sex female", "female flag", "female ind", "gender female")
+_PREFIX = re.compile(r"^(?:student|stu|pupil)\s+")  # "Student Grade" is the grade, "stu_race" the race
+_SUBJECTS = {
+    "math": "Math", "mth": "Math", "ma": "Math", "mathematics": "Math",
+    "rdg": "Reading", "read": "Reading", "reading": "Reading", "ela": "Reading", "eng": "Reading",
+    "english": "Reading", "english language arts": "Reading", "rla": "Reading", "lit": "Reading",
+    "wrtg": "Writing", "wrt": "Writing", "writing": "Writing", "wri": "Writing",
+    "sci": "Science", "science": "Science",
+    "soc": "Social studies", "social studies": "Social studies", "sst": "Social studies",
+}
+_SUBJECT = "|".join(sorted(_SUBJECTS, key=len, reverse=True))
+_SCORE = r"(?:ss|scale score|scaled score|scalescore|scale|score|sc|scr)"
+_WIDE_SCORE = re.compile(rf"^(?:(?P<a>{_SUBJECT})\s*{_SCORE}|{_SCORE}\s+(?P<b>{_SUBJECT}))$")
+_ITEM = re.compile(r"^q\s?(\d+[a-z]?)\b")
+_LIKERT = re.compile(r"^\s*[1-5](?:\.0)?\s*$")
+
+
+@dataclass(frozen=True)
+class ColumnGuess:
+    """A guessed mapping and, for every field it supplies, why."""
+
+    mapping: Mapping
+    reasons: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # headers that looked right but whose values did not fit
+
+
+_SUPPRESSED = re.compile(r"^<\s*\d+(\.\d+)?$")
+
+
+class Sample(list):
+    """A column's sample values (`importer.column_samples`) that remember what the guess computes from them: a
+    guess looks at every column for every field of every kind, so the present values and their code keys are
+    made once per column, not once per field and kind (a file of 10,000 columns is guessed in linear time)."""
+
+    present: list[str] | None = None
+    keys: dict[str, int] | None = None  # code key -> how many present values have it
+    shares: dict[tuple[int, bool], float] | None = None  # (id of a code list, Unknown counts) -> share known
+
+
+def _present(values: Sequence[object] | None) -> list[str]:
+    """The values that are not blank, a missing marker ('NA', '-', '*') or a suppressed count ('<10')."""
+    from equity_metrics.ingest.cleaning import MISSING_MARKERS
+
+    if isinstance(values, Sample) and values.present is not None:
+        return values.present
+    missing = _missing_markers(MISSING_MARKERS)
+    text = (str(v).strip() for v in values or () if v is not None)
+    present = [v for v in text if v and v not in missing and not (v[0] == "<" and _SUPPRESSED.match(v))]
+    if isinstance(values, Sample):
+        values.present = present
+    return present
+
+
+@functools.cache
+def _missing_markers(markers: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(markers)
+
+
+def _keys(values: Sequence[object] | None) -> dict[str, int]:
+    """How many present values have each `codes.code_key` (each distinct value keyed once)."""
+    from collections import Counter
+
+    from equity_metrics.core.codes import code_key
+
+    if isinstance(values, Sample) and values.keys is not None:
+        return values.keys
+    keys: dict[str, int] = {}
+    for value, n in Counter(_present(values)).items():
+        key = value if value.isascii() and value.isdigit() else code_key(value)  # a number is its own key
+        keys[key] = keys.get(key, 0) + n
+    if isinstance(values, Sample):
+        values.keys = keys
+    return keys
+
+
+def _share(values: list[str], test: object) -> float:
+    return sum(1 for v in values if test(v)) / len(values) if values else 0.0  # type: ignore[operator]
+
+
+def _key_share(values: Sequence[object] | None, known: dict[str, object], unknown_counts: bool = True) -> float:
+    """Share of the present values whose code key `known` holds (`unknown_counts=False`: and reads as other than
+    Unknown)."""
+    from equity_metrics.core.constants import UNKNOWN
+
+    cached = values.shares if isinstance(values, Sample) and values.shares is not None else None
+    if cached is not None and (id(known), unknown_counts) in cached:
+        return cached[(id(known), unknown_counts)]
+    counts = _keys(values)
+    if unknown_counts:
+        hits = sum(n for k, n in counts.items() if k in known)
+    else:
+        hits = sum(n for k, n in counts.items() if known.get(k, UNKNOWN) not in (UNKNOWN, None))
+    total = sum(counts.values())
+    share = hits / total if total else 0.0
+    if isinstance(values, Sample):
+        values.shares = values.shares or {}
+        values.shares[(id(known), unknown_counts)] = share
+    return share
+
+
+def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
+    """Why a column's sample values cannot be field `f` (None when they can). With no sample at all (headers
+    only) nothing is checked."""
+    from equity_metrics.core.codes import CODE_LISTS, normalise_school_year
+
+    if values is None:
+        return None
+    present = _present(values)
+    if not present:
+        return "the column is empty"
+    if f.name in _IDS and len(present) >= 5 and len(set(present)) == 1:
+        return f"every value is {present[0]!r}, so it cannot tell one record from another"
+    checks = {
+        "school_year": lambda v: normalise_school_year(v) is not None,
+        "DOUBLE": lambda v: bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+%?", v)),
+        "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v)),
+    }
+    if f.codes in ("sex", "grade", "flag", "low_income", "el_status", "iep_status"):
+        if _key_share(values, CODE_LISTS[f.codes]) >= VALUE_MATCH_SHARE:
+            return None
+    else:
+        test = checks.get(f.codes or "") or checks.get(f.sql_type)
+        if test is None or _share(present, test) >= VALUE_MATCH_SHARE:
+            return None
+    shown = ", ".join(repr(v) for v in list(dict.fromkeys(present))[:3])
+    what = {"sex": "sex codes", "grade": "grades", "flag": "yes/no codes", "low_income": "yes/no or meal codes",
+            "el_status": "yes/no or English-learner status codes", "iep_status": "yes/no or IEP status codes",
+            "school_year": "school years", "DOUBLE": "numbers", "DATE": "dates"}
+    return f"its values ({shown}) are not {what.get(f.codes or '', what.get(f.sql_type, 'values of this field'))}"
+
+
+def _keyed(columns: Sequence[str]) -> dict[str, str]:
+    """Header key -> column (first wins), with camelCase split and a leading 'Student' dropped as variants."""
+    return _keyed_once(tuple(columns))
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_once(columns: tuple[str, ...]) -> dict[str, str]:
+    """`_keyed`, made once per header (every kind's guess asks for it). Callers do not change the dict."""
+    from equity_metrics.core.codes import code_key
+    from equity_metrics.ingest.mapping import _CAMEL_BOUNDARY
+
+    keyed: dict[str, str] = {}
+    for variant in (lambda c: code_key(c), lambda c: code_key(_CAMEL_BOUNDARY.sub(" ", c)),
+                    lambda c: _PREFIX.sub("", code_key(_CAMEL_BOUNDARY.sub(" ", c)))):
+        for column in columns:
+            keyed.setdefault(variant(column), column)
+    return keyed
+
+
+def spellings(name: str) -> tuple[str, ...]:
+    """Every header spelling of a field, best first (its own name, then the known synonyms)."""
+    return tuple(dict.fromkeys((name, *FIELD_SYNONYMS.get(name, ()), *MORE_SYNONYMS.get(name, ()))))
+
+
+def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] | None,
+               taken: set[str], skip: set[str]) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Fields matched by header (values checked); also the refusals worth telling (header fit, values did not)."""
+    from equity_metrics.core.codes import code_key
+
+    keyed = _keyed(columns)
+    chosen: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    refused: list[str] = []
+    for f in KINDS[kind].fields:
+        if f.name in skip:
+            continue
+        for spelling in spellings(f.name):
+            column = keyed.get(code_key(spelling))
+            if column is None or column in taken:
+                continue
+            problem = value_problem(f, samples.get(column) if samples is not None else None)
+            if problem:
+                refused.append(f"{column!r} is named like {f.name} but {problem}; not used for it")
+                continue
+            chosen[f.name] = column
+            taken.add(column)
+            reasons[f.name] = (f"{column!r}: the header is a name for {f.name.replace('_', ' ')}"
+                               + (f" ({spelling!r})" if code_key(spelling) != code_key(column) else "")
+                               + (", and its values fit" if samples is not None else ""))
+            break
+    return chosen, reasons, refused
+
+
+def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]], chosen: dict[str, str],
+               taken: set[str], skip: set[str]) -> dict[str, str]:
+    """Coded fields still missing, from a column whose values are mostly that field's codes."""
+    from equity_metrics.ingest.mapping import _VALUE_GUESSED_LISTS
+
+    reasons = {}
+    for f in KINDS[kind].fields:
+        if f.name in chosen or f.name in skip or f.codes not in _VALUE_GUESSED_LISTS:
+            continue
+        scored = [(_known_share(f.codes, samples.get(c, [])), c) for c in columns
+                  if c not in taken and not (f.name == "school_year" and _NOT_SCHOOL_YEAR.search(_code_key(c)))]
+        share, column = max(scored, default=(0.0, ""))
+        if share >= VALUE_MATCH_SHARE:
+            chosen[f.name] = column
+            taken.add(column)
+            reasons[f.name] = f"{column!r}: {share:.0%} of its values are {f.name.replace('_', ' ')} codes"
+    return reasons
+
+
+def _known_share(code_list: str, values: Sequence[object] | None) -> float:
+    """Share of a column's real values (missing markers left out) that `code_list` reads as something other
+    than Unknown; 0 with fewer than three such values (a column of 'NA' is no field's column)."""
+    from equity_metrics.core.codes import CODE_LISTS, normalise_school_year
+
+    present = _present(values)
+    if len(present) < 3:
+        return 0.0
+    if code_list == "school_year":
+        return _share(present, lambda v: normalise_school_year(v) is not None)
+    if _key_share(values, _any_code()) < VALUE_MATCH_SHARE:  # no list can know enough of them: once per column
+        return 0.0
+    return _key_share(values, CODE_LISTS[code_list], unknown_counts=False)
+
+
+@functools.cache
+def _any_code() -> dict[str, object]:
+    """Every key of every code list: a column mostly outside it is no coded field's column."""
+    from equity_metrics.core.codes import CODE_LISTS
+
+    return {key: True for codes in CODE_LISTS.values() for key in codes}
+
+
+def _sex_from_flag(columns: Sequence[str], samples: dict[str, list[str]] | None,
+                   taken: set[str]) -> tuple[str, dict[str, str], str] | None:
+    """A `male` (or `female`) column: M/F codes as they are, or 0/1 read as Male/Female (the reading is kept
+    in the mapping's code overrides, so it is visible and can be changed)."""
+    from equity_metrics.core.codes import FLAG_CODES, SEX_CODES, code_key
+
+    for column in columns:
+        key = code_key(column)
+        if column in taken or key not in _MALE + _FEMALE:
+            continue
+        values = _present(samples.get(column)) if samples is not None else []
+        if samples is not None and not values:
+            continue
+        sample = samples.get(column) if samples is not None else None
+        if values and _key_share(sample, SEX_CODES) >= VALUE_MATCH_SHARE:
+            return column, {}, f"{column!r}: the values are sex codes"
+        if values and _key_share(sample, FLAG_CODES) >= VALUE_MATCH_SHARE:
+            yes, no = ("Male", "Female") if key in _MALE else ("Female", "Male")
+            overrides = {"1": yes, "0": no, "Y": yes, "N": no, "Yes": yes, "No": no, "True": yes, "False": no}
+            return column, overrides, f"{column!r}: a yes/no column, read as 1 = {yes}, 0 = {no}"
+    return None
+
+
+_CODE = re.compile(r"^\d{5,10}$")
+
+
+def _id_by_values(columns: Sequence[str], samples: dict[str, list[str]], taken: set[str]) -> tuple[str, str] | None:
+    """A column of 5- to 10-digit codes, nearly all different, is an ID (a header no list knows): the first such
+    unused column, and why."""
+    for column in columns:
+        values = _present(samples.get(column))
+        if column in taken or len(values) < 5 or not all(_CODE.match(v) for v in values):
+            continue
+        if len(set(values)) >= 0.9 * len(values):
+            digits = sorted({len(v) for v in values})
+            width = f"{digits[0]}-digit" if len(digits) == 1 else f"{digits[0]}- to {digits[-1]}-digit"
+            return column, f"{column!r}: its values are {width} codes, nearly all different: an ID"
+    return None
+
+
+def wide_scores(columns: Sequence[str], samples: dict[str, list[str]] | None) -> dict[str, str]:
+    """Columns holding one subject's scale scores each (`math_ss`, `rdg_ss`, `ELA Scale Score`, "Scale Score
+    Math") -> the subject they hold; columns whose values are not numbers are left out."""
+    from equity_metrics.core.codes import code_key
+
+    score = KINDS["assessments"].field("scale_score")
+    found = {}
+    for column in columns:
+        match = _WIDE_SCORE.match(code_key(column))
+        if match and not value_problem(score, samples.get(column) if samples is not None else None):
+            found[column] = _SUBJECTS[match.group("a") or match.group("b")]
+    return found
+
+
+def survey_items(columns: Sequence[str], samples: dict[str, list[str]] | None, taken: set[str]) -> dict[str, str]:
+    """Wide survey item columns -> item id: headers starting "Q1", "Q12b" (the item id is that code), or, with
+    three or more of them, columns whose every answer is on a 1-5 scale (the item id is the header)."""
+    from equity_metrics.core.codes import code_key
+
+    named = {c: f"Q{_ITEM.match(code_key(c)).group(1).upper()}" for c in columns
+             if c not in taken and _ITEM.match(code_key(c))}
+    if named or samples is None:
+        return named
+    scaled = [c for c in columns if c not in taken and _present(samples.get(c))
+              and all(_LIKERT.match(v) for v in _present(samples.get(c)))]
+    return {c: c for c in scaled} if len(scaled) >= 3 else {}
+
+
+def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str]] | None = None) -> ColumnGuess:
+    """The mapping of `kind` the headers and values support, with a reason for every field supplied."""
+    columns = list(columns)
+    taken: set[str] = set()
+    reasons: dict[str, str] = {}
+    skip: set[str] = set()
+    questions = None
+    if "race" in KINDS[kind].field_names:
+        keyed = _keyed(columns)
+        race_column = next((keyed[k] for k in map(_code_key, spellings("race")) if k in keyed), None)
+        questions = guess_race_questions(columns, race_column)
+        if questions is not None:
+            taken |= set(questions.raw_columns()) | ({race_column} if race_column else set())
+            skip.add("race")
+            reasons["race"] = f"from the two questions: Hispanic {questions.hispanic!r} and races " + \
+                f"{', '.join(map(repr, questions.flags.values())) or repr(questions.listed)}"
+    wide = wide_scores(columns, samples) if kind == "assessments" else {}
+    keyed = _keyed(columns)
+    if wide and not any(_code_key(s) in keyed for s in spellings("subject")):
+        skip |= {"subject", "scale_score"}
+        taken |= set(wide)
+    chosen, header_reasons, refused = _by_header(kind, columns, samples, taken, skip)
+    reasons |= header_reasons
+    if samples is not None:
+        reasons |= _by_values(kind, columns, samples, chosen, taken, skip)
+    overrides: dict[str, dict[str, str]] = {}
+    if "sex" in KINDS[kind].field_names and "sex" not in chosen:
+        found = _sex_from_flag(columns, samples, taken)
+        if found:
+            chosen["sex"], sex_codes, reasons["sex"] = found
+            taken.add(chosen["sex"])
+            overrides = {"sex": sex_codes} if sex_codes else {}
+    if "student_id" in KINDS[kind].field_names and "student_id" not in chosen and samples is not None:
+        found_id = _id_by_values(columns, samples, taken)
+        if found_id:
+            chosen["student_id"], reasons["student_id"] = found_id
+            taken.add(found_id[0])
+    if "school_id" in KINDS[kind].field_names and "school_id" not in chosen:
+        name = chosen.get("school_name") or _by_header("schools", columns, samples, set(), {"school_id"})[0].get(
+            "school_name")
+        if name:
+            chosen["school_id"] = name
+            reasons["school_id"] = (f"made from {name!r} (no school code column): a stable code from each "
+                                    "school's name; the name is what you see")
+    unpivot = None
+    if wide and "subject" in skip:
+        unpivot = Unpivot(tuple(wide), "subject", "scale_score", names=dict(wide))
+        reasons["subject"] = reasons["scale_score"] = (
+            "one row per subject from the score columns " + ", ".join(f"{c!r} ({s})" for c, s in wide.items()))
+    if kind == "survey" and "item_id" not in chosen:
+        items = survey_items(columns, samples, taken)
+        if items and "response_id" not in chosen:  # an anonymous survey without respondent IDs: one row each
+            from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN
+
+            chosen["response_id"] = ROW_NUMBER_COLUMN
+            reasons["response_id"] = "no respondent ID in the file: each row is one respondent (its row number)"
+        if items:
+            unpivot = Unpivot(tuple(items), "item_id", "response", names=items)
+            reasons["item_id"] = reasons["response"] = (f"one row per answer from the {len(items)} item columns "
+                                                        f"{', '.join(map(repr, list(items)[:3]))}"
+                                                        + (", ..." if len(items) > 3 else ""))
+    from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
+    mapping = Mapping(kind=kind, columns=chosen, race_questions=questions, unpivot=unpivot, code_overrides=overrides,
+                      school_id_from_name=from_name)
+    return ColumnGuess(mapping, reasons, tuple(refused))
+
+
+def _code_key(text: str) -> str:
+    from equity_metrics.core.codes import code_key
+
+    return code_key(text)

@@ -1,0 +1,71 @@
+"""Files that hold something no kind can take, recognised from their headers so the refusal says what the file
+is and why it cannot be imported, instead of "cannot tell what this table holds".
+
+Every kind stores either one row per person and event (a roster, discipline actions, course enrollments, survey
+answers, staff members) or counts of students per school and group (`counts`). Published aggregates of other
+shapes do not fit: shares of enrollment and of the disciplined population (percentages, no counts), staff
+full-time equivalents by job and race (not staff members), graduation outcomes by cohort (no graduation measure
+here), a school-level survey summary (response rates and percentages per answer, not answers), course marks
+without a course level. Each such file is refused naming the file, what it holds and what would work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A kind of published file no kind fits: a test over the header keys (`codes.code_key`) and the raw headers,
+    and the reason, in words."""
+
+    name: str
+    test: Callable[[list[str], Sequence[str]], bool]
+    reason: str
+
+
+def _count(keys: list[str], pattern: str) -> int:
+    compiled = re.compile(pattern)
+    return sum(1 for k in keys if compiled.search(k))
+
+
+SHAPES = (
+    Shape("graduation outcomes",
+          lambda keys, raw: _count(keys, r"\bgrads?\b|graduat") >= 1 and _count(keys, r"\bcohort\b") >= 1,
+          "it holds graduation outcomes per school, group and cohort (graduates, Regents diplomas, dropouts); "
+          "this tool has no graduation measure, so no kind takes them"),
+    Shape("staff full-time equivalents",
+          lambda keys, raw: _count(keys, r"\bfte\b") >= 1,
+          "it holds staff full-time equivalents (FTE) per school and job group, by race, not one row per staff "
+          "member; the Staffing pages need one row per staff member (staff ID, role, race, hire and separation "
+          "dates)"),
+    Shape("school survey summary",
+          lambda keys, raw: _count(keys, r"^(?:[pts] (?:n )?q\d+[a-z]?(?: \d+)?|(?:rr|nr|n) [pts])$") >= 10,
+          "it holds each school's survey results (response rates and the share or number of respondents "
+          "choosing each answer), not one row per answer; the Climate pages need the answers (a survey "
+          "platform's response export)"),
+    Shape("percentages by group",
+          lambda keys, raw: sum(1 for h in raw if "%" in h or re.search(r"\b(?:pct|percent)\b", h.lower())) >= 2
+          and _count(keys, r"subgroup|demographic|student group") >= 1,
+          "it holds percentages by student group (shares of enrollment and of the students disciplined), not "
+          "counts of students: a rate needs counts, and the file does not say how many students were disciplined; "
+          "import the state's counts download (school x group x count) or the CRDC school file instead"),
+    Shape("course marks",
+          lambda keys, raw: _count(keys, r"grade earned|letter grade|alpha grade|\bmarks?\b|credits earned") >= 1,
+          "it holds course marks (letter or numeric grades, credits), without a course level (AP, IB, Honors, "
+          "dual credit, Algebra I); the Course access pages count enrollment in advanced courses, and marks are "
+          "not a measure here: import a course file that names each course's level"),
+)
+
+
+def unfit_reason(columns: Sequence[str]) -> str | None:
+    """Why no kind can take a file with these headers, when it is one of the known unfit shapes; else None."""
+    from equity_metrics.core.codes import code_key
+
+    keys = [code_key(c) for c in columns]
+    for shape in SHAPES:
+        if shape.test(keys, columns):
+            return shape.reason
+    return None

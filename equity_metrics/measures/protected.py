@@ -1,0 +1,528 @@
+"""One protected table per indicator and school year: every count any view can show, suppressed once, jointly.
+
+The table is the cross-classification a view can show: school (or the district) x grade band (or all grades)
+x each student-group dimension alone, and, for the district and all grades, race x sex, race x disability and
+sex x disability, with every margin:
+all groups of a school, a school's grade band, the district. `disclosure.protect` hides its small counts and
+enough others that no combination of views recovers them (see that module and docs/methods.md). Every view
+(`analysis.rates`, `analysis.gaps`, the audit, the pages, the command line, the exports) reads its counts and
+which of them are hidden from here; none suppresses on its own. Tables are cached per store version.
+
+Views that the table does not hold are not offered: one school or the whole district (never a union of
+schools), one school year at a time (years are never pooled), only the splits in `SPLITS`, and pairs of groups
+for the district's students only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics.core.constants import GRADE_BANDS
+from equity_metrics.measures import aggregate
+from equity_metrics.measures.disclosure import ALL, Requirement, protect, relations_from_keys
+from equity_metrics.measures.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
+from equity_metrics.storage import caches
+from equity_metrics.storage.facts import SOURCES, Source
+from equity_metrics.storage.store import Store, quote_identifier
+
+__all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "protected_rate_cells",
+           "protected_value_cells", "forget_protected_tables"]
+
+SINGLE_SPLITS: tuple[str, ...] = ("race", "sex", "disability", "section_504", "english_learner", "low_income")
+PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"), ("sex", "disability"))
+SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
+PAIR_SOURCES = ("student_year", "assessment", "counts")  # staff and applicants are too few to split twice
+GEOGRAPHY = "school"
+BAND = "grade_band"
+GRADE = "grade"
+CONSTRUCT = "construct"  # a survey's questions on one theme: a unit, compared within, never a split
+PERSONS = {"survey": "response_id"}  # sources whose rows are answers: the persons behind them, by this column
+_NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
+CEILING = "ceiling"  # a larger count the numerator is part of (a sanction's referred students)
+
+
+class UnprotectedViewError(ValueError):
+    """A view the protected tables do not hold (a union of schools, pooled years, an unsupported split)."""
+
+
+def check_split(groups: Sequence[str]) -> tuple[str, ...]:
+    """The split as the protected table holds it (pairs in table order), or UnprotectedViewError."""
+    groups = tuple(groups)
+    for split in SPLITS:
+        if sorted(split) == sorted(groups):
+            return split
+    allowed = ", ".join(" x ".join(s) for s in SPLITS)
+    raise UnprotectedViewError(
+        f"splitting by {' x '.join(groups)} is not offered, because its small counts could not be protected "
+        f"together with every other view; choose one of: {allowed}")
+
+
+GRADE_SOURCES = ("assessment",)  # sources whose scores are also compared grade by grade (the district's)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Key columns of a source's protected table and the grouping sets that fill it."""
+
+    keys: tuple[str, ...]
+    sets: tuple[tuple[str, ...], ...]
+
+
+def _layout(source: Source, grades: bool = False, constructs: bool = True) -> _Layout:
+    """The keys and grouping sets of a source's tables; with `grades` (for a source in GRADE_SOURCES), the
+    district's grades too, each under its grade band and under all grades (the same count twice, so that a
+    band is seen to be the sum of its grades). A survey's cells come once for all its questions and once per
+    construct (unless `constructs` is False: its respondents, who answer every construct)."""
+    geography = [GEOGRAPHY] if "school" in source.dimensions else []
+    band = [BAND] if "grade" in source.dimensions else []
+    singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
+    pairs = [p for p in PAIRS if all(d in source.dimensions for d in p)] if source.name in PAIR_SOURCES else []
+    sets = []
+    for geo in ([geography, []] if geography else [[]]):
+        for b in ([band, []] if band else [[]]):
+            sets += [(*geo, *b)] + [(*geo, *b, d) for d in singles]
+    sets += list(pairs)  # pairs of groups: the district, all grades
+    with_grades = grades and bool(band) and source.name in GRADE_SOURCES
+    if with_grades:
+        for b in (band, []):
+            sets += [(*b, GRADE)] + [(*b, GRADE, d) for d in singles]
+    construct = [CONSTRUCT] if constructs and CONSTRUCT in source.dimensions else []
+    if construct:
+        sets += [(*s, CONSTRUCT) for s in sets]
+    keys = (*geography, *band, *([GRADE] if with_grades else []), *construct, *singles)
+    return _Layout(keys, tuple(dict.fromkeys(sets)))
+
+
+_CACHE: dict[tuple, pd.DataFrame] = {}
+_CACHE_LIMIT = 512
+
+
+@caches.register
+def forget_protected_tables() -> None:
+    """Drop every cached protected table (after the store file is erased)."""
+    _CACHE.clear()
+    _CONTENT_KEYS.clear()
+
+
+def content_key(store: Store) -> str:
+    """Names the data the protected tables are made from (a fingerprint of every analysis table: its rows'
+    count and the sum of their hashes), so that copies of one store share their protected tables and any
+    change to the data makes new ones. Computed once per store version."""
+    version = store.cache_key()
+    key = _CONTENT_KEYS.get(version)
+    if key is None:
+        parts = [f"SELECT '{s.table}', count(*), CAST(sum(hash(t)) AS VARCHAR) FROM {s.table} AS t"
+                 for s in SOURCES.values()]
+        rows = store.cursor().execute(" UNION ALL ".join(parts)).fetchall()
+        key = _CONTENT_KEYS[version] = hashlib.sha256(repr(sorted(rows)).encode()).hexdigest()
+    return key
+
+
+_CONTENT_KEYS: dict[str, str] = {}
+
+
+def _cached(key: tuple, build) -> pd.DataFrame:
+    table = _CACHE.get(key)
+    if table is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        table = _CACHE[key] = build()
+    return table
+
+
+def _grouping_sql(layout: _Layout, table: str) -> tuple[str, str]:
+    """Select list of the key columns (ALL on a margin, _NO_VALUE for a missing school or band) and the
+    GROUP BY GROUPING SETS clause."""
+    selects = []
+    for key in layout.keys:
+        column = "grade_band" if key == BAND else key
+        quoted = quote_identifier(column)
+        selects.append(f"CASE WHEN GROUPING({quoted}) = 1 THEN '{ALL}' ELSE coalesce({quoted}, '{_NO_VALUE}') END "
+                       f"AS {quote_identifier(key)}")
+    sets = ", ".join("(" + ", ".join(quote_identifier("grade_band" if k == BAND else k) for k in s) + ")"
+                     for s in layout.sets)
+    return ", ".join(selects), f"GROUP BY GROUPING SETS ({sets})"
+
+
+def _rate_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
+    """Every cell of the table: keys, denominator and numerator (student rows, or the aggregated counts for
+    a year no student-level file covers)."""
+    source = SOURCES[indicator.source]
+    if indicator.count_measure and year not in aggregate.student_level_years(store, aggregate.required_kind(indicator)):
+        return _counts_cube(store, indicator, year)
+    layout = _layout(source)
+    cube = _source_cube(store, source, year)
+    columns = [*layout.keys, _denominator_column(indicator), _numerator_column(indicator)]
+    frame = cube[columns].set_axis([*layout.keys, "denominator", "numerator"], axis=1)
+    if indicator.id in STAGE_SANCTIONS and _numerator_column(REFERRAL) in cube.columns:
+        frame[CEILING] = cube[_numerator_column(REFERRAL)]  # the referred students it is a share of
+    if source.name in PERSONS:
+        frame["persons"] = cube[_persons_column(indicator.population)]
+    return _without_excluded(frame[frame["denominator"] > 0], indicator)
+
+
+def excluded_dimensions(indicator: Indicator) -> tuple[str, ...]:
+    """Group dimensions an indicator is not split by: the disability flag for measures of students with
+    disabilities (identification, categories, placement), where the split would repeat the measure itself
+    (and a group's count would equal its denominator)."""
+    return ("disability",) if "has_iep" in indicator.value or "has_iep" in indicator.population else ()
+
+
+def _without_excluded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    keep = np.ones(len(frame), dtype=bool)
+    for dimension in excluded_dimensions(indicator):
+        if dimension in frame.columns:
+            keep &= (frame[dimension] == ALL).to_numpy()
+    return frame[keep].reset_index(drop=True)
+
+
+def _denominator_column(indicator: Indicator) -> str:
+    return _denominator_column_for(indicator.population)
+
+
+def _numerator_column(indicator: Indicator) -> str:
+    return "n:" + indicator.id
+
+
+def _source_cube(store: Store, source: Source, year: str) -> pd.DataFrame:
+    """Every cell of every rate indicator of a source in one school year, in one GROUPING SETS query
+    (cached): the key columns, then one denominator column per population and one numerator per indicator."""
+    def build() -> pd.DataFrame:
+        layout = _layout(source)
+        rates = [i for i in INDICATORS.values() if i.source == source.name and i.kind == "rate"]
+        if source.name == REFERRAL.source and _has_column(store, source.table, REFERRAL.value):
+            rates.append(REFERRAL)  # (a store opened read-only from before the referral flag has none)
+        populations = list(dict.fromkeys(i.population for i in rates))
+        select, group_by = _grouping_sql(layout, source.table)
+        counts = [f"count_if({p}) AS {quote_identifier(_denominator_column_for(p))}" for p in populations]
+        counts += [f"count_if(({i.population}) AND coalesce({i.value}, FALSE)) AS "
+                   f"{quote_identifier(_numerator_column(i))}" for i in rates]
+        if source.name in PERSONS:
+            counts += [f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {p}) AS "
+                       f"{quote_identifier(_persons_column(p))}" for p in populations]
+        sql = f"SELECT {select}, {', '.join(counts)} FROM {source.table} WHERE school_year = $year {group_by}"
+        return _clean(store.query(sql, {"year": year}), layout, [])
+
+    return _cached(("cube", content_key(store), source.name, year), build)
+
+
+def _has_column(store: Store, table: str, column: str) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = $t AND "
+                             "column_name = $c", {"t": table, "c": column}))
+
+
+def _denominator_column_for(population: str) -> str:
+    return "d:" + population
+
+
+def _persons_column(population: str) -> str:
+    return "p:" + population
+
+
+def _counts_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
+    """The same cells from the aggregated counts (race, sex, school; no grades): a missing count leaves
+    its enrollment out, as in `aggregate.rate_cells`."""
+    student_layout = _layout(SOURCES[indicator.source])
+    layout = _layout(SOURCES["counts"])
+    select, group_by = _grouping_sql(layout, "facts_counts")
+    measure = quote_identifier(indicator.count_measure)
+    sql = (f"SELECT {select}, CAST(coalesce(sum(enrollment) FILTER (WHERE {measure} IS NOT NULL), 0) AS BIGINT) "
+           f"AS denominator, CAST(coalesce(sum({measure}) FILTER (WHERE enrollment IS NOT NULL), 0) AS BIGINT) "
+           f"AS numerator FROM facts_counts WHERE school_year = $year {group_by}")
+    cube = _clean(store.query(sql, {"year": year}), layout, ["denominator", "numerator"])
+    for key in student_layout.keys:
+        if key not in cube.columns:
+            cube[key] = ALL
+    return cube[[*student_layout.keys, "denominator", "numerator"]]
+
+
+def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str]) -> pd.DataFrame:
+    """Drop empty cells and cells of a missing school or band (they stay in the margins); rows sorted by key,
+    so that the same data is always protected the same way."""
+    keep = np.ones(len(cube), dtype=bool)
+    for key in layout.keys:
+        keep &= (cube[key] != _NO_VALUE).to_numpy()
+    if counts:
+        keep &= (cube[counts[0]] > 0).to_numpy()
+    cube = cube[keep]
+    for key in layout.keys:
+        cube[key] = cube[key].astype(str).astype(object)  # numpy strings: views select by key many times
+    # DuckDB returns groups in any order (threads); protection breaks ties by row, so fix the order: the
+    # display order (schools A-Z, groups in their labels' order, Unknown last), which views then keep.
+    ranks = [aggregate.display_rank(cube[key], _dimension_of(key)) for key in layout.keys]
+    return cube.iloc[np.lexsort(tuple(reversed(ranks)))].reset_index(drop=True)
+
+
+def _dimension_of(key: str) -> str:
+    return "grade_band" if key == BAND else key
+
+
+def _small(values: np.ndarray, threshold: int) -> np.ndarray:
+    return (values >= 1) & (values < threshold)
+
+
+def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide_n: np.ndarray) -> pd.DataFrame:
+    """Given the hidden denominators (the population's own layer, shared by every table that counts the same
+    students), hide numerators: small counts, small complements, and every count of a small group, proven
+    against every relation of the table."""
+    relations = relations_from_keys(cube[list(keys)])
+    n = cube["denominator"].to_numpy(dtype="float64")
+    a = cube["numerator"].to_numpy(dtype="float64")
+    none = np.full(len(cube), np.nan)
+    small_n = _small(n, threshold)
+    most = np.full(len(cube), threshold - 1.0)  # the most a hidden small group can hold
+    if "persons" in cube.columns:  # answers: a group is small by its respondents, each giving n / persons answers
+        persons = cube["persons"].to_numpy(dtype="float64")
+        small_n = _small(persons, threshold)
+        most = (threshold - 1.0) * n / np.maximum(persons, 1.0)
+    cost = a * _importance(cube, keys)
+    small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
+    low = np.where(small_a, 1.0, none)
+    low = np.where(small_rest, np.fmin(low, np.maximum(0.0, n - (threshold - 1))), low)
+    high = np.where(small_a, threshold - 1.0, none)
+    high = np.where(small_rest, np.fmax(high, n - 1.0), high)
+    upper = np.where(hide_n, np.where(small_n, most, np.inf), n)
+    if CEILING in cube.columns:  # a sanction among the referred: "all but 3 referred students" is small too
+        ceiling = cube[CEILING].to_numpy(dtype="float64")  # NaN where the referral count is hidden
+        beyond = _small(np.nan_to_num(ceiling - a, nan=0.0), threshold)
+        small_rest |= beyond
+        low = np.where(beyond, np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
+        high = np.where(beyond, np.fmax(high, ceiling - 1.0), high)
+        upper = np.fmin(upper, ceiling)
+    a_rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
+    # A hidden group's events are hidden with it; a big group hidden only to protect another keeps its count.
+    hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule, cost)
+    return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
+
+
+def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int) -> np.ndarray:
+    """Hidden flags for one count column (students of a population, students with a score)."""
+    relations = relations_from_keys(cube[list(keys)])
+    n = cube[count].to_numpy(dtype="float64")
+    small = _small(n, threshold)
+    rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan), np.zeros(len(cube)),
+                       np.full(len(cube), np.inf))
+    return protect(n, small, relations, rule, n * _importance(cube, keys))
+
+
+def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """How much hiding a cell costs besides its count: a unit's total (all students of a school, a grade band
+    or the district) most, since every comparison with "all other students" and every share rests on it;
+    then the district's groups, whose rates head every page."""
+    groups = [k for k in keys if k in SINGLE_SPLITS]
+    whole = (cube[groups] == ALL).all(axis=1).to_numpy() if groups else np.ones(len(cube), dtype=bool)
+    district = (cube[GEOGRAPHY] == ALL).to_numpy() if GEOGRAPHY in cube.columns else np.ones(len(cube), dtype=bool)
+    return np.where(whole, 100.0, np.where(district, 4.0, 1.0))
+
+
+def population_layer(store: Store, source: Source, population: str, year: str, threshold: int,
+                     content: str | None = None) -> pd.DataFrame:
+    """The students of one population (SQL predicate over the source table) in every cell of the source's
+    largest layout (the district's grades included, no split left out), with the cells to hide. For a survey,
+    the respondents (the privacy rule counts people, not answers), in every cell but a construct's.
+
+    Every table that counts these students takes its hidden counts from here: the rate tables of every
+    indicator with this population (denominators), and a score or days table whose students are the same.
+    A count that two tables show alike is then hidden alike, so neither table gives away what the other
+    hides; and since the result depends only on the counts, two populations with equal counts in every cell
+    (the students tested in math with a proficiency level and with a scale score) get the same cells hidden."""
+    layout = _layout(source, grades=True, constructs=False)
+    count = (f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {population})" if source.name in PERSONS
+             else f"count_if({population})")
+
+    def build() -> pd.DataFrame:
+        select, group_by = _grouping_sql(layout, source.table)
+        sql = f"SELECT {select}, {count} AS n FROM {source.table} WHERE school_year = $year {group_by}"
+        cube = _clean(store.query(sql, {"year": year}), layout, ["n"])
+        return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold))
+
+    return _cached(("population", content or content_key(store), source.name, population, year, threshold), build)
+
+
+def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """The layer's hidden flags for the cube's rows (the layer's all-grades rows when the cube has no grades;
+    a survey construct's cells take their respondents' flag)."""
+    if GRADE in layer.columns and GRADE not in keys:
+        layer = layer[layer[GRADE] == ALL]
+    keys = [k for k in keys if k in layer.columns]
+    merged = cube[keys].merge(layer[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
+    if merged["hidden"].isna().any():
+        raise RuntimeError("a protected table has a cell its population layer lacks")  # pragma: no cover
+    return merged["hidden"].to_numpy(dtype=bool)
+
+
+def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
+               ) -> pd.DataFrame:
+    """The protected table of a rate indicator in one school year (cached per store content; `content`: the
+    store's content_key when the caller has it)."""
+    content = content or content_key(store)
+    key = ("rate", content, indicator, year, threshold)
+    if key in _CACHE:
+        return _CACHE[key]
+    layout = _layout(SOURCES[indicator.source])
+    counted = bool(indicator.count_measure) and year not in aggregate.student_level_years(
+        store, aggregate.required_kind(indicator))
+
+    def build() -> pd.DataFrame:
+        cube = _rate_cube(store, indicator, year)
+        if CEILING in cube.columns:  # only where the referral count is shown does "referred minus" follow
+            referred = rate_table(store, REFERRAL, year, threshold)
+            shown = cube[list(layout.keys)].merge(referred[[*layout.keys, "hide_numerator"]], on=list(layout.keys),
+                                                  how="left")["hide_numerator"].eq(False).to_numpy()
+            cube[CEILING] = np.where(shown, cube[CEILING].to_numpy(dtype="float64"), np.nan)
+        if counted:  # the aggregated counts: their own layer (no grades, no student file)
+            key = ("denominators", content, indicator.count_measure, year, threshold)
+            hide_n = _cached(key, lambda: cube.assign(
+                hidden=_protect_counts(cube, layout.keys, "denominator", threshold)))["hidden"].to_numpy(dtype=bool)
+        else:
+            layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
+            hide_n = _restrict(layer, cube, layout.keys)
+        return _protect_rates(cube, layout.keys, threshold, hide_n)
+
+    return _cached(key, build)
+
+
+def value_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
+                ) -> pd.DataFrame:
+    """The protected table of a mean (scores, days, survey answers): per cell n, sums of (value - shift) and
+    their squares, the median and the shift (the year's mean), with `hide_n`."""
+    source = SOURCES[indicator.source]
+    layout = _layout(source, grades=True)
+
+    def build() -> pd.DataFrame:
+        select, group_by = _grouping_sql(layout, source.table)
+        scaled = f"(CAST({indicator.value} AS DOUBLE) * {float(indicator.scale)!r})"
+        where = f"school_year = $year AND ({indicator.population}) AND {scaled} IS NOT NULL"
+        shift = store.scalar(f"SELECT coalesce(avg({scaled}), 0) FROM {source.table} WHERE {where}", {"year": year})
+        persons = f", count(DISTINCT {PERSONS[source.name]}) AS persons" if source.name in PERSONS else ""
+        sql = (f"SELECT {select}, count(*) AS n, sum({scaled} - $shift) AS total, "
+               f"sum(({scaled} - $shift) ** 2) AS total_of_squares, median({scaled}) AS median{persons} "
+               f"FROM {source.table} WHERE {where} {group_by}")
+        cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
+        cube["shift"] = float(shift)
+        if source.name in PERSONS:  # answers: hidden where their respondents are
+            layer = population_layer(store, source, f"({indicator.population}) AND {scaled} IS NOT NULL", year,
+                                     threshold, content)
+            hide_n = _restrict(layer, cube, layout.keys)
+        else:  # hidden as the population layer would hide the same counts (see population_layer)
+            hide_n = _protect_counts(cube, layout.keys, "n", threshold)
+        return _without_excluded(cube.assign(hide_n=hide_n), indicator)
+
+    return _cached(("value", content or content_key(store), indicator, year, threshold), build)
+
+
+def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], units: Sequence[str],
+            school: str | None, band: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The view's group cells and its unit totals (all groups) from a protected table."""
+    mask = np.ones(len(table), dtype=bool)
+    totals_mask = np.ones(len(table), dtype=bool)
+    for key in keys:
+        column = table[key].to_numpy()
+        if key == GEOGRAPHY:
+            by_school = "school" in units
+            wanted = (column == school) if school is not None else ((column != ALL) if by_school else (column == ALL))
+        elif key == GRADE:
+            wanted = (column != ALL) if GRADE in units else (column == ALL)
+        elif key == BAND:
+            wanted = column == (band if band is not None else ALL)
+        elif key == CONSTRUCT:
+            wanted = (column != ALL) if CONSTRUCT in units else (column == ALL)
+        elif key in groups:
+            mask &= column != ALL
+            totals_mask &= column == ALL
+            continue
+        else:
+            wanted = column == ALL
+        mask &= wanted
+        totals_mask &= wanted
+    return table[mask], table[totals_mask]
+
+
+def _resolve_school(keys: Sequence[str], schools: Sequence[str], store: Store) -> str | None:
+    """The one school a view is filtered to (by name or code), or None for the district."""
+    if not schools:
+        return None
+    if len(schools) > 1:
+        raise UnprotectedViewError(
+            "choose one school or the whole district: totals over a chosen set of schools would let their "
+            "hidden counts be worked out from the district's")
+    if GEOGRAPHY not in keys:
+        return None
+    wanted = schools[0]
+    names = store.query("SELECT DISTINCT school FROM facts_student_year WHERE school_id = $s OR school = $s "
+                        "UNION SELECT DISTINCT school FROM facts_counts WHERE school_id = $s OR school = $s",
+                        {"s": wanted})["school"].dropna().astype(str).tolist()
+    return names[0] if names else wanted
+
+
+def _view(kind: str, store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
+          groups: Sequence[str], filters: aggregate.Filters, threshold: int, content: str | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A view's cells and unit totals, in display order: years oldest first, then the table's own order
+    (schools A-Z, groups in their labels' order, Unknown last: see `_clean`)."""
+    source = SOURCES[indicator.source]
+    layout = _layout(source, grades=kind == "value")
+    aggregate.check_dimensions(source, [*units, *groups])
+    split = check_split(groups)
+    excluded = [g for g in split if g in excluded_dimensions(indicator)]
+    if excluded:
+        raise UnprotectedViewError(f"{indicator.label} is not split by {', '.join(excluded)}: it measures "
+                                   "students with disabilities, so the split would repeat the measure")
+    if len(split) == 2:
+        if source.name not in PAIR_SOURCES:
+            raise UnprotectedViewError(f"{source.unit} are too few to be split by two groups at once (privacy)")
+        if filters.schools or "school" in units or (filters.grade_band and BAND in layout.keys):
+            raise UnprotectedViewError("pairs of groups (such as race x sex) are shown for the whole district and "
+                                       "all grades only: within a school or a grade band too many of their counts "
+                                       "would have to be hidden")
+    if len(years) > 1 and "school_year" not in units:
+        raise UnprotectedViewError("school years are never pooled: choose one year, or compare years side by side")
+    unit_keys = ("school_year", "school", *(k for k in (GRADE, CONSTRUCT) if k in layout.keys))
+    unknown_units = [u for u in units if u not in unit_keys]
+    if unknown_units:
+        raise UnprotectedViewError(f"{', '.join(unknown_units)} is not a unit of the protected tables")
+    if GRADE in units and (filters.schools or "school" in units):
+        raise UnprotectedViewError("grades are compared for the whole district only (privacy)")
+    if filters.groups:
+        raise UnprotectedViewError("views of part of a group are not offered")
+    school = _resolve_school(layout.keys, filters.schools, store)
+    band = filters.grade_band if BAND in layout.keys else None
+    if band is not None and band not in GRADE_BANDS:
+        raise ValueError(f"unknown grade band {band!r}; use one of {', '.join(GRADE_BANDS)}")
+    cells, totals = [], []
+    content = content or content_key(store)
+    for year in sorted(years):
+        table = (rate_table if kind == "rate" else value_table)(store, indicator, year, threshold, content)
+        part, total = _select(table, layout.keys, split, units, school, band)
+        cells.append(part.assign(school_year=year))
+        totals.append(total.assign(school_year=year))
+    return _tidy(pd.concat(cells, ignore_index=True), units, split), _tidy(pd.concat(totals, ignore_index=True),
+                                                                          units, ())
+
+
+def _tidy(frame: pd.DataFrame, units: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
+    """Unit and group columns first (the school named, ALL never shown), then the counts."""
+    counts = [c for c in frame.columns
+              if c not in (GEOGRAPHY, BAND, GRADE, CONSTRUCT, "school_year", CEILING, *SINGLE_SPLITS)]
+    return frame[[*units, *groups, *counts]].reset_index(drop=True)
+
+
+def protected_rate_cells(store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
+                         groups: Sequence[str], filters: aggregate.Filters, threshold: int,
+                         content: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A rate view's cells and unit totals from the protected tables: units, groups, denominator, numerator,
+    hide_denominator, hide_numerator (in display order). `content`: the store's content_key, when the caller
+    asks for many views at once."""
+    return _view("rate", store, indicator, years, units, groups, filters, threshold, content)
+
+
+def protected_value_cells(store: Store, indicator: Indicator, years: Sequence[str], units: Sequence[str],
+                          groups: Sequence[str], filters: aggregate.Filters, threshold: int
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A score view's cells and unit totals: units, groups, n, total, total_of_squares, median, shift, hide_n."""
+    return _view("value", store, indicator, years, units, groups, filters, threshold)

@@ -1,0 +1,1 @@
+"""The deterministic synthetic district and loading it into a store."""
