@@ -328,20 +328,22 @@ def cmd_audit(args: argparse.Namespace) -> str:
             f"{len(audit.flagged)} IDEA flags ({audit.source.data_label}).\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m equity_metrics",
-                                     description="Equity Explorer: equity metrics for school district data.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _common(p: argparse.ArgumentParser, db: bool = True) -> None:
+    """--format, and --db for commands that read a store."""
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    if db:
+        p.add_argument("--db", help=f"store file (default: ${'EQUITY_EXPLORER_DB'} or {default_db_path()})")
 
-    def common(p: argparse.ArgumentParser, db: bool = True) -> None:
-        p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-        if db:
-            p.add_argument("--db", help=f"store file (default: ${'EQUITY_EXPLORER_DB'} or {default_db_path()})")
 
+def _add_indicators(commands: argparse._SubParsersAction) -> None:
+    """indicators"""
     p = commands.add_parser("indicators", help="list the indicators: id, label, domain, kind")
-    common(p, db=False)
+    _common(p, db=False)
     p.set_defaults(run=cmd_indicators)
 
+
+def _add_rates_and_gaps(commands: argparse._SubParsersAction) -> None:
+    """rates and gaps, with the same filters and minimums"""
     for name, run, what in (("rates", cmd_rates, "rates, risk ratios and shares by group"),
                             ("gaps", cmd_gaps, "means, score gaps and Hedges' g by group")):
         p = commands.add_parser(name, help=what)
@@ -370,17 +372,23 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--adjust", metavar="DIM[,DIM]",
                            help="add the gap adjusted by least squares for these controls (e.g. "
                                 "low_income,disability), with school fixed effects, errors clustered by school")
-        common(p)
+        _common(p)
         p.set_defaults(run=run)
 
+
+def _add_association(commands: argparse._SubParsersAction) -> None:
+    """association"""
     p = commands.add_parser("association", help="how much a group dimension predicts an indicator, per school "
                                                 "year: chi-square, Cramer's V (rates), eta squared (scores)")
     p.add_argument("indicator", help="indicator id (see `indicators`)")
     p.add_argument("--by", default="race", help="one group dimension (default: race)")
     p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: every year with data)")
-    common(p)
+    _common(p)
     p.set_defaults(run=cmd_association)
 
+
+def _add_import(commands: argparse._SubParsersAction) -> None:
+    """import, with every option the Data page offers"""
     p = commands.add_parser("import", help="import a CSV file or every sheet of a workbook into the store")
     p.add_argument("file", help="the file to import")
     p.add_argument("--kind", help=f"what the table holds ({', '.join(KINDS)}); guessed from the headers if omitted")
@@ -404,11 +412,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "with it, in one transaction (as the Data page offers)")
     p.add_argument("--dry-run", action="store_true",
                    help="print the kind, the mapping with the reason for each guess and the import report; write nothing")
-    common(p)
+    _common(p)
     p.set_defaults(run=cmd_import)
 
+
+def _add_store_commands(commands: argparse._SubParsersAction) -> None:
+    """datasets, sample, load-sample, goals and audit"""
     p = commands.add_parser("datasets", help="list the loaded datasets: file, size, SHA-256, rows, when")
-    common(p)
+    _common(p)
     p.set_defaults(run=cmd_datasets)
 
     p = commands.add_parser("sample", help="write the synthetic sample district's files")
@@ -420,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_load_sample)
 
     p = commands.add_parser("goals", help="every goal with its latest value and status")
-    common(p)
+    _common(p)
     p.set_defaults(run=cmd_goals)
 
     p = commands.add_parser("audit", help="the standard audit of a school year in one .xlsx, .pptx or .html file")
@@ -431,6 +442,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"minimum numerator for a risk ratio (default {DEFAULT_MIN_CELL})")
     p.add_argument("--db", help=f"store file (default: ${'EQUITY_EXPLORER_DB'} or {default_db_path()})")
     p.set_defaults(run=cmd_audit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m equity_metrics",
+                                     description="Equity Explorer: equity metrics for school district data.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_indicators, _add_rates_and_gaps, _add_association, _add_import, _add_store_commands):
+        add(commands)
     return parser
 
 

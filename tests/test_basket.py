@@ -18,7 +18,6 @@ from equity_metrics.reports.basket import (
     list_items,
     move_item,
     remove_item,
-    rename_item,
 )
 from equity_metrics.storage.store import Store
 from equity_metrics.storage.user_tables import BASKET_TABLE
@@ -106,11 +105,6 @@ def test_add_list_move_remove_clear(empty_store):
     assert ids(store) == [second, first, third]
     with pytest.raises(KeyError):
         move_item(store, 12345, 1)
-
-    rename_item(store, first, "OSS")
-    assert list_items(store)[1].title == "OSS"
-    with pytest.raises(ValueError):
-        rename_item(store, first, "  ")
 
     assert remove_item(store, second) and not remove_item(store, second)
     assert ids(store) == [first, third] and positions(store) == [1, 2]

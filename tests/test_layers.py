@@ -116,3 +116,9 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_the_library_never_imports_streamlit(module: str) -> None:
     assert "streamlit" not in _imports(MODULES[module])[1]
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_modules_stay_small(module: str) -> None:
+    """No library module over 700 lines: one job each."""
+    assert len(MODULES[module].read_text().splitlines()) <= 700

@@ -14,7 +14,6 @@ from equity_metrics.measures.metrics import rate_table
 from equity_metrics.measures.rules import (
     MultiYearRule,
     adverse_impact_table,
-    alternate_risk_ratios,
     composition_gap,
     multi_year_flags,
     representation_z,
@@ -106,17 +105,6 @@ def test_composition_gap_people_of_color():
     assert gap.loc["People of color", "student_share"] == pytest.approx(0.6)
     assert gap.loc["People of color", "gap"] == pytest.approx(0.4)
     assert gap.loc[WHITE, "gap"] == pytest.approx(-0.4)
-
-
-def test_alternate_risk_ratio_uses_the_supplied_rate():
-    # Hispanic's 5 is hidden, and so is the smallest other count (Two or more races, 20).
-    table = selection_table([(WHITE, 1000, 40), (BLACK, 600, 90), (HISPANIC, 800, 5), ("Two or more races", 300, 20)])
-    supplied = {BLACK: 0.05, WHITE: 0.04, HISPANIC: 0.01}
-    result = alternate_risk_ratios(table, "race", supplied).set_index("race")
-    assert result.loc[BLACK, "alternate_risk_ratio"] == pytest.approx(0.15 / 0.05)  # 3.0
-    assert result.loc[WHITE, "alternate_risk_ratio"] == pytest.approx(1.0)
-    assert np.isnan(result.loc[HISPANIC, "alternate_risk_ratio"])  # its count is hidden: no ratio
-    assert np.isnan(result.loc["Two or more races", "alternate_risk_ratio"])  # no rate supplied
 
 
 def test_weighted_risk_ratio_worked_example():

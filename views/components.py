@@ -23,7 +23,7 @@ from equity_metrics.core.constants import (
     UNKNOWN,
 )
 from equity_metrics.measures import adjusted, adjusted_gaps
-from equity_metrics.measures.analysis import NoDataError, Result
+from equity_metrics.measures.analysis import NoDataError, Result, reference_rate
 from equity_metrics.measures.indicators import INDICATORS, Indicator
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, OPTIONAL_RATIO_COLUMNS, RATE_COLUMNS, rate_columns
 from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps
@@ -168,14 +168,6 @@ def show_table(result: Result, key: str) -> None:
     st.download_button("Download table (CSV)", data=result.table.to_csv(index=False).encode("utf-8"),
                        file_name=f"{result.indicator.id}_{'_'.join(result.groups)}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_download", icon=":material/download:")
-
-
-def reference_rate(result: Result) -> float | None:
-    """The rate of all students in the view, when the view is one unit and its total may be shown."""
-    if len(result.totals) != 1:
-        return None
-    rate = float(result.totals["rate"].iloc[0])
-    return rate if rate == rate else None
 
 
 def hidden_note(result: Result) -> str:

@@ -20,7 +20,6 @@ import vl_convert
 from equity_metrics.charts.specs import wrap_title
 
 PNG_PPI = 200  # pixels per inch of PNG files: sharp on slides and in print (Altair's default is 72)
-SCREEN_PPI = 72  # the chart's own width and height are in CSS pixels at 72 ppi
 NOTE_WRAP = 110  # characters per line of a note under the chart
 NOTE_COLOUR = "#444444"
 NO_EXTERNAL_URLS: list[str] = []  # vl-convert: no data may be fetched from any URL

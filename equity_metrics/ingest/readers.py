@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from equity_metrics.ingest import headers, import_limits, workbook_scan
 from equity_metrics.ingest.scan_types import human_size
+from equity_metrics.storage.store import first_line
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -251,7 +252,7 @@ def _read_transcoded(path: Path, header_row: int | None, encoding: str, errors: 
         try:
             return _text_source(utf8, path.name, header_row)
         except UnicodeError as error:  # cannot happen after transcoding; never let it escape as such
-            raise ReadError(f"{path.name}: cannot be read as CSV ({_first_line(error)})") from error
+            raise ReadError(f"{path.name}: cannot be read as CSV ({first_line(error)})") from error
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
@@ -306,7 +307,7 @@ def _read_csv(path: Path, header_row: int, shown_name: str | None = None) -> tup
                 if "invalid unicode" in message or "not utf-8 encoded" in message:
                     raise UnicodeError(str(error)) from error
                 if parallel == "false":
-                    raise ReadError(f"{name}: cannot be read as CSV ({_first_line(error)})") from error
+                    raise ReadError(f"{name}: cannot be read as CSV ({first_line(error)})") from error
         raise AssertionError("unreachable")
     finally:
         connection.close()
@@ -342,10 +343,6 @@ def _split_single_column(path: Path, header_row: int, name: str, table: pa.Table
     except duckdb.Error:
         return table, None
     return (retried, delimiter) if retried.num_columns > 1 else (table, None)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 # ---- header row ------------------------------------------------------------------------------------------

@@ -296,11 +296,6 @@ def schools(store: Store) -> list[str]:
     return [str(v) for v in store.query(f"SELECT * FROM ({union}) ORDER BY 1")["school"]]
 
 
-def source_row_counts(store: Store) -> dict[str, int]:
-    """Rows in each analysis table (0 where a domain has no data)."""
-    return {name: int(store.scalar(f"SELECT count(*) FROM {s.table}")) for name, s in SOURCES.items()}
-
-
 def count_rows(store: Store, source: str, filters: Filters = Filters()) -> int:
     """How many units (students, staff, ...) a source holds under the filters."""
     where, params = filter_sql(filters, SOURCES[source])

@@ -356,3 +356,12 @@ def association_by_year(store: Store, indicator_id: str, dimension: str = "race"
         frame = gaps(store, indicator_id, by, filters, options).summary.reindex(
             columns=[*ASSOCIATION_COLUMNS, "eta_squared"])
     return frame.astype({"students": "Int64", "groups": "Int64", "df": "Int64"}).reset_index(drop=True)
+
+
+def reference_rate(result: Result) -> float | None:
+    """The rate of all students in a result, when it is one unit and that rate may be shown (a chart's
+    reference line)."""
+    if len(result.totals) != 1 or "rate" not in result.totals:
+        return None
+    rate = float(result.totals["rate"].iloc[0])
+    return rate if np.isfinite(rate) else None

@@ -13,17 +13,6 @@ from typing import Literal
 
 from equity_metrics.core.codes import DISABILITY_CATEGORIES
 
-DOMAINS = (
-    "Discipline",
-    "Course access",
-    "Achievement",
-    "Attendance",
-    "Special education",
-    "Interventions",
-    "Staffing",
-    "Climate",
-)
-
 
 @dataclass(frozen=True)
 class Indicator:

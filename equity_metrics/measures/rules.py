@@ -168,19 +168,6 @@ def alternate_risk_ratio_at_school(table: pd.DataFrame, district: pd.DataFrame, 
     return out
 
 
-def alternate_risk_ratios(table: pd.DataFrame, group_dim: str, comparison_rates: Mapping[str, float]) -> pd.DataFrame:
-    """The IDEA alternate risk ratio (34 CFR 300.647(b)(5)): each group's rate over the comparison rate the
-    user supplies for it (e.g. the state's rate for all other students). Hidden rates give no ratio."""
-    out = table.copy()
-    supplied = out[group_dim].map(comparison_rates).astype("float64")
-    out["supplied_comparison_rate"] = supplied
-    numerator = out["numerator"].to_numpy(dtype="float64", na_value=np.nan)
-    denominator = out["denominator"].to_numpy(dtype="float64", na_value=np.nan)
-    ratio = stats.alternate_risk_ratio(numerator, denominator, supplied.to_numpy())
-    out["alternate_risk_ratio"] = np.where(out["suppressed"].to_numpy(dtype=bool), np.nan, ratio)
-    return out
-
-
 def weighted_risk_ratios(table: pd.DataFrame, group_dim: str, standard_shares: Mapping[str, float] | None = None,
                          totals: pd.DataFrame | None = None, units: Sequence[str] = ()) -> pd.DataFrame:
     """The weighted risk ratio per group (IDEA Data Center): R_g Σ_{j≠g} p_j / Σ_{j≠g} p_j R_j, where R are the

@@ -170,16 +170,6 @@ def move_item(store: Store, item_id: int, position: int) -> None:
         _renumber(cursor, ids)
 
 
-def rename_item(store: Store, item_id: int, title: str) -> None:
-    """Give an item a new title (an empty title is refused)."""
-    if not title.strip():
-        raise ValueError("a basket item needs a title")
-    with store.transaction() as cursor:
-        if not cursor.execute(f"SELECT count(*) FROM {_TABLE} WHERE item_id = ?", [item_id]).fetchone()[0]:
-            raise KeyError(f"no basket item {item_id}")
-        cursor.execute(f"UPDATE {_TABLE} SET title = ? WHERE item_id = ?", [title.strip(), item_id])
-
-
 def remove_item(store: Store, item_id: int) -> bool:
     """Take an item out of the basket; False when there was no such item."""
     with store.transaction() as cursor:

@@ -82,14 +82,6 @@ def source_note(source: Provenance, options: MetricOptions, years: Sequence[str]
             f"{options.privacy_threshold} hidden.")
 
 
-def reference_rate(result: analysis.Result) -> float | None:
-    """The rate of all students, when the result is one unit and that rate may be shown."""
-    if len(result.totals) != 1 or "rate" not in result.totals:
-        return None
-    rate = float(result.totals["rate"].iloc[0])
-    return rate if np.isfinite(rate) else None
-
-
 def _dimension_words(dimension: str) -> str:
     return column_label(dimension).lower()
 
@@ -139,7 +131,7 @@ def _rate_item(store: Store, spec: IndicatorSpec, title: str, source: Provenance
     else:
         sentence = _rate_sentence(indicator, table, groups, groups, options, spec.group)
         chart = charts.rate_chart(table, groups, indicator, f"{indicator.label} by group, {', '.join(years)}",
-                                  reference_rate(result))
+                                  analysis.reference_rate(result))
         described = (f"Bar chart of the {indicator.label.lower()} rate by "
                      f"{' and '.join(_dimension_words(g) for g in groups)}, {', '.join(years)}, with 95% intervals")
     shown = table[[*units, *groups, *RATE_COLUMNS]]

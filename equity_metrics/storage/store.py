@@ -79,7 +79,8 @@ def disk_full(error: BaseException) -> bool:
     return any(m in str(error).lower() for m in _DISK_FULL_MESSAGES)
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (its type when it has none)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
@@ -124,18 +125,18 @@ def store_problem(path: Path, error: BaseException) -> StoreError:
     if _out_of_memory(error):
         return StoreError(f"The work on the store {path} needed more than the {MEMORY_LIMIT} of memory it may use, "
                           "so nothing was changed; split the file (for example one school year per file) and load "
-                          f"the parts one by one. ({_first_line(error)})")
+                          f"the parts one by one. ({first_line(error)})")
     found = re.search(r"version number (\d+), but we can only read versions? (?:between )?(\d+)(?: and (\d+))?", text)
     if "older version" in lower or (found and int(found.group(1)) < int(found.group(2))):
         return StoreError(f"The store {path} was written by an older version of Equity Explorer whose database "
                           "format this version cannot read. Open it with that version and export what you need, or "
-                          f"{other_file}. ({_first_line(error)})")
+                          f"{other_file}. ({first_line(error)})")
     if "newer version" in lower or "version number" in lower:
         return StoreError(f"The store {path} was written by a newer version of Equity Explorer (its database "
                           f"format is newer than this version reads). Update Equity Explorer, or {other_file}. "
-                          f"({_first_line(error)})")
+                          f"({first_line(error)})")
     if "corrupt" in lower or "checksum" in lower:
-        return StoreError(f"The store {path} is damaged ({_first_line(error)}). Restore it from a backup, or "
+        return StoreError(f"The store {path} is damaged ({first_line(error)}). Restore it from a backup, or "
                           f"{other_file}; to start again, move it away and load your files again.")
     if "lock on file" in lower or "conflicting lock" in lower:  # after "corrupt": "block" holds "lock"
         return StoreError(f"The store {path} is open in another program (the app or another command). "
@@ -145,7 +146,7 @@ def store_problem(path: Path, error: BaseException) -> StoreError:
                           f"database file). Check the path, or {other_file}.")
     if _cannot_write(error) and path.exists():
         return StoreError(_read_only_message(path, path.parent))
-    return StoreError(f"Cannot open the store {path}: {_first_line(error)}")
+    return StoreError(f"Cannot open the store {path}: {first_line(error)}")
 
 
 def default_db_path() -> Path:
@@ -285,7 +286,7 @@ class Store:
     def _disk_full_error(self, error: Exception) -> StoreError:
         return DiskFullError(
             f"The disk is full: the store {self.path} (or its temporary folder {self._temp_dir.name}) could not "
-            f"be written, so nothing was changed. Free some disk space and try again. ({_first_line(error)})"
+            f"be written, so nothing was changed. Free some disk space and try again. ({first_line(error)})"
         )
 
     # -- queries -----------------------------------------------------------------------------------
