@@ -21,7 +21,7 @@ state = for_source(current(), "assessment")
 st.title("Achievement")
 data_source_banner(store)
 st.subheader("Proficiency")
-indicator_view(store, state, ["math_proficiency", "reading_proficiency"], key="achievement",
+indicator_view(store, state, ["math_proficiency", "reading_proficiency"], key="achievement", threshold=None,
                empty_message="No test scores yet: load state assessment results and an enrollment roster on the "
                              "Data page.")
 st.subheader("Score gaps")

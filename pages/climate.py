@@ -12,8 +12,8 @@ state = for_source(current(), "survey")
 st.title("Climate")
 data_source_banner(store)
 result = indicator_view(store, state, ["student_survey_favorable", "family_survey_favorable", "staff_survey_favorable"],
-                        key="climate", empty_message="No survey data yet: load climate survey responses on the Data "
-                                                     "page.")
+                        key="climate", threshold=None,
+                        empty_message="No survey data yet: load climate survey responses on the Data page.")
 if result is not None:
     st.subheader("By construct")
     st.caption("Percent favorable (4 or 5 of 5) on each construct's questions. Counts are answers, not people: a "

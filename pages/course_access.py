@@ -17,6 +17,7 @@ result = indicator_view(
     state,
     rate_indicator_ids(["Course access"]),
     key="course_access",
+    threshold=None,  # IDEA's disproportionality rule is about special education and discipline
     empty_message="No course data yet: load a course enrollment file and an enrollment roster on the Data page.",
 )
 if result is not None:

@@ -18,6 +18,7 @@ result = indicator_view(
     state,
     [i.id for i in indicators_in("Discipline") if i.kind == "rate"],
     key="discipline",
+    first="oss",  # the headline measure
     empty_message="No discipline data yet: load a discipline incidents file and an enrollment roster on the Data page.",
 )
 if result is not None:

@@ -93,7 +93,7 @@ else:
 
 st.subheader("Retention and promotion")
 indicator_view(store, for_source(state, "staff"), ["teacher_retention", "staff_retention", "promotion"],
-               key="staffing", empty_message="No staff data yet: load a staff file on the Data page.")
+               key="staffing", threshold=None, empty_message="No staff data yet: load a staff file on the Data page.")
 
 st.subheader("Hires against the available labour pool")
 if "hiring_selection" not in with_data:

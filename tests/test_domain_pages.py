@@ -198,6 +198,8 @@ def test_achievement(at: AppTest, sample_store: Store) -> None:
     assert at.selectbox(key="achievement_gap_indicator").options == ["Math scale score", "Reading scale score"]
     # rate, risk ratio, composition; gap chart (distribution, gaps by school and by grade when picked)
     assert len(charts(at)) == 4
+    # No IDEA disproportionality line on test scores (issue 16): only "1 = same rate".
+    assert dataset_with(charts(at)[1], "label")["label"].tolist() == ["1 = same rate"]
 
     gaps = analysis.gaps(sample_store, "math_scale_score", ("race",), FILTERS, OPTIONS)
     sentence = score_gaps.headline(gaps.indicator, gaps.table, ["race"], OPTIONS.comparison_label)

@@ -64,13 +64,16 @@ def empty_state(message: str) -> None:
     st.info(message, icon=":material/upload_file:")
 
 
-def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str) -> Indicator | None:
-    """A select box of the given indicators that have data; None (with an empty state) when none has."""
+def indicator_picker(store: Store, indicator_ids: Sequence[str], key: str, first: str | None = None
+                     ) -> Indicator | None:
+    """A select box of the given indicators that have data, opening on `first` when it has data (the page's
+    headline measure); None (with an empty state) when none has."""
     with_data = set(cached(cached_indicators_with_data, store))
     available = [INDICATORS[i] for i in indicator_ids if i in with_data]
     if not available:
         return None
-    chosen = st.selectbox("Indicator", available, key=key, format_func=lambda i: i.label)
+    index = next((n for n, i in enumerate(available) if i.id == first), 0)
+    chosen = st.selectbox("Indicator", available, index=index, key=key, format_func=lambda i: i.label)
     st.caption(chosen.description or describe(chosen))
     return chosen
 
@@ -188,7 +191,7 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
                              reference_rate(result))
     st.altair_chart(rate, key=f"{key}_rate_chart", alt=title)
     ratio = charts.risk_ratio_chart(result.table, groups, f"Risk ratio vs {options.comparison_label}, {year}",
-                                    options.comparison_label, threshold or DEFAULT_RISK_RATIO_THRESHOLD)
+                                    options.comparison_label, threshold)
     st.altair_chart(ratio, key=f"{key}_ratio_chart", alt=f"Risk ratios of {indicator.label.lower()} by group")
     composition = charts.composition_chart(
         result.table, groups, indicator, f"Share of {indicator.population_label} vs share of "
@@ -206,9 +209,11 @@ def headline(sentence: str) -> None:
 
 
 def indicator_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: str,
-                   empty_message: str, threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD) -> Result | None:
-    """The shared page body: picker -> headline -> charts -> table -> download."""
-    indicator = indicator_picker(store, indicator_ids, key=f"{key}_indicator")
+                   empty_message: str, threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD,
+                   first: str | None = None) -> Result | None:
+    """The shared page body: picker (opening on `first`) -> headline -> charts (with the disproportionality
+    line at `threshold`, None where no such rule applies) -> table -> download."""
+    indicator = indicator_picker(store, indicator_ids, key=f"{key}_indicator", first=first)
     if indicator is None:
         empty_state(empty_message)
         return None

@@ -124,8 +124,9 @@ def rate_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator,
 
 
 def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, comparison_label: str,
-                     threshold: float = DEFAULT_RISK_RATIO_THRESHOLD) -> alt.Chart:
-    """Each group's risk ratio with its 95% Katz interval on a log scale, with lines at 1 and the threshold."""
+                     threshold: float | None = DEFAULT_RISK_RATIO_THRESHOLD) -> alt.Chart:
+    """Each group's risk ratio with its 95% Katz interval on a log scale, with a line at 1 and, where a rule
+    applies (discipline, special education), one at the disproportionality threshold (None: no such line)."""
     data = chart_frame(table, groups)
     data = data[np.isfinite(data["risk_ratio"].astype("float64"))]
     order = list(data["group"])
@@ -139,7 +140,8 @@ def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, com
         alt.Tooltip("denominator:Q", title="n", format=","),
     ]
     low = float(np.nanmin([*data["risk_ratio_ci_low"], 0.5])) if len(data) else 0.5
-    high = float(np.nanmax([*data["risk_ratio_ci_high"], threshold * 1.2])) if len(data) else threshold * 1.2
+    reach = threshold * 1.2 if threshold is not None else 2.0
+    high = float(np.nanmax([*data["risk_ratio_ci_high"], reach])) if len(data) else reach
     log_scale = alt.Scale(type="log", domain=[max(low * 0.9, 0.01), high * 1.1])
     x = alt.X("risk_ratio:Q", title=f"Risk ratio vs {comparison_label} (log scale)", scale=log_scale)
     base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
@@ -148,8 +150,10 @@ def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, com
         color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
     points = base.mark_point(filled=True, size=90).encode(
         x=x, color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
-    lines = pd.DataFrame({"risk_ratio": [1.0, threshold],
-                          "label": ["1 = same rate", f"{threshold:g} = disproportionality threshold"]})
+    lines = pd.DataFrame({"risk_ratio": [1.0], "label": ["1 = same rate"]})
+    if threshold is not None:
+        lines = pd.DataFrame({"risk_ratio": [1.0, threshold],
+                              "label": ["1 = same rate", f"{threshold:g} = disproportionality threshold"]})
     rules = alt.Chart(lines).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="risk_ratio:Q")
     labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
         x="risk_ratio:Q", y=alt.value(0), text="label:N")
