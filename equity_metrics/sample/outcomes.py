@@ -32,6 +32,27 @@ def discipline(rng: np.random.Generator, enr: pd.DataFrame) -> pd.DataFrame:
     boys with disabilities get more in-school suspensions.
     """
     e = enr[enr["grade"] >= 0]
+    inc = _describe_incidents(rng, _incidents(rng, e))
+    actions = _with_law_enforcement(rng, inc, e["race"].to_numpy())
+    rows = actions["row"].to_numpy()
+    return pd.DataFrame(
+        {
+            "Incident ID": actions["incident_id"].to_numpy(),
+            "Student ID": e["student_id"].to_numpy()[rows],
+            "School Year": np.array(YEARS)[actions["year"].to_numpy()],
+            "School Code": e["school"].to_numpy()[rows],
+            "Incident Date": _us_dates(actions["date"].to_numpy()),
+            "Offense": actions["offense"].to_numpy(),
+            "Offense Type": actions["category"].to_numpy(),
+            "Action": actions["action"].to_numpy(),
+            "Days Removed": actions["days_removed"].array,
+        }
+    )
+
+
+def _incidents(rng: np.random.Generator, e: pd.DataFrame) -> pd.DataFrame:
+    """One row per removal (`row` into `e`, its category and action), drawn per student-year from each
+    process's rate: grade, sex, disability, income and race multiply the student's frailty."""
     grade = e["grade"].to_numpy()
     race = e["race"].to_numpy()
     male = e["sex"].to_numpy() == "M"
@@ -64,6 +85,12 @@ def discipline(rng: np.random.Generator, enr: pd.DataFrame) -> pd.DataFrame:
         rows = np.repeat(np.flatnonzero(has), repeats)
         incidents.append(pd.DataFrame({"row": rows, "category": category, "action": action}))
     inc = pd.concat(incidents, ignore_index=True)
+    inc["year"] = e["year"].to_numpy()[inc["row"]]
+    return inc
+
+
+def _describe_incidents(rng: np.random.Generator, inc: pd.DataFrame) -> pd.DataFrame:
+    """The incidents with an offense, a school day, an incident ID (in date order) and the days removed."""
     n = len(inc)
     subjective = (inc["category"] == "Subjective").to_numpy()
     expulsion = (inc["action"] == "EXP").to_numpy()
@@ -77,7 +104,6 @@ def discipline(rng: np.random.Generator, enr: pd.DataFrame) -> pd.DataFrame:
         ),
     )
     inc["offense"] = offense
-    inc["year"] = e["year"].to_numpy()[inc["row"]]
     day_index = rng.random(n)
     inc["date"] = _dates_in_year(inc["year"].to_numpy(), day_index)
     inc = inc.sort_values(["year", "date", "row", "action"], kind="stable", ignore_index=True)
@@ -92,11 +118,16 @@ def discipline(rng: np.random.Generator, enr: pd.DataFrame) -> pd.DataFrame:
         default=-1,
     )
     inc["days_removed"] = pd.array(np.where(days_removed < 0, pd.NA, days_removed), dtype="Int64")
+    return inc
 
+
+def _with_law_enforcement(rng: np.random.Generator, inc: pd.DataFrame, race: np.ndarray) -> pd.DataFrame:
+    """The removals and, sharing their incident IDs, the referrals and arrests that follow some of them
+    (`race`, per student-year, stratifies the draw), ordered by incident."""
     # Referrals to law enforcement follow some objective suspensions and half of expulsions; some end in arrest.
     objective_oss = ((inc["category"] == "Objective") & (inc["action"] == "OSS")).to_numpy()
     refer_p = np.where(objective_oss, 0.12, np.where(inc["action"].to_numpy() == "EXP", 0.5, 0.0))
-    refer_strata = e["race"].to_numpy()[inc["row"].to_numpy()]
+    refer_strata = race[inc["row"].to_numpy()]
     referred = inc[_systematic(rng, refer_p, refer_strata)]
     arrested = referred[rng.random(len(referred)) < 0.25]
     extra = pd.concat(
@@ -106,21 +137,7 @@ def discipline(rng: np.random.Generator, enr: pd.DataFrame) -> pd.DataFrame:
     actions = pd.concat([inc, extra], ignore_index=True)
     order = {"OSS": 0, "ISS": 0, "Detention": 0, "EXP": 0, "Referral to law enforcement": 1, "Arrest": 2}
     actions["order"] = actions["action"].map(order)
-    actions = actions.sort_values(["incident_id", "order"], ignore_index=True)
-    rows = actions["row"].to_numpy()
-    return pd.DataFrame(
-        {
-            "Incident ID": actions["incident_id"].to_numpy(),
-            "Student ID": e["student_id"].to_numpy()[rows],
-            "School Year": np.array(YEARS)[actions["year"].to_numpy()],
-            "School Code": e["school"].to_numpy()[rows],
-            "Incident Date": _us_dates(actions["date"].to_numpy()),
-            "Offense": actions["offense"].to_numpy(),
-            "Offense Type": actions["category"].to_numpy(),
-            "Action": actions["action"].to_numpy(),
-            "Days Removed": actions["days_removed"].array,
-        }
-    )
+    return actions.sort_values(["incident_id", "order"], ignore_index=True)
 
 
 def _dates_in_year(year: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -73,15 +73,26 @@ def staff_and_applicants(rng: np.random.Generator, enr: pd.DataFrame) -> tuple[p
     White applicants' rate (adverse impact under the four-fifths rule), and Black teachers leave more often.
     """
     slots = _slots(enr)
-    n_slots = len(slots)
-    role = slots["role"].to_numpy()
-    # Incumbents in the first year.
+    people = _incumbents(rng, slots["role"].to_numpy())
+    vacancy = _systematic(rng, np.full(len(slots), 0.11), slots["role"].factorize()[0])
+    staff_years, applicant_years, people_count = _staff_years(
+        rng, slots, people[~vacancy].reset_index(drop=True), np.flatnonzero(vacancy))
+    staff = pd.concat(staff_years, ignore_index=True)
+    employee_ids = _zero_padded_ids(rng, people_count, 6)
+    staff["employee_id"] = employee_ids[staff["person"].to_numpy()]
+    staff = staff.sort_values(["year", "employee_id"], ignore_index=True)
+    return _staff_frame(staff), _applicant_frame(pd.concat(applicant_years, ignore_index=True))
+
+
+def _incumbents(rng: np.random.Generator, role: np.ndarray) -> pd.DataFrame:
+    """The people holding each slot (of `role`) before the first year: race, sex, hire date, experience."""
+    n_slots = len(role)
     race = np.empty(n_slots, dtype=int)
     for r in ROLES:
         mask = role == r
         race[mask] = rng.choice(len(RACES), mask.sum(), p=shares(INCUMBENT_RACE[r]))
     tenure = np.minimum(rng.exponential(9.0, n_slots).astype(int) + 1, 34)
-    people = pd.DataFrame(
+    return pd.DataFrame(
         {
             "person": np.arange(n_slots),
             "slot": np.arange(n_slots),
@@ -91,12 +102,15 @@ def staff_and_applicants(rng: np.random.Generator, enr: pd.DataFrame) -> tuple[p
             "experience": tenure + np.where(rng.random(n_slots) < 0.3, rng.integers(1, 8, n_slots), 0),
         }
     )
-    vacancy = _systematic(rng, np.full(n_slots, 0.11), slots["role"].factorize()[0])
-    current = people[~vacancy].reset_index(drop=True)
-    open_slots = np.flatnonzero(vacancy)
 
+
+def _staff_years(rng: np.random.Generator, slots: pd.DataFrame, current: pd.DataFrame, open_slots: np.ndarray
+                 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], int]:
+    """Year by year: fill the open slots from the year's applicants, then draw who leaves. Returns the staff
+    of each year, the applicants of each year, and how many people there were in all."""
+    role = slots["role"].to_numpy()
     staff_years, applicant_years = [], []
-    next_person = n_slots
+    next_person = len(slots)
     for year, start in enumerate(START_YEARS):
         applicants, hires = _applicant_pool(rng, year, slots.iloc[open_slots]["role"].to_numpy())
         applicant_years.append(applicants)
@@ -122,12 +136,12 @@ def staff_and_applicants(rng: np.random.Generator, enr: pd.DataFrame) -> tuple[p
         open_slots = np.sort(current.loc[current["separated"], "slot"].to_numpy())
         current = current[~current["separated"]][["person", "slot", "race", "female", "hire_date", "experience"]]
         current = current.assign(experience=current["experience"] + 1).reset_index(drop=True)
+    return staff_years, applicant_years, next_person
 
-    staff = pd.concat(staff_years, ignore_index=True)
-    employee_ids = _zero_padded_ids(rng, next_person, 6)
-    staff["employee_id"] = employee_ids[staff["person"].to_numpy()]
-    staff = staff.sort_values(["year", "employee_id"], ignore_index=True)
-    staff_frame = pd.DataFrame(
+
+def _staff_frame(staff: pd.DataFrame) -> pd.DataFrame:
+    """The HR export's staff sheet, in its own spellings."""
+    return pd.DataFrame(
         {
             "Employee ID": staff["employee_id"].to_numpy(),
             "Fiscal Year": np.array([str(s + 1) for s in START_YEARS])[staff["year"].to_numpy()],
@@ -142,8 +156,11 @@ def staff_and_applicants(rng: np.random.Generator, enr: pd.DataFrame) -> tuple[p
             "Years Experience": staff["experience"].to_numpy(),
         }
     )
-    applicants = pd.concat(applicant_years, ignore_index=True)
-    applicant_frame = pd.DataFrame(
+
+
+def _applicant_frame(applicants: pd.DataFrame) -> pd.DataFrame:
+    """The HR export's applicant sheet, in its own spellings."""
+    return pd.DataFrame(
         {
             "Applicant ID": applicants["applicant_id"].to_numpy(),
             "Posting Year": np.array(YEARS)[applicants["year"].to_numpy()],
@@ -153,7 +170,6 @@ def staff_and_applicants(rng: np.random.Generator, enr: pd.DataFrame) -> tuple[p
             "Furthest Stage": applicants["stage"].to_numpy(),
         }
     )
-    return staff_frame, applicant_frame
 
 
 def shares(values: dict[str, float]) -> np.ndarray:

@@ -118,9 +118,19 @@ _STYLES = (
 def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str | None]], title: str) -> None:
     """Write a workbook (sheets of (name, frame, optional title row)) with fixed timestamps: same bytes every run."""
     strings = _shared_strings(sheets)
-    n = len(sheets)
-    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*FIXED_TIME)
     parts: dict[str, str] = {
+        **_package_parts(len(sheets), title),
+        **_workbook_parts(sheets, strings),
+    }
+    for i, (_, frame, sheet_title) in enumerate(sheets):
+        parts[f"xl/worksheets/sheet{i + 1}.xml"] = _sheet_xml(frame, sheet_title, strings)
+    path.write_bytes(_zip_bytes(parts))
+
+
+def _package_parts(n: int, title: str) -> dict[str, str]:
+    """The package's parts outside xl/: content types (for `n` sheets), relationships, document properties."""
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*FIXED_TIME)
+    return {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -163,6 +173,13 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str | None]], t
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
             "<Application>Equity Explorer</Application></Properties>"
         ),
+    }
+
+
+def _workbook_parts(sheets: list[tuple[str, pd.DataFrame, str | None]], strings: pd.Index) -> dict[str, str]:
+    """The workbook's parts in xl/ but the sheets: the workbook, its relationships, styles and shared strings."""
+    n = len(sheets)
+    return {
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -193,8 +210,10 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str | None]], t
             + "</sst>"
         ),
     }
-    for i, (_, frame, sheet_title) in enumerate(sheets):
-        parts[f"xl/worksheets/sheet{i + 1}.xml"] = _sheet_xml(frame, sheet_title, strings)
+
+
+def _zip_bytes(parts: dict[str, str]) -> bytes:
+    """The parts zipped in their order, with fixed dates and modes (the same bytes every run)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, text in parts.items():
@@ -203,7 +222,7 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str | None]], t
             info.create_system = 3
             info.external_attr = 0o644 << 16
             archive.writestr(info, text.encode("utf-8"), compresslevel=6)
-    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
