@@ -174,44 +174,10 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     n = cells["denominator"].to_numpy(dtype="float64")
     known = _known(cells, group_dims)
     protected = totals is not None and all(c in cells.columns for c in PROTECTION_COLUMNS)
-    if protected:
-        unit_a, unit_n, total_a_hidden, total_n_hidden = _unit_values(
-            cells, totals.astype({c: "float64" for c in PROTECTION_COLUMNS}), unit_dims,
-            ["numerator", "denominator", *PROTECTION_COLUMNS])
-        unit_all = unit_n
-        total_hidden = (total_a_hidden > 0) | (total_n_hidden > 0)
-    else:
-        unit_a = _unit_sum(cells, unit_dims, np.where(known, a, 0.0))
-        unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
-        unit_all = _unit_sum(cells, unit_dims, n)
-        total_hidden = np.zeros(len(cells), dtype=bool)
-
-    persons = "persons" in cells.columns  # answers of survey respondents: tests and intervals count people
-    if options.comparison == ALL_OTHERS:
-        c, m = unit_a - a, unit_n - n
-        is_reference = np.zeros(len(cells), dtype=bool)
-        if persons:
-            unit_p = (_unit_values(cells, totals, unit_dims, ["persons"])[0] if protected else
-                      _unit_sum(cells, unit_dims, np.where(known, cells["persons"].to_numpy(dtype="float64"), 0.0)))
-            comparison_persons = unit_p - cells["persons"].to_numpy(dtype="float64")
-    else:
-        reference, is_reference = _reference_values(cells, group_dims, unit_dims, options.comparison,
-                                                    ["numerator", "denominator", *(["persons"] if persons else [])])
-        c = reference["ref_numerator"].to_numpy(dtype="float64")
-        m = reference["ref_denominator"].to_numpy(dtype="float64")
-        if persons:
-            comparison_persons = reference["ref_persons"].to_numpy(dtype="float64")
+    unit_a, unit_n, unit_all, total_hidden = _rate_unit_totals(cells, unit_dims, totals if protected else None, known)
+    c, m, is_reference, ta, tn, tc, tm = _rate_comparison(cells, group_dims, unit_dims, options,
+                                                          totals if protected else None, known, unit_a, unit_n)
     comparable = known & ~is_reference & np.isfinite(m) & (m > 0)
-    c, m = np.where(comparable, c, np.nan), np.where(comparable, m, np.nan)
-    # The counts intervals and tests rest on: respondents for a survey (each answer weighted by respondents
-    # per answer: a design effect of the answers per respondent, as if one person's answers were one answer).
-    if persons:
-        p = cells["persons"].to_numpy(dtype="float64")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ta, tn = np.round(a * p / n), p
-            tc, tm = np.round(c * comparison_persons / m), comparison_persons
-    else:
-        ta, tn, tc, tm = a, n, c, m
 
     rate_ok = n >= options.min_n
     comparison_ok = comparable & (m >= options.min_n)
@@ -230,23 +196,9 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
     share_n = np.where(known, n / np.where(unit_n > 0, unit_n, np.nan), np.nan)
     share_a = np.where(known, a / np.where(unit_a > 0, unit_a, np.nan), np.nan)
 
-    # Privacy: hide small counts, then enough others that none can be recovered from totals.
     dims = [*unit_dims, *group_dims]
-    if protected:
-        hide_n = cells["hide_denominator"].to_numpy(dtype=bool)
-        hide_a = cells["hide_numerator"].to_numpy(dtype=bool) | hide_n
-    else:
-        lines = line_dimensions(group_dims, unit_dims)
-        hide_n = protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
-        primary = primary_suppression(a, n, options.privacy_threshold) | hide_n
-        hide_a = protect(cells, "numerator", primary, dims, lines, known)
+    hide_n, hide_a, hide_comparison = _rate_hidden(cells, group_dims, unit_dims, options, protected, known)
     hide_comparison_total = total_hidden if options.comparison == ALL_OTHERS else np.zeros(len(cells), dtype=bool)
-    hide_comparison = np.zeros(len(cells), dtype=bool)
-    if options.comparison != ALL_OTHERS:
-        # A shown reference rate would disclose a hidden reference count.
-        reference_hidden, _ = _reference_values(cells.assign(_hidden=hide_a.astype(float)), group_dims, unit_dims,
-                                                options.comparison, ["_hidden"])
-        hide_comparison = reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
     not_computed = ~rate_ok
     suppressed = hide_a | not_computed
 
@@ -274,25 +226,101 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         table["representation_index"] = np.where(hide_a | total_hidden, np.nan,
                                                  stats.representation_index(share_a, share_n))
     table["suppressed"] = suppressed
-    threshold, min_n, min_cell = options.privacy_threshold, options.min_n, options.min_cell
-    primary_a = primary_suppression(a, n, threshold)
-    ratio_missing = show_rate & comparable & ~ratio_ok & ~hide_comparison
-    unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
-    if protected:  # one reason for every hidden count: which ones are small is itself not shown
-        privacy_notes = (_note(hide_n, PROTECTED_NOTE_GROUP), _note(hide_a & ~hide_n, PROTECTED_NOTE_COUNT))
+    table["note"] = _rate_notes(
+        options, protected, a, n, hide_n=hide_n, hide_a=hide_a, show_rate=show_rate, comparable=comparable,
+        ratio_missing=show_rate & comparable & ~ratio_ok & ~hide_comparison, hide_comparison=hide_comparison,
+        hide_comparison_total=hide_comparison_total, is_reference=is_reference, known=known,
+        total_hidden=total_hidden, unit_all=unit_all)
+    return table
+
+
+def _rate_unit_totals(cells: pd.DataFrame, unit_dims: Sequence[str], totals: pd.DataFrame | None,
+                      known: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each cell's unit totals for `rate_table`: events and students of the comparison base, all students, and
+    whether the unit's total is hidden. From a protected table's `totals` (all students, Unknown included), or
+    else summed over the known groups of `cells`."""
+    if totals is not None:
+        unit_a, unit_n, total_a_hidden, total_n_hidden = _unit_values(
+            cells, totals.astype({c: "float64" for c in PROTECTION_COLUMNS}), unit_dims,
+            ["numerator", "denominator", *PROTECTION_COLUMNS])
+        return unit_a, unit_n, unit_n, (total_a_hidden > 0) | (total_n_hidden > 0)
+    a = cells["numerator"].to_numpy(dtype="float64")
+    n = cells["denominator"].to_numpy(dtype="float64")
+    unit_a = _unit_sum(cells, unit_dims, np.where(known, a, 0.0))
+    unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
+    return unit_a, unit_n, _unit_sum(cells, unit_dims, n), np.zeros(len(cells), dtype=bool)
+
+
+def _rate_comparison(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str],
+                     options: MetricOptions, totals: pd.DataFrame | None, known: np.ndarray, unit_a: np.ndarray,
+                     unit_n: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each cell's comparison counts for `rate_table` (events c of m students; NaN where the cell is not
+    compared), which cells are the comparison group, and the counts intervals and tests rest on (ta, tn, tc,
+    tm): respondents for a survey, each answer weighted by respondents per answer (a design effect of the
+    answers per respondent, as if one person's answers were one answer)."""
+    a = cells["numerator"].to_numpy(dtype="float64")
+    n = cells["denominator"].to_numpy(dtype="float64")
+    persons = "persons" in cells.columns  # answers of survey respondents: tests and intervals count people
+    if options.comparison == ALL_OTHERS:
+        c, m = unit_a - a, unit_n - n
+        is_reference = np.zeros(len(cells), dtype=bool)
+        if persons:
+            unit_p = (_unit_values(cells, totals, unit_dims, ["persons"])[0] if totals is not None else
+                      _unit_sum(cells, unit_dims, np.where(known, cells["persons"].to_numpy(dtype="float64"), 0.0)))
+            comparison_persons = unit_p - cells["persons"].to_numpy(dtype="float64")
     else:
-        privacy_notes = (
-            _note(hide_n & small_count(n, threshold), f"fewer than {threshold} students: counts hidden (privacy)"),
-            _note(primary_a & ~small_count(n, threshold), f"count under {threshold} hidden (privacy)"),
-            _note(hide_a & ~primary_a, "hidden so a suppressed count cannot be recovered (complementary suppression)"),
-        )
-    table["note"] = _join_notes(
-        *privacy_notes,
-        _note(not_computed & ~hide_n, f"fewer than {min_n} students: rate not calculated (n-size)"),
-        _note(ratio_missing & (a < min_cell),
-              f"fewer than {min_cell} with the event: risk ratio not calculated (cell size)"),
+        reference, is_reference = _reference_values(cells, group_dims, unit_dims, options.comparison,
+                                                    ["numerator", "denominator", *(["persons"] if persons else [])])
+        c = reference["ref_numerator"].to_numpy(dtype="float64")
+        m = reference["ref_denominator"].to_numpy(dtype="float64")
+        if persons:
+            comparison_persons = reference["ref_persons"].to_numpy(dtype="float64")
+    comparable = known & ~is_reference & np.isfinite(m) & (m > 0)
+    c, m = np.where(comparable, c, np.nan), np.where(comparable, m, np.nan)
+    if not persons:
+        return c, m, is_reference, a, n, c, m
+    p = cells["persons"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (c, m, is_reference, np.round(a * p / n), p, np.round(c * comparison_persons / m),
+                comparison_persons)
+
+
+def _rate_hidden(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str], options: MetricOptions,
+                 protected: bool, known: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Privacy for `rate_table`: which denominators and numerators are hidden (the protected table's flags, or
+    small counts and enough others that none can be recovered from totals), and which comparisons are hidden
+    because a shown reference rate would disclose a hidden reference count."""
+    if protected:
+        hide_n = cells["hide_denominator"].to_numpy(dtype=bool)
+        hide_a = cells["hide_numerator"].to_numpy(dtype=bool) | hide_n
+    else:
+        a = cells["numerator"].to_numpy(dtype="float64")
+        n = cells["denominator"].to_numpy(dtype="float64")
+        dims, lines = [*unit_dims, *group_dims], line_dimensions(group_dims, unit_dims)
+        hide_n = protect(cells, "denominator", small_count(n, options.privacy_threshold), dims, lines, known)
+        primary = primary_suppression(a, n, options.privacy_threshold) | hide_n
+        hide_a = protect(cells, "numerator", primary, dims, lines, known)
+    hide_comparison = np.zeros(len(cells), dtype=bool)
+    if options.comparison != ALL_OTHERS:
+        reference_hidden, _ = _reference_values(cells.assign(_hidden=hide_a.astype(float)), group_dims, unit_dims,
+                                                options.comparison, ["_hidden"])
+        hide_comparison = reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
+    return hide_n, hide_a, hide_comparison
+
+
+def _rate_notes(options: MetricOptions, protected: bool, a: np.ndarray, n: np.ndarray, *, hide_n: np.ndarray,
+                hide_a: np.ndarray, show_rate: np.ndarray, comparable: np.ndarray, ratio_missing: np.ndarray,
+                hide_comparison: np.ndarray, hide_comparison_total: np.ndarray, is_reference: np.ndarray,
+                known: np.ndarray, total_hidden: np.ndarray, unit_all: np.ndarray) -> np.ndarray:
+    """`rate_table`'s note column: why a count is hidden, a measure not calculated, or a group not compared."""
+    unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
+    return _join_notes(
+        *_rate_privacy_notes(options.privacy_threshold, protected, a, n, hide_n, hide_a),
+        _note(~(n >= options.min_n) & ~hide_n, f"fewer than {options.min_n} students: rate not calculated (n-size)"),
+        _note(ratio_missing & (a < options.min_cell),
+              f"fewer than {options.min_cell} with the event: risk ratio not calculated (cell size)"),
         # (not where the comparison's count is hidden: "below the minimums" would narrow it)
-        _note(ratio_missing & (a >= min_cell) & ~hide_comparison_total, COMPARISON_BELOW_MINIMUMS),
+        _note(ratio_missing & (a >= options.min_cell) & ~hide_comparison_total, COMPARISON_BELOW_MINIMUMS),
         _note(show_rate & (hide_comparison | (hide_comparison_total & comparable)),
               "comparison group's count is suppressed"),
         _note(is_reference, "comparison group"),
@@ -300,7 +328,20 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         _note(~known & ~hide_n & ~total_hidden, np.char.add(np.char.add("not compared; ",
               np.char.mod("%.1f", np.nan_to_num(unknown_share) * 100)), "% of students")),
     )
-    return table
+
+
+def _rate_privacy_notes(threshold: int, protected: bool, a: np.ndarray, n: np.ndarray, hide_n: np.ndarray,
+                        hide_a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Why each hidden count is hidden. With a protected table, one reason for every hidden count: which ones
+    are small is itself not shown."""
+    if protected:
+        return _note(hide_n, PROTECTED_NOTE_GROUP), _note(hide_a & ~hide_n, PROTECTED_NOTE_COUNT)
+    primary_a = primary_suppression(a, n, threshold)
+    return (
+        _note(hide_n & small_count(n, threshold), f"fewer than {threshold} students: counts hidden (privacy)"),
+        _note(primary_a & ~small_count(n, threshold), f"count under {threshold} hidden (privacy)"),
+        _note(hide_a & ~primary_a, "hidden so a suppressed count cannot be recovered (complementary suppression)"),
+    )
 
 
 def unit_totals(cells: pd.DataFrame, unit_dims: Sequence[str], options: MetricOptions = MetricOptions()) -> pd.DataFrame:
@@ -398,33 +439,15 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     shift = cells["shift"].to_numpy(dtype="float64")
     known = _known(cells, group_dims)
     protected = totals is not None and "hide_n" in cells.columns
-    if protected:  # the protected table's margins: all students of the unit, Unknown included
-        unit_n, unit_total, unit_squares, total_hidden = _unit_values(
-            cells, totals.astype({"hide_n": "float64"}), unit_dims, ["n", "total", "total_of_squares", "hide_n"])
-        total_hidden = total_hidden > 0
-    else:
-        unit_n = _unit_sum(cells, unit_dims, np.where(known, n, 0.0))
-        unit_total = _unit_sum(cells, unit_dims, np.where(known, total, 0.0))
-        unit_squares = _unit_sum(cells, unit_dims, np.where(known, squares, 0.0))
-        total_hidden = np.zeros(len(cells), dtype=bool)
-
-    if options.comparison == ALL_OTHERS:
-        cn, ct, cq = stats.complement_sums(n, total, squares, unit_n, unit_total, unit_squares)
-        is_reference = np.zeros(len(cells), dtype=bool)
-        ref_median = np.full(len(cells), np.nan)
-    else:
-        reference, is_reference = _reference_values(cells, group_dims, unit_dims, options.comparison,
-                                                    ["n", "total", "total_of_squares", "median"])
-        cn = reference["ref_n"].to_numpy(dtype="float64")
-        ct = reference["ref_total"].to_numpy(dtype="float64")
-        cq = reference["ref_total_of_squares"].to_numpy(dtype="float64")
-        ref_median = reference["ref_median"].to_numpy(dtype="float64")
+    unit_n, unit_total, unit_squares, total_hidden = _gap_unit_sums(cells, unit_dims, totals if protected else None,
+                                                                    known)
+    cn, ct, cq, is_reference, ref_median = _gap_comparison(cells, group_dims, unit_dims, options.comparison,
+                                                           (unit_n, unit_total, unit_squares))
     comparable = known & ~is_reference & np.isfinite(cn) & (cn > 0)
     mean, sd = stats.mean_sd_from_sums(n, total, squares)
     comparison_mean, comparison_sd = stats.mean_sd_from_sums(cn, ct, cq)
     mean, comparison_mean = mean + shift, comparison_mean + shift
-    unit_mean, unit_sd = stats.mean_sd_from_sums(unit_n, unit_total, unit_squares)
-    del unit_mean
+    _, unit_sd = stats.mean_sd_from_sums(unit_n, unit_total, unit_squares)
 
     computed = n >= options.min_n
     compare_ok = computed & comparable & (cn >= options.min_n)
@@ -437,22 +460,12 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
         scale = unit_sd if reference_sd is None else np.full(len(cells), float(reference_sd))
         median_gap = stats.median_gap_in_sd(cells["median"].to_numpy(dtype="float64"), ref_median, scale)
 
-    dims = [*unit_dims, *group_dims]
-    threshold = options.privacy_threshold
-    if protected:
-        hidden = cells["hide_n"].to_numpy(dtype=bool)
-    else:
-        hidden = protect(cells, "n", small_count(n, threshold), dims, line_dimensions(group_dims, unit_dims), known)
+    hidden, hide_total = _gap_hidden(cells, group_dims, unit_dims, options, protected, known, total_hidden)
     suppressed = hidden | ~computed
     show = ~suppressed
-    hide_total = total_hidden & (options.comparison == ALL_OTHERS)
-    if options.comparison != ALL_OTHERS:  # a shown comparison would rest on the reference group's hidden n
-        reference_hidden, _ = _reference_values(cells.assign(_hidden=hidden.astype(float)), group_dims, unit_dims,
-                                                options.comparison, ["_hidden"])
-        hide_total = reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
     show_compare = show & compare_ok & ~hide_total
     show_effect = show_compare & ~flat
-    table = cells[dims].copy()
+    table = cells[[*unit_dims, *group_dims]].copy()
     table["n"] = pd.array(np.where(hidden, np.nan, n), dtype="Int64")
     table["mean"] = np.where(show, mean, np.nan)
     table["sd"] = np.where(show, sd, np.nan)
@@ -464,6 +477,7 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     table["hedges_g_ci_high"] = np.where(show_effect, g_high, np.nan)
     table["p_value"] = np.where(show_effect, p_value, np.nan)
     table["suppressed"] = suppressed
+    threshold = options.privacy_threshold
     privacy_notes = (_note(hidden, PROTECTED_NOTE_GROUP),) if protected else (
         _note(hidden & small_count(n, threshold), f"fewer than {threshold} students: hidden (privacy)"),
         _note(hidden & ~small_count(n, threshold), "hidden so a suppressed count cannot be recovered "
@@ -479,6 +493,51 @@ def gap_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequenc
     )
     table["median_gap_sd"] = np.where(show_compare, median_gap, np.nan)
     return table
+
+
+def _gap_unit_sums(cells: pd.DataFrame, unit_dims: Sequence[str], totals: pd.DataFrame | None, known: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each cell's unit sums for `gap_table` (n, total, total of squares) and whether the unit's total is
+    hidden: a protected table's margins (all students of the unit, Unknown included), or else the known
+    groups' sums."""
+    if totals is not None:
+        unit_n, unit_total, unit_squares, total_hidden = _unit_values(
+            cells, totals.astype({"hide_n": "float64"}), unit_dims, ["n", "total", "total_of_squares", "hide_n"])
+        return unit_n, unit_total, unit_squares, total_hidden > 0
+    sums = [_unit_sum(cells, unit_dims, np.where(known, cells[c].to_numpy(dtype="float64"), 0.0))
+            for c in ("n", "total", "total_of_squares")]
+    return sums[0], sums[1], sums[2], np.zeros(len(cells), dtype=bool)
+
+
+def _gap_comparison(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str], comparison: str,
+                    unit_sums: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Each cell's comparison sums for `gap_table` (n, total, total of squares), which cells are the comparison
+    group, and the comparison group's median (NaN against all others: a median is not a sum of cells)."""
+    if comparison == ALL_OTHERS:
+        n, total, squares = (cells[c].to_numpy(dtype="float64") for c in ("n", "total", "total_of_squares"))
+        cn, ct, cq = stats.complement_sums(n, total, squares, *unit_sums)
+        return cn, ct, cq, np.zeros(len(cells), dtype=bool), np.full(len(cells), np.nan)
+    reference, is_reference = _reference_values(cells, group_dims, unit_dims, comparison,
+                                                ["n", "total", "total_of_squares", "median"])
+    return (*(reference[f"ref_{c}"].to_numpy(dtype="float64") for c in ("n", "total", "total_of_squares")),
+            is_reference, reference["ref_median"].to_numpy(dtype="float64"))
+
+
+def _gap_hidden(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str], options: MetricOptions,
+                protected: bool, known: np.ndarray, total_hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Privacy for `gap_table`: which groups' n are hidden, and where a comparison would rest on a hidden count
+    (the unit's total against all others, the reference group's n against a chosen group)."""
+    if protected:
+        hidden = cells["hide_n"].to_numpy(dtype=bool)
+    else:
+        n = cells["n"].to_numpy(dtype="float64")
+        hidden = protect(cells, "n", small_count(n, options.privacy_threshold), [*unit_dims, *group_dims],
+                         line_dimensions(group_dims, unit_dims), known)
+    if options.comparison == ALL_OTHERS:
+        return hidden, total_hidden
+    reference_hidden, _ = _reference_values(cells.assign(_hidden=hidden.astype(float)), group_dims, unit_dims,
+                                            options.comparison, ["_hidden"])
+    return hidden, reference_hidden["ref__hidden"].fillna(0).to_numpy() > 0
 
 
 def _people(cells: pd.DataFrame, totals: pd.DataFrame | None, unit_dims: Sequence[str], group_dims: Sequence[str],
