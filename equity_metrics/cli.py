@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from equity_metrics.core.codes import lookup
+from equity_metrics.core.codes import ALL_STUDENTS, lookup
 from equity_metrics.core.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
 from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedError, import_sources
 from equity_metrics.ingest.mapping import Mapping, MappingError
@@ -152,7 +152,19 @@ def cmd_rates(args: argparse.Namespace) -> str:
     frame = _result_frame(result, RATE_COLUMNS)
     if args.stabilise:
         frame = _stabilised(result, frame)
+    if args.with_total:
+        frame = _with_totals(result, frame)
     return render(frame, args.format)
+
+
+def _with_totals(result: analysis.Result, frame: pd.DataFrame) -> pd.DataFrame:
+    """--with-total: each unit's all-students row (Result.totals: denominator, numerator, rate, as protected)
+    after its groups, the group columns saying "All students"."""
+    totals = result.totals.copy()
+    for group in result.groups:
+        totals[group] = ALL_STUDENTS
+    totals = totals[[c for c in frame.columns if c in totals.columns]]
+    return pd.concat([frame, totals], ignore_index=True)[list(frame.columns)]
 
 
 def _stabilised(result: analysis.Result, frame: pd.DataFrame) -> pd.DataFrame:
@@ -368,6 +380,8 @@ def _add_rates_and_gaps(commands: argparse._SubParsersAction) -> None:
             p.add_argument("--state-composition", metavar="GROUP=SHARE[,...]",
                            help="add the weighted risk ratio (IDEA Data Center) with these standard shares, e.g. "
                                 "the State's enrollment by race: White=0.45,Hispanic=0.30,Black=0.15,...")
+            p.add_argument("--with-total", action="store_true",
+                           help="add each unit's row of all students (its count and rate, protected like the rest)")
         else:
             p.add_argument("--adjust", metavar="DIM[,DIM]",
                            help="add the gap adjusted by least squares for these controls (e.g. "

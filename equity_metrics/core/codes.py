@@ -326,6 +326,31 @@ COUNT_MEASURE_CODES = _keys(
     }
 )
 
+# The student group of a published aggregate (a graduation file's "Demographic" column): all students, a race
+# (written as a word: one-letter codes are not read here), a sex, English learners or not, students with
+# disabilities or not, low income or not; the canonical values are the labels the analysis tables show.
+ALL_STUDENTS = "All students"
+STUDENT_GROUP_CODES: dict[str, str] = {
+    **{key: race for key, race in RACE_CODES.items() if len(key) > 2 and race != UNKNOWN},
+    **_keys({
+        ALL_STUDENTS: ("Total Cohort", "Total", "All", "All Students", "Total Students", "Everyone", "Cohort total",
+                       "District total", "School total", "All Grads", "Overall"),
+        "Female": ("Females", "Girls"), "Male": ("Males", "Boys"),
+        "English learners": ("English Language Learners", "English Learner", "ELL", "ELLs", "EL", "LEP",
+                             "Limited English Proficient", "Current ELL", "Multilingual learners"),
+        "Not English learners": ("English Proficient Students", "English Proficient", "Non ELL", "Non-ELL",
+                                 "Not ELL", "Non English Learners", "Non-English Learners", "Not EL", "Non-LEP",
+                                 "Never ELL"),
+        "Students with disabilities": ("Special Education Students", "Special Education", "SWD", "IEP",
+                                       "Students with IEPs", "Students with Disability", "With Disability"),
+        "Students without disabilities": ("General Education Students", "General Education", "Non-SWD",
+                                          "Not SWD", "Students without Disability", "Without Disability"),
+        "Low income": ("Economically Disadvantaged", "Econ Disadv", "Low-income", "Poverty", "FRL"),
+        "Not low income": ("Not Economically Disadvantaged", "Non-Economically Disadvantaged", "Not low-income",
+                           "Non-poverty", "Non-FRL"),
+    }),
+}
+
 # Name of each code list, as used in schema.Field.codes.
 CODE_LISTS: dict[str, dict[str, object]] = {
     "race": RACE_CODES,
@@ -347,6 +372,7 @@ CODE_LISTS: dict[str, dict[str, object]] = {
     "respondent_type": RESPONDENT_TYPE_CODES,
     "school_level": SCHOOL_LEVEL_CODES,
     "count_measure": COUNT_MEASURE_CODES,
+    "student_group": STUDENT_GROUP_CODES,
 }
 
 _SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")

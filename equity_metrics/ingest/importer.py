@@ -19,6 +19,7 @@ import duckdb
 from equity_metrics.core.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
 from equity_metrics.core.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
 from equity_metrics.ingest.cleaning import cleaned_sql, sql_string
+from equity_metrics.ingest.graduation import cohort_school_year_sql
 from equity_metrics.ingest.import_limits import school_count_problem
 from equity_metrics.ingest.mapping import Mapping, RaceQuestions
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
@@ -75,6 +76,7 @@ class ImportReport:
     # Statuses written as words (status_codes.py): field -> (raw value, read as, rows), and the raw columns.
     readings: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
     reading_columns: dict[str, str] = field(default_factory=dict)
+    kind_notes: tuple[str, ...] = ()  # graduation's counting rules applied to this table (repeats, suppression)
 
     @property
     def rows_rejected(self) -> int:
@@ -97,6 +99,7 @@ class ImportReport:
             else:
                 out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
         out.extend(reading_lines(self.readings, self.reading_columns))
+        out.extend(self.kind_notes)
         for label, count in self.merged_races:
             noun = "row uses" if count == 1 else "rows use"
             out.append(f"Race/ethnicity: {count:,} {noun} the merged category {label!r}, which cannot be split; kept "
@@ -190,6 +193,8 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
         elif f.name == "school_year" and mapping.year_from_date and f.name not in mapping.columns \
                 and f.name not in mapping.constants:
             expr = _year_from_date_sql(quote_identifier(mapping.year_from_date), mapping)
+        elif f.name == "school_year" and mapping.kind == "graduation" and f.name in mapping.columns:
+            expr = cohort_school_year_sql(cleaned_sql(f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"))
         elif f.name in mapping.columns:
             expr = f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"
         elif f.name in mapping.constants:
@@ -546,10 +551,25 @@ def import_into(
         readings=status_readings(cursor, _STAGED, mapping, _cleaned_raw(kind)),
         reading_columns=dict(mapping.columns),
         skipped=source.notes,
+        kind_notes=_kind_notes(cursor, kind, good),
         **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")
     return report
+
+
+def _kind_notes(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> tuple[str, ...]:
+    """The report's lines on what graduation's counting rules do with this table: suppressed cells and repeated
+    keys (storage/graduation_facts.py)."""
+    if kind != "graduation":
+        return ()
+    from equity_metrics.storage.graduation_facts import duplicate_lines
+
+    missing = int(cursor.execute(f"SELECT count(*) FROM {_STAGED} WHERE {good} AND graduates IS NULL").fetchone()[0])
+    lines = [f"{missing:,} rows have no usable number of graduates (suppressed, such as 's', '*' or '<10', or "
+             "unreadable): they are left out of the graduation rate, their cohort too, never counted as 0."] \
+        if missing else []
+    return (*lines, *duplicate_lines(cursor, _STAGED, good))
 
 
 def _cleaned_raw(kind: str) -> dict[str, str]:

@@ -58,7 +58,7 @@ def _supported(kind: str, guess: ColumnGuess, columns: Sequence[str]) -> str | N
     """Why the columns support `kind` (None when they do not)."""
     mapping = guess.mapping
     supplied = mapping.fields_supplied()
-    signature = [f for f in SIGNATURES[kind] if f in supplied]
+    signature = [f for f in SIGNATURES.get(kind, ()) if f in supplied]  # published aggregates: recognised apart
     if not signature:
         return None
     missing = [f.name for f in KINDS[kind].fields if f.required and f.name not in supplied and f.name not in ASKED]
@@ -83,6 +83,12 @@ def choose_kind(columns: Sequence[str], samples: dict[str, list[str]] | None = N
         guess = ColumnGuess(crdc_mapping(columns, file_name), {"measure": "CRDC school file columns"})
         return KindGuess("counts", "the columns are the CRDC public-use school file's (SCH_ENR_..., ...)",
                          ("counts",), guess, {"counts": len(columns)})
+    from equity_metrics.ingest.graduation import graduation_guess, is_graduation
+
+    if is_graduation(columns, samples):
+        return KindGuess("graduation", "Graduation outcomes (aggregated): the columns hold a cohort, its number of "
+                         "students and its graduates (counts per school, student group and cohort)", ("graduation",),
+                         graduation_guess(columns, samples), {"graduation": len(columns)})
     fitting: dict[str, tuple[int, str, ColumnGuess]] = {}
     for kind in KINDS:
         guess = guess_columns(kind, columns, samples)
@@ -181,6 +187,10 @@ def find_year(source: SourceTable, mapping: Mapping, samples: dict[str, list[str
         return _with_year(mapping, given), f"school year {given}: given (--year)"
     if "school_year" in mapping.columns:
         column = mapping.columns["school_year"]
+        if mapping.kind == "graduation":
+            from equity_metrics.ingest.graduation import YEAR_REASON
+
+            return mapping, YEAR_REASON.format(column=column)
         values = [str(v).strip() for v in (samples or {}).get(column, []) if v is not None and str(v).strip()]
         spring = any(re.fullmatch(r"\d{4}", v) for v in values)
         note = (f"; 4-digit years are the spring year (for example {values[0]} is "
@@ -263,6 +273,10 @@ def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, ki
     if kind:
         column_guess = guess_columns(kind, source.columns, samples) if not _crdc(source.columns) else \
             choose_kind(source.columns, samples, name).columns
+        if kind == "graduation":
+            from equity_metrics.ingest.graduation import graduation_guess
+
+            column_guess = graduation_guess(source.columns, samples)
         kind_guess = KindGuess(kind, f"{KINDS[kind].label}: given (--kind)", (kind,), column_guess)
     else:
         kind_guess = choose_kind(source.columns, samples, name)
@@ -310,6 +324,10 @@ def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] |
 
     if kind == "counts" and is_crdc(columns):
         return crdc_mapping(columns, file_name)
+    if kind == "graduation":
+        from equity_metrics.ingest.graduation import graduation_guess
+
+        return graduation_guess(columns, samples).mapping
     return guess_columns(kind, columns, samples).mapping
 
 

@@ -4,9 +4,10 @@ is and why it cannot be imported, instead of "cannot tell what this table holds"
 Every kind stores either one row per person and event (a roster, discipline actions, course enrollments, survey
 answers, staff members) or counts of students per school and group (`counts`). Published aggregates of other
 shapes do not fit: shares of enrollment and of the disciplined population (percentages, no counts), staff
-full-time equivalents by job and race (not staff members), graduation outcomes by cohort (no graduation measure
-here), a school-level survey summary (response rates and percentages per answer, not answers), course marks
-without a course level. Each such file is refused naming the file, what it holds and what would work.
+full-time equivalents by job and race (not staff members), graduation rates without their counts (a file with
+cohort and graduate counts is read by `graduation.py`), a school-level survey summary (response rates and
+percentages per answer, not answers), course marks without a course level. Each such file is refused naming
+the file, what it holds and what would work.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ def _count(keys: list[str], pattern: str) -> int:
 
 
 SHAPES = (
-    Shape("graduation outcomes",
+    Shape("graduation rates without counts",
           lambda keys, raw: _count(keys, r"\bgrads?\b|graduat") >= 1 and _count(keys, r"\bcohort\b") >= 1,
-          "it holds graduation outcomes per school, group and cohort (graduates, Regents diplomas, dropouts); "
-          "this tool has no graduation measure, so no kind takes them"),
+          "it holds graduation outcomes per school, group and cohort, but not both counts a rate needs (the number "
+          "of students in the cohort, such as 'Total Cohort', and the number of graduates, such as 'Total Grads - "
+          "n'), next to a cohort column holding years; percentages alone are not read"),
     Shape("staff full-time equivalents",
           lambda keys, raw: _count(keys, r"\bfte\b") >= 1,
           "it holds staff full-time equivalents (FTE) per school and job group, by race, not one row per staff "

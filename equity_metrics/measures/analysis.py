@@ -69,6 +69,7 @@ _EMPTY_HINTS = {
     "staff": "a staff file",
     "applicants": "an applicant file",
     "survey": "climate survey responses",
+    "graduation": "a graduation outcomes file (cohort counts per school and group)",
 }
 
 

@@ -160,6 +160,11 @@ _CATALOG: list[Indicator] = [
               "sped_referral", "be referred for a special education evaluation", requires="interventions"),
     Indicator("gifted_screening", "Gifted screening", "Interventions", "rate", "student_year", "gifted_screening",
               "be screened for gifted services", higher_is_worse=False, requires="interventions"),
+    Indicator("graduation", "Graduation rate (cohort)", "Graduation", "rate", "graduation", "graduated",
+              "graduate with their cohort", "TRUE", "students in a graduation cohort", higher_is_worse=False,
+              description="Graduates of a cohort (named by the year it entered grade 9), of its students, from a "
+                          "published graduation file; groups whose counts the file suppressed are left out, cohort "
+                          "included (never counted as 0)."),
     Indicator("teacher_retention", "Teacher retention", "Staffing", "rate", "staff", "NOT separated",
               "stay in the district through the year", "role = 'Teacher'", "teachers", higher_is_worse=False),
     Indicator("staff_retention", "Staff retention", "Staffing", "rate", "staff", "NOT separated",

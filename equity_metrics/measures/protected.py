@@ -455,7 +455,8 @@ def _resolve_school(keys: Sequence[str], schools: Sequence[str], store: Store) -
         return None
     wanted = schools[0]
     names = store.query("SELECT DISTINCT school FROM facts_student_year WHERE school_id = $s OR school = $s "
-                        "UNION SELECT DISTINCT school FROM facts_counts WHERE school_id = $s OR school = $s",
+                        "UNION SELECT DISTINCT school FROM facts_counts WHERE school_id = $s OR school = $s "
+                        "UNION SELECT DISTINCT school FROM facts_graduation WHERE school_id = $s OR school = $s",
                         {"s": wanted})["school"].dropna().astype(str).tolist()
     return names[0] if names else wanted
 

@@ -15,6 +15,7 @@ import duckdb
 
 from equity_metrics.core.codes import COUNT_MEASURES, EXCLUSIONARY_ACTIONS
 from equity_metrics.core.constants import DIMENSIONS, GRADE_BANDS, UNKNOWN
+from equity_metrics.storage.graduation_facts import rebuild_graduation
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ SOURCES: dict[str, Source] = {
                ("race", "sex", "grade", "school", "school_year", "construct", "respondent_type"),
                ("survey",)),
         Source("counts", "facts_counts", "students (aggregated counts)", COUNT_DIMENSIONS, ("counts",)),
+        Source("graduation", "facts_graduation", "students in a graduation cohort", ("race", "school", "school_year"),
+               ("graduation",)),
     )
 }
 
@@ -280,3 +283,4 @@ def rebuild_facts(cursor: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every analysis table from the canonical tables (inside the caller's transaction)."""
     for sql in (STUDENT_YEAR_SQL, ASSESSMENT_SQL, STAFF_SQL, APPLICANT_SQL, SURVEY_SQL, COUNTS_SQL):
         cursor.execute(sql)
+    rebuild_graduation(cursor)
