@@ -23,6 +23,9 @@ from equity_metrics.core.constants import (
     UNKNOWN,
     WHITE,
 )
+from equity_metrics.core.school_year import FIRST_SCHOOL_YEAR as FIRST_SCHOOL_YEAR  # the importer's SQL twin
+from equity_metrics.core.school_year import LAST_SCHOOL_YEAR as LAST_SCHOOL_YEAR
+from equity_metrics.core.school_year import parse_school_year
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LEADING_MINUS = re.compile(r"^\s*-(\d)")
@@ -375,32 +378,11 @@ CODE_LISTS: dict[str, dict[str, object]] = {
     "student_group": STUDENT_GROUP_CODES,
 }
 
-_SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")
-_SINGLE_YEAR = re.compile(r"^\s*(\d{4})\s*$")
-
-
-FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 1950, 2100  # a "year" outside these is a code (school "0042"), not a year
-
 
 def normalise_school_year(value: str) -> str | None:
-    """'2023-24', '2023-2024', '2023/24' -> '2023-24'; a single year '2024' means the year ending then. Years
-    outside FIRST_SCHOOL_YEAR..LAST_SCHOOL_YEAR are not school years."""
-    match = _SCHOOL_YEAR.match(value)
-    if match:
-        start, end_text = int(match.group(1)), match.group(2)
-        if not FIRST_SCHOOL_YEAR <= start < LAST_SCHOOL_YEAR:
-            return None
-        end = int(end_text) if len(end_text) == 4 else start - start % 100 + int(end_text)
-        if len(end_text) == 2 and end < start:
-            end += 100
-        if end != start + 1:
-            return None
-        return f"{start}-{end % 100:02d}"
-    match = _SINGLE_YEAR.match(value)
-    if match:
-        end = int(match.group(1))
-        return f"{end - 1}-{end % 100:02d}" if FIRST_SCHOOL_YEAR < end <= LAST_SCHOOL_YEAR else None
-    return None
+    """A school year as a data file writes it: `school_year.parse_school_year`, where a single year ('2024')
+    also means the school year ending then ('2023-24')."""
+    return parse_school_year(value, single_year=True)
 
 
 def lookup(code_list: str, value: str | None) -> object | None:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import re
 
-def parse_school_year(text: str) -> str | None:
-    """'2027-28', '2027-2028' or '2027/28' -> '2027-28'; None when the text is not a school year."""
-    value = text.strip().replace("/", "-").replace("\u2013", "-")
-    start, _, end = value.partition("-")
-    if not (start.isdigit() and len(start) == 4 and end.isdigit() and len(end) in (2, 4)):
-        return None
-    first = int(start)
-    if (len(end) == 4 and int(end) != first + 1) or (len(end) == 2 and int(end) != (first + 1) % 100):
-        return None
-    return f"{first}-{(first + 1) % 100:02d}"
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 1950, 2100  # a "year" outside these is a code (school "0042"), not a year
+_SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/\u2013]\s*(\d{2}|\d{4})\s*$")
+_SINGLE_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+def parse_school_year(text: str, *, single_year: bool = False) -> str | None:
+    """'2027-28', '2027-2028', '2027/28' or '2027 – 28' -> '2027-28'; None when the text is not a school year.
+    With `single_year`, '2028' means the school year ending then ('2027-28'), as data files write it; a goal's
+    year is typed in full. Years outside FIRST_SCHOOL_YEAR..LAST_SCHOOL_YEAR are not school years (a school code
+    such as '0042' is not the year 41-42)."""
+    match = _SCHOOL_YEAR.match(text)
+    if match:
+        start, end_text = int(match.group(1)), match.group(2)
+        if not FIRST_SCHOOL_YEAR <= start < LAST_SCHOOL_YEAR:
+            return None
+        end = int(end_text) if len(end_text) == 4 else start - start % 100 + int(end_text)
+        if len(end_text) == 2 and end < start:
+            end += 100
+        return school_year_of(start) if end == start + 1 else None
+    match = _SINGLE_YEAR.match(text) if single_year else None
+    if match:
+        end = int(match.group(1))
+        return school_year_of(end - 1) if FIRST_SCHOOL_YEAR < end <= LAST_SCHOOL_YEAR else None
+    return None
 
 
 def year_start(school_year: str) -> int:
