@@ -3,7 +3,8 @@ with every count protected. Nothing here imports Streamlit.
 
 Where things live (each layer imports only the ones above it in this list; `tests/test_layers.py` checks):
 
-- `core`: `constants` (groups, minimums, colours), `codes` (canonical codes and their spellings), `stats`
+- `core`: `constants` (groups, minimums, colours), `codes` (canonical codes and their spellings),
+  `school_year` (the one school-year parser), `formulas` (the one guard against spreadsheet formulas), `stats`
   (pure, vectorised formulas), `suppression` (small-count rules).
 - `storage`: `schema` (the canonical tables), `store` (the `Store`: one DuckDB file, its threads and time
   limits), `facts` (the analysis tables built from the imports), `user_tables` (goals, basket, mappings),

@@ -7,8 +7,8 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from equity_metrics.core.formulas import neutralise, restore
 from equity_metrics.goals.model import (
-    _FORMULA_STARTS,
     _TEXT_COLUMNS,
     CSV_COLUMNS,
     MEASURES,
@@ -24,15 +24,6 @@ from equity_metrics.measures.metrics import ALL_OTHERS
 from equity_metrics.storage.store import Store
 
 
-def _csv_safe(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula (a leading apostrophe; removed on import)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv_text(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
-
-
 def goals_csv(store: Store) -> bytes:
     """Every stored goal as CSV (see `goals_to_csv`)."""
     return goals_to_csv(list_goals(store))
@@ -46,10 +37,10 @@ def goals_to_csv(goals: Iterable[Goal]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for goal in goals:
         across = goal.measure in MEASURES and MEASURES[goal.measure].across_groups  # no comparison: blank
+        texts = [neutralise(getattr(goal, c), reversible=True) for c in _TEXT_COLUMNS]
         writer.writerow([goal.goal_id, goal.indicator_id, goal.dimension, goal.group_value,
-                         _csv_safe(goal.school or ""), "" if across else goal.comparison, goal.measure,
-                         goal.baseline_year or "",
-                         repr(goal.target_value), goal.target_year, *(_csv_safe(getattr(goal, c)) for c in _TEXT_COLUMNS)])
+                         neutralise(goal.school or "", reversible=True), "" if across else goal.comparison,
+                         goal.measure, goal.baseline_year or "", repr(goal.target_value), goal.target_year, *texts])
     return out.getvalue().encode("utf-8")
 
 
@@ -126,10 +117,10 @@ def _goal_from_row(row: Mapping[str, str], context: GoalContext) -> tuple[Goal |
     goal = Goal(indicator_id=row["indicator_id"].strip(), dimension=row["dimension"].strip(),
                 group_value=row["group_value"].strip(), measure=row["measure"].strip(), target_value=target,
                 target_year=row["target_year"].strip(), comparison=row.get("comparison", "").strip() or ALL_OTHERS,
-                school=_csv_text(row.get("school", "").strip()) or None,
+                school=restore(row.get("school", "").strip()) or None,
                 baseline_year=row.get("baseline_year", "").strip() or None,
-                owner=_csv_text(row.get("owner", "")), strategy=_csv_text(row.get("strategy", "")),
-                note=_csv_text(row.get("note", "")), goal_id=goal_id)
+                owner=restore(row.get("owner", "")), strategy=restore(row.get("strategy", "")),
+                note=restore(row.get("note", "")), goal_id=goal_id)
     return _problems(goal, context)
 
 

@@ -70,7 +70,6 @@ CSV_COLUMNS: dict[str, str] = {
 }
 REQUIRED_CSV_COLUMNS = ("indicator_id", "dimension", "group_value", "measure", "target_value", "target_year")
 _TEXT_COLUMNS = ("owner", "strategy", "note")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # cells a spreadsheet could run as a formula
 
 # The per-year progress table (GoalProgress.years) and the one-row-per-goal table (goals_table, the CLI).
 YEAR_COLUMNS = ("school_year", "value", "ci_low", "ci_high", "path_value", "target_value", "status", "note")

@@ -24,12 +24,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from equity_metrics.core.constants import DIMENSIONS, SAMPLE_DATA_LABEL
+from equity_metrics.core.formulas import neutralise
 from equity_metrics.measures.analysis import Result
 from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
 from equity_metrics.storage.store import Store
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _SHEET_NAME = re.compile(r"(.+?) \[(.+)\]")  # "file.xlsx [sheet]", as the importer names a workbook's sheets
 _YEAR_RATIO = re.compile(r"risk_ratio_(\d{4}-\d{2})")
 SHEET_NAME_LIMIT = 31  # Excel's limit on a worksheet name
@@ -201,14 +200,6 @@ def result_sheet(result: Result) -> Sheet:
 
 
 # ---- cell values ----------------------------------------------------------------------------------------
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet could run as a formula gets a leading apostrophe; numbers, and text that is just
-    a number ("-3.5"), are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _NUMBER_TEXT.fullmatch(value):
-        return "'" + value
-    return value
-
-
 def _missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
