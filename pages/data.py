@@ -13,6 +13,7 @@ from equity_metrics.storage.store import delete_all, delete_dataset, delete_samp
 from views.cache import get_store
 from views.components import data_source_banner
 from views.import_form import REPORT_KEY, DataPage, import_form
+from views.import_report import show_report
 from views.state import current
 from views.text import escape_markdown
 
@@ -39,12 +40,10 @@ def _loaded_datasets(page: DataPage) -> None:
 
 
 def _import_report() -> None:
-    """The report of the last import, kept until the next one (or a deletion of everything)."""
+    """The report of the last import, kept until the next one (or a deletion of everything); a list of more
+    than a dozen names is one line, the whole list behind an expander."""
     if st.session_state.get(REPORT_KEY):
-        with st.container(border=True):
-            st.markdown("**Import report**")
-            for line in st.session_state[REPORT_KEY]:
-                st.markdown(f"- {escape_markdown(line)}")
+        show_report(st.session_state[REPORT_KEY])
 
 
 def _remove_data(page: DataPage) -> None:

@@ -35,6 +35,7 @@ from equity_metrics.ingest.saved_mappings import adapt_to, save_mapping, saved_m
 from equity_metrics.ingest.uploads import new_upload_folder, remove_upload
 from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import Store, StoreError
+from views.import_report import report_entries, show_notes
 from views.text import escape_markdown
 from views.upload_reading import UploadReading, upload_copy, upload_guess, upload_reading
 
@@ -200,8 +201,7 @@ def mapping_editor(page: DataPage, file: UploadedFile, kind: str, guessed: Mappi
     ])
     st.caption(f"{escape_markdown(source.label)}: {source.table.num_rows:,} rows, {len(source.columns)} columns. "
                "Check which column holds each field; leave a field empty if your file does not have it.")
-    for note in source.notes:  # title rows, footers and repeated headers left out, said in plain words
-        st.caption(escape_markdown(note))
+    show_notes(source.notes, "notes on rows left out")  # title rows, footers and repeated headers, in plain words
     edited = st.data_editor(
         editor, hide_index=True, key=f"mapping_editor_{page.uploads_done}_{kind}",
         disabled=["Field", "Meaning", "Required", "Sample values", "Why"],
@@ -222,8 +222,7 @@ def draft_mapping(draft: Draft) -> Mapping:
     subject = st.text_input("Subject of every score (the file names none)", key="upload_subject",
                             placeholder="e.g. Math") if kind == "assessments" and "subject" not in columns \
         and (unpivot is None or "subject" not in unpivot.fields()) else ""
-    for note in draft.column_guess.notes:
-        st.caption(escape_markdown(note))
+    show_notes(draft.column_guess.notes, "headers that looked right but whose values did not fit")
     questions = guessed.race_questions if guessed.kind == kind and "race" not in columns else None
     if questions is not None:
         st.caption("Race/ethnicity is derived from " + escape_markdown(", ".join(questions.raw_columns())) + " (federal rule: "
@@ -323,7 +322,7 @@ def run_import(page: DataPage, file: UploadedFile, mapping: Mapping, replace_ids
         st.error(f"Nothing was imported. {escape_markdown(error)}")
     else:
         save_mapping(store, file.source.columns, mapping)  # offered again for next year's file of this shape
-        st.session_state[REPORT_KEY] = (reports[0].lines() + ([SAMPLE_REPLACED] if replacing else [])
+        st.session_state[REPORT_KEY] = (report_entries(reports[0]) + ([SAMPLE_REPLACED] if replacing else [])
                                         + [f"It replaced dataset {i}, which held the same data." for i in replace_ids])
         st.session_state["uploads_done"] = page.uploads_done + 1
         st.rerun()
