@@ -22,7 +22,7 @@ from equity_metrics.ingest.importer import (
     import_sources,
 )
 from equity_metrics.ingest.kinds import find_year
-from equity_metrics.ingest.mapping import Mapping, MappingError, canonical_values, parse_year_start
+from equity_metrics.ingest.mapping import Mapping, MappingError, Unpivot, canonical_values, parse_year_start
 from equity_metrics.ingest.readers import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -93,7 +93,8 @@ class Draft:
     columns: dict[str, str]
 
     @property
-    def unpivot(self):
+    def unpivot(self) -> Unpivot | None:
+        """The wide columns turned into rows, when the guess (for this kind) has them."""
         return self.guessed.unpivot if self.guessed.kind == self.kind else None
 
 
