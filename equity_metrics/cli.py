@@ -31,6 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from equity_metrics.cli_aggregates import add_aggregate_commands
 from equity_metrics.core.codes import ALL_STUDENTS, lookup
 from equity_metrics.core.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
 from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedError, import_sources
@@ -464,6 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_add_indicators, _add_rates_and_gaps, _add_association, _add_import, _add_store_commands):
         add(commands)
+    add_aggregate_commands(commands, _common, render)  # published aggregates: staff FTE by race
     return parser
 
 

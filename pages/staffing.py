@@ -10,6 +10,7 @@ from equity_metrics.measures import rules
 from equity_metrics.measures.indicators import INDICATORS
 from equity_metrics.measures.metrics import MetricOptions
 from equity_metrics.narrative.findings import percent
+from views.aggregate_views import staff_fte_view
 from views.cache import cached, cached_indicators_with_data, cached_rates, get_store
 from views.components import (
     data_source_banner,
@@ -59,6 +60,8 @@ else:
         show_frame(gap, "staffing_composition", "staff_student_composition.csv",
                    {"race": "Race/ethnicity", "staff_share": "Share of teachers", "student_share": "Share of students",
                     "gap": "Gap (students − teachers, pts)"}, percent=("staff_share", "student_share", "gap"))
+
+staff_fte_view(store)  # a state's staff report by race (FTE), when one is loaded
 
 st.subheader("Hiring pipeline: the four-fifths rule")
 pipeline_state = for_source(state, "applicant")

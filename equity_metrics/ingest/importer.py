@@ -18,6 +18,7 @@ import duckdb
 
 from equity_metrics.core.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
 from equity_metrics.core.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
+from equity_metrics.ingest.aggregate_checks import aggregate_notes
 from equity_metrics.ingest.cleaning import cleaned_sql, sql_string
 from equity_metrics.ingest.graduation import cohort_school_year_sql
 from equity_metrics.ingest.import_limits import school_count_problem
@@ -76,6 +77,7 @@ class ImportReport:
     # Statuses written as words (status_codes.py): field -> (raw value, read as, rows), and the raw columns.
     readings: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
     reading_columns: dict[str, str] = field(default_factory=dict)
+    aggregate_notes: tuple[str, ...] = ()  # a published aggregate's own arithmetic (aggregate_checks.py)
     kind_notes: tuple[str, ...] = ()  # graduation's counting rules applied to this table (repeats, suppression)
 
     @property
@@ -99,6 +101,7 @@ class ImportReport:
             else:
                 out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
         out.extend(reading_lines(self.readings, self.reading_columns))
+        out.extend(self.aggregate_notes)
         out.extend(self.kind_notes)
         for label, count in self.merged_races:
             noun = "row uses" if count == 1 else "rows use"
@@ -551,6 +554,7 @@ def import_into(
         readings=status_readings(cursor, _STAGED, mapping, _cleaned_raw(kind)),
         reading_columns=dict(mapping.columns),
         skipped=source.notes,
+        aggregate_notes=aggregate_notes(cursor, _STAGED, kind, good),
         kind_notes=_kind_notes(cursor, kind, good),
         **_without_roster(cursor, kind, dataset_id),
     )

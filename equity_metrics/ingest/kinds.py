@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from equity_metrics.ingest.guessing import ColumnGuess, guess_columns, value_problem
+from equity_metrics.ingest.layouts import Layout, find_layout
 from equity_metrics.ingest.mapping import Mapping
 from equity_metrics.ingest.readers import SourceTable
 from equity_metrics.storage.schema import KINDS
@@ -89,6 +90,10 @@ def choose_kind(columns: Sequence[str], samples: dict[str, list[str]] | None = N
         return KindGuess("graduation", "Graduation outcomes (aggregated): the columns hold a cohort, its number of "
                          "students and its graduates (counts per school, student group and cohort)", ("graduation",),
                          graduation_guess(columns, samples), {"graduation": len(columns)})
+    layout = find_layout(columns)
+    if layout is not None:  # a published aggregate read into its own kind (layouts.py)
+        return KindGuess(layout.kind, f"{KINDS[layout.kind].label}: {layout.what}", (layout.kind,),
+                         layout.guess(columns), {layout.kind: len(columns)})
     fitting: dict[str, tuple[int, str, ColumnGuess]] = {}
     for kind in KINDS:
         guess = guess_columns(kind, columns, samples)
@@ -273,6 +278,8 @@ def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, ki
     if kind:
         column_guess = guess_columns(kind, source.columns, samples) if not _crdc(source.columns) else \
             choose_kind(source.columns, samples, name).columns
+        layout = _layout(source.columns, kind)
+        column_guess = layout.guess(source.columns) if layout is not None else column_guess
         if kind == "graduation":
             from equity_metrics.ingest.graduation import graduation_guess
 
@@ -302,6 +309,12 @@ def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, ki
     return Guess(source.label, mapping.kind, mapping, kind_guess.reason, reasons, notes, kind_guess.choices, missing)
 
 
+def _layout(columns: Sequence[str], kind: str) -> Layout | None:
+    """The published layout of these headers when it is read into `kind`."""
+    layout = find_layout(columns)
+    return layout if layout is not None and layout.kind == kind else None
+
+
 def _crdc(columns: Sequence[str]) -> bool:
     from equity_metrics.ingest.crdc import is_crdc
 
@@ -328,6 +341,9 @@ def guess_mapping(kind: str, columns: list[str], samples: dict[str, list[str]] |
         from equity_metrics.ingest.graduation import graduation_guess
 
         return graduation_guess(columns, samples).mapping
+    layout = _layout(columns, kind)
+    if layout is not None:
+        return layout.guess(columns).mapping
     return guess_columns(kind, columns, samples).mapping
 
 

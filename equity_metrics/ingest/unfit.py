@@ -4,7 +4,8 @@ is and why it cannot be imported, instead of "cannot tell what this table holds"
 Every kind stores either one row per person and event (a roster, discipline actions, course enrollments, survey
 answers, staff members) or counts of students per school and group (`counts`). Published aggregates of other
 shapes do not fit: shares of enrollment and of the disciplined population (percentages, no counts), staff
-full-time equivalents by job and race (not staff members), graduation rates without their counts (a file with
+full-time equivalents without a school and one column per race beside a total (a staff report by race is read
+by `staff_fte.py`), graduation rates without their counts (a file with
 cohort and graduate counts is read by `graduation.py`), a school-level survey summary (response rates and
 percentages per answer, not answers), course marks without a course level. Each such file is refused naming
 the file, what it holds and what would work.
@@ -40,9 +41,9 @@ SHAPES = (
           "n'), next to a cohort column holding years; percentages alone are not read"),
     Shape("staff full-time equivalents",
           lambda keys, raw: _count(keys, r"\bfte\b") >= 1,
-          "it holds staff full-time equivalents (FTE) per school and job group, by race, not one row per staff "
-          "member; the Staffing pages need one row per staff member (staff ID, role, race, hire and separation "
-          "dates)"),
+          "it holds staff full-time equivalents (FTE), but not as a staff report by race (a school code or name, "
+          "an FTE total such as 'FTE Count' and one FTE column per race, at least three); nor one row per staff "
+          "member (staff ID, role, race, hire and separation dates), which the rest of the Staffing page needs"),
     Shape("school survey summary",
           lambda keys, raw: _count(keys, r"^(?:[pts] (?:n )?q\d+[a-z]?(?: \d+)?|(?:rr|nr|n) [pts])$") >= 10,
           "it holds each school's survey results (response rates and the share or number of respondents "

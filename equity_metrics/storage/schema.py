@@ -252,6 +252,20 @@ KINDS: dict[str, Kind] = {
                       "Number of students; negative reserve codes and suppressed cells are missing, never counted"),
             ),
         ),
+        Kind(
+            "staff_fte",
+            "Staff FTE by race (aggregated)",
+            "the full-time equivalents of one race (or the reported total) in one job group at one school",
+            (
+                _year(),
+                _school(True),
+                Field("school_name", "VARCHAR", False, None, "School name, when the file carries it"),
+                Field("job_group", "VARCHAR", False, None, "Job group as the file codes it (e.g. 23 = teachers)"),
+                Field("race", "VARCHAR", True, None,
+                      "Race as the file's column names it (federal label, 'Other (combined)'), or 'Total'"),
+                Field("fte", "DOUBLE", False, None, "Full-time equivalents; a blank cell is missing"),
+            ),
+        ),
     )
 }
 

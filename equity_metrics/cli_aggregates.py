@@ -1,0 +1,57 @@
+"""Commands over published aggregates (`python -m equity_metrics ...`), added to the parser by `cli.py`:
+
+    staff-composition [--by state|district|school] [--job-group 23] [--unit NAME] [--year Y] [--min-cell N]
+
+It prints the same protected table the Staffing page shows (shares as fractions, FTE with one decimal), then
+nothing else; the notes (what is hidden and why, what the file's figures do not add up to) go to standard
+error. The store is opened read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from equity_metrics.core.constants import DEFAULT_MIN_CELL
+from equity_metrics.measures import staff_fte
+from equity_metrics.storage.store import default_db_path, open_for_reading
+
+__all__ = ["add_aggregate_commands"]
+
+Render = Callable[[pd.DataFrame, str], str]
+
+
+def _said(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _staff(render: Render) -> Callable[[argparse.Namespace], str]:
+    def run(args: argparse.Namespace) -> str:
+        with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
+            result = staff_fte.staff_composition(store, level=args.by, job_group=args.job_group,
+                                                 school_year=args.year, unit=args.unit, min_cell=args.min_cell)
+        _said(result.notes)
+        return render(result.table, args.format)
+    return run
+
+
+def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
+                           render: Render) -> None:
+    """Add staff-composition."""
+    p = commands.add_parser("staff-composition", help="staff FTE and shares by race, by job group (a state's staff "
+                                                      "report by race, kind staff_fte)")
+    p.add_argument("--by", choices=staff_fte.LEVELS, default="state",
+                   help="state (every school), district (the name before ' - ') or school (default: state)")
+    p.add_argument("--job-group", help="one job group as the file codes it, e.g. 23 (teachers); default: every one")
+    p.add_argument("--unit", help="one district or school, by name (e.g. Boston)")
+    p.add_argument("--year", help="school year, e.g. 2014-15 (default: the latest with staff FTE)")
+    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
+                   help=f"FTE above 0 and under this are hidden, with the others that would reveal them "
+                        f"(default {DEFAULT_MIN_CELL})")
+    common(p)
+    p.set_defaults(run=_staff(render))

@@ -1,0 +1,37 @@
+"""Published aggregate layouts recognised from their headers, each read into its own kind: for now staff FTE
+by race (`staff_fte.py`, kind `staff_fte`). Like the CRDC school file, such a file is not guessed column by
+column: its layout gives the whole mapping, with a reason for each field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from equity_metrics.ingest.guessing import ColumnGuess
+
+__all__ = ["Layout", "find_layout"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One published layout: the kind it is read into, how it is recognised, its mapping and why."""
+
+    kind: str
+    what: str  # the kind's reason, in words
+    detect: Callable[[Sequence[str]], bool]
+    guess: Callable[[Sequence[str]], ColumnGuess]
+
+
+def _layouts() -> tuple[Layout, ...]:
+    from equity_metrics.ingest import staff_fte
+
+    return (
+        Layout("staff_fte", "the columns are staff full-time equivalents per school and job group, one column per "
+               "race and a total", staff_fte.is_staff_fte, staff_fte.staff_fte_guess),
+    )
+
+
+def find_layout(columns: Sequence[str]) -> Layout | None:
+    """The published layout these headers are, if any."""
+    return next((layout for layout in _layouts() if layout.detect(columns)), None)
