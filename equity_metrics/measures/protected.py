@@ -25,6 +25,7 @@ import pandas as pd
 from equity_metrics.core.constants import GRADE_BANDS
 from equity_metrics.measures import aggregate
 from equity_metrics.measures.disclosure import ALL, Requirement, protect, relations_from_keys
+from equity_metrics.measures.finest import counts_finest, events_finest
 from equity_metrics.measures.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
 from equity_metrics.storage import caches
 from equity_metrics.storage.facts import SOURCES, Source
@@ -73,11 +74,13 @@ class _Layout:
     sets: tuple[tuple[str, ...], ...]
 
 
-def _layout(source: Source, grades: bool = False, constructs: bool = True) -> _Layout:
+def _layout(source: Source, grades: bool = False, constructs: bool = True, band_pairs: bool = False) -> _Layout:
     """The keys and grouping sets of a source's tables; with `grades` (for a source in GRADE_SOURCES), the
     district's grades too, each under its grade band and under all grades (the same count twice, so that a
-    band is seen to be the sum of its grades). A survey's cells come once for all its questions and once per
-    construct (unless `constructs` is False: its respondents, who answer every construct)."""
+    band is seen to be the sum of its grades). With `band_pairs` (population layers), pairs of groups in each
+    grade band too: a band's students are a population of their own (high-school students, for AP), whose
+    district pairs are those cells. A survey's cells come once for all its questions and once per construct
+    (unless `constructs` is False: its respondents, who answer every construct)."""
     geography = [GEOGRAPHY] if "school" in source.dimensions else []
     band = [BAND] if "grade" in source.dimensions else []
     singles = [d for d in SINGLE_SPLITS if d in source.dimensions]
@@ -87,6 +90,8 @@ def _layout(source: Source, grades: bool = False, constructs: bool = True) -> _L
         for b in ([band, []] if band else [[]]):
             sets += [(*geo, *b)] + [(*geo, *b, d) for d in singles]
     sets += list(pairs)  # pairs of groups: the district, all grades
+    if band_pairs and band:
+        sets += [(*band, *p) for p in pairs]
     with_grades = grades and bool(band) and source.name in GRADE_SOURCES
     if with_grades:
         for b in (band, []):
@@ -96,6 +101,11 @@ def _layout(source: Source, grades: bool = False, constructs: bool = True) -> _L
         sets += [(*s, CONSTRUCT) for s in sets]
     keys = (*geography, *band, *([GRADE] if with_grades else []), *construct, *singles)
     return _Layout(keys, tuple(dict.fromkeys(sets)))
+
+
+def _finest_layout(layout: _Layout) -> _Layout:
+    """One grouping set, every key: the finest cells the layout's cells add up (see `finest`)."""
+    return _Layout(layout.keys, (layout.keys,))
 
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
@@ -149,16 +159,20 @@ def _grouping_sql(layout: _Layout, table: str) -> tuple[str, str]:
     return ", ".join(selects), f"GROUP BY GROUPING SETS ({sets})"
 
 
-def _rate_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
+def _rate_cube(store: Store, indicator: Indicator, year: str, finest: bool = False) -> pd.DataFrame:
     """Every cell of the table: keys, denominator and numerator (student rows, or the aggregated counts for
-    a year no student-level file covers)."""
+    a year no student-level file covers); with `finest`, its finest cells instead (see `finest`)."""
     source = SOURCES[indicator.source]
     if indicator.count_measure and year not in aggregate.student_level_years(store, aggregate.required_kind(indicator)):
-        return _counts_cube(store, indicator, year)
+        return _counts_cube(store, indicator, year, finest)
     layout = _layout(source)
-    cube = _source_cube(store, source, year)
+    cube = _source_cube(store, source, year, finest)
     columns = [*layout.keys, _denominator_column(indicator), _numerator_column(indicator)]
     frame = cube[columns].set_axis([*layout.keys, "denominator", "numerator"], axis=1)
+    if finest:
+        if source.name in PERSONS:
+            frame["persons"] = cube[_persons_column(indicator.population)]
+        return frame[frame["denominator"] > 0].reset_index(drop=True)
     if indicator.id in STAGE_SANCTIONS and _numerator_column(REFERRAL) in cube.columns:
         frame[CEILING] = cube[_numerator_column(REFERRAL)]  # the referred students it is a share of
     if source.name in PERSONS:
@@ -189,11 +203,12 @@ def _numerator_column(indicator: Indicator) -> str:
     return "n:" + indicator.id
 
 
-def _source_cube(store: Store, source: Source, year: str) -> pd.DataFrame:
+def _source_cube(store: Store, source: Source, year: str, finest: bool = False) -> pd.DataFrame:
     """Every cell of every rate indicator of a source in one school year, in one GROUPING SETS query
-    (cached): the key columns, then one denominator column per population and one numerator per indicator."""
+    (cached): the key columns, then one denominator column per population and one numerator per indicator;
+    with `finest`, the finest cells (see `finest`)."""
     def build() -> pd.DataFrame:
-        layout = _layout(source)
+        layout = _finest_layout(_layout(source)) if finest else _layout(source)
         rates = [i for i in INDICATORS.values() if i.source == source.name and i.kind == "rate"]
         if source.name == REFERRAL.source and _has_column(store, source.table, REFERRAL.value):
             rates.append(REFERRAL)  # (a store opened read-only from before the referral flag has none)
@@ -206,9 +221,9 @@ def _source_cube(store: Store, source: Source, year: str) -> pd.DataFrame:
             counts += [f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {p}) AS "
                        f"{quote_identifier(_persons_column(p))}" for p in populations]
         sql = f"SELECT {select}, {', '.join(counts)} FROM {source.table} WHERE school_year = $year {group_by}"
-        return _clean(store.query(sql, {"year": year}), layout, [])
+        return _clean(store.query(sql, {"year": year}), layout, [], keep_missing=finest)
 
-    return _cached(("cube", content_key(store), source.name, year), build)
+    return _cached(("cube", content_key(store), source.name, year, finest), build)
 
 
 def _has_column(store: Store, table: str, column: str) -> bool:
@@ -224,29 +239,33 @@ def _persons_column(population: str) -> str:
     return "p:" + population
 
 
-def _counts_cube(store: Store, indicator: Indicator, year: str) -> pd.DataFrame:
+def _counts_cube(store: Store, indicator: Indicator, year: str, finest: bool = False) -> pd.DataFrame:
     """The same cells from the aggregated counts (race, sex, school; no grades): a missing count leaves
-    its enrollment out, as in `aggregate.rate_cells`."""
+    its enrollment out, as in `aggregate.rate_cells`. With `finest`, the finest cells (their own keys)."""
     student_layout = _layout(SOURCES[indicator.source])
-    layout = _layout(SOURCES["counts"])
+    layout = _finest_layout(_layout(SOURCES["counts"])) if finest else _layout(SOURCES["counts"])
     select, group_by = _grouping_sql(layout, "facts_counts")
     measure = quote_identifier(indicator.count_measure)
     sql = (f"SELECT {select}, CAST(coalesce(sum(enrollment) FILTER (WHERE {measure} IS NOT NULL), 0) AS BIGINT) "
            f"AS denominator, CAST(coalesce(sum({measure}) FILTER (WHERE enrollment IS NOT NULL), 0) AS BIGINT) "
            f"AS numerator FROM facts_counts WHERE school_year = $year {group_by}")
-    cube = _clean(store.query(sql, {"year": year}), layout, ["denominator", "numerator"])
+    cube = _clean(store.query(sql, {"year": year}), layout, ["denominator", "numerator"], keep_missing=finest)
+    if finest:
+        return cube
     for key in student_layout.keys:
         if key not in cube.columns:
             cube[key] = ALL
     return cube[[*student_layout.keys, "denominator", "numerator"]]
 
 
-def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str]) -> pd.DataFrame:
-    """Drop empty cells and cells of a missing school or band (they stay in the margins); rows sorted by key,
-    so that the same data is always protected the same way."""
+def _clean(cube: pd.DataFrame, layout: _Layout, counts: Sequence[str], keep_missing: bool = False) -> pd.DataFrame:
+    """Drop empty cells and cells of a missing school or band (they stay in the margins; finest cells, with
+    `keep_missing`, keep them: they add up to those margins); rows sorted by key, so that the same data is
+    always protected the same way."""
     keep = np.ones(len(cube), dtype=bool)
     for key in layout.keys:
-        keep &= (cube[key] != _NO_VALUE).to_numpy()
+        if not keep_missing:
+            keep &= (cube[key] != _NO_VALUE).to_numpy()
     if counts:
         keep &= (cube[counts[0]] > 0).to_numpy()
     cube = cube[keep]
@@ -266,10 +285,11 @@ def _small(values: np.ndarray, threshold: int) -> np.ndarray:
     return (values >= 1) & (values < threshold)
 
 
-def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide_n: np.ndarray) -> pd.DataFrame:
+def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide_n: np.ndarray,
+                   finest: pd.DataFrame | None = None) -> pd.DataFrame:
     """Given the hidden denominators (the population's own layer, shared by every table that counts the same
     students), hide numerators: small counts, small complements, and every count of a small group, proven
-    against every relation of the table."""
+    against every relation of the table and over its `finest` cells (see `finest`)."""
     relations = relations_from_keys(cube[list(keys)])
     n = cube["denominator"].to_numpy(dtype="float64")
     a = cube["numerator"].to_numpy(dtype="float64")
@@ -295,19 +315,27 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
         high = np.where(beyond, np.fmax(high, ceiling - 1.0), high)
         upper = np.fmin(upper, ceiling)
     a_rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
-    # A hidden group's events are hidden with it; a big group hidden only to protect another keeps its count.
-    hide_a = protect(a, small_a | small_rest | (small_n & (a > 0)), relations, a_rule, cost)
+    # A hidden group's events are hidden with it, a small group's as a count to protect; a big group hidden
+    # to protect another shows no rate, so its events are hidden too and must not follow from the rest.
+    cells = None
+    if finest is not None:
+        persons = "persons" if "persons" in finest.columns else None
+        cells = events_finest(cube, finest, keys, ~hide_n, [k for k in keys if k != CONSTRUCT], persons)
+    hide_a = protect(a, small_a | small_rest | (hide_n & (a > 0)), relations, a_rule, cost, cells)
     return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
 
 
-def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int) -> np.ndarray:
-    """Hidden flags for one count column (students of a population, students with a score)."""
+def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int,
+                    finest: pd.DataFrame | None = None) -> np.ndarray:
+    """Hidden flags for one count column (students of a population, students with a score), proven over its
+    `finest` cells too (the same column, per finest cell) when given."""
     relations = relations_from_keys(cube[list(keys)])
     n = cube[count].to_numpy(dtype="float64")
     small = _small(n, threshold)
     rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan), np.zeros(len(cube)),
                        np.full(len(cube), np.inf))
-    return protect(n, small, relations, rule, n * _importance(cube, keys))
+    cells = counts_finest(cube, finest, keys, count) if finest is not None else None
+    return protect(n, small, relations, rule, n * _importance(cube, keys), cells)
 
 
 def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
@@ -331,17 +359,52 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
     A count that two tables show alike is then hidden alike, so neither table gives away what the other
     hides; and since the result depends only on the counts, two populations with equal counts in every cell
     (the students tested in math with a proficiency level and with a scale score) get the same cells hidden."""
-    layout = _layout(source, grades=True, constructs=False)
+    layout = _layout(source, grades=True, constructs=False, band_pairs=_has_band_populations(source))
     count = (f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {population})" if source.name in PERSONS
              else f"count_if({population})")
 
-    def build() -> pd.DataFrame:
-        select, group_by = _grouping_sql(layout, source.table)
+    def query(grouping: _Layout) -> pd.DataFrame:
+        select, group_by = _grouping_sql(grouping, source.table)
         sql = f"SELECT {select}, {count} AS n FROM {source.table} WHERE school_year = $year {group_by}"
-        cube = _clean(store.query(sql, {"year": year}), layout, ["n"])
-        return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold))
+        return _clean(store.query(sql, {"year": year}), grouping, ["n"], keep_missing=grouping is not layout)
+
+    def build() -> pd.DataFrame:
+        cube = query(layout)
+        inherited = _band_population_hidden(store, source, population, year, threshold, content, cube, layout)
+        if inherited is not None:
+            return cube.assign(hidden=inherited)
+        return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold, query(_finest_layout(layout))))
 
     return _cached(("population", content or content_key(store), source.name, population, year, threshold), build)
+
+
+def _population_band(population: str) -> str | None:
+    """The grade band whose students a population is (`grade_band = 'High (9-12)'`), or None."""
+    return next((b for b in GRADE_BANDS if population == f"{BAND} = '{b}'"), None)
+
+
+def _has_band_populations(source: Source) -> bool:
+    """Whether an indicator of the source counts one grade band's students (AP: high-school students)."""
+    return any(_population_band(i.population) for i in INDICATORS.values() if i.source == source.name)
+
+
+def _band_population_hidden(store: Store, source: Source, population: str, year: str, threshold: int,
+                            content: str | None, cube: pd.DataFrame, layout: _Layout) -> np.ndarray | None:
+    """The hidden flags of a population that is one grade band's students (high-school students, the
+    denominator of AP and dual enrollment): every one of its cells is the same students as a cell of the
+    whole population under that band (its district total is the district's grades 9-12), so it takes that
+    cell's flag. Protected on its own, the two layers could hide the same students differently, and a count
+    one hides would be the sum of what the other shows. None when the population is not a band's."""
+    band = _population_band(population)
+    if band is None or BAND not in layout.keys:
+        return None
+    whole = population_layer(store, source, "TRUE", year, threshold, content)
+    keys = list(layout.keys)
+    mapped = cube[keys].assign(**{BAND: band}).merge(whole[[*keys, "n", "hidden"]], on=keys, how="left",
+                                                      validate="m:1")
+    if not np.array_equal(mapped["n"].to_numpy(dtype="float64"), cube["n"].to_numpy(dtype="float64")):
+        return None  # pragma: no cover - the band's cells hold exactly its students
+    return mapped["hidden"].to_numpy(dtype=bool)
 
 
 def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
@@ -369,7 +432,7 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, co
         store, aggregate.required_kind(indicator))
 
     def build() -> pd.DataFrame:
-        cube = _rate_cube(store, indicator, year)
+        cube, finest = _rate_cube(store, indicator, year), _rate_cube(store, indicator, year, finest=True)
         if CEILING in cube.columns:  # only where the referral count is shown does "referred minus" follow
             referred = rate_table(store, REFERRAL, year, threshold)
             shown = cube[list(layout.keys)].merge(referred[[*layout.keys, "hide_numerator"]], on=list(layout.keys),
@@ -378,11 +441,11 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, co
         if counted:  # the aggregated counts: their own layer (no grades, no student file)
             key = ("denominators", content, indicator.count_measure, year, threshold)
             hide_n = _cached(key, lambda: cube.assign(
-                hidden=_protect_counts(cube, layout.keys, "denominator", threshold)))["hidden"].to_numpy(dtype=bool)
+                hidden=_protect_counts(cube, layout.keys, "denominator", threshold, finest)))["hidden"].to_numpy(bool)
         else:
             layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
             hide_n = _restrict(layer, cube, layout.keys)
-        return _protect_rates(cube, layout.keys, threshold, hide_n)
+        return _protect_rates(cube, layout.keys, threshold, hide_n, finest)
 
     return _cached(key, build)
 
@@ -405,12 +468,15 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int, c
                f"FROM {source.table} WHERE {where} {group_by}")
         cube = _clean(store.query(sql, {"year": year, "shift": float(shift)}), layout, ["n"])
         cube["shift"] = float(shift)
+        select, group_by = _grouping_sql(_finest_layout(layout), source.table)
+        finest = _clean(store.query(f"SELECT {select}, count(*) AS n FROM {source.table} WHERE {where} {group_by}",
+                                    {"year": year}), _finest_layout(layout), ["n"], keep_missing=True)
         if source.name in PERSONS:  # answers: hidden where their respondents are
             layer = population_layer(store, source, f"({indicator.population}) AND {scaled} IS NOT NULL", year,
                                      threshold, content)
             hide_n = _restrict(layer, cube, layout.keys)
         else:  # hidden as the population layer would hide the same counts (see population_layer)
-            hide_n = _protect_counts(cube, layout.keys, "n", threshold)
+            hide_n = _protect_counts(cube, layout.keys, "n", threshold, finest)
         return _without_excluded(cube.assign(hide_n=hide_n), indicator)
 
     return _cached(("value", content or content_key(store), indicator, year, threshold), build)
