@@ -18,7 +18,8 @@ Where things live (each layer imports only the ones above it in this list; `test
   questions the app and the CLI ask: `rates`, `gaps`, `audit`, `association_by_year`), `adjusted` and
   `adjusted_gaps` (Mantel–Haenszel, regression), `rules` and `disproportionality` (IDEA, EEOC), `stabilised`
   (empirical Bayes), `course_access`.
-- `narrative`: `findings` (sentences about rates), `score_gaps`, `score_distribution` and `discipline_stages`
+- `narrative`: `findings` (sentences about rates), `scope` (what a result shows, in words and file names),
+  `score_gaps`, `score_distribution` and `discipline_stages`
   (composite views and their sentences).
 - `goals`: `model` (goals, their CSV, progress and sentences).
 - `charts`: `specs` (Altair charts), `goal_charts`, `chart_files` (PNG, SVG, PDF).

@@ -35,7 +35,8 @@ st.caption(
 found = findings.largest_gaps(audit, state.by, state.options, limit=6, per_indicator=1)
 if not found:
     empty_state("No statistically certain gap above parity was found with these filters.")
-findings_list(found, key="overview_finding", comparison_label=state.options.comparison_label)
+findings_list(found, key="overview_finding", comparison_label=state.options.comparison_label, store=store,
+              options=state.options)
 
 st.subheader("Goals")
 goals_overview(store)

@@ -13,11 +13,15 @@ from views.components import (
     empty_state,
     for_source,
     guarded,
-    headline,
+    hidden_note,
     indicator_picker,
     rate_indicator_ids,
+    result_scope,
+    scope_caption,
+    show_headline,
     show_table,
 )
+from views.exports import export_menu
 from views.stabilised_view import stabilised_view
 from views.state import current
 
@@ -36,7 +40,7 @@ result = guarded(lambda: cached(cached_rates, store, indicator.id, ("school", st
 if result is None:
     st.stop()
 table, comparison = result.table, state.options.comparison_label
-year = ", ".join(result.school_years)
+year = result_scope(result).where()
 ratios = table[table["risk_ratio"].notna()]
 if ratios.empty:
     title = f"{indicator.label}: no group could be compared within a school with these filters ({year})"
@@ -45,16 +49,17 @@ else:
     group = group_noun({state.dimension: str(row[state.dimension])})
     title = (f"Largest gap: {group} at {row['school']}, risk ratio {row['risk_ratio']:.2f} vs "
              f"{comparison} of that school ({year})")
-headline(title)  # names a school from the data: escaped
-st.altair_chart(charts.heatmap_chart(table, state.dimension, indicator,
-                                     f"{indicator.label}: risk ratio by school and "
-                                     f"{dimension_label(state.dimension).lower()}, {year}", comparison),
-                key="schools_heatmap", alt=title)
+show_headline(title)  # names a school from the data: escaped
+scope_caption(result)
+heatmap = charts.heatmap_chart(table, state.dimension, indicator, f"{indicator.label}: risk ratio by school and "
+                               f"{dimension_label(state.dimension).lower()}, {year}", comparison)
+st.altair_chart(heatmap, key="schools_heatmap", alt=title)
 hidden = table[table["suppressed"].astype(bool)]
 if len(hidden):
     st.caption(f"{len(hidden)} of {len(table)} school × group cells are hidden (grey): a count under 10 or its "
                "complement would be revealed, or the group has too few students. Each cell's reason is in its "
                "tooltip and in the table's Note column.")
+export_menu(store, result, "schools", heatmap, title, [hidden_note(result)])
 stabilised_view(result, "schools")  # off by default: raw and stabilised rates side by side, with the caveat
 with st.expander("Table: every school and group, with intervals and tests", expanded=False):
     show_table(result, "schools")

@@ -14,11 +14,14 @@ from views.components import (
     empty_state,
     for_source,
     guarded,
-    headline,
     indicator_picker,
     rate_indicator_ids,
+    result_scope,
+    scope_caption,
     show_frame,
+    show_headline,
 )
+from views.exports import export_menu
 from views.state import current
 from views.text import escape_markdown
 
@@ -41,16 +44,20 @@ st.caption(f"Every school year with {indicator.label.lower()} data up to {state.
            f"({span}); each year is computed on its own. Groups are compared with {state.options.comparison_label} "
            "of the same year.")
 latest = result.table[result.table["school_year"].astype(str) == years[-1]]
-headline(f"In {years[-1]}: {findings.headline(indicator, latest, [state.dimension], state.options)}")
+show_headline(f"In {years[-1]}: {findings.rate_headline(indicator, latest, [state.dimension], state.options)}")
+scope_caption(result)
 if len(years) < 2:
     st.info(f"Only {years[0]} has data for {indicator.label.lower()}: a trend needs at least two years.")
 chart = charts.trend_chart(result.table, state.dimension, indicator,
-                           f"{indicator.label} by {dimension_label(state.dimension).lower()}, {span}")
+                           f"{indicator.label} by {dimension_label(state.dimension).lower()}: "
+                           f"{result_scope(result).where()}")
 st.altair_chart(chart, key="trends_chart", alt=f"{indicator.label} by group and year")
 notes = [f"{row['school_year']} · {group_noun({state.dimension: str(row[state.dimension])})}: {row['note']}"
          for _, row in result.table[result.table["suppressed"].astype(bool)].iterrows()]
 if notes:
     st.caption(escape_markdown("Not shown (gaps in the lines): " + " · ".join(notes)))
+export_menu(store, result, "trends", chart, f"{indicator.label} by group and year",
+            ["Not shown (gaps in the lines): " + " · ".join(notes)] if notes else [])
 
 st.subheader(f"How much {dimension_label(state.dimension).lower()} predicts it")
 summary = result.summary.assign(school_year=result.summary["school_year"].astype(str))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from equity_metrics.charts import specs as charts
 from equity_metrics.core.constants import (
@@ -25,9 +26,10 @@ from equity_metrics.core.constants import (
 from equity_metrics.measures import adjusted, adjusted_gaps
 from equity_metrics.measures.analysis import NoDataError, Result, reference_rate
 from equity_metrics.measures.indicators import INDICATORS, Indicator
-from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, OPTIONAL_RATIO_COLUMNS, RATE_COLUMNS, rate_columns
+from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, MetricOptions, rate_columns
 from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps
-from equity_metrics.reports.export_tables import COLUMN_LABELS, PERCENT_COLUMNS
+from equity_metrics.narrative.scope import Scope, scope
+from equity_metrics.reports.export_tables import COLUMN_LABELS, P_VALUE_COLUMNS, screen_format
 from equity_metrics.storage.facts import SOURCES
 from equity_metrics.storage.store import Store, StoreError
 from views.cache import (
@@ -39,13 +41,12 @@ from views.cache import (
     cached_rates,
     cached_stages,
 )
-from views.exports import export_menu
+from views.exports import export_menu, file_stem, finding_basket_button
 from views.state import ViewState
 from views.text import escape_markdown
 
 T = TypeVar("T")
 
-_PERCENT_COLUMNS = tuple(c for c in RATE_COLUMNS if c in PERCENT_COLUMNS)  # labels and formats: export_tables
 _COLUMN_LABELS = COLUMN_LABELS
 
 
@@ -147,30 +148,62 @@ def display_table(result: Result) -> pd.DataFrame:
     return table
 
 
+def styled(frame: pd.DataFrame, columns: Mapping[str, str], extra: Mapping[str, Callable[[float], str]] | None = None
+           ) -> Styler:
+    """A table as the reader sees it: blank where a value is hidden or not calculated (the note says why), and
+    each number in its column's format (`export_tables.screen_format`: '10.7%', '+3.2 pts', '1,387', '< 0.001');
+    `columns` maps the shown column names to the library's, `extra` gives formats by shown name."""
+    formats = {shown: screen_format(column) for shown, column in columns.items() if shown in frame.columns}
+    formats.update(extra or {})
+    numeric = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c]) and c not in formats]
+    formats.update({c: _count_text for c in numeric})
+    return frame.style.format(na_rep="").format({c: f for c, f in formats.items() if f is not None}, na_rep="")
+
+
+def _count_text(value: float) -> str:
+    return f"{value:,.0f}"
+
+
 def show_frame(frame: pd.DataFrame, key: str, file_name: str, labels: Mapping[str, str],
                percent: Sequence[str] = (), decimals: Mapping[str, str] | None = None) -> None:
     """Any derived table (already built from suppressed results): readable names, formats and a download."""
     shown = frame[[c for c in labels if c in frame.columns]].rename(columns=dict(labels))
-    config = {labels[c]: st.column_config.NumberColumn(format="percent") for c in percent if c in labels}
-    config.update({labels[c]: st.column_config.NumberColumn(format=f) for c, f in (decimals or {}).items()
-                   if c in labels})
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"{key}_table")
+    extra: dict[str, Callable[[float], str]] = {labels[c]: _percent_text for c in percent if c in labels}
+    extra.update({labels[c]: _printf(f) for c, f in (decimals or {}).items()
+                  if c in labels and c not in P_VALUE_COLUMNS})  # p-values read '< 0.001' everywhere
+    names = {labels[c]: c for c in labels if c in frame.columns}
+    st.dataframe(styled(shown, names, extra), hide_index=True, key=f"{key}_table")
     st.download_button("Download table (CSV)", data=frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
                        mime="text/csv", on_click="ignore", key=f"{key}_download", icon=":material/download:")
 
 
+def _percent_text(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _printf(spec: str) -> Callable[[float], str]:
+    return lambda value: spec % value
+
+
 def show_table(result: Result, key: str) -> None:
+    columns = [*result.units, *result.groups, *rate_columns(result.table)]
     table = display_table(result)
-    config = {_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="percent") for c in _PERCENT_COLUMNS}
-    config.update({_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f")
-                   for c in ("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index",
-                             *OPTIONAL_RATIO_COLUMNS)})
-    config[_COLUMN_LABELS["p_value"]] = st.column_config.NumberColumn(format="%.4f")
-    config[_COLUMN_LABELS["q_value"]] = st.column_config.NumberColumn(format="%.4f")
-    st.dataframe(table, hide_index=True, column_config=config, key=f"{key}_table")
+    names = dict(zip(table.columns, columns, strict=True))
+    st.dataframe(styled(table, names), hide_index=True, key=f"{key}_table")
     st.download_button("Download table (CSV)", data=result.table.to_csv(index=False).encode("utf-8"),
-                       file_name=f"{result.indicator.id}_{'_'.join(result.groups)}.csv", mime="text/csv",
+                       file_name=f"{file_stem(result)}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_download", icon=":material/download:")
+
+
+def result_scope(result: Result | Any) -> Scope:
+    """What a result shows (school or district, grades, years, groups); any result with `filters`, `groups`
+    and `units`."""
+    return scope(result.filters, result.groups, result.units)
+
+
+def scope_caption(result: Result | Any) -> None:
+    """One line under a headline: 'Maple Grove Middle, grades 6-8, 2024-25, by race/ethnicity'."""
+    st.caption(escape_markdown(result_scope(result).words()))
 
 
 def hidden_note(result: Result) -> str:
@@ -184,10 +217,11 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
     """Headline, rate chart, risk-ratio chart and composition chart for one rate result; with the store, the
     export menu (table, rate chart, add to report)."""
     indicator, groups, options = result.indicator, list(result.groups), result.options
-    title = findings.headline(indicator, result.table, groups, options)
-    headline(title)
-    year = ", ".join(result.school_years)
-    rate = charts.rate_chart(result.table, groups, indicator, f"{indicator.label} by group, {year}",
+    title = findings.rate_headline(indicator, result.table, groups, options)
+    show_headline(title)
+    scope_caption(result)
+    year = result_scope(result).words()
+    rate = charts.rate_chart(result.table, groups, indicator, f"{indicator.label}: {year}",
                              reference_rate(result))
     st.altair_chart(rate, key=f"{key}_rate_chart", alt=title)
     ratio = charts.risk_ratio_chart(result.table, groups, f"Risk ratio vs {options.comparison_label}, {year}",
@@ -203,7 +237,7 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
         export_menu(store, result, key, rate, title, [hidden_note(result)])
 
 
-def headline(sentence: str) -> None:
+def show_headline(sentence: str) -> None:
     """A generated sentence (it may name schools and groups from the data) as the view's heading."""
     st.markdown(f"#### {escape_markdown(sentence)}")
 
@@ -296,14 +330,17 @@ def closer_look(views: Mapping[str, Callable[[], object]], key: str, prompt: str
     views[chosen]()
 
 
-def findings_list(found: Sequence[findings.Finding], key: str, comparison_label: str) -> None:
-    """Each finding as its sentence and a small chart."""
+def findings_list(found: Sequence[findings.Finding], key: str, comparison_label: str, store: Store | None = None,
+                  options: MetricOptions | None = None) -> None:
+    """Each finding as its sentence and a small chart; with the store, an "Add to report" button under each."""
     for index, finding in enumerate(found):
         with st.container(border=True):
             st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** ({finding.school_year})")
             st.markdown(escape_markdown(finding.sentence))
             st.altair_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
                             alt=finding.sentence)
+            if store is not None:
+                finding_basket_button(store, finding, options or MetricOptions(), f"{key}_{index}")
 
 
 _GAP_LABELS = {**{c: COLUMN_LABELS[c] for c in GAP_COLUMNS if c in COLUMN_LABELS}, "p_value": "p-value (Welch)"}
@@ -321,9 +358,10 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
     if result is None:
         return None
     groups, comparison = list(result.groups), result.options.comparison_label
-    title = score_gaps.headline(indicator, result.table, groups, comparison)
-    headline(title)
-    year = ", ".join(result.school_years)
+    title = score_gaps.gap_headline(indicator, result.table, groups, comparison)
+    show_headline(title)
+    scope_caption(result)
+    year = result_scope(result).words()
     chart = charts.gap_chart(result.table, groups, indicator, f"{indicator.label}: gap vs {comparison}, {year}",
                              comparison)
     st.altair_chart(chart, key=f"{key}_gap_chart", alt=title)
@@ -331,8 +369,9 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
     export_menu(store, result, key, chart, title, [hidden_note(result)])
     if not result.summary.empty and "eta_squared" in result.summary:
         eta = float(result.summary["eta_squared"].iloc[0])
-        st.metric(f"Eta squared ({dimension_label(groups[0]).lower()})", f"{eta:.3f}",
-                  help="Share of the variation in scores explained by group membership (known groups).")
+        st.metric(f"Share of the score variation between {dimension_label(groups[0]).lower()} groups",
+                  f"{eta:.1%}", help="Eta squared: the share of the variation in scores that lies between the "
+                                     "groups (known groups); 0% when group says nothing about scores.")
     result = adjusted_gap_view(store, state, result, key) or result
     with st.expander("Table: every group, with means, SDs and Hedges' g", expanded=False):
         labels = {**{d: dimension_label(d) for d in (*result.units, *groups)},
@@ -392,7 +431,7 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
         return None
     table, groups = result.table, list(result.groups)
     intersection = facet in GROUP_DIMENSIONS
-    year = ", ".join(result.school_years)
+    year = result_scope(result).where()
 
     def noun(row: pd.Series) -> str:
         if intersection:
@@ -401,7 +440,7 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
 
     shown = table[~table["suppressed"].astype(bool) & table["rate"].notna() & (table[state.dimension] != UNKNOWN)]
     if intersection:
-        title = findings.headline(indicator, table, [state.dimension, facet], result.options)
+        title = findings.rate_headline(indicator, table, [state.dimension, facet], result.options)
         chart_title = (f"{indicator.label} by {_lower(dimension_label(state.dimension))} and "
                        f"{_lower(dimension_label(facet))}, {year}")
     elif shown.empty:
@@ -413,7 +452,8 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
         title = (f"The {word} rate: {findings.group_noun({state.dimension: str(row[state.dimension])})} on "
                  f"{row[facet]}, {findings.percent(row['rate'])} ({year})")
         chart_title = f"{indicator.label} by {dimension_label(facet).lower()} and group, {year}"
-    headline(title)
+    show_headline(title)
+    scope_caption(result)
     # Within a panel the facet is fixed: rows are named, and coloured, by the sidebar's groups alone.
     chart = (charts.intersection_chart(table, facet, [state.dimension], indicator, chart_title) if intersection
              else charts.faceted_rate_chart(table, facet, groups, indicator, chart_title))
@@ -466,26 +506,27 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
     result = guarded(lambda: cached(cached_stages, store, state.by, state.filters, state.options))
     if result is None:
         return None
-    groups, year = list(result.groups), ", ".join(result.school_years)
+    groups, year = list(result.groups), result_scope(result).words()
     title = discipline_stages.stage_headline(result)
-    headline(title)
+    show_headline(title)
+    scope_caption(result)
     per_student = charts.staged_rate_chart(
-        result.per_student, groups, f"Each discipline stage per enrolled student, by group, {year}", "enrolled students",
+        result.per_student, groups, f"Each discipline stage per enrolled student: {year}", "enrolled students",
         "Bars: share of enrolled students with at least one such action; black lines: 95% Wilson interval; each "
         "panel has its own scale")
     st.altair_chart(per_student, key=f"{key}_per_student_chart", alt=title)
-    _notes(discipline_stages.hidden_notes(result, discipline_stages.PER_STUDENT))
+    _notes(discipline_stages.stage_hidden_notes(result, discipline_stages.PER_STUDENT))
     conditional = discipline_stages.conditional_headline(result)
     if not result.referral_recorded:
         st.caption(escape_markdown(conditional))
     else:
-        headline(conditional)
+        show_headline(conditional)
         of_referred = charts.staged_rate_chart(
-            result.of_referred, groups, f"Of the students referred, the share given each sanction, by group, {year}",
+            result.of_referred, groups, f"Of the students referred, the share given each sanction: {year}",
             "students referred", "Bars: share of the group's referred students given the sanction at least once; "
             "black lines: 95% Wilson interval; each panel has its own scale")
         st.altair_chart(of_referred, key=f"{key}_of_referred_chart", alt=conditional)
-        _notes(discipline_stages.hidden_notes(result, discipline_stages.OF_REFERRED))
+        _notes(discipline_stages.stage_hidden_notes(result, discipline_stages.OF_REFERRED))
     with st.expander("Table: every stage and group, with intervals and tests", expanded=False):
         show_frame(result.table, key, "discipline_stages.csv",
                    {**_STAGE_LABELS, **{d: dimension_label(d) for d in (*result.units, *groups)}},
@@ -513,10 +554,11 @@ def distribution_view(store: Store, state: ViewState, indicator: Indicator, key:
                                                  state.options))
     if result is None:
         return None
-    groups, year = list(result.groups), ", ".join(result.school_years)
+    groups, year = list(result.groups), result_scope(result).words()
     title = score_distribution.distribution_headline(result)
-    headline(title)
-    chart = charts.distribution_chart(result.table, groups, indicator, f"{indicator.label}: distribution by group, {year}")
+    show_headline(title)
+    scope_caption(result)
+    chart = charts.distribution_chart(result.table, groups, indicator, f"{indicator.label}, distribution: {year}")
     st.altair_chart(chart, key=f"{key}_distribution_chart", alt=title)
     _notes(findings.suppressed_groups(result.table, groups))
     with st.expander("Table: percentiles of every group", expanded=False):
@@ -533,14 +575,15 @@ def unit_gap_view(store: Store, state: ViewState, indicator: Indicator, unit: st
     if result is None:
         return None
     groups, comparison = list(result.groups), result.options.comparison_label
-    year = ", ".join(result.school_years)
+    year = result_scope(result).where()
     title = score_gaps.within_headline(indicator, result.table, unit, groups, comparison)
-    headline(title)
+    show_headline(title)
+    scope_caption(result)
     chart = charts.unit_gap_chart(result.table, unit, groups, indicator,
                                   f"{indicator.label}: gaps within each {dimension_label(unit).lower()}, {year}",
                                   comparison)
     st.altair_chart(chart, key=f"{key}_unit_gap_chart", alt=title)
-    _notes(score_gaps.hidden_notes(result.table, groups, unit))
+    _notes(score_gaps.unit_hidden_notes(result.table, groups, unit))
     with st.expander(f"Table: every {dimension_label(unit).lower()} and group", expanded=False):
         labels = {**{d: dimension_label(d) for d in (*result.units, *groups)},
                   **{c: _GAP_LABELS[c] for c in GAP_COLUMNS if c in _GAP_LABELS}}

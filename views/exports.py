@@ -11,6 +11,9 @@ import streamlit as st
 
 from equity_metrics.charts import chart_files
 from equity_metrics.measures.analysis import Result
+from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative.findings import Finding
+from equity_metrics.narrative.scope import scope_slug
 from equity_metrics.reports.basket import IndicatorSpec, add_item, list_items
 from equity_metrics.reports.export_tables import csv_bytes, provenance, result_sheet, xlsx_bytes
 from equity_metrics.storage.store import Store
@@ -27,8 +30,30 @@ def result_spec(result: Result) -> IndicatorSpec | None:
         return None
 
 
+def finding_spec(finding: Finding, options: MetricOptions) -> IndicatorSpec | None:
+    """The basket spec of one finding (the Overview's): its indicator by its group's dimension in its year and
+    school, the finding's group chosen; None when the basket cannot hold it."""
+    group = {d: v for d, v in finding.group.items() if d != "school"}
+    schools = (finding.group["school"],) if "school" in finding.group else ()
+    try:
+        return IndicatorSpec(finding.indicator_id, tuple(group), (finding.school_year,), schools, None, options,
+                             tuple(group.items()))
+    except ValueError:
+        return None
+
+
+def finding_basket_button(store: Store, finding: Finding, options: MetricOptions, key: str) -> None:
+    """"Add to report" under one finding."""
+    spec = finding_spec(finding, options)
+    if spec is not None and st.button("Add to report", key=f"{key}_basket", icon=":material/playlist_add:"):
+        add_item(store, spec)
+        st.toast(f"Added to the report ({len(list_items(store))} items). Open the Report page to build the deck.",
+                 icon=":material/playlist_add_check:")
+
+
 def file_stem(result: Result) -> str:
-    return "_".join([result.indicator.id, *result.units, *result.groups, *result.filters.school_years])
+    """'oss_maple-grove-middle_grades-6-8_2024-25_race': the indicator, then what the result shows."""
+    return scope_slug(result.indicator.id, result.filters, result.groups, result.units)
 
 
 def export_menu(store: Store, result: Result, key: str, chart: alt.TopLevelMixin | None = None, alt_text: str = "",

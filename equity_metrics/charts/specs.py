@@ -29,6 +29,11 @@ from equity_metrics.narrative.findings import Finding, group_noun, short_reason
 
 CHART_WIDTH = 560
 ROW_STEP = 30  # pixels per group row, so rows never crowd whatever the number of groups
+# Trend lines: each group its own dash and marker besides its colour (in the groups' order).
+TREND_DASHES: tuple[tuple[int, ...], ...] = ((1, 0), (8, 4), (2, 3), (10, 3, 2, 3), (4, 4), (12, 6), (1, 5),
+                                            (6, 2, 2, 2, 2, 2))
+TREND_SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge",
+                                 "stroke")
 GROUP_AXIS = alt.Axis(labelLimit=320, labelFontSize=12)  # group names are never cut short
 _NON_RACE_PALETTE = tuple(c for c in OKABE_ITO if c not in ("#F0E442", "#000000"))  # light yellow; black hides lines
 
@@ -280,17 +285,26 @@ def trend_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, title
         alt.Tooltip("denominator:Q", title=f"n ({indicator.population_label})", format=","),
     ]
     x = alt.X("school_year:N", sort=years, title="School year", axis=alt.Axis(labelAngle=0))
-    colour = alt.Color("colour_key:N", scale=scale, title=None,
-                       legend=alt.Legend(orient="right", labelExpr=_legend_labels(dimension, keys), labelLimit=260))
+    legend = alt.Legend(orient="right", labelExpr=_legend_labels(dimension, keys), labelLimit=260, symbolSize=140,
+                        symbolStrokeWidth=2.5, symbolOpacity=1)
+    colour = alt.Color("colour_key:N", scale=scale, title=None, legend=legend)
+    # Colour, dash and marker each tell the groups apart (two blues side by side stay two lines), one legend.
+    dash = alt.StrokeDash("colour_key:N", title=None, legend=legend,
+                          scale=alt.Scale(domain=keys, range=[TREND_DASHES[i % len(TREND_DASHES)]
+                                                              for i in range(len(keys))]))
+    shape = alt.Shape("colour_key:N", title=None, legend=legend,
+                      scale=alt.Scale(domain=keys, range=[TREND_SHAPES[i % len(TREND_SHAPES)]
+                                                          for i in range(len(keys))]))
     base = alt.Chart(data).encode(x=x, color=colour, detail="group:N")
-    band = base.mark_area(opacity=0.15).encode(y=alt.Y("rate_ci_low:Q"), y2="rate_ci_high:Q", tooltip=tooltip,
-                                               color=alt.Color("colour_key:N", scale=scale, legend=None))
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("rate_ci_low:Q"), y2="rate_ci_high:Q", tooltip=tooltip)
     y = alt.Y("rate:Q", title=f"{indicator.label} rate", axis=alt.Axis(format="%"))
-    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60), strokeWidth=2.5).encode(y=y, tooltip=tooltip)
-    # The band has its own (identical) colour scale without a legend, so the legend shows solid line colours.
-    chart = alt.layer(band, line).resolve_scale(color="independent")
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=70), strokeWidth=2.5).encode(
+        y=y, strokeDash=dash, shape=shape, tooltip=tooltip)
+    # One legend: colour, dash and marker share the field, its labels and its title.
+    chart = alt.layer(band, line)
     return _titled(chart.properties(width=CHART_WIDTH, height=320), title,
-                   "Lines: rate in each school year; shaded bands: 95% Wilson interval")
+                   "Lines: rate in each school year (each group its own colour, dash and marker); shaded bands: "
+                   "95% Wilson interval")
 
 
 def association_chart(summary: pd.DataFrame, title: str, dimension_label: str) -> alt.Chart:
@@ -371,7 +385,8 @@ def heatmap_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, tit
         color=alt.Color("risk_ratio:Q", title=f"Risk ratio vs {comparison_label}",
                         scale=alt.Scale(type="log", scheme=HEATMAP_SCHEME, domainMid=1,
                                         domain=[float(np.exp(-reach)), float(np.exp(reach))]),
-                        legend=alt.Legend(orient="bottom", format=".2f", gradientLength=260)),
+                        legend=alt.Legend(orient="bottom", format=".2f", gradientLength=260,
+                                          values=[float(np.exp(-reach)), 1.0, float(np.exp(reach))])),
         tooltip=tooltip)
     dark = f"datum.status === 'ratio' && abs(log(datum.risk_ratio)) > {0.6 * reach:.6f}"
     text = base.mark_text(fontSize=12).encode(

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.core.codes import ACTIONS
-from equity_metrics.measures import analysis, metrics, protected
+from equity_metrics.measures import aggregate, analysis, metrics, protected
 from equity_metrics.measures.aggregate import Filters, check_dimensions, filter_sql, grouping_sql
 from equity_metrics.measures.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
 from equity_metrics.measures.metrics import RATE_COLUMNS, MetricOptions
@@ -81,16 +81,10 @@ class StagedRates:
         return stage if basis == PER_STUDENT else of_referred(stage)
 
 
-def student_level_years(store: Store) -> list[str]:
-    """School years with both a roster and student-level discipline records, oldest first."""
-    years = analysis.data_years(store)
-    return sorted(years.get("discipline", set()) & years.get(SOURCES["student_year"].table, set()))
-
-
 def resolve_years(store: Store, filters: Filters, units: Sequence[str] = ()) -> Filters:
     """The filters' years that have student-level discipline records; with none chosen, the latest (or all
     of them when years are units). A year without records is never shown as zero referrals."""
-    years = student_level_years(store)
+    years = aggregate.student_level_years(store, "discipline")  # with a roster, oldest first
     if not years:
         raise analysis.NoDataError("No discipline records: the stages need a discipline file with one row per "
                                    "action (and the enrollment roster); load them on the Data page.")
@@ -277,7 +271,7 @@ def conditional_headline(result: StagedRates) -> str:
     return findings.rate_sentence(result.stage_indicator(str(row["stage"]), OF_REFERRED), row, groups, result.options)
 
 
-def hidden_notes(result: StagedRates, basis: str = PER_STUDENT) -> list[str]:
+def stage_hidden_notes(result: StagedRates, basis: str = PER_STUDENT) -> list[str]:
     """'Group (stages): reason' for every group not fully shown at some stage of one basis, so no group
     vanishes silently: "American Indian or Alaska Native students (referral, out-of-school suspension): hidden
     so a suppressed count cannot be recovered (complementary suppression)"."""

@@ -241,7 +241,7 @@ def largest_gaps(table: pd.DataFrame, groups: Sequence[str], options: MetricOpti
     return findings
 
 
-def headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str],
+def rate_headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str],
              options: MetricOptions = MetricOptions()) -> str:
     """The chart title: the largest certain disadvantage, else the largest calculated one, else a plain note."""
     framed = table.assign(indicator_id=indicator.id)

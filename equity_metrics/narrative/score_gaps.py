@@ -91,7 +91,7 @@ def largest_gap(table: pd.DataFrame, indicator: Indicator) -> pd.Series | None:
     return table.iloc[int(np.argmax(oriented))]
 
 
-def headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str], comparison_label: str) -> str:
+def gap_headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str], comparison_label: str) -> str:
     row = largest_gap(table, indicator)
     if row is None:
         return f"{indicator.label}: no group could be compared with these filters."
@@ -164,7 +164,7 @@ def within_headline(indicator: Indicator, table: pd.DataFrame, unit: str, groups
             f"{how_many} {word}s with a comparison.")
 
 
-def hidden_notes(table: pd.DataFrame, groups: Sequence[str], unit: str) -> list[str]:
+def unit_hidden_notes(table: pd.DataFrame, groups: Sequence[str], unit: str) -> list[str]:
     """Every row not fully shown, gathered by reason: "fewer than 10 students: hidden (privacy): American Indian
     or Alaska Native students in grade 3, ...", so no group vanishes silently from a long table."""
     rows = table[table["suppressed"].astype(bool) | (table["note"] != "")]

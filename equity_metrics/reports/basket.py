@@ -18,6 +18,7 @@ from equity_metrics.measures.aggregate import Filters
 from equity_metrics.measures.analysis import UNIT_DIMENSIONS, split_dimensions
 from equity_metrics.measures.indicators import get_indicator
 from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative.scope import scope
 from equity_metrics.storage.store import Store, quote_identifier
 from equity_metrics.storage.user_tables import BASKET_TABLE
 
@@ -74,11 +75,12 @@ class IndicatorSpec:
         return Filters(school_years=self.school_years, schools=self.schools, grade_band=self.grade_band)
 
     def default_title(self) -> str:
-        """'Out-of-school suspension by race/ethnicity, 2024-25'."""
+        """'Out-of-school suspension by race/ethnicity: Maple Grove Middle, grades 6-8, 2024-25' (the district's:
+        'District, all grades, 2024-25')."""
         indicator = get_indicator(self.indicator_id)
         dims = " and ".join(DIMENSIONS[d].label.lower() if d in DIMENSIONS else d.replace("_", " ") for d in self.by)
-        years = ", ".join(self.school_years) or ("every year" if "school_year" in self.by else "latest year")
-        return f"{indicator.label} by {dims}, {years}"
+        units, groups = split_dimensions(self.by)
+        return f"{indicator.label} by {dims}: {scope(self.filters, groups, units).where()}"
 
     def to_json(self) -> str:
         options = self.options

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,6 +27,7 @@ from equity_metrics.core.constants import DIMENSIONS, SAMPLE_DATA_LABEL
 from equity_metrics.core.formulas import neutralise
 from equity_metrics.measures.analysis import Result
 from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
+from equity_metrics.narrative.scope import scope
 from equity_metrics.storage.store import Store
 
 _SHEET_NAME = re.compile(r"(.+?) \[(.+)\]")  # "file.xlsx [sheet]", as the importer names a workbook's sheets
@@ -131,9 +132,13 @@ PERCENT_COLUMNS = frozenset({"rate", "rate_ci_low", "rate_ci_high", "comparison_
                              "share_of_denominator", "share_of_numerator"})
 RATIO_COLUMNS = frozenset({"risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high", "representation_index",
                            "hedges_g", "hedges_g_ci_low", "hedges_g_ci_high", "median_gap_sd"})
-COUNT_COLUMNS = frozenset({"denominator", "numerator", "n", "min_n", "min_cell", "years_above"})
+COUNT_COLUMNS = frozenset({"denominator", "numerator", "n", "min_n", "min_cell", "years_above", "students"})
 MEAN_COLUMNS = frozenset({"mean", "sd", "median", "comparison_mean", "mean_difference", "threshold"})
-_EXCEL_FORMATS = {"percent": "0.0%", "ratio": "0.00", "count": "#,##0", "mean": "#,##0.0", "p": "0.0000"}
+POINT_COLUMNS = frozenset({"rate_difference"})  # differences of rates: percentage points
+P_VALUE_COLUMNS = frozenset({"p_value", "q_value", "adjusted_p_value"})
+ASSOCIATION_COLUMNS = frozenset({"cramers_v", "eta_squared"})
+_EXCEL_FORMATS = {"percent": "0.0%", "points": "+0.0%;-0.0%;0.0%", "ratio": "0.00", "count": "#,##0",
+                  "mean": "#,##0.0", "p": "0.0000", "association": "0.000"}
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,8 @@ def result_sheet(result: Result) -> Sheet:
     dims = [*result.units, *result.groups]
     extra = ["median_gap_sd"] if "median_gap_sd" in result.table.columns else []
     by = " and ".join(column_label(d).lower() for d in dims)
-    caption = (f"{result.indicator.label} by {by}, {', '.join(result.school_years)}; each group compared with "
+    where = scope(result.filters, result.groups, result.units).where()
+    caption = (f"{result.indicator.label} by {by}: {where}; each group compared with "
                f"{result.options.comparison_label}.")
     return Sheet(result.indicator.label, result.table[[*dims, *measures, *extra]], caption)
 
@@ -232,22 +238,49 @@ def column_label(column: str) -> str:
 
 
 def column_kind(column: str) -> str:
-    """How a column's numbers are shown: percent, ratio, count, mean, p or plain."""
+    """How a column's numbers are shown: percent, points, ratio, count, mean, p, association or plain."""
+    if column in POINT_COLUMNS:
+        return "points"
     if column in PERCENT_COLUMNS:
         return "percent"
-    if column in RATIO_COLUMNS or _YEAR_RATIO.fullmatch(column):
+    if (column in RATIO_COLUMNS or _YEAR_RATIO.fullmatch(column)
+            or column.endswith(("risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"))):
         return "ratio"
     if column in COUNT_COLUMNS:
         return "count"
-    if column in MEAN_COLUMNS:
+    if column in MEAN_COLUMNS or column.startswith("adjusted_mean_difference"):
         return "mean"
-    if column in ("p_value", "q_value"):
+    if column in P_VALUE_COLUMNS:
         return "p"
+    if column in ASSOCIATION_COLUMNS:
+        return "association"
     return "plain"
 
 
+def p_text(value: float) -> str:
+    """A p- or q-value as a reader should see it: '< 0.001', else three decimals ('0.046')."""
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+_NUMBER_TEXT: dict[str, Callable[[float], str]] = {
+    "percent": lambda v: f"{v * 100:.1f}%",
+    "points": lambda v: f"{v * 100:+.1f} pts",
+    "ratio": lambda v: f"{v:.2f}",
+    "count": lambda v: f"{int(v):,}",
+    "mean": lambda v: f"{v:,.1f}",
+    "p": p_text,
+    "association": lambda v: f"{v:.3f}",
+}
+
+
+def screen_format(column: str) -> Callable[[float], str] | None:
+    """How a number of a result column reads on screen and in reports (a missing one, hidden or not
+    calculated, is blank): '10.7%', '+3.2 pts', '1,387', '2.41', '< 0.001'. None: a plain column."""
+    return _NUMBER_TEXT.get(column_kind(column))
+
+
 def display_text(column: str, value: Any) -> str:
-    """A value as text for a report or a slide: 12.3%, 2.41, 1,234, p < 0.001; empty when missing."""
+    """A value as text for a report or a slide: 12.3%, +3.2 pts, 2.41, 1,234, < 0.001; empty when missing."""
     if isinstance(value, np.generic):
         value = value.item()
     if _missing(value):
@@ -256,17 +289,9 @@ def display_text(column: str, value: Any) -> str:
         return "Yes" if value else "No"
     if not isinstance(value, (int, float)):
         return str(value)
-    kind = column_kind(column)
-    if kind == "percent":
-        return f"{value * 100:.1f}%"
-    if kind == "ratio":
-        return f"{value:.2f}"
-    if kind == "count":
-        return f"{int(value):,}"
-    if kind == "mean":
-        return f"{value:,.1f}"
-    if kind == "p":
-        return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    number_text = screen_format(column)
+    if number_text is not None:
+        return number_text(value)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

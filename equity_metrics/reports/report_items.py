@@ -24,6 +24,7 @@ from equity_metrics.measures.indicators import Indicator, get_indicator
 from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
 from equity_metrics.narrative import findings, score_gaps
 from equity_metrics.narrative.findings import Finding
+from equity_metrics.narrative.scope import scope
 from equity_metrics.reports.basket import INDICATOR_KIND, BasketItem, IndicatorSpec
 from equity_metrics.reports.export_tables import Provenance, column_label
 from equity_metrics.storage.store import Store
@@ -97,14 +98,14 @@ def _rate_sentence(indicator: Indicator, table: pd.DataFrame, dims: list[str], g
                    options: MetricOptions, group: Sequence[tuple[str, str]]) -> str:
     """The headline of the table, or with a chosen group, the sentence about that group."""
     if not group:
-        return findings.headline(indicator, table, dims, options)
+        return findings.rate_headline(indicator, table, dims, options)
     rows = _chosen_rows(table, group)
     if rows.empty:
         noun = findings.group_noun(dict(group), findings.subject_noun(indicator))
         return f"{noun}: no {indicator.label.lower()} data under these filters."
     if len(rows) == 1:
         return findings.rate_sentence(indicator, rows.iloc[0], dims, options)
-    return findings.headline(indicator, rows, dims, options)
+    return findings.rate_headline(indicator, rows, dims, options)
 
 
 def _rate_item(store: Store, spec: IndicatorSpec, title: str, source: Provenance) -> ReportItem:
@@ -112,25 +113,25 @@ def _rate_item(store: Store, spec: IndicatorSpec, title: str, source: Provenance
     result = analysis.rates(store, spec.indicator_id, spec.by, spec.filters, options)
     table, groups, units = result.table, list(result.groups), list(result.units)
     years = list(result.school_years)
-    comparison = options.comparison_label
+    comparison, where = options.comparison_label, scope(result.filters, groups, units).where()
     if units == ["school_year"]:
         latest = table[table["school_year"].astype(str) == years[-1]]
         sentence = f"In {years[-1]}: " + _rate_sentence(indicator, latest, groups, groups, options, spec.group)
         span = f"{years[0]} to {years[-1]}" if len(years) > 1 else years[0]
         chart = charts.trend_chart(table, groups[0], indicator,
-                                   f"{indicator.label} by {_dimension_words(groups[0])}, {span}")
+                                   f"{indicator.label} by {_dimension_words(groups[0])}: {where}")
         described = (f"Line chart of the {indicator.label.lower()} rate by {_dimension_words(groups[0])} in each "
                      f"school year, {span}, with 95% intervals")
     elif units == ["school"]:
         sentence = _rate_sentence(indicator, table, [*groups, "school"], groups, options, spec.group)
         chart = charts.heatmap_chart(table, groups[0], indicator,
                                      f"{indicator.label}: risk ratio by school and {_dimension_words(groups[0])}, "
-                                     f"{', '.join(years)}", comparison)
+                                     f"{where}", comparison)
         described = (f"Heatmap of the {indicator.label.lower()} risk ratio vs {comparison} by school and "
                      f"{_dimension_words(groups[0])}, {', '.join(years)}")
     else:
         sentence = _rate_sentence(indicator, table, groups, groups, options, spec.group)
-        chart = charts.rate_chart(table, groups, indicator, f"{indicator.label} by group, {', '.join(years)}",
+        chart = charts.rate_chart(table, groups, indicator, f"{indicator.label}: {scope(result.filters, groups, units).words()}",
                                   analysis.reference_rate(result))
         described = (f"Bar chart of the {indicator.label.lower()} rate by "
                      f"{' and '.join(_dimension_words(g) for g in groups)}, {', '.join(years)}, with 95% intervals")
@@ -145,12 +146,13 @@ def _gap_item(store: Store, spec: IndicatorSpec, title: str, source: Provenance)
     result = analysis.gaps(store, spec.indicator_id, spec.by, spec.filters, options)
     table, groups, units = result.table, list(result.groups), list(result.units)
     years, comparison = list(result.school_years), options.comparison_label
+    where = scope(result.filters, groups, units).where()
     rows = _chosen_rows(table, spec.group) if spec.group else pd.DataFrame()
     if len(rows) == 1:
         sentence = score_gaps.gap_sentence(indicator, rows.iloc[0], groups, comparison)
     else:
-        sentence = score_gaps.headline(indicator, table, groups, comparison)
-    chart = charts.gap_chart(table, groups, indicator, f"{indicator.label}: gap vs {comparison}, {', '.join(years)}",
+        sentence = score_gaps.gap_headline(indicator, table, groups, comparison)
+    chart = charts.gap_chart(table, groups, indicator, f"{indicator.label}: gap vs {comparison}, {where}",
                              comparison)
     described = (f"Chart of the {indicator.label.lower()} gap (Hedges' g with 95% intervals) by "
                  f"{' and '.join(_dimension_words(g) for g in groups)} vs {comparison}, {', '.join(years)}")
