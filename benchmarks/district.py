@@ -47,7 +47,8 @@ ROSTER_HEADERS = {
 
 _GENERATOR_FILES = (Path(__file__),)
 _STORE_FILES = (*_GENERATOR_FILES, *(ROOT / "equity_metrics" / name for name in (
-    "facts.py", "schema.py", "store.py", "codes.py", "constants.py", "user_tables.py")))
+    "storage/facts.py", "storage/schema.py", "storage/store.py", "core/codes.py", "core/constants.py",
+    "storage/user_tables.py")))
 
 
 def _race_case() -> str:

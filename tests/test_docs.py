@@ -43,3 +43,20 @@ def test_readme_layout_names_every_subpackage() -> None:
     assert len(packages) >= 9
     missing = [p for p in packages if f"`{p}`" not in row]
     assert not missing, f"the README's layout table lacks {missing}"
+
+
+def test_tests_mirror_the_packages_and_the_pages() -> None:
+    """Every subpackage has its test folder, every page its tests/app/test_<page>.py, and the README's tests row
+    names every test folder."""
+    tests = ROOT / "tests"
+    packages = {p.parent.name for p in (ROOT / "equity_metrics").glob("*/__init__.py")}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert packages <= folders, f"no tests folder for {sorted(packages - folders)}"
+    pages = {p.stem for p in (ROOT / "pages").glob("*.py")}
+    missing = sorted(p for p in pages if not (tests / "app" / f"test_{p}.py").exists())
+    assert not missing, f"no tests/app/test_<page>.py for {missing}"
+    row = next(line for line in README.splitlines() if line.startswith("| `tests/` |"))
+    unnamed = sorted(f for f in folders if f"`tests/{f}`" not in row)
+    assert not unnamed, f"the README's tests row lacks {unnamed}"
+    assert not list(tests.glob("test_*.py")) or {p.name for p in tests.glob("test_*.py")} <= {
+        "test_layers.py", "test_function_sizes.py", "test_docs.py"}, "tests at the top level belong in a package's folder"

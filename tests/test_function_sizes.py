@@ -33,3 +33,24 @@ def test_the_size_check_names_a_long_function_and_skips_decorators(tmp_path: Pat
                      f"class A:\n    async def long(self):\n    {body.replace(chr(10), chr(10) + '    ')}\n"
                      "        return 1\n")
     assert long_functions(probe, tmp_path) == ["probe.py:86 long (81 lines)"]
+
+
+APP = LIBRARY.parent
+MAX_PAGE_BLOCK_LINES = 40
+
+
+def long_top_level_blocks(path: Path, root: Path, limit: int = MAX_PAGE_BLOCK_LINES) -> list[str]:
+    """Every `if`, `with`, `for`, `while` or `try` at a module's top level over `limit` lines: a page's body is a
+    few calls of named functions, not one long nested block."""
+    blocks = (ast.If, ast.With, ast.For, ast.While, ast.Try)
+    return [f"{path.relative_to(root).as_posix()}:{node.lineno} {type(node).__name__.lower()} block "
+            f"({node.end_lineno - node.lineno + 1} lines)"
+            for node in ast.parse(path.read_text(), filename=str(path)).body
+            if isinstance(node, blocks) and node.end_lineno - node.lineno + 1 > limit]
+
+
+def test_pages_and_views_are_small_named_functions() -> None:
+    """Issue 19: the app (app.py, pages/, views/) has no function over 80 lines and no top-level block over 40."""
+    files = sorted([APP / "app.py", *(APP / "pages").glob("*.py"), *(APP / "views").glob("*.py")])
+    offenders = [entry for path in files for entry in (*long_functions(path, APP), *long_top_level_blocks(path, APP))]
+    assert not offenders, "long functions or blocks:\n" + "\n".join(offenders)
