@@ -164,8 +164,8 @@ def rates(store: Store, indicator_id: str, by: Sequence[str] = ("race",), filter
     if cells.empty:
         raise NoDataError(f"No {indicator.population_label} match these filters for {indicator.label}.")
     groups = list(protected.check_split(groups))
-    table = metrics.rate_table(cells, groups, units, options, totals).drop(columns=list(metrics.PROTECTION_COLUMNS),
-                                                                           errors="ignore")
+    table = metrics.rate_table(cells, groups, units, options, totals, noun=indicator.population_label).drop(
+        columns=list(metrics.PROTECTION_COLUMNS), errors="ignore")
     if (filters.schools or "school" in units) and options.comparison == metrics.ALL_OTHERS:
         table = _with_alternate_risk_ratio(store, indicator, table, units, groups, filters, options)
     shown = shown_totals(totals, units)

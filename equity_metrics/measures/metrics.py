@@ -160,7 +160,8 @@ def _unit_values(cells: pd.DataFrame, totals: pd.DataFrame, unit_dims: Sequence[
 
 
 def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str] = (),
-               options: MetricOptions = MetricOptions(), totals: pd.DataFrame | None = None) -> pd.DataFrame:
+               options: MetricOptions = MetricOptions(), totals: pd.DataFrame | None = None,
+               noun: str = "students") -> pd.DataFrame:
     """Every rate measure per group, suppressed: unit and group columns, then RATE_COLUMNS.
 
     With `totals` (the unit totals of a protected table) and the cells' hide_denominator/hide_numerator
@@ -230,7 +231,7 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         options, protected, a, n, hide_n=hide_n, hide_a=hide_a, show_rate=show_rate, comparable=comparable,
         ratio_missing=show_rate & comparable & ~ratio_ok & ~hide_comparison, hide_comparison=hide_comparison,
         hide_comparison_total=hide_comparison_total, is_reference=is_reference, known=known,
-        total_hidden=total_hidden, unit_all=unit_all)
+        total_hidden=total_hidden, unit_all=unit_all, noun=noun)
     return table
 
 
@@ -311,12 +312,13 @@ def _rate_hidden(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequ
 def _rate_notes(options: MetricOptions, protected: bool, a: np.ndarray, n: np.ndarray, *, hide_n: np.ndarray,
                 hide_a: np.ndarray, show_rate: np.ndarray, comparable: np.ndarray, ratio_missing: np.ndarray,
                 hide_comparison: np.ndarray, hide_comparison_total: np.ndarray, is_reference: np.ndarray,
-                known: np.ndarray, total_hidden: np.ndarray, unit_all: np.ndarray) -> np.ndarray:
-    """`rate_table`'s note column: why a count is hidden, a measure not calculated, or a group not compared."""
+                known: np.ndarray, total_hidden: np.ndarray, unit_all: np.ndarray, noun: str = "students") -> np.ndarray:
+    """`rate_table`'s note column: why a count is hidden, a measure not calculated, or a group not compared
+    (`noun`: who is counted: students, teachers, applicants, answers)."""
     unknown_share = np.where(unit_all > 0, n / np.where(unit_all > 0, unit_all, np.nan), np.nan)
     return _join_notes(
         *_rate_privacy_notes(options.privacy_threshold, protected, a, n, hide_n, hide_a),
-        _note(~(n >= options.min_n) & ~hide_n, f"fewer than {options.min_n} students: rate not calculated (n-size)"),
+        _note(~(n >= options.min_n) & ~hide_n, f"fewer than {options.min_n} {noun}: rate not calculated (n-size)"),
         _note(ratio_missing & (a < options.min_cell),
               f"fewer than {options.min_cell} with the event: risk ratio not calculated (cell size)"),
         # (not where the comparison's count is hidden: "below the minimums" would narrow it)
@@ -326,7 +328,7 @@ def _rate_notes(options: MetricOptions, protected: bool, a: np.ndarray, n: np.nd
         _note(is_reference, "comparison group"),
         _note(~known & (hide_n | total_hidden), "not compared"),
         _note(~known & ~hide_n & ~total_hidden, np.char.add(np.char.add("not compared; ",
-              np.char.mod("%.1f", np.nan_to_num(unknown_share) * 100)), "% of students")),
+              np.char.mod("%.1f", np.nan_to_num(unknown_share) * 100)), f"% of {noun}")),
     )
 
 

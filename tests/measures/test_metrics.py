@@ -101,6 +101,10 @@ def test_n_size_blocks_the_rate_but_a_safe_count_is_shown():
     assert black["suppressed"] and np.isnan(black["rate"]) and black["numerator"] == 12
     assert "fewer than 30 students: rate not calculated (n-size)" in black["note"]
     assert not row(table, WHITE)["suppressed"]
+    # Issue 16: the note names who is counted (applicants, teachers, answers), never "students" for staff.
+    applicants = row(rate_table(data, ["race"], noun="applicants"), BLACK)
+    assert "fewer than 30 applicants: rate not calculated (n-size)" in applicants["note"]
+    assert "students" not in applicants["note"]
 
 
 def test_privacy_hides_small_counts_and_their_complement_cell():
