@@ -1,8 +1,10 @@
 """Commands over published aggregates (`python -m equity_metrics ...`), added to the parser by `cli.py`:
 
-    staff-composition [--by state|district|school] [--job-group 23] [--unit NAME] [--year Y] [--min-cell N]
+    staff-composition [--by state|district|school] [--job-group 23] [--unit NAME] [--year Y]
 
-It prints the same protected table the Staffing page shows (shares as fractions, FTE with one decimal), then
+FTE under the privacy threshold (10) are hidden, as every count is; like the threshold of the other commands,
+it cannot be set (outputs at several thresholds, combined, could reveal what one of them hides). It prints
+the same protected table the Staffing page shows (shares as fractions, FTE with one decimal place), then
 nothing else; the notes (what is hidden and why, what the file's figures do not add up to) go to standard
 error. The store is opened read-only.
 """
@@ -16,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from equity_metrics.core.constants import DEFAULT_MIN_CELL
 from equity_metrics.measures import staff_fte
 from equity_metrics.storage.store import default_db_path, open_for_reading
 
@@ -34,7 +35,7 @@ def _staff(render: Render) -> Callable[[argparse.Namespace], str]:
     def run(args: argparse.Namespace) -> str:
         with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
             result = staff_fte.staff_composition(store, level=args.by, job_group=args.job_group,
-                                                 school_year=args.year, unit=args.unit, min_cell=args.min_cell)
+                                                 school_year=args.year, unit=args.unit)
         _said(result.notes)
         return render(result.table, args.format)
     return run
@@ -50,8 +51,5 @@ def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callabl
     p.add_argument("--job-group", help="one job group as the file codes it, e.g. 23 (teachers); default: every one")
     p.add_argument("--unit", help="one district or school, by name (e.g. Boston)")
     p.add_argument("--year", help="school year, e.g. 2014-15 (default: the latest with staff FTE)")
-    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
-                   help=f"FTE above 0 and under this are hidden, with the others that would reveal them "
-                        f"(default {DEFAULT_MIN_CELL})")
     common(p)
     p.set_defaults(run=_staff(render))

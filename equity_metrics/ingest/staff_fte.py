@@ -19,6 +19,8 @@ from equity_metrics.ingest.guessing import ColumnGuess
 from equity_metrics.ingest.mapping import Mapping, Unpivot
 from equity_metrics.storage.staff_codes import OTHER_COMBINED, STAFF_TOTAL
 
+__all__ = ["is_staff_fte", "race_columns", "staff_fte_guess"]
+
 _SUFFIX = re.compile(r"\s*(?:\(\s*#\s*\)|#|\bfte\b|\bcount\b|\bnumber\b|\bstaff\b)\s*$")
 _OTHER = ("other", "other race", "other races", "all other", "all other races")
 _TOTALS = ("fte count", "fte", "total fte", "fte total", "total", "total fte count", "all fte", "fte all",

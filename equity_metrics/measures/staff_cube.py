@@ -17,18 +17,20 @@ Values are kept in tenths of an FTE (integers: the files have one decimal place)
 above 0 and under the cell size (`min_cell`, default 10) is a handful of people and is hidden (primary), and
 `disclosure.protect` hides enough others that every hidden small value can still be anything from 0.1 to
 `min_cell` - 0.1 FTE, and no hidden value is exactly determined, proven by linear programming over all those
-relations. The reader is assumed to know that a hidden value is above 0 (zeros are always shown).
+relations. A larger cell size (`--min-cell 20`) starts from what the table at 10 hides, so that outputs at
+several cell sizes, combined, still hide at least that; a smaller one is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from equity_metrics.core.constants import RACE_LABELS
+from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD, RACE_LABELS
 from equity_metrics.measures.disclosure import Relations, Requirement, protect
 from equity_metrics.storage import caches
 from equity_metrics.storage.staff_codes import ALL_STAFF_JOB, OTHER_COMBINED, STAFF_TOTAL
@@ -75,14 +77,21 @@ def _fingerprint(store: Store, year: str) -> str:
     return hashlib.sha256(repr(row).encode()).hexdigest()
 
 
-def staff_cube(store: Store, year: str, min_cell: int) -> StaffCube:
-    """The protected staff table of one school year (cached per content of the year's rows and `min_cell`)."""
+def staff_cube(store: Store, year: str, min_cell: int = DEFAULT_PRIVACY_THRESHOLD) -> StaffCube:
+    """The protected staff table of one school year (cached per content of the year's rows and `min_cell`).
+
+    `min_cell` is never below the privacy threshold (10); a larger one hides everything the threshold's own
+    table hides and more, so that outputs at several cell sizes together still hide all that one hides."""
+    if min_cell < DEFAULT_PRIVACY_THRESHOLD:
+        raise ValueError(f"--min-cell {min_cell}: FTE under {DEFAULT_PRIVACY_THRESHOLD} are always hidden; give "
+                         f"{DEFAULT_PRIVACY_THRESHOLD} or more")
     key = (_fingerprint(store, year), year, int(min_cell))
     cube = _CACHE.get(key)
     if cube is None:
+        base = None if min_cell == DEFAULT_PRIVACY_THRESHOLD else staff_cube(store, year).cells["hidden"].to_numpy()
         if len(_CACHE) >= 32:
             _CACHE.clear()
-        cube = _CACHE[key] = _build(store.cursor().execute(_CELLS_SQL, [year]).df(), int(min_cell))
+        cube = _CACHE[key] = _build(store.cursor().execute(_CELLS_SQL, [year]).df(), int(min_cell), base)
     return cube
 
 
@@ -105,7 +114,7 @@ def _school_cells(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return cells, schools
 
 
-def _build(rows: pd.DataFrame, min_cell: int) -> StaffCube:
+def _build(rows: pd.DataFrame, min_cell: int, base: np.ndarray | None = None) -> StaffCube:
     school_cells, schools = _school_cells(rows)
     school_cells = school_cells.merge(schools, on="school_id")
     school_cells = school_cells.assign(level="school", unit=school_cells["school_name"].fillna(
@@ -119,7 +128,7 @@ def _build(rows: pd.DataFrame, min_cell: int) -> StaffCube:
     state = state.assign(level="state", unit=STATE, school_id=None, district=None, geo="state", parent=None)
     columns = ["level", "unit", "school_id", "district", "job_group", "race", "value", "geo", "parent"]
     cells = pd.concat([state[columns], districts[columns], school_cells[columns]], ignore_index=True)
-    cells["hidden"] = _protect(cells, min_cell)
+    cells["hidden"] = _protect(cells, min_cell, base)
     return StaffCube(cells.drop(columns=["geo", "parent"]), schools)
 
 
@@ -139,7 +148,8 @@ def _pairs_to_relations(pairs: list[tuple[np.ndarray, np.ndarray]]) -> Relations
     return Relations(np.concatenate(rel), np.concatenate(cell), np.concatenate(coef), count)
 
 
-def _locator(cells: pd.DataFrame):  # noqa: ANN202 (a function: frame of keys -> row numbers)
+def _locator(cells: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Row numbers of the cells keyed (geo, job_group, race) as in a frame's rows."""
     index = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_frame(cells[["geo", "job_group", "race"]]))
 
     def locate(frame: pd.DataFrame) -> np.ndarray:
@@ -170,7 +180,7 @@ def _job_relations(cells: pd.DataFrame) -> Relations:
     return _pairs_to_relations([(others, _locator(cells)(cells.iloc[others].assign(job_group=ALL_STAFF_JOB)))])
 
 
-def _protect(cells: pd.DataFrame, min_cell: int) -> np.ndarray:
+def _protect(cells: pd.DataFrame, min_cell: int, base: np.ndarray | None = None) -> np.ndarray:
     """Hidden cells: FTE above 0 and under `min_cell`, and the complements `protect` proves enough within each
     job group; then, across job groups, no "All staff" relation is left with exactly one hidden value (its
     cheapest shown member is hidden too, and the job groups are protected again), until nothing changes."""
@@ -183,7 +193,7 @@ def _protect(cells: pd.DataFrame, min_cell: int) -> np.ndarray:
     groups = [np.flatnonzero((cells["job_group"] == job).to_numpy()) for job in cells["job_group"].unique()]
     relations = [_relations(cells.iloc[rows].reset_index(drop=True)) for rows in groups]
     across = _job_relations(cells)
-    hidden = small.copy()
+    hidden = small.copy() if base is None else small | base
     changed = np.ones(len(groups), dtype=bool)
     for _ in range(50):
         for rows, relation in (p for p, again in zip(zip(groups, relations, strict=True), changed, strict=True) if again):

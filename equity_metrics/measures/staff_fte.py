@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from equity_metrics.core.constants import DEFAULT_MIN_CELL
+from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
 from equity_metrics.measures.staff_cube import RACE_SUM, STATE, StaffCube, staff_cube
 from equity_metrics.storage.staff_codes import OTHER_COMBINED, STAFF_TOTAL, job_label
 from equity_metrics.storage.store import Store
@@ -113,7 +113,7 @@ def _wide(cells: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
 
 def staff_composition(store: Store, *, level: str = "state", job_group: str | None = None,
                       school_year: str | None = None, unit: str | None = None,
-                      min_cell: int = DEFAULT_MIN_CELL) -> StaffComposition:
+                      min_cell: int = DEFAULT_PRIVACY_THRESHOLD) -> StaffComposition:
     """Each race's FTE and share by job group, at `level` (state, district or school), for one school year
     (default: the latest with staff FTE); `unit` keeps one district or school (by name, or a school's code).
     Small FTE are hidden (see module)."""
@@ -125,8 +125,6 @@ def staff_composition(store: Store, *, level: str = "state", job_group: str | No
     year = school_year or years[0]
     if year not in years:
         raise NoStaffFteError(f"no staff FTE for {year}; loaded: {', '.join(years)}")
-    if min_cell < 1:
-        raise ValueError(f"--min-cell {min_cell}: give 1 or more")
     cube = staff_cube(store, year, min_cell)
     cells = _select(cube, level, job_group, unit)
     if cells.empty:

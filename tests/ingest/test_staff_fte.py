@@ -155,6 +155,15 @@ def test_the_command_opens_the_store_read_only(tmp_path: Path, imported: tuple[P
 
 
 # ---- privacy ---------------------------------------------------------------------------------------------
+def test_the_threshold_cannot_be_lowered(imported: tuple[Path, str]) -> None:
+    err = io.StringIO()
+    with redirect_stderr(err), pytest.raises(SystemExit) as exited:
+        main(["staff-composition", "--db", str(imported[0]), "--min-cell", "5"])
+    assert exited.value.code == 2 and "unrecognized arguments: --min-cell" in err.getvalue()
+    with Store(imported[0], read_only=True) as store, pytest.raises(ValueError, match="FTE under 10 are always"):
+        staff_fte.staff_composition(store, min_cell=5)
+
+
 def published(db: Path) -> pd.DataFrame:
     """Every teacher FTE figure the three levels publish, one row per unit and race (margins as races)."""
     frames = []
@@ -265,3 +274,31 @@ def test_a_hidden_school_value_is_not_the_district_minus_the_other_schools(impor
     sums = cells[(cells["level"] == "school") & (cells["race"] == "sum")].set_index("geo")["fte"]
     lone = per_school[per_school == 1].index  # one hidden race: then the race sum must be hidden too
     assert sums.reindex(lone).isna().all()
+
+
+def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  entry_point_always_runs: None) -> None:
+    """Upload, check the guess (kind staff_fte, offered first), import: nothing else."""
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "page.duckdb"
+    seed = tmp_path / "seed.csv"
+    seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")  # so no sample is loaded
+    assert cli("import", str(seed), "--db", str(db))[0] == 0
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and not at.error
+    at.file_uploader[0].set_value((FILE.name, FILE.read_bytes(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="upload_kind").value == "staff_fte"
+    shown = at.data_editor[0].value.set_index("Field")["Column in your file"]
+    assert {f: c for f, c in shown.items() if c} == {"school_id": "Org Code", "school_name": "SCHOOL",
+                                                      "job_group": "Job Group", "school_year": "Year"}
+    at.button(key="upload_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    said = " ".join(str(getattr(e, "value", "")) for e in (*at.markdown, *at.caption, *at.info, *at.success,
+                                                              *at.warning))
+    assert "375 rows the race columns do not add up to the reported total" in said.replace("\\", "")
+    catalog = at.dataframe[0].value  # the app holds the store open: what is loaded, as the page lists it
+    assert catalog.iloc[0][["Dataset", "Kind", "Rows imported"]].tolist() == [FILE.name, "staff_fte", 100_494]
