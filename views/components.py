@@ -172,7 +172,7 @@ def show_frame(frame: pd.DataFrame, key: str, file_name: str, labels: Mapping[st
     extra.update({labels[c]: _printf(f) for c, f in (decimals or {}).items()
                   if c in labels and c not in P_VALUE_COLUMNS})  # p-values read '< 0.001' everywhere
     names = {labels[c]: c for c in labels if c in frame.columns}
-    st.dataframe(styled(shown, names, extra), hide_index=True, key=f"{key}_table")
+    st.dataframe(styled(shown, names, extra), hide_index=True, key=f"{key}_table", placeholder="")
     st.download_button("Download table (CSV)", data=frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
                        mime="text/csv", on_click="ignore", key=f"{key}_download", icon=":material/download:")
 
@@ -189,7 +189,7 @@ def show_table(result: Result, key: str) -> None:
     columns = [*result.units, *result.groups, *rate_columns(result.table)]
     table = display_table(result)
     names = dict(zip(table.columns, columns, strict=True))
-    st.dataframe(styled(table, names), hide_index=True, key=f"{key}_table")
+    st.dataframe(styled(table, names), hide_index=True, key=f"{key}_table", placeholder="")
     st.download_button("Download table (CSV)", data=result.table.to_csv(index=False).encode("utf-8"),
                        file_name=f"{file_stem(result)}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_download", icon=":material/download:")

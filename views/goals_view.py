@@ -89,7 +89,7 @@ def goal_card(report: goal_charts.GoalReport, key: str, store: Store | None = No
             config = {YEAR_LABELS[c]: st.column_config.NumberColumn(format=decimals)
                       for c in ("value", "ci_low", "ci_high", "path_value", "target_value")}
             st.dataframe(report.table[list(YEAR_LABELS)].rename(columns=YEAR_LABELS), hide_index=True,
-                         column_config=config, key=f"{key}_years")
+                         column_config=config, key=f"{key}_years", placeholder="")
         if store is not None and st.button("Add to report", key=f"{key}_basket", icon=":material/playlist_add:"):
             add_item(store, GoalSpec(int(goal.goal_id)), title=f"Goal {goal.goal_id}: {report.title}")
             st.toast("Goal added to the report. Open the Report page to build the deck.",

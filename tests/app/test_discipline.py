@@ -297,3 +297,10 @@ def test_a_school_chosen_is_named_in_every_title_caption_and_file_name(at: AppTe
         [c.value for c in at.caption], [m.value for m in at.markdown][:8], [i.value for i in at.info])
     titles = [title_of(c) for c in charts(at)]
     assert titles and all(where in t for t in titles), titles
+
+
+def test_hidden_cells_of_every_table_are_blank_not_none(at: AppTest) -> None:
+    """Issue 16: a hidden or uncalculated value is an empty cell (Streamlit's default shows 'None')."""
+    at.switch_page("pages/discipline.py").run()
+    tables = list(at.dataframe)
+    assert tables and all(t.proto.HasField("placeholder") and t.proto.placeholder == "" for t in tables)
