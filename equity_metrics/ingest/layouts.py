@@ -1,5 +1,6 @@
 """Published aggregate layouts recognised from their headers, each read into its own kind: for now staff FTE
-by race (`staff_fte.py`, kind `staff_fte`). Like the CRDC school file, such a file is not guessed column by
+by race (`staff_fte.py`, kind `staff_fte`) and a school-level survey summary (`survey_summary.py`, kind
+`survey_summary`). Like the CRDC school file, such a file is not guessed column by
 column: its layout gives the whole mapping, with a reason for each field.
 """
 
@@ -24,11 +25,15 @@ class Layout:
 
 
 def _layouts() -> tuple[Layout, ...]:
-    from equity_metrics.ingest import staff_fte
+    from equity_metrics.ingest import staff_fte, survey_summary
 
     return (
         Layout("staff_fte", "the columns are staff full-time equivalents per school and job group, one column per "
                "race and a total", staff_fte.is_staff_fte, staff_fte.staff_fte_guess),
+        Layout("survey_summary", "the columns are each school's survey results: response rates, respondents and "
+               "eligible per respondent type (parents, teachers, students), scale scores, and per item the share "
+               "and number of respondents choosing each answer", survey_summary.is_survey_summary,
+               survey_summary.survey_summary_guess),
     )
 
 

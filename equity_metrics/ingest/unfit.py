@@ -6,9 +6,9 @@ answers, staff members) or counts of students per school and group (`counts`). P
 shapes do not fit: shares of enrollment and of the disciplined population (percentages, no counts), staff
 full-time equivalents without a school and one column per race beside a total (a staff report by race is read
 by `staff_fte.py`), graduation rates without their counts (a file with
-cohort and graduate counts is read by `graduation.py`), a school-level survey summary (response rates and
-percentages per answer, not answers), course marks without a course level. Each such file is refused naming
-the file, what it holds and what would work.
+cohort and graduate counts is read by `graduation.py`), a school-level survey summary without respondent
+counts per school (one with a school code and `N_p`/`N_t`/`N_s` is read by `survey_summary.py`), course marks without a course section or letter mark. Each such file
+is refused naming the file, what it holds and what would work.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ SHAPES = (
     Shape("school survey summary",
           lambda keys, raw: _count(keys, r"^(?:[pts] (?:n )?q\d+[a-z]?(?: \d+)?|(?:rr|nr|n) [pts])$") >= 10,
           "it holds each school's survey results (response rates and the share or number of respondents "
-          "choosing each answer), not one row per answer; the Climate pages need the answers (a survey "
-          "platform's response export)"),
+          "choosing each answer), but not as a survey summary the importer reads (a school code or name, the "
+          "respondents of each type such as 'N_p', 'N_t', 'N_s', and the item columns), nor one row per answer "
+          "(a survey platform's response export)"),
     Shape("percentages by group",
           lambda keys, raw: sum(1 for h in raw if "%" in h or re.search(r"\b(?:pct|percent)\b", h.lower())) >= 2
           and _count(keys, r"subgroup|demographic|student group") >= 1,
@@ -57,9 +58,9 @@ SHAPES = (
           "import the state's counts download (school x group x count) or the CRDC school file instead"),
     Shape("course marks",
           lambda keys, raw: _count(keys, r"grade earned|letter grade|alpha grade|\bmarks?\b|credits earned") >= 1,
-          "it holds course marks (letter or numeric grades, credits), without a course level (AP, IB, Honors, "
-          "dual credit, Algebra I); the Course access pages count enrollment in advanced courses, and marks are "
-          "not a measure here: import a course file that names each course's level"),
+          "it holds course marks (letter or numeric grades, credits), but neither a course level (AP, IB, Honors, "
+          "dual credit, Algebra I) nor one row per student and course section with a letter mark (a student ID, "
+          "a section and a letter mark, which a course marks file needs for the course-failure rate)"),
 )
 
 

@@ -266,6 +266,24 @@ KINDS: dict[str, Kind] = {
                 Field("fte", "DOUBLE", False, None, "Full-time equivalents; a blank cell is missing"),
             ),
         ),
+        Kind(
+            "survey_summary",
+            "School survey summary (aggregated)",
+            "one figure of one school's survey results (respondents, eligible, a response rate, a score, or the "
+            "number or share of one respondent type choosing one answer of one item)",
+            (
+                _year(),
+                _school(True),
+                Field("school_name", "VARCHAR", False, None, "School name, when the file carries it"),
+                Field("respondent", "VARCHAR", False, None, "p (parents), t (teachers), s (students) or tot (all)"),
+                Field("measure", "VARCHAR", True, None,
+                      "respondents, eligible, response_rate, scale_score, item_score, option_percent, option_count, "
+                      "checked_percent, checked_count (a box of a check-all item)"),
+                Field("item", "VARCHAR", True, None, "The item (t_q1a), the scale (saf, com, eng, aca) or 'response'"),
+                Field("option", "VARCHAR", False, None, "The answer option (1, 2, ...) of an option figure"),
+                Field("value", "DOUBLE", False, None, "The figure; a blank cell is missing, never 0"),
+            ),
+        ),
     )
 }
 

@@ -554,7 +554,6 @@ def test_the_oea_roster_rates_from_the_command_line(oea_db: Path) -> None:
 
 UNFIT = {  # file -> what the refusal must say; none of these fits a kind (see the report for each reason)
     "ga_discipline/discipline_by_subgroup.csv": "holds percentages by student group",
-    "nyc_survey/survey_d75.txt": "holds each school's survey results",
     "oea_sectionmarks/part1.csv": "holds course marks (letter or numeric grades, credits), without a course level",
 }
 
@@ -579,12 +578,12 @@ def test_the_data_page_says_what_an_unfit_file_is(page_session: PageSession) -> 
     """The page tells the same: no kind offered as a guess, the reason instead of "which kind is this?"."""
     at = page_session.app
     page_session.host.use(page_session.db)
-    path = SHARED / "nyc_survey" / "survey_d75.txt"
+    path = SHARED / "ga_discipline" / "discipline_by_subgroup.csv"
     try:
-        at.file_uploader[0].set_value((path.name, path.read_bytes(), "text/plain")).run()
+        at.file_uploader[0].set_value((path.name, path.read_bytes(), "text/csv")).run()
         assert_ok(at)
         said = [plain(w.value) for w in at.warning]
-        assert any(w.startswith("This file cannot be imported: it holds each school's survey results")
+        assert any(w.startswith("This file cannot be imported: it holds percentages by student group")
                    for w in said), said
         assert not any("Which kind of file is this?" in w for w in said)
     finally:
