@@ -14,6 +14,7 @@ from equity_metrics.core.constants import DIMENSIONS, GROUP_DIMENSIONS
 from equity_metrics.measures.aggregate import schools as school_names
 from equity_metrics.measures.indicators import INDICATORS, Indicator
 from equity_metrics.measures.metrics import ALL_OTHERS
+from equity_metrics.reports.export_tables import table_csv_bytes
 from equity_metrics.storage.facts import SOURCES
 from equity_metrics.storage.store import StoreError
 from views.cache import cached, cached_indicators_with_data, cached_school_years, get_store
@@ -181,7 +182,7 @@ def _export_goals(page: GoalsPage) -> None:
                        mime="text/csv", on_click="ignore", key="goals_download", icon=":material/download:")
     if page.progresses:
         st.download_button("Download progress: every goal's latest value and status (CSV)",
-                           data=goals.progress_frame(page.progresses).to_csv(index=False).encode("utf-8"),
+                           data=table_csv_bytes(goals.progress_frame(page.progresses)),
                            file_name="goals_progress.csv", mime="text/csv", on_click="ignore",
                            key="goals_progress_download", icon=":material/download:")
     with st.expander("The columns of a goals CSV", expanded=False):

@@ -29,7 +29,7 @@ from equity_metrics.measures.indicators import INDICATORS, Indicator
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, MetricOptions, rate_columns
 from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps
 from equity_metrics.narrative.scope import Scope, scope
-from equity_metrics.reports.export_tables import COLUMN_LABELS, P_VALUE_COLUMNS, screen_format
+from equity_metrics.reports.export_tables import COLUMN_LABELS, P_VALUE_COLUMNS, screen_format, table_csv_bytes
 from equity_metrics.storage.facts import SOURCES
 from equity_metrics.storage.store import Store, StoreError
 from views.cache import (
@@ -173,7 +173,7 @@ def show_frame(frame: pd.DataFrame, key: str, file_name: str, labels: Mapping[st
                   if c in labels and c not in P_VALUE_COLUMNS})  # p-values read '< 0.001' everywhere
     names = {labels[c]: c for c in labels if c in frame.columns}
     st.dataframe(styled(shown, names, extra), hide_index=True, key=f"{key}_table", placeholder="")
-    st.download_button("Download table (CSV)", data=frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+    st.download_button("Download table (CSV)", data=table_csv_bytes(frame), file_name=file_name,
                        mime="text/csv", on_click="ignore", key=f"{key}_download", icon=":material/download:")
 
 
@@ -190,7 +190,7 @@ def show_table(result: Result, key: str) -> None:
     table = display_table(result)
     names = dict(zip(table.columns, columns, strict=True))
     st.dataframe(styled(table, names), hide_index=True, key=f"{key}_table", placeholder="")
-    st.download_button("Download table (CSV)", data=result.table.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download table (CSV)", data=table_csv_bytes(result.table),
                        file_name=f"{file_stem(result)}.csv", mime="text/csv",
                        on_click="ignore", key=f"{key}_download", icon=":material/download:")
 

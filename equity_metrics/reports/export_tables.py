@@ -448,6 +448,13 @@ def _numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
 
 
+def table_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as the app's quick "Download table (CSV)": library column names, numbers at full precision,
+    empty where hidden, formula-like text (a school named '=HYPERLINK(...)') neutralised; UTF-8."""
+    out = pd.DataFrame({c: frame[c] if _numeric(frame[c]) else frame[c].map(cell_value) for c in frame.columns})
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
 def csv_bytes(frame: pd.DataFrame, source: Provenance) -> bytes:
     """The table as CSV (UTF-8 with a byte-order mark): display labels, numbers at full precision, empty cells
     where a value is hidden, formula-like text neutralised, and two last columns naming the data and the date."""

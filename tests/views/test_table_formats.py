@@ -32,3 +32,14 @@ def test_a_styled_table_is_blank_where_hidden() -> None:
     assert lines[0] == ["Asian", "1,387", "10.7%", "+3.2 pts", "< 0.001", ""]
     assert lines[1] == ["White", "", "", "", "", "hidden (privacy)"]
     assert "None" not in text and "nan" not in text.lower().replace("hidden", "")
+
+
+def test_the_quick_csv_download_neutralises_formulas() -> None:
+    import csv
+    import io
+
+    from equity_metrics.reports.export_tables import table_csv_bytes
+
+    frame = pd.DataFrame({"school": ['=HYPERLINK("http://x")', "+1 Oak", "-3.5", "Oak"], "n": [1, 2, 3, 4]})
+    rows = list(csv.reader(io.StringIO(table_csv_bytes(frame).decode("utf-8"))))
+    assert rows == [["school", "n"], ['\'=HYPERLINK("http://x")', "1"], ["'+1 Oak", "2"], ["-3.5", "3"], ["Oak", "4"]]
