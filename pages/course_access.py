@@ -1,5 +1,6 @@
-"""Course access: enrollment in AP, IB, honors and dual credit, gifted identification, Algebra I in grade 8
-and AP exams, by group; and the "missing seats" each group would fill at the comparison's rate."""
+"""Course access: enrollment in AP, IB, honors and dual credit, gifted identification, Algebra I in grade 8,
+AP exams and failing a course (from course marks), by group; and, for access, the "missing seats" each group
+would fill at the comparison's rate."""
 
 import streamlit as st
 
@@ -18,9 +19,10 @@ result = indicator_view(
     rate_indicator_ids(["Course access"]),
     key="course_access",
     threshold=None,  # IDEA's disproportionality rule is about special education and discipline
-    empty_message="No course data yet: load a course enrollment file and an enrollment roster on the Data page.",
+    empty_message="No course data yet: load a course enrollment or course marks file and an enrollment roster on "
+                  "the Data page.",
 )
-if result is not None:
+if result is not None and not result.indicator.higher_is_worse:  # seats are access; failing a course is not
     indicator, comparison = result.indicator, result.options.comparison_label
     st.subheader("Missing seats")
     st.caption(f"How many more {indicator.population_label} of each group would {indicator.event} "

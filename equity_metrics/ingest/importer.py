@@ -410,7 +410,8 @@ def _missing_share(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> d
 
 def _duplicates(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> int:
     keys = {"enrollment": ("school_year", "student_id"), "staff": ("school_year", "staff_id"),
-            "schools": ("school_id",), "special_education": ("school_year", "student_id")}.get(kind)
+            "schools": ("school_id",), "special_education": ("school_year", "student_id"),
+            "marks": ("school_year", "student_id", "section_id", "term")}.get(kind)
     if not keys:
         return 0
     key_sql = ", ".join(quote_identifier(k) for k in keys)
@@ -420,7 +421,7 @@ def _duplicates(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> int:
 
 
 # Kinds whose rows describe students listed in the enrollment roster (demographics come from the roster).
-ROSTER_LINKED_KINDS = ("discipline", "courses", "assessments", "special_education", "interventions")
+ROSTER_LINKED_KINDS = ("discipline", "courses", "marks", "assessments", "special_education", "interventions")
 
 
 def _without_roster(cursor: duckdb.DuckDBPyConnection, kind: str, dataset_id: int) -> dict[str, int]:
@@ -564,7 +565,9 @@ def import_into(
 
 def _kind_notes(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> tuple[str, ...]:
     """The report's lines on what graduation's counting rules do with this table: suppressed cells and repeated
-    keys (storage/graduation_facts.py)."""
+    keys (storage/graduation_facts.py); for course marks, the marks by letter and the credits."""
+    if kind == "marks":
+        return _marks_notes(cursor, good)
     if kind != "graduation":
         return ()
     from equity_metrics.storage.graduation_facts import duplicate_lines
@@ -574,6 +577,24 @@ def _kind_notes(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> tupl
              "unreadable): they are left out of the graduation rate, their cohort too, never counted as 0."] \
         if missing else []
     return (*lines, *duplicate_lines(cursor, _STAGED, good))
+
+
+def _marks_notes(cursor: duckdb.DuckDBPyConnection, good: str) -> tuple[str, ...]:
+    """Course marks: how many of each letter (an F is failing: the course-failure rate), and the credits."""
+    letters = cursor.execute(f"SELECT upper(letter_mark) AS letter, count(*) FROM {_STAGED} WHERE {good} "
+                             "GROUP BY ALL ORDER BY letter").fetchall()
+    attempted, earned = cursor.execute(f"SELECT sum(credits_attempted), sum(credits_earned) FROM {_STAGED} "
+                                       f"WHERE {good}").fetchone()
+    listed = ", ".join(f"{letter} {n:,}" for letter, n in letters)
+    lines = [f"Marks by letter: {listed} (an F, F+ or F- is a failing mark)."]
+    if attempted is not None or earned is not None:
+        lines.append(f"Credits attempted: {_number(attempted)}; credits earned: {_number(earned)}.")
+    return tuple(lines)
+
+
+def _number(value: float | None) -> str:
+    value = float(value or 0)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
 
 
 def _cleaned_raw(kind: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "enrollment": ("grade",),
     "discipline": ("action",),
     "courses": ("course_level",),
+    "marks": ("letter_mark", "numeric_mark", "credits_earned"),
     "assessments": ("subject", "scale_score", "proficient", "performance_level"),
     "special_education": ("disability_category", "placement"),
     "interventions": ("intervention",),

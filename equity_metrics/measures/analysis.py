@@ -63,6 +63,7 @@ _EMPTY_HINTS = {
     "enrollment": "an enrollment roster",
     "discipline": "a discipline file (and the enrollment roster)",
     "courses": "a course enrollment file (and the enrollment roster)",
+    "marks": "a course marks file (and the enrollment roster)",
     "assessments": "assessment results (and the enrollment roster for demographics)",
     "special_education": "a special education file (and the enrollment roster)",
     "interventions": "a referrals and interventions file (and the enrollment roster)",

@@ -116,6 +116,11 @@ COURSE_FLAGS = {
     "ap_exam_taken": "course_level = 'AP' AND exam_taken",
     "ap_exam_passed": "course_level = 'AP' AND exam_taken AND exam_score >= 3",
 }
+# Course marks (kind `marks`): a student with at least one mark that year, and with at least one failing mark.
+MARK_FLAGS = {
+    "has_marks": "TRUE",
+    "failed_course": "upper(letter_mark) IN ('F', 'F+', 'F-')",
+}
 INTERVENTION_FLAGS = {
     "tier_2": "intervention = 'Tier 2'",
     "tier_3": "intervention = 'Tier 3'",
@@ -162,6 +167,11 @@ course_flags AS (
         {_flag_aggregates(COURSE_FLAGS)}
     FROM courses GROUP BY ALL
 ),
+mark_flags AS (
+    SELECT school_year, student_id,
+        {_flag_aggregates(MARK_FLAGS)}
+    FROM marks GROUP BY ALL
+),
 special_ed AS (
     SELECT school_year, student_id, arg_max(disability_category, dataset_id) AS disability_category,
         arg_max(placement, dataset_id) AS placement
@@ -188,12 +198,14 @@ SELECT
     coalesce(d.days_removed, 0) AS days_removed,
     {_IDEA_REMOVALS},
     {_flag_columns('c', COURSE_FLAGS)},
+    {_flag_columns('mk', MARK_FLAGS)},
     sp.disability_category, sp.placement,
     {_flag_columns('i', INTERVENTION_FLAGS)}
 FROM roster r
 LEFT JOIN school_names s USING (school_id)
 LEFT JOIN removals d USING (school_year, student_id)
 LEFT JOIN course_flags c USING (school_year, student_id)
+LEFT JOIN mark_flags mk USING (school_year, student_id)
 LEFT JOIN special_ed sp USING (school_year, student_id)
 LEFT JOIN intervention_flags i USING (school_year, student_id)
 """

@@ -132,6 +132,21 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
+            "marks",
+            "Course marks",
+            "one student's mark in one course section",
+            (
+                _year(),
+                _student(),
+                Field("section_id", "VARCHAR", True, None, "Course section as the SIS codes it"),
+                Field("term", "VARCHAR", False, None, "Term or marking period as the SIS codes it"),
+                Field("numeric_mark", "DOUBLE", False, None, "Numeric mark (percent; may exceed 100)"),
+                Field("letter_mark", "VARCHAR", True, None, "Letter mark (A-F, with + or -); F is failing"),
+                Field("credits_attempted", "DOUBLE", False, None, "Credits attempted"),
+                Field("credits_earned", "DOUBLE", False, None, "Credits earned"),
+            ),
+        ),
+        Kind(
             "assessments",
             "Assessment results",
             "one student on one test",

@@ -554,7 +554,6 @@ def test_the_oea_roster_rates_from_the_command_line(oea_db: Path) -> None:
 
 UNFIT = {  # file -> what the refusal must say; none of these fits a kind (see the report for each reason)
     "ga_discipline/discipline_by_subgroup.csv": "holds percentages by student group",
-    "oea_sectionmarks/part1.csv": "holds course marks (letter or numeric grades, credits), without a course level",
 }
 
 

@@ -21,6 +21,7 @@ from equity_metrics.ingest import scan_types, workbook_scan
 from equity_metrics.ingest.importer import ImportRefusedError, SourceSpec, import_sources
 from equity_metrics.ingest.mapping import Mapping, Unpivot
 from equity_metrics.ingest.readers import ReadError, list_sheets, read_source
+from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import Store
 
 _CONTENT_TYPES = (
@@ -291,11 +292,9 @@ def test_mapping_json_problems_are_each_named(db: Path, tmp_path: Path, capsys: 
 
 @pytest.mark.parametrize(("data", "problem"), [
     ([1, 2], 'the mapping must be a JSON object ({"kind": ..., "columns": {...}}), not a list'),
-    ({"columns": {}}, "kind: missing; give one of schools, enrollment, discipline, courses, assessments, "
-                      "special_education, interventions, staff, applicants, survey, graduation, counts"),
-    ({"kind": ["survey"]}, "kind: a list is not a kind; use one of schools, enrollment, discipline, courses, "
-                           "assessments, special_education, interventions, staff, applicants, survey, "
-                           "graduation, counts"),
+    # every kind, in the schema's order (storage/schema.py KINDS)
+    ({"columns": {}}, f"kind: missing; give one of {', '.join(KINDS)}"),
+    ({"kind": ["survey"]}, f"kind: a list is not a kind; use one of {', '.join(KINDS)}"),
     ({"kind": "survey", "unpivot": {"columns": "Q1", "name_field": "item_id", "value_field": "answer",
                                     "category_field": ["x"]}},
      "unpivot.columns: expected a list of column names, got text; unpivot.value_field: Climate survey responses "
