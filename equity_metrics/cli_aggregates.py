@@ -1,10 +1,11 @@
 """Commands over published aggregates (`python -m equity_metrics ...`), added to the parser by `cli.py`:
 
     staff-composition [--by state|district|school] [--job-group 23] [--unit NAME] [--year Y]
+    survey-summary [--what response|scores|items] [--school DBN] [--item t_q1a] [--year Y]
 
-FTE under the privacy threshold (10) are hidden, as every count is; like the threshold of the other commands,
-it cannot be set (outputs at several thresholds, combined, could reveal what one of them hides). It prints
-the same protected table the Staffing page shows (shares as fractions, FTE with one decimal place), then
+FTE and survey counts under the privacy threshold (10) are hidden, as every count is; like the threshold of the other commands,
+it cannot be set (outputs at several thresholds, combined, could reveal what one of them hides). Each prints
+the same protected table the Staffing (Climate) page shows (shares as fractions, FTE with one decimal place), then
 nothing else; the notes (what is hidden and why, what the file's figures do not add up to) go to standard
 error. The store is opened read-only.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from equity_metrics.measures import staff_fte
+from equity_metrics.measures import staff_fte, survey_summary
 from equity_metrics.storage.store import default_db_path, open_for_reading
 
 __all__ = ["add_aggregate_commands"]
@@ -41,9 +42,33 @@ def _staff(render: Render) -> Callable[[argparse.Namespace], str]:
     return run
 
 
+def _survey(render: Render) -> Callable[[argparse.Namespace], str]:
+    def run(args: argparse.Namespace) -> str:
+        with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
+            result = survey_summary.survey_summary(store, what=args.what, school_year=args.year, school=args.school,
+                                                   item=args.item)
+        _said(result.notes)
+        return render(result.table, args.format)
+    return run
+
+
+def _add_survey(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
+                render: Render) -> None:
+    p = commands.add_parser("survey-summary", help="a school survey summary (kind survey_summary): respondents and "
+                                                   "response rates, scale scores, or each item's answers")
+    p.add_argument("--what", choices=survey_summary.WHAT, default="response",
+                   help="response (respondents, eligible, rate), scores (0-10 scale scores) or items (the number "
+                        "and share choosing each option); default: response")
+    p.add_argument("--school", help="one school (its code, e.g. 75K004, or name) beside all schools")
+    p.add_argument("--item", help="one item, e.g. t_q1a (with --what items)")
+    p.add_argument("--year", help="school year, e.g. 2010-11 (default: the latest with a survey summary)")
+    common(p)
+    p.set_defaults(run=_survey(render))
+
+
 def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
                            render: Render) -> None:
-    """Add staff-composition."""
+    """Add staff-composition and survey-summary."""
     p = commands.add_parser("staff-composition", help="staff FTE and shares by race, by job group (a state's staff "
                                                       "report by race, kind staff_fte)")
     p.add_argument("--by", choices=staff_fte.LEVELS, default="state",
@@ -53,3 +78,4 @@ def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callabl
     p.add_argument("--year", help="school year, e.g. 2014-15 (default: the latest with staff FTE)")
     common(p)
     p.set_defaults(run=_staff(render))
+    _add_survey(commands, common, render)
