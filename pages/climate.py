@@ -1,8 +1,10 @@
 """Climate: percent favorable on the student, family and staff surveys by group, and by construct (safety,
-belonging, relationships, fair discipline)."""
+belonging, relationships, fair discipline); a school survey summary (respondents, scale scores, answers by
+school), when one is loaded."""
 
 import streamlit as st
 
+from views.aggregate_views import survey_summary_view
 from views.cache import get_store
 from views.components import data_source_banner, facet_view, for_source, indicator_view
 from views.state import current
@@ -20,3 +22,5 @@ if result is not None:
                "respondent answers several questions. A group is hidden by its respondents: fewer than 10 people, "
                "however many answers.")
     facet_view(store, state, result.indicator, "construct", key="climate_construct")
+
+survey_summary_view(store)  # a school survey summary (response rates, scores, answers by school), when one is loaded

@@ -1,16 +1,17 @@
-"""Views of published aggregates on the existing pages: staff FTE by race (Staffing). Every table comes from
-the library's protected staff table (`equity_metrics.measures.staff_fte`); text from the files is escaped."""
+"""Views of published aggregates on the existing pages: staff FTE by race (Staffing) and a school survey summary
+(Climate). Every table comes from the library's protected tables (`equity_metrics.measures.staff_fte`,
+`equity_metrics.measures.survey_summary`); text from the files is escaped."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from equity_metrics.measures import staff_fte
+from equity_metrics.measures import staff_fte, survey_summary
 from equity_metrics.storage.store import Store
 from views.components import show_frame
 from views.text import escape_markdown
 
-__all__ = ["staff_fte_view"]
+__all__ = ["staff_fte_view", "survey_summary_view"]
 
 _LABELS = {"unit": "Unit", "school_id": "School code", "job": "Job group", "race": "Race/ethnicity", "fte": "FTE",
            "share": "Share of FTE", "race_sum": "Race columns' sum", "reported_total": "Reported total (FTE)",
@@ -49,5 +50,48 @@ def staff_fte_view(store: Store) -> None:
         return
     show_frame(result.table, "staff_fte", "staff_fte_by_race.csv", _LABELS, percent=("share",),
                decimals={"fte": "%.1f", "race_sum": "%.1f", "reported_total": "%.1f", "difference": "%+.1f"})
+    for note in result.notes:
+        st.caption(escape_markdown(note))
+
+
+_SURVEY_LABELS = {"unit": "School", "school_id": "School code", "respondent": "Respondents", "respondents":
+                  "Respondents (number)", "eligible": "Eligible", "response_rate": "Response rate (%)",
+                  "scale": "Scale", "score": "Score (0-10)", "sum": "Sum of the schools' scores",
+                  "schools": "Schools", "item": "Item", "option": "Option", "count": "Number choosing it",
+                  "percent": "Percent choosing it", "answered": "Answered", "item_score": "Item score (0-10)"}
+_WHAT = {"response": "Respondents and response rates", "scores": "Scale scores", "items": "Answers to one item"}
+
+
+@st.cache_data(show_spinner="Protecting the survey summary (the first time for a file takes a few seconds)…",
+               max_entries=64)
+def _survey(_store: Store, cache_key: str, what: str, year: str, school: str | None,
+            item: str | None) -> survey_summary.SurveySummary:
+    del cache_key
+    return survey_summary.survey_summary(_store, what=what, school_year=year, school=school, item=item)
+
+
+def survey_summary_view(store: Store) -> None:
+    """A school survey summary: respondents and response rates, scale scores or one item's answers, for all
+    schools and one school or every school (nothing when no survey summary is loaded)."""
+    years = survey_summary.survey_summary_years(store)
+    if not years:
+        return
+    st.subheader("School survey summary")
+    left, middle, right = st.columns(3)
+    year = left.selectbox("School year", years, key="survey_summary_year")
+    what = middle.radio("Show", list(_WHAT), format_func=_WHAT.get, key="survey_summary_what")
+    school = right.text_input("One school (its code or name; empty: every school)",
+                              key="survey_summary_school") or None
+    item = None
+    if what == "items":
+        items = survey_summary.survey_summary_items(store, year)
+        item = st.selectbox("Item", items, key="survey_summary_item")
+    try:
+        result = _survey(store, store.cache_key(), what, year, school, item)
+    except survey_summary.NoSurveySummaryError as error:
+        st.info(escape_markdown(str(error)))
+        return
+    show_frame(result.table.drop(columns=["school_year"]), "survey_summary", f"survey_summary_{what}_{year}.csv",
+               _SURVEY_LABELS, decimals={"score": "%.3f", "sum": "%.1f", "item_score": "%.1f", "percent": "%.0f"})
     for note in result.notes:
         st.caption(escape_markdown(note))
