@@ -191,3 +191,31 @@ def test_no_marks_no_rate(cli_db: tuple[Path, str], blank_db: Path, tmp_path: Pa
     with Store(db, read_only=True) as store:
         cells = aggregate.rate_cells(store, [INDICATORS["course_failure"]], ["race"], Filters(school_years=(YEAR,)))
         assert cells.empty or int(cells["denominator"].sum()) == 0
+
+
+def test_the_data_page_imports_the_marks_and_course_access_shows_the_rate(
+        blank_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_point_always_runs: None) -> None:
+    """Upload, check, give the year (the file has none), import; then the Course access page offers the rate."""
+    from fixtures.apptest import assert_ok, plain
+    from streamlit.testing.v1 import AppTest
+
+    db = fresh(blank_db, tmp_path)
+    assert cli("import", str(ROSTER), "--db", str(db), "--year", YEAR)[0] == 0  # the roster, so no sample
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/data.py").run()
+    assert_ok(at)
+    at.file_uploader[0].set_value((MARKS.name, MARKS.read_bytes(), "text/csv")).run()
+    assert_ok(at)
+    assert at.selectbox(key="upload_kind").value == "marks"
+    at.text_input(key="upload_year").input(YEAR).run()
+    at.button(key="upload_import").click().run()
+    assert_ok(at)
+    report = [plain(m.value.removeprefix("- ")) for m in at.markdown if m.value.startswith("- ")]
+    assert any(line.startswith("part1.csv: 4,800 of 4,800 rows imported as Course marks.") for line in report), report
+    assert any("Marks by letter: A 1,830, B 867, C 867, D 831, F 405" in line for line in report)
+    at.switch_page("pages/course_access.py").run()
+    assert_ok(at)
+    picker = at.selectbox(key="course_access_indicator")
+    assert picker.options == ["Failing a course"] and picker.value.id == "course_failure"  # the only course data
+    assert not [m for m in at.metric if m.label.startswith("Missing seats")]  # seats are for access only
