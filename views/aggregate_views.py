@@ -58,7 +58,8 @@ _SURVEY_LABELS = {"unit": "School", "school_id": "School code", "respondent": "R
                   "Respondents (number)", "eligible": "Eligible", "response_rate": "Response rate (%)",
                   "scale": "Scale", "score": "Score (0-10)", "sum": "Sum of the schools' scores",
                   "schools": "Schools", "item": "Item", "option": "Option", "count": "Number choosing it",
-                  "percent": "Percent choosing it", "answered": "Answered", "item_score": "Item score (0-10)"}
+                  "percent": "Percent choosing it", "answered": "Answered", "item_score": "Item score (0-10)",
+                  "hidden": "Hidden (privacy)"}
 _WHAT = {"response": "Respondents and response rates", "scores": "Scale scores", "items": "Answers to one item"}
 
 

@@ -37,7 +37,8 @@ class NoSurveySummaryError(ValueError):
 
 @dataclass(frozen=True)
 class SurveySummary:
-    """The table and the notes that go with it (what is hidden and why)."""
+    """The table and the notes that go with it (what is hidden and why). The table's `hidden` column says which
+    rows hide figures for privacy; a blank figure in a row not hidden is blank in the file."""
 
     table: pd.DataFrame
     school_year: str
@@ -81,7 +82,8 @@ def _response(cube: SurveyCube, unit: str | None) -> pd.DataFrame:
     wide = people.pivot_table(index=["unit", "respondent"], columns="option", values="value", aggfunc="first")
     hidden = people.pivot_table(index=["unit", "respondent"], columns="option", values="hidden", aggfunc="first")
     table = pd.DataFrame({"respondents": wide.get("respondents"), "eligible": wide.get("eligible")})
-    table = table.where(~hidden.reindex(columns=["respondents", "eligible"]).fillna(False).to_numpy().astype(bool))
+    flags = hidden.reindex(columns=["respondents", "eligible"]).fillna(False).to_numpy().astype(bool)
+    table = table.where(~flags).assign(hidden=flags.any(axis=1))
     rates = cube.rows[cube.rows["measure"] == "response_rate"].set_index(["school_id", "respondent"])["value"]
     table["response_rate"] = rates.reindex(table.index).to_numpy()
     district = table.index.get_level_values("unit") == DISTRICT
@@ -90,7 +92,7 @@ def _response(cube: SurveyCube, unit: str | None) -> pd.DataFrame:
     table = table.reset_index()
     if unit is not None:
         table = table[table["unit"].isin([unit, DISTRICT])]
-    return _order(_named(table, cube), ["respondents", "eligible", "response_rate"])
+    return _order(_named(table, cube), ["respondents", "eligible", "response_rate", "hidden"])
 
 
 def _order(table: pd.DataFrame, values: list[str], extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -102,13 +104,13 @@ def _order(table: pd.DataFrame, values: list[str], extra: tuple[str, ...] = ()) 
 
 def _scores(cube: SurveyCube, unit: str | None) -> pd.DataFrame:
     scores = cube.scores.assign(score=cube.scores["value"].where(~cube.scores["hidden"].astype(bool)))
-    scores = scores.assign(sum=scores["sum"].where(scores["score"].notna()),
+    scores = scores.assign(sum=scores["sum"].where(scores["score"].notna()), hidden=scores["hidden"].astype(bool),
                            scale=scores["item"].map(lambda s: SCALES.get(s, s)), unit=scores["school_id"])
     if unit is not None:
         scores = scores[scores["unit"].isin([unit, DISTRICT])]
     table = _named(scores.drop(columns=["school_id"]), cube)
     table["schools"] = table["schools"].astype("Int64")
-    return _order(table.assign(_scale=table["item"].map(list(SCALES).index)), ["score", "sum", "schools"],
+    return _order(table.assign(_scale=table["item"].map(list(SCALES).index)), ["score", "sum", "schools", "hidden"],
                   ("_scale", "scale"))
 
 
@@ -140,6 +142,7 @@ def _items(cube: SurveyCube, unit: str | None, item: str | None) -> pd.DataFrame
     district = table["unit"] == DISTRICT
     table.loc[district, "percent"] = (table["value"] / table["answered"] * 100).round()[district]
     table.loc[hidden.to_numpy(), "percent"] = np.nan
+    table["hidden"] = hidden.to_numpy()
     scores = rows[rows["measure"] == "item_score"].rename(columns={"school_id": "unit"})
     bad = set(zip(table["unit"][hidden], table["item"][hidden], strict=True)) | {(u, r) for u, r in gone}
     keep = [(u, i) not in bad and (u, i.split("_")[0]) not in gone for u, i in zip(scores["unit"], scores["item"],
@@ -148,7 +151,7 @@ def _items(cube: SurveyCube, unit: str | None, item: str | None) -> pd.DataFrame
                         on=["unit", "item"], how="left")
     if unit is not None:
         table = table[table["unit"].isin([unit, DISTRICT])]
-    return _order(_named(table, cube), ["count", "percent", "answered", "item_score"], ("item", "option"))
+    return _order(_named(table, cube), ["count", "percent", "answered", "item_score", "hidden"], ("item", "option"))
 
 
 def survey_summary(store: Store, *, what: str = "response", school_year: str | None = None,
