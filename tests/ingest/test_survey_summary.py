@@ -194,3 +194,27 @@ def test_a_small_count_is_not_recoverable_from_school_and_district_totals(import
     cells = {(k, "n"): v for k, v in zip(students["school_id"].fillna(ALL), students["respondents"], strict=True)}
     low, high = bounds(cells, [[(ALL, "n"), *(k for k in cells if k[0] != ALL)]], ("75K004", "n"))
     assert low <= 1 and high >= 9
+
+
+def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  entry_point_always_runs: None) -> None:
+    """Upload, check the guess (kind survey_summary, the year from the suffix), import: nothing else."""
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "page.duckdb"
+    seed = tmp_path / "seed.csv"
+    seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")  # so no sample is loaded
+    assert cli("import", str(seed), "--db", str(db))[0] == 0
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and not at.error
+    at.file_uploader[0].set_value((FILE.name, FILE.read_bytes(), "text/plain")).run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert at.selectbox(key="upload_kind").value == "survey_summary"
+    shown = at.data_editor[0].value.set_index("Field")["Column in your file"]
+    assert {f: c for f, c in shown.items() if c} == {"school_id": "dbn", "school_name": "schoolname"}
+    at.button(key="upload_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    catalog = at.dataframe[0].value  # the app holds the store open: what is loaded, as the page lists it
+    assert catalog.iloc[0][["Dataset", "Kind", "Rows imported"]].tolist() == [FILE.name, "survey_summary", 98_896]
