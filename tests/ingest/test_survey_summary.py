@@ -57,6 +57,7 @@ def test_the_file_imports_with_no_options_as_survey_summary(imported: tuple[Path
     assert "98,896 of 98,896 rows imported as School survey summary (aggregated)" in out
     assert "kind survey_summary" in out
     assert "school year 2010-11: from the '_11' suffix" in out and "--year overrides" in out
+    assert "The students' respondents are blank for 2 schools (75K372, 75R037): stored as missing, never 0" in out
     with Store(db, read_only=True) as store:
         frame = store.query("SELECT DISTINCT school_id, school_name, school_year FROM survey_summary")
     # The BOM is not part of the first header ('dbn' is the school code), tabs separate the columns, and the
