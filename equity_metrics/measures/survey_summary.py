@@ -131,7 +131,9 @@ def _items(cube: SurveyCube, unit: str | None, item: str | None) -> pd.DataFrame
     people = cube.counts[(cube.counts["item"] == "response") & (cube.counts["option"] == "respondents")]
     gone = set(zip(people["unit"][people["hidden"]], people["respondent"][people["hidden"]], strict=True))
     gone_now = np.array([(u, r) in gone for u, r in zip(table["unit"], table["respondent"], strict=True)], dtype=bool)
+    unproven = table["kind"].isna() & table["percent"].notna()  # a share with no count, not even implied: no
     hidden = table["hidden"].fillna(False).astype(bool) | table["answered_hidden"].fillna(False).astype(bool) | gone_now
+    hidden |= unproven  # respondents to imply one from (blank in the file): not shown, as it cannot be protected
     table["count"] = table["value"].where(table["kind"].eq("count") & ~table["hidden"].fillna(False).astype(bool))
     shown_people = people[~people["hidden"]].set_index(["unit", "respondent"])["value"]
     boxes = table["answered"].isna() & table["kind"].eq("count")  # a check-all item: a share of respondents
