@@ -116,7 +116,10 @@ class ImportReport:
             out.append(f"{self.without_roster:,} rows ({self.students_without_roster:,} students) have no enrollment "
                        "record for their school year: they are stored, but counted only once the roster that "
                        "lists them is loaded.")
-        if self.duplicates:
+        if self.duplicates and self.kind == "marks":
+            out.append(f"{self.duplicates:,} duplicate marks (same student, section, term and school year); a "
+                       "student is counted once in the course-failure rate, however many of their marks repeat.")
+        elif self.duplicates:
             out.append(f"{self.duplicates:,} duplicate rows (same key, e.g. student and school year); the row "
                        "imported last is used.")
         if self.columns_ignored:

@@ -118,10 +118,13 @@ _CATALOG: list[Indicator] = [
     _course("ap_exam_taken", "AP exam taken", "ap_exam_taken", "take an AP exam", "ap", "AP students"),
     _course("ap_exam_pass", "AP exam passed (3 or higher)", "ap_exam_passed", "pass an AP exam (3 or higher)",
             "ap_exam_taken", "AP exam takers"),
+    # Of all enrolled students (in a year with a marks file), not of the students with marks: those would be a
+    # population protected apart from the enrolled students, and the privacy attacker narrowed its small hidden
+    # counts against the enrolled students' shown counts (marked <= enrolled in every cell).
     Indicator("course_failure", "Failing a course", "Course access", "rate", "student_year", "failed_course",
-              "fail a course (at least one F)", "has_marks", "students with marks", requires="marks",
+              "fail a course (at least one F)", requires="marks",
               description="Students with at least one failing mark (F) in a course section that year, of the "
-                          "students with at least one mark, from a course marks file."),
+                          "enrolled students, in a year with a course marks file."),
     Indicator("math_proficiency", "Math proficiency", "Achievement", "rate", "assessment", "proficient",
               "meet the math standard", "subject = 'Math' AND proficient IS NOT NULL", "students tested in math",
               higher_is_worse=False),
