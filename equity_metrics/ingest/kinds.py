@@ -299,7 +299,8 @@ def guess_table(source: SourceTable, samples: dict[str, list[str]] | None, *, ki
         merged = {f: {**mapping.code_overrides.get(f, {}), **values} for f, values in codes.items()}
         mapping = replace(mapping, code_overrides={**mapping.code_overrides, **merged})
     mapping, year_reason = find_year(source, mapping, samples, name, year, year_start)
-    if year_reason and (year or "school_year" not in reasons):  # a layout's own reason for its year stays
+    layout_year = "school_year" in kind_guess.columns.mapping.constants and "school_year" in reasons
+    if year_reason and (year or not layout_year):  # a layout's own reason for the year it read stays
         reasons["school_year"] = year_reason
     if subject and "subject" not in mapping.fields_supplied():
         mapping = replace(mapping, constants={**mapping.constants, "subject": subject})
