@@ -81,8 +81,8 @@ def survey_summary_guess(columns: Sequence[str]) -> ColumnGuess:
     mapped: dict[str, str] = {}
     reasons = {"measure": f"{len(found):,} figure columns: rr_/N_/nr_ (response rate, respondents, eligible), "
                           "saf/com/eng/aca_X_YY (scale scores 0-10), X_qNN (item score), X_qNN_k (% choosing "
-                          "option k), X_N_qNN_k (number choosing option k), X_qNNa with X_N_qNNa (share and number of respondents checking box a "
-                          "of a check-all item); X is p, t or s",
+                          "option k), X_N_qNN_k (number choosing option k), X_qNNa with X_N_qNNa (share and "
+                          "number of respondents checking box a of a check-all item); X is p, t or s",
                "value": "the cells of those columns; a blank cell is missing, never 0"}
     if school_id:
         mapped["school_id"] = school_id
