@@ -127,6 +127,8 @@ INTERVENTION_FLAGS = {
     "sped_referral": "intervention = 'Special education referral'",
     "gifted_screening": "intervention = 'Gifted screening'",
 }
+# Every event flag of the students' table (a store lacking one is rebuilt: storage/store.py).
+STUDENT_YEAR_FLAGS: tuple[str, ...] = (*REMOVAL_FLAGS, *COURSE_FLAGS, *MARK_FLAGS, *INTERVENTION_FLAGS)
 
 
 def _flag_aggregates(flags: dict[str, str]) -> str:

@@ -447,11 +447,15 @@ _ADDED_ANALYSIS_COLUMNS = ("referred", "gifted_eligible", "idea_iss_over_10")
 
 
 def _analysis_outdated(cursor: duckdb.DuckDBPyConnection) -> bool:
-    from equity_metrics.storage.facts import SOURCES
+    """An analysis table is missing, or the students' table lacks a column this version computes (every event
+    flag: a store made before a new kind, such as course marks, is rebuilt, never queried for a column it
+    does not have)."""
+    from equity_metrics.storage.facts import SOURCES, STUDENT_YEAR_FLAGS
 
     tables = [source.table for source in SOURCES.values()]
     present = cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
                              "table_name = ANY(?)", [tables]).fetchone()[0]
-    found = cursor.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = "
-                           "'facts_student_year' AND column_name = ANY(?)", [list(_ADDED_ANALYSIS_COLUMNS)]).fetchone()[0]
-    return present < len(tables) or found < len(_ADDED_ANALYSIS_COLUMNS)
+    wanted = sorted({*_ADDED_ANALYSIS_COLUMNS, *STUDENT_YEAR_FLAGS})
+    found = cursor.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
+                           "table_name = 'facts_student_year' AND column_name = ANY(?)", [wanted]).fetchone()[0]
+    return present < len(tables) or found < len(wanted)

@@ -274,3 +274,19 @@ def test_a_store_from_an_earlier_version_is_rebuilt_for_commands_that_only_read(
     with open_for_reading(sample_db) as store:
         assert not store.analysis_outdated()
         assert len(analysis.rates(store, "idea_iss_over_10", ("race",)).table)
+
+
+@pytest.mark.parametrize("flag", ["failed_course", "tier_2", "ap_exam_passed", "school_arrest"])
+def test_a_store_lacking_any_event_flag_is_rebuilt_not_queried(sample_db: Path, flag: str) -> None:
+    """Every event flag counts (a store made before course marks lacks failed_course): reading it would be a
+    raw 'column not found' on every page."""
+    from equity_metrics.measures import analysis
+    from equity_metrics.storage.store import open_for_reading
+
+    with Store(sample_db) as store:
+        store.cursor().execute(f"ALTER TABLE facts_student_year DROP COLUMN {flag}")
+    with Store(sample_db, read_only=True) as old:
+        assert old.analysis_outdated()
+    with open_for_reading(sample_db) as store:
+        assert not store.analysis_outdated()
+        assert len(analysis.rates(store, "oss", ("race",)).table)
