@@ -9,7 +9,8 @@ schools, an item's answered the sum of its options. An item given only as percen
 *implied* counts (percentage x respondents), tied the same way to their sum, so that no shown percentage gives a
 small count away. A count from 1 to 9 is hidden (primary) and `disclosure.protect` hides enough others that each
 can still be anything from 1 to 9, and no hidden count is exactly determined, proven by linear programming
-per respondent type and item (items share no relation: an item's answered is not its respondents).
+per respondent type and item (items share no relation: an item's answered is not its respondents, as people
+skip items; where it equals them, a reader may guess so: it is then taken as known, or hidden with them).
 
 What follows (`SurveyCube.hidden_*`): a percentage is hidden with its count or its item's answered (count /
 answered would give it back), and with the school's respondents; an item's score with any of its options; a
@@ -100,8 +101,9 @@ def _count_cells(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([cells, district.assign(unit=DISTRICT, kind="count")], ignore_index=True)
 
 
-def _relations(cells: pd.DataFrame) -> Relations:
-    """Schools to the district, options to their answered (see module), within one respondent type and item."""
+def _relations(cells: pd.DataFrame, known: np.ndarray) -> Relations:
+    """Schools to the district, options to their answered (see module), within one respondent type and item;
+    `known` cells are left out of every relation (their value is part of its constant, known to the reader)."""
     index = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_frame(cells[["unit", "option"]]))
     pairs = []
     schools = np.flatnonzero(((cells["unit"] != DISTRICT) & (cells["kind"] == "count")).to_numpy())
@@ -121,24 +123,48 @@ def _relations(cells: pd.DataFrame) -> Relations:
         cell += [children, unique]
         coef += [np.ones(children.size), -np.ones(unique.size)]
         count += unique.size
-    return Relations(np.concatenate(rel), np.concatenate(cell), np.concatenate(coef), count)
+    relation, members, signs = np.concatenate(rel), np.concatenate(cell), np.concatenate(coef)
+    keep = ~known[members]
+    return Relations(relation[keep], members[keep], signs[keep], count)
+
+
+def _known_answered(cells: pd.DataFrame, hidden: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """Schools' answered equal to their respondents (no one skipped the item): a reader may guess it. With the
+    respondents shown (and not small) it is taken as known, folded into the relation's constant; with them
+    hidden it is hidden too (primary). An item given as percentages has its implied answered known with the
+    respondents (the shares add up to 100%). Returns (known, forced)."""
+    people = cells[(cells["option"] == "respondents")].assign(gone=hidden[(cells["option"] == "respondents").to_numpy()])
+    lookup = people.set_index(["unit", "respondent"])
+    keys = pd.MultiIndex.from_frame(cells[["unit", "respondent"]])
+    n = lookup["value"].reindex(keys).to_numpy(dtype="float64")
+    gone = lookup["gone"].reindex(keys).fillna(False).to_numpy(dtype=bool)
+    same = ((cells["option"] == ANSWERED) & (cells["kind"] == "count") & (cells["unit"] != DISTRICT)).to_numpy() \
+        & (cells["value"].to_numpy(dtype="float64") == n)
+    implied = ((cells["option"] == ANSWERED) & (cells["kind"] == "implied")).to_numpy()  # shares add up to 100%
+    return (same & ~gone & (n >= min_cell)) | (implied & ~gone), same & gone
 
 
 def _protect_counts(cells: pd.DataFrame, min_cell: int) -> np.ndarray:
     """Hidden count cells: from 1 to min_cell - 1 (implied counts: above 0 and under min_cell), and complements,
-    per respondent type and item."""
+    per respondent type and item; the respondents first, then every item (see `_known_answered`)."""
     hidden = np.zeros(len(cells), dtype=bool)
-    for _, rows in cells.groupby(["respondent", "item"], sort=False).indices.items():
+    groups = cells.groupby(["respondent", "item"], sort=False).indices
+    order = sorted(groups, key=lambda key: key[1] != "response")
+    known = forced = np.zeros(len(cells), dtype=bool)
+    for key in order:
+        rows = groups[key]
+        if key[1] != "response" and not known.any() and not forced.any():
+            known, forced = _known_answered(cells, hidden, min_cell)
         part = cells.iloc[rows].reset_index(drop=True)
         values = part["value"].to_numpy(dtype="float64")
-        small = (values > 0) & (values < min_cell)
+        small = ((values > 0) & (values < min_cell)) | forced[rows]
         if not small.any():
             continue
         none = np.full(len(part), np.nan)
         rule = Requirement(np.where(small, np.minimum(values, 1.0), none), np.where(small, min_cell - 1.0, none),
                            np.zeros(len(part)), np.full(len(part), np.inf))
         cost = values * np.where(part["unit"] == DISTRICT, 10.0, 1.0) * np.where(part["option"] == ANSWERED, 4.0, 1.0)
-        hidden[rows] = protect(values, small, _relations(part), rule, cost)
+        hidden[rows] = protect(values, small, _relations(part, known[rows]), rule, cost)
     return hidden
 
 

@@ -219,3 +219,19 @@ def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: p
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     catalog = at.dataframe[0].value  # the app holds the store open: what is loaded, as the page lists it
     assert catalog.iloc[0][["Dataset", "Kind", "Rows imported"]].tolist() == [FILE.name, "survey_summary", 98_896]
+
+
+def test_a_hidden_answered_is_never_the_schools_respondents(imported: tuple[Path, str]) -> None:
+    """An item's answered often equals the school's respondents (no one skipped it): a reader may guess so, so
+    such an answered is never hidden while the respondents are shown, nor shown while they are hidden."""
+    from equity_metrics.measures.survey_cube import ANSWERED, survey_cube
+
+    with Store(imported[0], read_only=True) as store:
+        counts = survey_cube(store, YEAR).counts
+    people = counts[counts["option"] == "respondents"].set_index(["unit", "respondent"])
+    answered = counts[(counts["option"] == ANSWERED) & (counts["kind"] == "count") & (counts["unit"] != ALL)]
+    joined = answered.join(people[["value", "hidden"]].rename(columns={"value": "n", "hidden": "n_hidden"}),
+                           on=["unit", "respondent"])
+    same = joined[joined["value"] == joined["n"]]
+    assert len(same) > 900  # 910 school x item pairs in the file
+    assert (same["hidden"] == same["n_hidden"]).all()
