@@ -181,3 +181,27 @@ def test_every_table_counting_the_same_students_hides_them_alike(sample_store: S
     same = both[both["denominator"] == both["n"]]
     assert len(same) > 0.9 * len(both) and same["hide_n"].any()
     assert (same["hide_denominator"] == same["hide_n"]).all()
+
+
+def test_a_group_over_the_finest_limit_is_proven_over_the_relations_only(sample_store: Store, monkeypatch) -> None:
+    """disclosure.FINEST_LIMIT bounds the programs (they grow with the schools): at 0 every group is proven
+    over the published relations alone, exactly as without finest cells; at the default the sample's
+    groups are all under it, and the finest cells hide at least one more cell."""
+    from equity_metrics.measures import disclosure
+    from equity_metrics.storage.facts import SOURCES
+
+    layout = protected._layout(SOURCES["student_year"], grades=True, constructs=False, band_pairs=True)
+    select, group_by = protected._grouping_sql(layout, "facts_student_year")
+    cube = protected._clean(sample_store.query(f"SELECT {select}, count(*) AS n FROM facts_student_year WHERE "
+                                               f"school_year = '2024-25' {group_by}"), layout, ["n"])
+    finest_layout = protected._finest_layout(layout)
+    select, group_by = protected._grouping_sql(finest_layout, "facts_student_year")
+    finest = protected._clean(sample_store.query(f"SELECT {select}, count(*) AS n FROM facts_student_year WHERE "
+                                                 f"school_year = '2024-25' {group_by}"), finest_layout, ["n"],
+                              keep_missing=True)
+    relations_only = protected._protect_counts(cube, layout.keys, "n", 10)
+    with_finest = protected._protect_counts(cube, layout.keys, "n", 10, finest)
+    monkeypatch.setattr(disclosure, "FINEST_LIMIT", 0)
+    capped = protected._protect_counts(cube, layout.keys, "n", 10, finest)
+    assert (capped == relations_only).all()
+    assert with_finest.sum() > relations_only.sum()
