@@ -28,7 +28,7 @@ from equity_metrics.measures.analysis import NoDataError, Result, reference_rate
 from equity_metrics.measures.indicators import INDICATORS, Indicator
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, MetricOptions, rate_columns
 from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps
-from equity_metrics.narrative.scope import Scope, scope
+from equity_metrics.narrative.scope import Scope, finding_where, scope
 from equity_metrics.reports.export_tables import COLUMN_LABELS, P_VALUE_COLUMNS, screen_format, table_csv_bytes
 from equity_metrics.storage.facts import SOURCES
 from equity_metrics.storage.store import Store, StoreError
@@ -335,7 +335,8 @@ def findings_list(found: Sequence[findings.Finding], key: str, comparison_label:
     """Each finding as its sentence and a small chart; with the store, an "Add to report" button under each."""
     for index, finding in enumerate(found):
         with st.container(border=True):
-            st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** ({finding.school_year})")
+            st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** "
+                        f"({escape_markdown(finding_where(finding.group, finding.school_year))})")
             st.markdown(escape_markdown(finding.sentence))
             st.altair_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
                             alt=finding.sentence)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from equity_metrics.core.constants import DIMENSIONS, GRADE_BANDS
 from equity_metrics.measures.aggregate import Filters
 
-__all__ = ["DISTRICT", "Scope", "scope", "scope_slug", "scope_words"]
+__all__ = ["DISTRICT", "Scope", "finding_where", "scope", "scope_slug", "scope_words"]
 
 DISTRICT = "District"
 ALL_GRADES = "all grades"
@@ -77,6 +77,13 @@ def scope(filters: Filters, groups: Sequence[str] = (), units: Sequence[str] = (
     """The scope of a result filtered by `filters`, split by `groups` and compared across `units`."""
     place = ", ".join(filters.schools) if filters.schools else DISTRICT
     return Scope(place, _grades(filters.grade_band), _years(filters.school_years, units), _split(groups, units))
+
+
+def finding_where(group: dict[str, str], school_year: str) -> str:
+    """Where a finding of the Overview or the audit holds: 'District, all grades, 2024-25' (its school when its
+    group names one)."""
+    schools = (group["school"],) if "school" in group else ()
+    return scope(Filters((school_year,), schools)).where()
 
 
 def scope_words(filters: Filters, groups: Sequence[str] = (), units: Sequence[str] = ()) -> str:

@@ -24,7 +24,7 @@ from equity_metrics.measures.indicators import Indicator, get_indicator
 from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
 from equity_metrics.narrative import findings, score_gaps
 from equity_metrics.narrative.findings import Finding
-from equity_metrics.narrative.scope import scope
+from equity_metrics.narrative.scope import finding_where, scope
 from equity_metrics.reports.basket import INDICATOR_KIND, BasketItem, IndicatorSpec
 from equity_metrics.reports.export_tables import Provenance, column_label
 from equity_metrics.storage.store import Store
@@ -186,7 +186,8 @@ def finding_item(finding: Finding, table: pd.DataFrame, options: MetricOptions, 
     noun = findings.mid_sentence(findings.group_noun(finding.group, findings.subject_noun(indicator)))
     described = (f"Bar chart of the {indicator.label.lower()} rate of {noun} and of {options.comparison_label}, "
                  f"{finding.school_year}, with the group's 95% interval")
-    return ReportItem("finding", f"{indicator.domain} · {indicator.label} ({finding.school_year})", finding.sentence,
+    title = f"{indicator.domain} · {indicator.label}: {finding_where(finding.group, finding.school_year)}"
+    return ReportItem("finding", title, finding.sentence,
                       charts.finding_chart(finding, options.comparison_label),
                       rows[[*groups, *RATE_COLUMNS]].reset_index(drop=True),
                       tuple(findings.suppressed_groups(rows, groups)),

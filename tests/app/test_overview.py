@@ -38,8 +38,9 @@ def test_overview(at: AppTest, sample_store: Store) -> None:
     assert expected, "the sample district should show at least one certain gap"
 
     # One bordered card per finding: a bold "Domain · Indicator (year)" line, the sentence, a chart.
-    headers = [m.value for m in at.markdown if re.fullmatch(r"\*\*.+ · .+\*\* \(\d{4}-\d{2}\)", m.value)]
-    assert headers == [f"**{f.indicator.domain} · {f.indicator.label}** ({f.school_year})" for f in expected]
+    headers = [plain(m.value) for m in at.markdown if re.fullmatch(r"\*\*.+ · .+\*\* \(.+\d{4}\\?-\d{2}\)", m.value)]
+    assert headers == [f"**{f.indicator.domain} · {f.indicator.label}** (District, all grades, {f.school_year})"
+                       for f in expected]
     sentences = [plain(m.value) for m in at.markdown]
     for finding in expected:
         assert finding.sentence in sentences
@@ -77,8 +78,8 @@ def test_overview_follows_the_year_filter(at: AppTest, sample_store: Store) -> N
     assert metric(at, "School year") == "2023-24"
     assert metric(at, "Students in view") == f"{enrolled(sample_store, '2023-24'):,}" == "15,423"
     assert "in 2023-24" in at.caption[0].value
-    headers = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert headers and all(h.endswith("(2023-24)") for h in headers)
+    headers = [plain(m.value) for m in at.markdown if m.value.startswith("**")]
+    assert headers and all(h.endswith("(District, all grades, 2023-24)") for h in headers)
     assert len(charts(at)) == len(headers)
 
 

@@ -166,7 +166,7 @@ def test_the_position_survives_reruns_and_other_pages(at: AppTest, overview_item
     assert_ok(at)
     assert position(at) == "1 of 6"
     assert captions(at)[0] == OVERVIEW_SOURCE.replace("in 2024-25", "in 2023-24")
-    assert captions(at)[1].endswith("(2023-24)")
+    assert captions(at)[1].endswith(": District, all grades, 2023-24")
 
 
 def test_clamp_stops_at_the_ends() -> None:

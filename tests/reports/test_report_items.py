@@ -142,7 +142,7 @@ def test_finding_item_from_an_audit(sample_store, source):
     rows = audit[(audit["indicator_id"] == finding.indicator_id)][["race", *RATE_COLUMNS]].reset_index(drop=True)
     pd.testing.assert_frame_equal(item.table, rows)
     assert item.sentence == finding.sentence
-    assert item.title == f"{finding.indicator.domain} · {finding.indicator.label} (2024-25)"
+    assert item.title == f"{finding.indicator.domain} · {finding.indicator.label}: District, all grades, 2024-25"
     assert item.chart.to_dict() == charts.finding_chart(finding, "all other students").to_dict()
     assert item.alt_text.endswith(finding.sentence)
 
