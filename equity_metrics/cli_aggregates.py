@@ -2,12 +2,15 @@
 
     staff-composition [--by state|district|school] [--job-group 23] [--unit NAME] [--year Y]
     survey-summary [--what response|scores|items] [--school DBN] [--item t_q1a] [--year Y]
+    representation [--level state|district|school] [--unit NAME] [--category C] [--year Y]
 
 FTE and survey counts under the privacy threshold (10) are hidden, as every count is; like the threshold of the other commands,
 it cannot be set (outputs at several thresholds, combined, could reveal what one of them hides). Each prints
 the same protected table the Staffing (Climate) page shows (shares as fractions, FTE with one decimal place), then
 nothing else; the notes (what is hidden and why, what the file's figures do not add up to) go to standard
-error. The store is opened read-only.
+error. The store is opened read-only. `representation` (shares of enrollment and of the disciplined, kind
+`representation`) hides a row's shares when they imply fewer than 10 of the group's students (see
+`measures.representation`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from equity_metrics.measures import staff_fte, survey_summary
+from equity_metrics.measures import representation, staff_fte, survey_summary
 from equity_metrics.storage.store import default_db_path, open_for_reading
 
 __all__ = ["add_aggregate_commands"]
@@ -52,6 +55,30 @@ def _survey(render: Render) -> Callable[[argparse.Namespace], str]:
     return run
 
 
+def _representation(render: Render) -> Callable[[argparse.Namespace], str]:
+    def run(args: argparse.Namespace) -> str:
+        with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
+            result = representation.representation(store, level=args.level, unit=args.unit, category=args.category,
+                                                   school_year=args.year)
+        _said(result.notes)
+        return render(result.table, args.format)
+    return run
+
+
+def _add_representation(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
+                        render: Render) -> None:
+    p = commands.add_parser("representation", help="each group's share of enrollment and of the students "
+                                                   "disciplined, and the gap (a state's disproportionality file of "
+                                                   "percentages, kind representation)")
+    p.add_argument("--level", choices=representation.LEVELS, default="state",
+                   help="state, district (each district's 'All Schools' row) or school (default: state)")
+    p.add_argument("--unit", help="one district (with --level school: its schools) or school, by name")
+    p.add_argument("--category", help="one kind of group as the file names it, e.g. Race/Ethnicity or Gender")
+    p.add_argument("--year", help="school year, e.g. 2016-17 (default: the latest with shares loaded)")
+    common(p)
+    p.set_defaults(run=_representation(render))
+
+
 def _add_survey(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
                 render: Render) -> None:
     p = commands.add_parser("survey-summary", help="a school survey summary (kind survey_summary): respondents and "
@@ -68,7 +95,7 @@ def _add_survey(commands: argparse._SubParsersAction, common: Callable[[argparse
 
 def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
                            render: Render) -> None:
-    """Add staff-composition and survey-summary."""
+    """Add staff-composition, survey-summary and representation."""
     p = commands.add_parser("staff-composition", help="staff FTE and shares by race, by job group (a state's staff "
                                                       "report by race, kind staff_fte)")
     p.add_argument("--by", choices=staff_fte.LEVELS, default="state",
@@ -79,3 +106,4 @@ def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callabl
     common(p)
     p.set_defaults(run=_staff(render))
     _add_survey(commands, common, render)
+    _add_representation(commands, common, render)

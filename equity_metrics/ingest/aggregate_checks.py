@@ -1,7 +1,9 @@
 """What an import of a published aggregate says about the file's own arithmetic, in plain sentences: for staff
 FTE, the rows whose race columns do not add up to the reported total (a difference of 0.05 FTE or more, the
 file having one decimal place); for a school survey summary, the schools whose respondents of a type are blank
-(stored as missing, never 0) and those whose response rate is not their respondents over their eligible.
+(stored as missing, never 0) and those whose response rate is not their respondents over their eligible; for
+shares of enrollment and of the disciplined, the rows whose two shares are equal but which the file labels over- or
+underrepresented (here equal shares are 'neither').
 Computed in SQL over the staged rows of one import; nothing is changed, only said.
 """
 
@@ -53,7 +55,19 @@ def _survey_summary(cursor: duckdb.DuckDBPyConnection, staged: str, good: str) -
     return out
 
 
+def _representation(cursor: duckdb.DuckDBPyConnection, staged: str, good: str) -> list[str]:
+    rows = cursor.execute(
+        f"SELECT file_label, count(*) FROM {staged} WHERE {good} AND share_of_enrollment = share_of_disciplined "
+        "AND lower(trim(file_label)) IN ('overrepresented', 'underrepresented') GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    if not rows:
+        return []
+    total = sum(n for _, n in rows)
+    labels = " and ".join(f"{label!r}" + ("" if len(rows) == 1 else f" ({n:,})") for label, n in rows)
+    return [f"In {total:,} rows the two shares are equal; the file labels them {labels}: here equal shares are "
+            "'neither' (the file's label is kept as it is)."]
+
+
 def aggregate_notes(cursor: duckdb.DuckDBPyConnection, staged: str, kind: str, good: str) -> tuple[str, ...]:
     """Sentences about the staged rows of a published aggregate (empty for other kinds)."""
-    check = {"staff_fte": _staff_fte, "survey_summary": _survey_summary}.get(kind)
+    check = {"staff_fte": _staff_fte, "survey_summary": _survey_summary, "representation": _representation}.get(kind)
     return tuple(check(cursor, staged, good)) if check else ()

@@ -1,6 +1,7 @@
 """Published aggregate layouts recognised from their headers, each read into its own kind: for now staff FTE
-by race (`staff_fte.py`, kind `staff_fte`) and a school-level survey summary (`survey_summary.py`, kind
-`survey_summary`). Like the CRDC school file, such a file is not guessed column by
+by race (`staff_fte.py`, kind `staff_fte`), a school-level survey summary (`survey_summary.py`, kind
+`survey_summary`) and shares of enrollment and of the disciplined by group (`representation.py`, kind
+`representation`). Like the CRDC school file, such a file is not guessed column by
 column: its layout gives the whole mapping, with a reason for each field.
 """
 
@@ -25,7 +26,7 @@ class Layout:
 
 
 def _layouts() -> tuple[Layout, ...]:
-    from equity_metrics.ingest import staff_fte, survey_summary
+    from equity_metrics.ingest import representation, staff_fte, survey_summary
 
     return (
         Layout("staff_fte", "the columns are staff full-time equivalents per school and job group, one column per "
@@ -34,6 +35,9 @@ def _layouts() -> tuple[Layout, ...]:
                "eligible per respondent type (parents, teachers, students), scale scores, and per item the share "
                "and number of respondents choosing each answer", survey_summary.is_survey_summary,
                survey_summary.survey_summary_guess),
+        Layout("representation", "the columns are each student group's share of enrollment and of the students "
+               "disciplined (percentages, not counts) for the state, each district and each school, with the unit's "
+               "enrollment", representation.is_representation, representation.representation_guess),
     )
 
 

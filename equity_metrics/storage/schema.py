@@ -299,6 +299,26 @@ KINDS: dict[str, Kind] = {
                 Field("value", "DOUBLE", False, None, "The figure; a blank cell is missing, never 0"),
             ),
         ),
+        Kind(
+            "representation",
+            "Shares of enrollment and of the disciplined (aggregated)",
+            "one student group's share of enrollment and of the students disciplined in one unit (the state, a "
+            "district or a school): percentages, not counts",
+            (
+                _year(),
+                Field("district", "VARCHAR", True, None, "District as the file names it ('All School Systems': the state)"),
+                Field("school_name", "VARCHAR", False, None, "School as the file names it ('All Schools': the district)"),
+                Field("unit", "VARCHAR", False, None, "District and school in one label, as the file writes it"),
+                Field("category", "VARCHAR", False, None, "Kind of group: Race/Ethnicity, Gender, Disability Status, ..."),
+                Field("subgroup", "VARCHAR", True, None, "Student group as the file names it"),
+                Field("enrollment", "DOUBLE", True, None, "The unit's total enrollment"),
+                Field("share_of_enrollment", "DOUBLE", True, None, "The group's share of enrollment, in percent"),
+                Field("share_of_disciplined", "DOUBLE", True, None,
+                      "The group's share of the students disciplined (one or more incidents), in percent"),
+                Field("file_label", "VARCHAR", False, None, "The file's own label (overrepresented, underrepresented)"),
+                Field("gap_points", "DOUBLE", False, None, "The file's gap between the shares, in percentage points"),
+            ),
+        ),
     )
 }
 

@@ -307,8 +307,9 @@ def test_the_corpus_covers_the_reference(corpus: dict[str, Path]) -> None:
     kinds = {t.kind for entry in CORPUS for t in entry.tables}
     # aggregated counts, the CRDC file, published graduation files and staff FTE (test_staff_fte.py) are tested on their own,
     # and so are course marks (the Contoso SIS export: test_marks_import.py) and school survey summaries
-    # (the NYC file: test_survey_summary.py)
-    assert kinds == set(KINDS) - {"counts", "graduation", "staff_fte", "marks", "survey_summary"}
+    # (the NYC file: test_survey_summary.py) and shares of enrollment and of the disciplined (the Georgia file:
+    # test_representation_import.py)
+    assert kinds == set(KINDS) - {"counts", "graduation", "staff_fte", "marks", "survey_summary", "representation"}
     workbooks = [n for n in corpus if corpus[n].suffix in EXCEL_SUFFIXES]
     assert len(workbooks) >= 4 and any(len(BY_NAME[n].tables) > 1 for n in workbooks)
     for entry in CORPUS:
@@ -554,32 +555,35 @@ def test_the_oea_roster_rates_from_the_command_line(oea_db: Path) -> None:
     assert frame.loc["Asian", "suppressed"] and frame["suppressed"].sum() == 3
 
 
-UNFIT = {  # file -> what the refusal must say; none of these fits a kind (see the report for each reason)
-    "ga_discipline/discipline_by_subgroup.csv": "holds percentages by student group",
-}
+# A state's shares by group with each unit's enrollment imports (kind representation: the Georgia file, section 3,
+# test_representation_import.py); shares alone, with no enrollment, fit no kind and are refused saying so.
+PERCENTAGES_ONLY = ("District,Subgroup,% of Enrollment,% of Disciplined\r\n"
+                    "North District,Black,40.0,55.0\r\nNorth District,White,60.0,45.0\r\n")
 
 
-@needs_shared
-@pytest.mark.parametrize("name", sorted(UNFIT))
-def test_a_published_aggregate_no_kind_takes_is_refused_saying_what_it_is(name: str, blank_db: Path,
-                                                                           tmp_path: Path) -> None:
+def _percentages_only(tmp_path: Path) -> Path:
+    path = tmp_path / "shares_by_subgroup.csv"
+    path.write_text(PERCENTAGES_ONLY, encoding="utf-8")
+    return path
+
+
+def test_a_file_of_percentages_only_is_refused_saying_what_it_is(blank_db: Path, tmp_path: Path) -> None:
     db = fresh_db(blank_db, tmp_path)
-    path = SHARED / name
+    path = _percentages_only(tmp_path)
     for extra in ((), ("--year", "2016-17")):
         code, out, err = cli("import", str(path), "--db", str(db), *extra)
         assert code == 2 and out == ""
-        assert err.startswith(f"error: {path.name}: cannot be imported: it {UNFIT[name]}"), err
+        assert err.startswith(f"error: {path.name}: cannot be imported: it holds percentages by student group"), err
         assert "--kind" not in err and len(err.strip().splitlines()) == 1
     with Store(db, read_only=True) as store:
         assert store.datasets().empty
 
 
-@needs_shared
-def test_the_data_page_says_what_an_unfit_file_is(page_session: PageSession) -> None:
+def test_the_data_page_says_what_an_unfit_file_is(page_session: PageSession, tmp_path: Path) -> None:
     """The page tells the same: no kind offered as a guess, the reason instead of "which kind is this?"."""
     at = page_session.app
     page_session.host.use(page_session.db)
-    path = SHARED / "ga_discipline" / "discipline_by_subgroup.csv"
+    path = _percentages_only(tmp_path)
     try:
         at.file_uploader[0].set_value((path.name, path.read_bytes(), "text/csv")).run()
         assert_ok(at)

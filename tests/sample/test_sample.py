@@ -466,9 +466,10 @@ def test_every_student_level_kind_is_covered() -> None:
     # aggregated counts (report cards, the CRDC file) would repeat the sample's own students: tests/ingest/test_crdc.py;
     # graduation files are published aggregates too (tests/ingest/test_graduation_import.py); course marks are
     # covered by a real SIS export instead (the Contoso marks, tests/ingest/test_marks_import.py), and a school survey
-    # summary by the NYC file (tests/ingest/test_survey_summary.py)
+    # summary by the NYC file (tests/ingest/test_survey_summary.py), and shares of enrollment and of the disciplined
+    # by the Georgia file (tests/ingest/test_representation_import.py)
     assert {f.mapping.kind for f in SAMPLE_FILES} == set(KINDS) - {"counts", "graduation", "staff_fte", "marks",
-                                                                   "survey_summary"}
+                                                                   "survey_summary", "representation"}
 
 
 def test_workbooks_open_in_openpyxl(generated: tuple[Path, list[Path]]) -> None:
