@@ -1,10 +1,12 @@
 """Discipline: removal rates by group with 95% intervals, risk ratios vs the comparison with the 3.0 line,
-each group's share of enrollment vs its share of removals; the stages from referral to expulsion; and the
-chosen indicator by race x sex and race x disability."""
+each group's share of enrollment vs its share of removals; the stages from referral to expulsion; the
+chosen indicator by race x sex and race x disability; and, when a state's disproportionality file of percentages
+is loaded, each group's share of enrollment and of the disciplined (kind representation)."""
 
 import streamlit as st
 
 from equity_metrics.measures.indicators import indicators_in
+from views.aggregate_views import representation_view
 from views.cache import get_store
 from views.components import closer_look, data_source_banner, indicator_view, intersection_view, stage_view
 from views.state import current
@@ -33,3 +35,4 @@ if result is not None:
         "Race × disability": lambda: intersection_view(store, state, result.indicator, "disability",
                                                        key="discipline_race_disability"),
     }, key="discipline_closer")
+representation_view(store)  # a state's shares of enrollment and of the disciplined, when such a file is loaded

@@ -1,17 +1,18 @@
-"""Views of published aggregates on the existing pages: staff FTE by race (Staffing) and a school survey summary
-(Climate). Every table comes from the library's protected tables (`equity_metrics.measures.staff_fte`,
-`equity_metrics.measures.survey_summary`); text from the files is escaped."""
+"""Views of published aggregates on the existing pages: staff FTE by race (Staffing), a school survey summary
+(Climate) and shares of enrollment and of the disciplined by group (Discipline). Every table comes from the
+library's protected tables (`equity_metrics.measures.staff_fte`, `equity_metrics.measures.survey_summary`,
+`equity_metrics.measures.representation`); text from the files is escaped."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from equity_metrics.measures import staff_fte, survey_summary
+from equity_metrics.measures import representation, staff_fte, survey_summary
 from equity_metrics.storage.store import Store
 from views.components import show_frame
 from views.text import escape_markdown
 
-__all__ = ["staff_fte_view", "survey_summary_view"]
+__all__ = ["representation_view", "staff_fte_view", "survey_summary_view"]
 
 _LABELS = {"unit": "Unit", "school_id": "School code", "job": "Job group", "race": "Race/ethnicity", "fte": "FTE",
            "share": "Share of FTE", "race_sum": "Race columns' sum", "reported_total": "Reported total (FTE)",
@@ -94,5 +95,47 @@ def survey_summary_view(store: Store) -> None:
         return
     show_frame(result.table.drop(columns=["school_year"]), "survey_summary", f"survey_summary_{what}_{year}.csv",
                _SURVEY_LABELS, decimals={"score": "%.3f", "sum": "%.1f", "item_score": "%.1f", "percent": "%.0f"})
+    for note in result.notes:
+        st.caption(escape_markdown(note))
+
+
+_REPRESENTATION_LABELS = {"level": "Level", "district": "District", "school": "School", "category": "Category",
+                          "group": "Group", "enrollment": "Enrollment", "share_of_enrollment": "Share of enrollment (%)",
+                          "share_of_disciplined": "Share of the disciplined (%)", "gap_points": "Gap (points)",
+                          "over_or_under": "Over or under", "file_label": "The file's label", "note": "Note"}
+
+
+@st.cache_data(show_spinner="Reading the shares…", max_entries=64)
+def _representation(_store: Store, cache_key: str, level: str, year: str, unit: str | None,
+                    category: str | None) -> representation.Representation:
+    del cache_key
+    return representation.representation(_store, level=level, school_year=year, unit=unit, category=category)
+
+
+def representation_view(store: Store) -> None:
+    """Each group's share of enrollment and of the students disciplined, by state, district or school, from a
+    state's disproportionality file (percentages, not counts; nothing when none is loaded)."""
+    years = representation.representation_years(store)
+    if not years:
+        return
+    st.subheader("Shares of enrollment and of the disciplined (a state's file of percentages)")
+    st.caption("Percentages, not counts: each group's share of enrollment beside its share of the students "
+               "disciplined (one or more incidents), and the gap in percentage points.")
+    left, middle, right = st.columns(3)
+    year = left.selectbox("School year", years, key="representation_year")
+    level = middle.radio("Level", representation.LEVELS, horizontal=True, key="representation_level")
+    category = right.text_input("One category (e.g. Race/Ethnicity; empty: every one)",
+                                key="representation_category") or None
+    unit = None
+    if level != "state":
+        unit = st.text_input("One district or school (its name; empty: every one)", key="representation_unit") or None
+    try:
+        result = _representation(store, store.cache_key(), level, year, unit, category)
+    except representation.NoRepresentationError as error:
+        st.info(escape_markdown(str(error)))
+        return
+    show_frame(result.table.drop(columns=["school_year"]), "representation", f"representation_{level}_{year}.csv",
+               _REPRESENTATION_LABELS, decimals={"share_of_enrollment": "%.1f", "share_of_disciplined": "%.1f",
+                                                 "gap_points": "%+.1f"})
     for note in result.notes:
         st.caption(escape_markdown(note))

@@ -82,8 +82,9 @@ def _compare(rows: pd.DataFrame, hidden: pd.Series, min_cell: int) -> pd.DataFra
     gap = (rows["share_of_disciplined"] - rows["share_of_enrollment"]).round(1)
     table = rows.assign(gap_points=gap, over_or_under=np.select(
         [gap > 0, gap < 0], ["overrepresented", "underrepresented"], "neither"), note="")
-    shown = ["share_of_enrollment", "share_of_disciplined", "gap_points", "over_or_under", "file_label"]
-    table[shown] = table[shown].astype(object).where(~hidden, None)
+    numbers, words = ["share_of_enrollment", "share_of_disciplined", "gap_points"], ["over_or_under", "file_label"]
+    table[numbers] = table[numbers].where(~hidden)  # missing (NaN), never 0
+    table[words] = table[words].astype(object).where(~hidden, None)
     table.loc[hidden, "note"] = PRIVACY_NOTE.format(n=min_cell)
     return table
 

@@ -5,6 +5,7 @@ numbers, checked against the library and plain SQL.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,6 +22,7 @@ from fixtures.page_views import (
     chart_titled,
     counts_by_group,
     expected_headline,
+    frame_with,
     headline,
     headlines,
     indicator_note,
@@ -34,6 +36,7 @@ from fixtures.page_views import (
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics.charts import specs as chart_lib
+from equity_metrics.cli import main
 from equity_metrics.core.constants import GROUP_COLOURS
 from equity_metrics.measures import analysis
 from equity_metrics.measures.aggregate import Filters
@@ -304,3 +307,32 @@ def test_hidden_cells_of_every_table_are_blank_not_none(at: AppTest) -> None:
     at.switch_page("pages/discipline.py").run()
     tables = list(at.dataframe)
     assert tables and all(t.proto.HasField("placeholder") and t.proto.placeholder == "" for t in tables)
+
+
+GA_FILE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ga_discipline" / "discipline_by_subgroup.csv"
+
+
+@pytest.mark.skipif(not GA_FILE.exists(), reason="the shared corpus is not here")
+def test_discipline_shows_the_shares_of_a_loaded_disproportionality_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_point_always_runs: None) -> None:
+    """Issue 13: a store holding only Georgia's shares of enrollment and of the disciplined (kind representation):
+    the Discipline page says there is no student data and shows the shares (corpus figures 1 and 3), no exception."""
+    db = tmp_path / "ga.duckdb"
+    assert main(["import", str(GA_FILE), "--db", str(db), "--year", "2016-17"]) == 0
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("pages/discipline.py").run()
+    assert_ok(at)
+    assert at.selectbox(key="representation_year").value == "2016-17"
+    state = frame_with(at, "Share of the disciplined (%)").set_index("Group")
+    assert state.loc["Black", ["Share of enrollment (%)", "Share of the disciplined (%)", "Gap (points)"]].tolist() \
+        == [37.8, 50.1, 12.3]
+    assert state.loc["Black", "Over or under"] == "overrepresented"
+    at.radio(key="representation_level").set_value("district").run()
+    at.text_input(key="representation_unit").set_value("Atlanta Public Schools").run()
+    assert_ok(at)
+    atlanta = frame_with(at, "Share of the disciplined (%)").set_index("Group")
+    assert atlanta.loc["Black", "Enrollment"] == 44378 and atlanta.loc["Black", "Gap (points)"] == 9.2
+    assert any("Percentages, not counts" in c.value for c in at.caption)
