@@ -167,3 +167,31 @@ def test_a_reimport_is_refused_and_a_replacement_counted_once(tmp_path: Path, im
         assert store.query("SELECT count(*) AS n FROM representation").iloc[0]["n"] == ROWS
     table, _ = shares(db, "--level", "district", "--unit", "Atlanta Public Schools")
     assert table.set_index("group").loc["Black", "enrollment"] == 44_378
+
+
+def test_the_data_page_imports_it_with_only_the_year(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     entry_point_always_runs: None) -> None:
+    """Upload, check the guess (kind representation), type the year the file does not carry, import."""
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "page.duckdb"
+    seed = tmp_path / "seed.csv"
+    seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")  # so no sample is loaded
+    assert cli("import", str(seed), "--db", str(db))[0] == 0
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and not at.error
+    at.file_uploader[0].set_value((FILE.name, FILE.read_bytes(), "text/csv")).run()
+    assert not at.exception
+    assert at.selectbox(key="upload_kind").value == "representation"
+    shown = at.data_editor[0].value.set_index("Field")["Column in your file"]
+    assert shown["unit"] == "SYS_SCH" and shown["share_of_disciplined"] == "%_DISC_POP"
+    at.text_input(key="upload_year").input(YEAR).run()
+    at.button(key="upload_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    said = " ".join(str(getattr(e, "value", "")) for e in (*at.markdown, *at.caption, *at.info, *at.success,
+                                                              *at.warning))
+    assert "337 rows the two shares are equal" in said.replace("\\", "")
+    catalog = at.dataframe[0].value
+    assert catalog.iloc[0][["Dataset", "Kind", "Rows imported"]].tolist() == [FILE.name, "representation", ROWS]
