@@ -5,9 +5,10 @@ Every kind stores either one row per person and event (a roster, discipline acti
 answers, staff members) or counts of students per school and group (`counts`). Published aggregates of other
 shapes do not fit: shares of enrollment and of the disciplined population without each unit's enrollment (one
 with it is read by `representation.py`), staff full-time equivalents without a school and one column per race
-beside a total (a staff report by race is read by `staff_fte.py`), graduation rates without their counts (a file with cohort and graduate counts is read by
-`graduation.py`), a school-level survey summary without respondent counts per school (one with a school code
-and `N_p`/`N_t`/`N_s` is read by `survey_summary.py`), course marks without a course section or letter mark.
+beside a total (a staff report by race is read by `staff_fte.py`), graduation rates without their counts (a
+file with cohort and graduate counts is read by `graduation.py`), a school-level survey summary without
+respondent counts per school (one with a school code and `N_p`/`N_t`/`N_s` is read by `survey_summary.py`),
+course marks without a course section or letter mark.
 Each such file is refused naming the file, what it holds and what would work.
 """
 
