@@ -421,3 +421,46 @@ def test_markdown_in_the_data_is_shown_as_text_and_loads_nothing(hostile_server:
         with contextlib.suppress(Exception):
             shoot(page, f"failure_markdown_in_data_{step}")
         raise
+
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+# Real public files that carry their school year (../shared/corpus/README.md): upload, check, import; nothing
+# typed. (The Contoso roster and marks and Georgia's shares carry no year: the page asks for it.)
+CORPUS_UPLOADS = (
+    ("nyc_graduation/graduation.csv", "Graduation outcomes (aggregated)"),
+    ("ma_staff/staff_raceeth_jobcategories_2015.csv", "Staff FTE by race (aggregated)"),
+    ("nyc_survey/survey_d75.txt", "School survey summary (aggregated)"),
+)
+
+
+@pytest.mark.skipif(not (CORPUS / "README.md").exists(), reason="the shared corpus is not here")
+def test_real_public_files_load_with_upload_check_and_import(server: str, page, network: RequestLog,
+                                                            server_temp: Path) -> None:
+    """Issue 13: each real export is guessed (kind, columns, year) and imported with one click."""
+    step = "data"
+    try:
+        page.goto(server + "/")
+        wait_for_page(page, "Overview")
+        go_to(page, "Data")
+        assert_no_exception(page)
+        for number, (name, kind) in enumerate(CORPUS_UPLOADS, start=1):
+            step = f"corpus {number}"
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(CORPUS / name))
+            import_button = page.locator(".st-key-upload_import button")
+            import_button.wait_for(state="visible", timeout=RUN_TIMEOUT)
+            wait_for_app(page)
+            assert_no_exception(page)
+            import_button.click()
+            page.get_by_text(re.compile(rf"[\d,]+ of [\d,]+ rows imported as {re.escape(kind)}")).first.wait_for(
+                timeout=RUN_TIMEOUT)
+            wait_for_app(page)
+            assert_no_exception(page)
+            assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+            assert upload_copies(server_temp) == []
+            shoot(page, f"data_corpus_{number}")
+        step = "requests"
+        assert_stayed_local(network, server)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shoot(page, f"failure_{step.replace(' ', '_')}")
+        raise
