@@ -115,7 +115,7 @@ def representation(store: Store, *, level: str = "state", unit: str | None = Non
     if year not in years:
         raise NoRepresentationError(f"no shares of enrollment and of the disciplined for {year}; loaded: "
                                     f"{', '.join(years)}")
-    rows = _rows(store, year).sort_values(["level", "district", "school", "category"], kind="stable")
+    rows = _rows(store, year).sort_values(["level", "district", "school", "category", "group"], kind="stable")
     rows = rows.reset_index(drop=True)
     table = _compare(rows, _protect(rows, min_cell), min_cell)
     table = _select(table, level, unit, category)

@@ -207,7 +207,7 @@ def test_pptx_audit(audit_files, expected):
     assert f"Equity audit, {YEAR}" in title and SAMPLE_DATA_LABEL in title and date.today().isoformat() in title
     for slide, finding in zip(slides[1:1 + len(found)], found, strict=True):
         text = _slide_text(slide)
-        assert finding.sentence in text and f"{finding.indicator.label} ({YEAR})" in text
+        assert finding.sentence in text and f"{finding.indicator.label}: District, all grades, {YEAR}" in text
         (picture,) = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert picture._element.nvPicPr.cNvPr.get("descr").endswith(finding.sentence)
         assert picture.image.blob.startswith(b"\x89PNG")
