@@ -49,6 +49,8 @@ SELECT school_id, max(school_name) OVER (PARTITION BY school_id) AS school_name,
 FROM staff_fte WHERE school_year = ?
 -- the same school, job group and race loaded in two datasets: the latest, never both
 QUALIFY row_number() OVER (PARTITION BY school_id, job_group, race ORDER BY dataset_id DESC) = 1
+-- a fixed order: the same figures are always protected the same way (complements are chosen in order)
+ORDER BY school_id, job_group, race
 """
 
 
