@@ -19,11 +19,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from equity_metrics.measures import representation, staff_fte, survey_summary
-from equity_metrics.storage.store import default_db_path, open_for_reading
+from equity_metrics.storage.store import Store, default_db_path, open_for_reading
 
 __all__ = ["add_aggregate_commands"]
 
@@ -35,34 +36,30 @@ def _said(notes: tuple[str, ...]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _staff(render: Render) -> Callable[[argparse.Namespace], str]:
+def _command(render: Render, call: Callable[[Store, argparse.Namespace], Any]) -> Callable[[argparse.Namespace], str]:
+    """A command over one published aggregate: the store opened read-only, the table printed, the notes (what
+    is hidden and why) on standard error."""
     def run(args: argparse.Namespace) -> str:
         with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
-            result = staff_fte.staff_composition(store, level=args.by, job_group=args.job_group,
-                                                 school_year=args.year, unit=args.unit)
+            result = call(store, args)
         _said(result.notes)
         return render(result.table, args.format)
     return run
 
 
-def _survey(render: Render) -> Callable[[argparse.Namespace], str]:
-    def run(args: argparse.Namespace) -> str:
-        with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
-            result = survey_summary.survey_summary(store, what=args.what, school_year=args.year, school=args.school,
-                                                   item=args.item)
-        _said(result.notes)
-        return render(result.table, args.format)
-    return run
+def _staff(store: Store, args: argparse.Namespace) -> staff_fte.StaffComposition:
+    return staff_fte.staff_composition(store, level=args.by, job_group=args.job_group, school_year=args.year,
+                                       unit=args.unit)
 
 
-def _representation(render: Render) -> Callable[[argparse.Namespace], str]:
-    def run(args: argparse.Namespace) -> str:
-        with open_for_reading(Path(args.db) if args.db else default_db_path()) as store:  # read-only
-            result = representation.representation(store, level=args.level, unit=args.unit, category=args.category,
-                                                   school_year=args.year)
-        _said(result.notes)
-        return render(result.table, args.format)
-    return run
+def _survey(store: Store, args: argparse.Namespace) -> Any:
+    return survey_summary.survey_summary(store, what=args.what, school_year=args.year, school=args.school,
+                                         item=args.item)
+
+
+def _representation(store: Store, args: argparse.Namespace) -> Any:
+    return representation.representation(store, level=args.level, unit=args.unit, category=args.category,
+                                         school_year=args.year)
 
 
 def _add_representation(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
@@ -76,7 +73,7 @@ def _add_representation(commands: argparse._SubParsersAction, common: Callable[[
     p.add_argument("--category", help="one kind of group as the file names it, e.g. Race/Ethnicity or Gender")
     p.add_argument("--year", help="school year, e.g. 2016-17 (default: the latest with shares loaded)")
     common(p)
-    p.set_defaults(run=_representation(render))
+    p.set_defaults(run=_command(render, _representation))
 
 
 def _add_survey(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
@@ -90,7 +87,7 @@ def _add_survey(commands: argparse._SubParsersAction, common: Callable[[argparse
     p.add_argument("--item", help="one item, e.g. t_q1a (with --what items)")
     p.add_argument("--year", help="school year, e.g. 2010-11 (default: the latest with a survey summary)")
     common(p)
-    p.set_defaults(run=_survey(render))
+    p.set_defaults(run=_command(render, _survey))
 
 
 def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
@@ -104,6 +101,6 @@ def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callabl
     p.add_argument("--unit", help="one district or school, by name (e.g. Boston)")
     p.add_argument("--year", help="school year, e.g. 2014-15 (default: the latest with staff FTE)")
     common(p)
-    p.set_defaults(run=_staff(render))
+    p.set_defaults(run=_command(render, _staff))
     _add_survey(commands, common, render)
     _add_representation(commands, common, render)

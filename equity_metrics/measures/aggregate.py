@@ -262,6 +262,16 @@ def school_years(store: Store, source: str = "student_year") -> list[str]:
     return [str(v) for v in store.query(f"SELECT * FROM ({union}) ORDER BY 1")["school_year"]]
 
 
+def loaded_years(store: Store, table: str) -> list[str]:
+    """The school years a kind's own table holds (a published aggregate: staff FTE, survey summaries, shares),
+    latest first; none when the table does not exist."""
+    if not store.table_exists(table):
+        return []
+    return [str(r[0]) for r in store.cursor().execute(
+        f"SELECT DISTINCT school_year FROM {quote_identifier(table)} WHERE school_year IS NOT NULL "
+        "ORDER BY 1 DESC").fetchall()]
+
+
 ENOUGH_SHARE = 0.1  # a year with fewer students than this share of the largest year's is not the default
 
 

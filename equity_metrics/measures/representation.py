@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
+from equity_metrics.measures.aggregate import loaded_years
 from equity_metrics.storage.store import Store
 
 __all__ = ["COLUMNS", "LEVELS", "NoRepresentationError", "Representation", "representation", "representation_years"]
@@ -50,10 +51,7 @@ class Representation:
 
 def representation_years(store: Store) -> list[str]:
     """The school years with shares of enrollment and of the disciplined, latest first."""
-    if not store.table_exists("representation"):
-        return []
-    return [r[0] for r in store.cursor().execute(
-        "SELECT DISTINCT school_year FROM representation WHERE school_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+    return loaded_years(store, "representation")
 
 
 def _rows(store: Store, year: str) -> pd.DataFrame:

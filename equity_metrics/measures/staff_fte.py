@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
+from equity_metrics.measures.aggregate import loaded_years
 from equity_metrics.measures.staff_cube import RACE_SUM, STATE, StaffCube, staff_cube
 from equity_metrics.storage.staff_codes import OTHER_COMBINED, STAFF_TOTAL, job_label
 from equity_metrics.storage.store import Store
@@ -47,10 +48,7 @@ class StaffComposition:
 
 def staff_years(store: Store) -> list[str]:
     """The school years with staff FTE, latest first."""
-    if not store.table_exists("staff_fte"):
-        return []
-    return [r[0] for r in store.cursor().execute(
-        "SELECT DISTINCT school_year FROM staff_fte WHERE school_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+    return loaded_years(store, "staff_fte")
 
 
 def job_groups(store: Store, school_year: str) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from equity_metrics.measures.aggregate import loaded_years
 from equity_metrics.measures.survey_cube import ANSWERED, DISTRICT, SurveyCube, survey_cube
 from equity_metrics.storage.store import Store
 
@@ -47,10 +48,7 @@ class SurveySummary:
 
 def survey_summary_years(store: Store) -> list[str]:
     """The school years with a survey summary, latest first."""
-    if not store.table_exists("survey_summary"):
-        return []
-    return [r[0] for r in store.cursor().execute(
-        "SELECT DISTINCT school_year FROM survey_summary WHERE school_year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+    return loaded_years(store, "survey_summary")
 
 
 def survey_summary_items(store: Store, school_year: str) -> list[str]:
