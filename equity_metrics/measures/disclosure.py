@@ -50,10 +50,10 @@ ALL = "\x1fall"  # the margin value of a key dimension ("all schools", "all grad
 _TOLERANCE = 1e-6
 _MAX_ROUNDS = 400
 _DUAL = 1e-7  # a row dual larger than this: the row binds the program
-# The largest group of hidden cells proven over its finest cells, in finest cells (variables). A larger group
-# is proven over the published relations only: its programs grow with the schools (9,000 variables at 60
-# schools, minutes per table) while a district of 10 schools needs under 2,000. Not yet proven there: the
-# README says so.
+# The largest group of hidden cells proven over its finest cells while complements are still being chosen, in
+# finest cells (variables): a larger group's programs grow with the schools (9,000 variables at 60 schools;
+# re-proven after every widening, minutes per table), so it is proven over the published relations while the
+# pattern grows, and over every finest cell once the pattern is complete (then widened again if that fails).
 FINEST_LIMIT = 2_500
 _BATCH_ROUNDS = 40
 
@@ -154,13 +154,20 @@ def protect(values: np.ndarray, primary: np.ndarray, relations: Relations, requi
     reach = np.nan_to_num(requirement.high, nan=0.0)
     enough = np.maximum(reach, 1.0)
     proven = np.zeros(len(values), dtype=bool)  # stays proven: hiding more only widens every range
+    loose = np.zeros(len(values), dtype=bool)  # proven over the relations only (a group past FINEST_LIMIT)
     index = _FinestIndex(finest) if finest is not None else None
+    limit: int | None = FINEST_LIMIT
     for _ in range(_MAX_ROUNDS):
         hidden = _complete(hidden, values, relations, cost, reach)
-        failed, blockers = _unproven(hidden, values, relations, requirement, proven, index)
+        failed, blockers = _unproven(hidden, values, relations, requirement, proven, index, limit, loose)
         widened = _widen(hidden, failed, blockers, values, relations, cost, enough) if failed.size else hidden
         if (widened == hidden).all():  # proven, or nothing left to hide around what fails
-            return hidden
+            if not (hidden & loose).any():
+                return hidden
+            proven &= ~loose  # the pattern is complete: prove it over every finest cell
+            loose[:] = False
+            limit = None
+            continue
         hidden = widened
     raise RuntimeError("disclosure control did not converge")  # pragma: no cover - each round hides more
 
@@ -206,11 +213,13 @@ def _components(hidden: np.ndarray, relations: Relations) -> tuple[int, np.ndarr
 
 
 def _unproven(hidden: np.ndarray, values: np.ndarray, relations: Relations, requirement: Requirement,
-              proven: np.ndarray, finest: _FinestIndex | None = None) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+              proven: np.ndarray, finest: _FinestIndex | None = None, limit: int | None = None,
+              loose: np.ndarray | None = None) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Hidden cells whose protection a reader's linear programs break, and for each the shown cells whose
     equations bind the program that failed (when the finest cells were given). Cells proven in an earlier
     round are not proven again: a pattern only grows, and a cell hidden besides can only widen every other's
-    range (a solution that held it at its value still holds). `proven` is updated in place."""
+    range (a solution that held it at its value still holds). `proven` is updated in place, and `loose` marks
+    the cells of groups over `limit` finest cells, proven over the relations only."""
     _, labels = _components(hidden, relations)
     constants = relations.constants(values)
     failed: list[int] = []
@@ -222,12 +231,15 @@ def _unproven(hidden: np.ndarray, values: np.ndarray, relations: Relations, requ
         check = np.flatnonzero(~proven[members])
         if not check.size:
             continue
-        if finest is None or finest.free_cells(members) > FINEST_LIMIT:
+        over = finest is not None and limit is not None and finest.free_cells(members) > limit
+        if finest is None or over:
             program = _relation_program(members, hidden, values, relations, constants, requirement)
         else:
             program = _finest_program(members, hidden, finest, requirement)
         failures = _prove_component(members, program, values, requirement, check)
         proven[members[check]] = True
+        if over and loose is not None:
+            loose[members[check]] = True
         for cell, binding in failures.items():
             proven[cell] = False
             failed.append(cell)
@@ -281,6 +293,7 @@ class _FinestIndex:
         self.rows = sparse.csr_matrix(finest.membership, dtype="float64")  # cells x finest
         self.columns = self.rows.tocsc()
         self.values = np.asarray(finest.values, dtype="float64")
+        self.totals = self.rows @ self.values  # each cell's count, the sum of its finest counts
         self.cap = max(float(self.values.sum()), 1.0)  # no count exceeds all of them (keeps programs bounded)
         self.population = finest.population
         if self.population is not None:
@@ -303,42 +316,79 @@ def _finest_program(members: np.ndarray, hidden: np.ndarray, finest: _FinestInde
     true values): every shown cell they are part of keeps its value, every hidden one stays within the
     reader's own bounds; with a population, each finest count is at most its share of a unit, and the units
     keep every shown denominator (see module)."""
-    free = np.unique(finest.rows[members].indices)
+    reach = np.unique(finest.rows[members].indices)
+    parts = finest.columns[:, reach].tocsr()[~hidden]
+    free = reach[~_pinned(parts, parts @ finest.values[reach])]
     touch = finest.columns[:, free].tocsr()  # cells x free finest cells
     touching = np.flatnonzero(np.diff(touch.indptr))
     shown = touching[~hidden[touching]]
     lower_bound, upper_bound = requirement.lower_bound[touching], requirement.upper_bound[touching]
     bounded = touching[hidden[touching] & ((lower_bound > 0) | np.isfinite(upper_bound))]
     fixed = touch[shown] @ finest.values[free]
+    held = finest.totals - touch @ finest.values[free]  # per cell: its finest counts held at their value
     blocks = [touch[shown], touch[bounded]]
-    row_lower = [fixed, requirement.lower_bound[bounded]]
-    row_upper = [fixed, requirement.upper_bound[bounded]]
+    row_lower = [fixed, requirement.lower_bound[bounded] - held[bounded]]
+    row_upper = [fixed, requirement.upper_bound[bounded] - held[bounded]]
     col_lower, col_upper = [np.zeros(free.size)], [np.full(free.size, finest.cap)]
     units = 0
     if finest.population is not None:
-        population = finest.population
-        chosen = np.unique(population.unit_of[free])
-        units = chosen.size
+        units, link, tie, known, col_upper[0], room = _population_rows(reach, free, finest)
         blocks = [sparse.hstack([b, sparse.csr_matrix((b.shape[0], units))]) for b in blocks]
-        place = np.searchsorted(chosen, population.unit_of[free])
-        link = sparse.hstack([sparse.identity(free.size), sparse.csr_matrix(
-            (-np.asarray(population.weight, dtype="float64")[free], (np.arange(free.size), place)),
-            shape=(free.size, units))])
-        denominators = finest.denominators[:, chosen].tocsr()
-        tied = np.flatnonzero(np.diff(denominators.indptr))
-        tied = tied[population.shown[tied]]
-        tie = denominators[tied]
-        known = tie @ np.asarray(population.units, dtype="float64")[chosen]
-        blocks += [link, sparse.hstack([sparse.csr_matrix((tied.size, free.size)), tie])]
-        row_lower += [np.full(free.size, -np.inf), known]
-        row_upper += [np.zeros(free.size), known]
-        col_lower.append(_room(chosen, free, finest))
+        blocks += [link, sparse.hstack([sparse.csr_matrix((tie.shape[0], free.size)), tie])]
+        row_lower += [np.full(link.shape[0], -np.inf), known]
+        row_upper += [np.zeros(link.shape[0]), known]
+        col_lower.append(room)
         col_upper.append(np.full(units, finest.unit_cap))
     matrix = sparse.vstack(blocks, format="csc")
     cells = sparse.hstack([finest.rows[members][:, free], sparse.csr_matrix((members.size, units))], format="csr")
     row_cell = np.concatenate([shown, np.full(matrix.shape[0] - shown.size, -1)])
     return _Program(matrix, np.concatenate(row_lower), np.concatenate(row_upper), np.concatenate(col_lower),
-                    np.concatenate(col_upper), cells, row_cell)
+                    np.concatenate(col_upper), cells, row_cell, offset=held[members])
+
+
+def _population_rows(reach: np.ndarray, free: np.ndarray, finest: _FinestIndex) -> tuple:
+    """The units of a program over the finest cells `free`: how many stay free, the rows that hold each free
+    finest count within its share of a free unit, the shown denominators over the free units with their
+    values, each free finest count's upper bound (its share of its unit where the shown denominators alone
+    fix the unit), and each free unit's least value (see `_room`)."""
+    population = finest.population
+    truth = np.asarray(population.units, dtype="float64")
+    weight = np.asarray(population.weight, dtype="float64")
+    chosen = np.unique(population.unit_of[reach])
+    denominators = finest.denominators[:, chosen].tocsr()
+    tied = np.flatnonzero(np.diff(denominators.indptr))
+    tie = denominators[tied[population.shown[tied]]]
+    known = tie @ truth[chosen]
+    settled = _pinned(tie, known)
+    open_units = chosen[~settled]
+    known = known - tie[:, np.flatnonzero(settled)] @ truth[chosen[settled]]
+    tie = tie[:, np.flatnonzero(~settled)].tocsr()
+    keep = np.flatnonzero(np.diff(tie.indptr))
+    unit = population.unit_of[free]
+    linked = np.flatnonzero(np.isin(unit, open_units))
+    upper = np.where(np.isin(unit, open_units), finest.cap, np.minimum(finest.cap, weight[free] * truth[unit]))
+    link = sparse.hstack([sparse.identity(free.size, format="csr")[linked], sparse.csr_matrix(
+        (-weight[free][linked], (np.arange(linked.size), np.searchsorted(open_units, unit[linked]))),
+        shape=(linked.size, open_units.size))])
+    return open_units.size, link, tie[keep], known[keep], upper, _room(open_units, free, finest)
+
+
+def _pinned(rows: sparse.csr_matrix, totals: np.ndarray) -> np.ndarray:
+    """The variables (columns of `rows`: shown cells x their parts, every coefficient positive, every
+    variable at least 0) that the shown totals alone fix at their true value: every part of a total of 0,
+    and the only part left unfixed in a total, again until none is left. Taking them out of a program leaves
+    the same program, smaller."""
+    pattern = rows.tocsr(copy=True)
+    pattern.data[:] = 1.0
+    pinned = np.zeros(rows.shape[1], dtype=bool)
+    pinned[pattern[np.flatnonzero(np.isclose(totals, 0.0))].indices] = True
+    while True:
+        single = np.flatnonzero(np.isclose(pattern @ (~pinned).astype("float64"), 1.0))
+        parts = pattern[single].tocoo()
+        fresh = parts.col[~pinned[parts.col]]
+        if not fresh.size:
+            return pinned
+        pinned[fresh] = True
 
 
 def _room(chosen: np.ndarray, free: np.ndarray, finest: _FinestIndex) -> np.ndarray:
@@ -400,12 +450,15 @@ def _apart(cells: np.ndarray, conflicts: sparse.csr_matrix) -> np.ndarray:
 
 class _Program:
     """A reader's linear program over one group of hidden cells, solved again for each objective. Its
-    variables are the cells themselves or finer ones: `cells` maps them to the group's cells (objectives are
-    given, and solutions returned, per cell); `row_cell` names the shown cell each row keeps (-1: none)."""
+    variables are the cells themselves or finer ones: `cells` maps them to the group's cells, plus `offset`
+    (the parts held out of the program; objectives are given, and solutions returned, per cell); `row_cell`
+    names the shown cell each row keeps (-1: none)."""
 
     def __init__(self, matrix: sparse.csc_matrix, row_lower: np.ndarray, row_upper: np.ndarray,
-                 col_lower: np.ndarray, col_upper: np.ndarray, cells: sparse.csr_matrix, row_cell: np.ndarray) -> None:
+                 col_lower: np.ndarray, col_upper: np.ndarray, cells: sparse.csr_matrix, row_cell: np.ndarray,
+                 offset: np.ndarray | None = None) -> None:
         self.size = cells.shape[0]
+        self.offset = np.zeros(self.size) if offset is None else np.asarray(offset, dtype="float64")
         self.highs = _thread_highs()
         infinity = highspy.kHighsInf
         lp = highspy.HighsLp()
@@ -437,7 +490,7 @@ class _Program:
         if (self.row_cell >= 0).any():
             duals = np.abs(np.asarray(solution.row_dual))
             self.binding = self.row_cell[(duals > _DUAL) & (self.row_cell >= 0)]
-        return self.cells @ np.asarray(solution.col_value)
+        return self.cells @ np.asarray(solution.col_value) + self.offset
 
     def conflicts(self) -> sparse.csr_matrix:
         """Cells that compete for room: they share a row, or a finer variable."""

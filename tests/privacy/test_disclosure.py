@@ -183,25 +183,125 @@ def test_every_table_counting_the_same_students_hides_them_alike(sample_store: S
     assert (same["hide_denominator"] == same["hide_n"]).all()
 
 
-def test_a_group_over_the_finest_limit_is_proven_over_the_relations_only(sample_store: Store, monkeypatch) -> None:
-    """disclosure.FINEST_LIMIT bounds the programs (they grow with the schools): at 0 every group is proven
-    over the published relations alone, exactly as without finest cells; at the default the sample's
-    groups are all under it, and the finest cells hide at least one more cell."""
-    from equity_metrics.measures import disclosure
+def _population_layer(store: Store) -> tuple:
+    """The sample's all-students layer in 2024-25 (grades and band pairs): its cube, keys, finest cells and
+    counts, and the rule's requirement (1 to 9 for a small count)."""
     from equity_metrics.storage.facts import SOURCES
 
     layout = protected._layout(SOURCES["student_year"], grades=True, constructs=False, band_pairs=True)
     select, group_by = protected._grouping_sql(layout, "facts_student_year")
-    cube = protected._clean(sample_store.query(f"SELECT {select}, count(*) AS n FROM facts_student_year WHERE "
-                                               f"school_year = '2024-25' {group_by}"), layout, ["n"])
+    cube = protected._clean(store.query(f"SELECT {select}, count(*) AS n FROM facts_student_year WHERE "
+                                        f"school_year = '2024-25' {group_by}"), layout, ["n"])
     finest_layout = protected._finest_layout(layout)
     select, group_by = protected._grouping_sql(finest_layout, "facts_student_year")
-    finest = protected._clean(sample_store.query(f"SELECT {select}, count(*) AS n FROM facts_student_year WHERE "
-                                                 f"school_year = '2024-25' {group_by}"), finest_layout, ["n"],
+    finest = protected._clean(store.query(f"SELECT {select}, count(*) AS n FROM facts_student_year WHERE "
+                                          f"school_year = '2024-25' {group_by}"), finest_layout, ["n"],
                               keep_missing=True)
-    relations_only = protected._protect_counts(cube, layout.keys, "n", 10)
-    with_finest = protected._protect_counts(cube, layout.keys, "n", 10, finest)
+    n = cube["n"].to_numpy(dtype="float64")
+    small = protected._small(n, 10)
+    rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, 9.0, np.nan), np.zeros(len(n)),
+                       np.full(len(n), np.inf))
+    return cube, layout.keys, finest, n, rule
+
+
+def test_a_group_over_the_finest_limit_is_still_proven_over_its_finest_cells(sample_store: Store,
+                                                                             monkeypatch) -> None:
+    """disclosure.FINEST_LIMIT bounds the programs solved while complements are chosen (they grow with the
+    schools): at 0 every group grows its pattern over the published relations alone, and the complete pattern
+    is then proven over every finest cell and widened where that fails. The pattern the relations alone
+    prove is not safe over the finest cells; the capped one is, by the whole program's own check."""
+    from equity_metrics.measures import disclosure
+    from equity_metrics.measures.finest import counts_finest
+
+    cube, keys, finest, n, rule = _population_layer(sample_store)
+    relations = relations_from_keys(cube[list(keys)])
+    whole = disclosure._FinestIndex(counts_finest(cube, finest, keys, "n"))
+
+    def failures(hidden: np.ndarray) -> int:
+        """Hidden cells the program over every finest cell breaks."""
+        failed, _ = disclosure._unproven(hidden, n, relations, rule, np.zeros(len(n), dtype=bool), whole)
+        return len(failed)
+
+    relations_only = protected._protect_counts(cube, keys, "n", 10)
+    with_finest = protected._protect_counts(cube, keys, "n", 10, finest)
     monkeypatch.setattr(disclosure, "FINEST_LIMIT", 0)
-    capped = protected._protect_counts(cube, layout.keys, "n", 10, finest)
-    assert (capped == relations_only).all()
-    assert with_finest.sum() > relations_only.sum()
+    capped = protected._protect_counts(cube, keys, "n", 10, finest)
+    assert failures(relations_only) > 0
+    assert failures(with_finest) == 0 and failures(capped) == 0
+    assert (capped >= relations_only).all() and capped.sum() > relations_only.sum()
+
+
+def _margins(micro: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts of a microdata frame for every combination of its keys and their margins (ALL)."""
+    import itertools
+
+    frames = []
+    for split in itertools.product([False, True], repeat=len(keys)):
+        by = [k for k, s in zip(keys, split, strict=True) if s]
+        counts = micro.groupby(by).size().reset_index(name="n") if by else pd.DataFrame({"n": [len(micro)]})
+        frames.append(counts.assign(**{k: ALL for k, s in zip(keys, split, strict=True) if not s}))
+    return pd.concat(frames, ignore_index=True)[[*keys, "n"]]
+
+
+def _check_program(cube: pd.DataFrame, keys: list[str], finest: pd.DataFrame, rule: Requirement,
+                   hidden: np.ndarray) -> int:
+    """Every member of the largest group of hidden cells has the same range in the engine's program over its
+    finest cells as in scipy's program written from the definition: every finest cell of the group free (at
+    least 0), every shown cell it is part of at its count, every other hidden cell within the reader's
+    bounds. Returns how many finest cells the engine took out of its program."""
+    from equity_metrics.measures import disclosure
+    from equity_metrics.measures.finest import counts_finest
+
+    n = cube["n"].to_numpy(dtype="float64")
+    index = disclosure._FinestIndex(counts_finest(cube, finest, keys, "n"))
+    _, labels = disclosure._components(hidden, relations_from_keys(cube[list(keys)]))
+    members = np.flatnonzero(hidden & (labels == np.bincount(labels[hidden]).argmax()))
+    program = disclosure._finest_program(members, hidden, index, rule)
+    membership = index.rows.toarray()
+    reach = np.flatnonzero(membership[members].any(axis=0))
+    parts = membership[:, reach]
+    rest = np.delete(membership, reach, axis=1) @ np.delete(index.values, reach)  # parts outside the group
+    touching = np.flatnonzero(parts.any(axis=1))
+    shown, bounded = touching[~hidden[touching]], touching[hidden[touching]]
+    upper = bounded[np.isfinite(rule.upper_bound[bounded])]
+    for at in [*range(min(6, members.size)), *range(max(members.size - 6, 0), members.size)]:
+        member = members[at]
+        for sign in (1.0, -1.0):
+            reference = linprog(sign * parts[member], A_eq=parts[shown], b_eq=n[shown] - rest[shown],
+                                A_ub=np.vstack([parts[upper], -parts[bounded]]),
+                                b_ub=np.concatenate([rule.upper_bound[upper] - rest[upper],
+                                                     rest[bounded] - rule.lower_bound[bounded]]),
+                                bounds=(0, None), method="highs")
+            found = program.solve(disclosure._unit(members.size, at, sign))
+            assert reference.status == 0 and found is not None
+            assert found[at] == pytest.approx(sign * reference.fun + rest[member], abs=1e-6)
+    return reach.size - program.matrix.shape[1]
+
+
+def _reader_bounds(n: np.ndarray) -> Requirement:
+    """The rule for counts of 1 to 9, with the reader's bounds 1 to 9 on them (so that held parts move into
+    the bounds)."""
+    small = protected._small(n, THRESHOLD)
+    return Requirement(np.where(small, 1.0, np.nan), np.where(small, 9.0, np.nan), np.where(small, 1.0, 0.0),
+                       np.where(small, 9.0, np.inf))
+
+
+def test_the_finest_program_is_the_readers_program_with_the_fixed_cells_taken_out(sample_store: Store) -> None:
+    """The engine's program over the finest cells, with the cells the shown counts alone fix taken out (a part
+    of a shown 0, the only part left of a shown count), matches scipy's program from the definition: on the
+    sample's all-students layer (where nothing is fixed) and on a school x race x sex table whose finest cells
+    are shown too (where most are)."""
+    cube, keys, finest, n, _ = _population_layer(sample_store)
+    hidden = protected._protect_counts(cube, keys, "n", THRESHOLD, finest)
+    assert _check_program(cube, list(keys), finest, _reader_bounds(n), hidden) == 0
+
+    rng = np.random.default_rng(7)
+    micro = pd.DataFrame({"school": rng.choice(["A", "B", "C", "D"], 400, p=[0.4, 0.3, 0.2, 0.1]),
+                          "race": rng.choice(["W", "B", "H", "X"], 400, p=[0.5, 0.3, 0.17, 0.03]),
+                          "sex": rng.choice(["F", "M"], 400)})
+    keys = ["school", "race", "sex"]
+    table = _margins(micro, keys)
+    finest = table[(table[keys] != ALL).all(axis=1)].reset_index(drop=True)
+    n = table["n"].to_numpy(dtype="float64")
+    hidden = protected._protect_counts(table, keys, "n", THRESHOLD, finest)
+    assert _check_program(table, keys, finest, _reader_bounds(n), hidden) > 0
