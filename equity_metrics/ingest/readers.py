@@ -227,6 +227,18 @@ def _read_text(path: Path, header_row: int | None) -> SourceTable:
         return _text_source(path, path.name, header_row)
     except UnicodeError:
         return _read_transcoded(path, header_row, "utf-8", _FALLBACK)
+    except ReadError:
+        if not _mixed_line_ends(head):
+            raise
+        # DuckDB's sniffer takes one line ending per file: a title written with LF above a body with CRLF
+        # (a report tool's preamble) is read again with every line ending written as LF
+        return _read_transcoded(path, header_row, "utf-8", _FALLBACK, newline=None)
+
+
+def _mixed_line_ends(head: bytes) -> bool:
+    """Whether the text uses more than one of CRLF, LF and CR to end its lines."""
+    crlf = head.count(b"\r\n")
+    return sum(count > 0 for count in (crlf, head.count(b"\n") - crlf, head.count(b"\r") - crlf)) > 1
 
 
 def _text_source(path: Path, shown_name: str, header_row: int | None) -> SourceTable:
@@ -239,11 +251,14 @@ def _text_source(path: Path, shown_name: str, header_row: int | None) -> SourceT
     return _finished(SourceTable(shown_name, None, _with_row_numbers(table, layout.last)), layout)
 
 
-def _read_transcoded(path: Path, header_row: int | None, encoding: str, errors: str) -> SourceTable:
+def _read_transcoded(path: Path, header_row: int | None, encoding: str, errors: str,
+                     newline: str | None = "") -> SourceTable:
+    """Read a copy of the file written as UTF-8 in a temporary folder (deleted after); `newline=None` also
+    writes every line ending as LF."""
     with tempfile.TemporaryDirectory(prefix="equity-explorer-transcode-") as folder:
         utf8 = Path(folder) / path.name
         try:
-            with path.open("r", encoding=encoding, errors=errors, newline="") as source, \
+            with path.open("r", encoding=encoding, errors=errors, newline=newline) as source, \
                     utf8.open("w", encoding="utf-8", newline="") as target:
                 shutil.copyfileobj(source, target, _BLOCK)
         except UnicodeError as error:

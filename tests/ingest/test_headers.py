@@ -59,6 +59,29 @@ def test_title_notes_and_blank_rows_above_the_header(tmp_path: Path, suffix: str
     assert source.titles[0].startswith("Springfield USD - Enrollment Report")
 
 
+@pytest.mark.parametrize("title_end, body_end", [("\n", "\r\n"), ("\r\n", "\n"), ("\r", "\r\n")])
+def test_a_title_ended_otherwise_than_the_body_is_read_all_the_same(tmp_path: Path, title_end: str,
+                                                                   body_end: str) -> None:
+    """A report tool's preamble written with one line ending above a body written with another: DuckDB's
+    sniffer refuses the file, which is read again with every line ending as LF (rows keep their numbers)."""
+    path = tmp_path / "mixed.csv"
+    body = body_end.join(",".join(row) for row in [HEADER, *DATA]) + body_end
+    path.write_bytes((f"Enrollment Report 2024-25{title_end}{title_end}" + body).encode())
+    source = read_source(path)
+    assert source.columns == HEADER and data_of(source) == DATA
+    assert source.table.column(ROW_NUMBER_COLUMN).to_pylist() == [4, 5, 6]
+    assert source.notes[0].startswith("Skipped 2 rows above the header (row 1 'Enrollment Report 2024-25'")
+
+
+def test_a_line_break_inside_a_quoted_cell_of_a_crlf_file_stays_in_the_cell(tmp_path: Path) -> None:
+    """Excel's CSV: rows end with CRLF, a line break typed in a cell is a bare LF inside quotes."""
+    path = tmp_path / "excel.csv"
+    rows = [",".join(HEADER), '0406988,0101,05,"White\nnote",F', "0407025,0101,05,Asian,M"]
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    source = read_source(path)
+    assert data_of(source) == [["0406988", "0101", "05", "White\nnote", "F"], DATA[1]]
+
+
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_footers_are_dropped_and_reported(tmp_path: Path, suffix: str) -> None:
     rows = [HEADER, *DATA, [], ["Total", "", "", "3 students", ""], ["Report generated 09/03/2024 10:14 by PowerSchool"],
