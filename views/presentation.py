@@ -32,7 +32,7 @@ from views.text import escape_markdown
 
 TOGGLE_KEY = "presentation_mode"
 POSITION_KEY = "present_position"  # index of the finding on screen (0 = first)
-DECK_KEY = "present_deck"  # what the position belongs to: a new deck starts at its first finding
+SHOWN_KEY = "present_shown"  # what the position belongs to: new findings start at the first one
 PREVIOUS_SHORTCUT = "Left"
 NEXT_SHORTCUT = "Right"
 OVERVIEW_LIMIT = 6  # as pages/overview.py: at most six findings, one per indicator
@@ -73,7 +73,7 @@ PROJECTOR_CONFIG = {"axis": {"labelFontSize": 18, "titleFontSize": 20},
 
 
 @dataclass(frozen=True, eq=False)  # holds a frame: compared by identity
-class Deck:
+class SlideShow:
     """What is presented: the basket's items (recomputed one at a time) or the Overview's findings."""
 
     basket: tuple[BasketItem, ...] = ()
@@ -111,16 +111,16 @@ class Deck:
         return finding_item(self.found[index], self.audit, self.options, source)
 
 
-def load_deck(store: Store, state: ViewState) -> Deck | None:
+def load_slide_show(store: Store, state: ViewState) -> SlideShow | None:
     """The basket when it holds items, else the Overview's largest gaps; None when no data is loaded."""
     basket = tuple(list_items(store))
     if basket:
-        return Deck(basket=basket)
+        return SlideShow(basket=basket)
     audit = cached(cached_audit, store, state.by, state.filters, state.options)
     if audit.empty:
         return None
     found = findings.largest_gaps(audit, state.by, state.options, limit=OVERVIEW_LIMIT, per_indicator=1)
-    return Deck(found=tuple(found), audit=audit, options=state.options, school_year=state.school_year)
+    return SlideShow(found=tuple(found), audit=audit, options=state.options, school_year=state.school_year)
 
 
 def clamp(position: int, count: int) -> int:
@@ -128,12 +128,12 @@ def clamp(position: int, count: int) -> int:
     return min(max(position, 0), max(count - 1, 0))
 
 
-def current_position(deck: Deck) -> int:
-    """The position on screen: kept across reruns, back to the first finding when the deck changed."""
-    if st.session_state.get(DECK_KEY) != deck.signature:
-        st.session_state[DECK_KEY] = deck.signature
+def current_position(show: SlideShow) -> int:
+    """The position on screen: kept across reruns, back to the first finding when the findings changed."""
+    if st.session_state.get(SHOWN_KEY) != show.signature:
+        st.session_state[SHOWN_KEY] = show.signature
         st.session_state[POSITION_KEY] = 0
-    position = clamp(int(st.session_state.get(POSITION_KEY, 0)), deck.count)
+    position = clamp(int(st.session_state.get(POSITION_KEY, 0)), show.count)
     st.session_state[POSITION_KEY] = position
     return position
 
@@ -208,16 +208,16 @@ def presentation_view(store: Store, state: ViewState) -> None:
     """The whole page: toggle, navigation (kept at the top), source line (first screen), one finding, keyboard hint."""
     presenting = presentation_toggle()
     data_source_banner(store)
-    deck = load_deck(store, state)
-    if deck is None:
+    show = load_slide_show(store, state)
+    if show is None:
         empty_state(NO_DATA)
         return
-    if deck.count == 0:
+    if show.count == 0:
         empty_state(NO_FINDING)
         return
-    position = current_position(deck)
-    navigation(position, deck.count)
+    position = current_position(show)
+    navigation(position, show.count)
     if position == 0:
-        st.caption(deck.source_line())
-    slide(deck.item(store, position), position, presenting)
+        st.caption(show.source_line())
+    slide(show.item(store, position), position, presenting)
     st.caption(KEYBOARD_HINT)
