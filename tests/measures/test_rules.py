@@ -145,7 +145,10 @@ def test_alternate_risk_ratio_where_the_schools_comparison_group_misses_the_mini
     # The first student-level rate of the sample with a school group whose comparison misses the minimums
     # (which ones do depends on what privacy hides; the rule is checked wherever it applies).
     for indicator in (i for i in INDICATORS.values() if i.kind == "rate" and i.source == "student_year"):
-        result = analysis.rates(sample_store, indicator.id, ("school", "race"))
+        try:
+            result = analysis.rates(sample_store, indicator.id, ("school", "race"))
+        except analysis.NoDataError:  # the sample has no marks file
+            continue
         table = result.table
         applied = table[table["alternate_risk_ratio"].notna()]
         if len(applied):
