@@ -66,7 +66,7 @@ RACE_CODES = _keys(
         ASIAN: ("AS", "A", "Asian American"),
         BLACK: ("BL", "B", "Black", "African American", "Black/African Am.", "Black/African American",
                 "Black or African-American", "AA"),
-        PACIFIC_ISLANDER: ("HP", "P", "Pacific Islander", "Native Hawaiian", "Native Hawaiian/Pacific Islander",
+        PACIFIC_ISLANDER: ("HP", "PI", "P", "Pacific Islander", "Native Hawaiian", "Native Hawaiian/Pacific Islander",
                            "Native Hawaiian or Pacific Islander", "NHPI", "Hawaiian/Pacific Islander"),
         WHITE: ("WH", "W", "Caucasian", "White (not Hispanic)", "White, not Hispanic"),
         TWO_OR_MORE: ("TR", "M", "D", "Two or More", "Two or more races", "Multiracial", "Multi-racial",

@@ -283,7 +283,7 @@ def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]],
 def _known_share(code_list: str, values: Sequence[object] | None) -> float:
     """Share of a column's real values (missing markers left out) that `code_list` reads as something other
     than Unknown; 0 with fewer than three such values (a column of 'NA' is no field's column)."""
-    from equity_metrics.core.codes import CODE_LISTS, normalise_school_year
+    from equity_metrics.core.codes import CODE_LISTS, code_key, normalise_school_year
 
     present = _present(values)
     if len(present) < 3:
@@ -292,7 +292,14 @@ def _known_share(code_list: str, values: Sequence[object] | None) -> float:
         return _share(present, lambda v: normalise_school_year(v) is not None)
     if _key_share(values, _any_code()) < VALUE_MATCH_SHARE:  # no list can know enough of them: once per column
         return 0.0
+    if _key_share(values, CODE_LISTS["flag"]) == 1.0:  # Y/N, 1/0: a yes/no column ('N' is no race code here)
+        return 0.0
+    if code_list in _DEMOGRAPHIC_LISTS and len({code_key(v) for v in present}) < 2:
+        return 0.0  # one value only ('A' for a few students): a status column more often than a race or sex
     return _key_share(values, CODE_LISTS[code_list], unknown_counts=False)
+
+
+_DEMOGRAPHIC_LISTS = ("race", "sex")
 
 
 @functools.cache

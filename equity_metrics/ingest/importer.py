@@ -261,7 +261,11 @@ def _race_from_questions(questions: RaceQuestions) -> str:
         parts = f"regexp_split_to_array(coalesce({cleaned_sql(quote_identifier(questions.listed))}, ''), '\\s*[,;|]\\s*')"
         mapped = f"list_transform({parts}, lambda x: {race_map}[{code_key_sql('x')}])"
         listed = f"list_filter({mapped}, lambda x: x IS NOT NULL)"
-    hispanic = f"coalesce({flag(questions.hispanic)}, FALSE)" if questions.hispanic else "FALSE"
+    # a yes/no answer, or the ethnicity written out ("Hispanic or Latino", "Not Hispanic or Latino", "H")
+    hispanic = "FALSE"
+    if questions.hispanic:
+        written = f"{race_map}[{code_key_sql(cleaned_sql(quote_identifier(questions.hispanic)))}] = '{HISPANIC}'"
+        hispanic = f"coalesce({flag(questions.hispanic)}, {written}, FALSE)"
     excluded = f"('{UNKNOWN}', '{HISPANIC}', '{TWO_OR_MORE}')"
     named = f"list_distinct(list_filter(list_concat({races}, {listed}), lambda x: x NOT IN {excluded}))"
     return (

@@ -340,29 +340,55 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _HISPANIC_HEADERS = ("hispanic", "latino", "hispaniclatino", "hispanic latino", "hispanic or latino",
                      "hispanic latino ethnicity", "hispanic ethnicity", "ethnicity hispanic", "is hispanic",
-                     "hispanic ind", "hispanic indicator", "hispanic flag", "hispanic yn", "hispanic latinx")
+                     "hispanic ind", "hispanic indicator", "hispanic flag", "hispanic yn", "hispanic latinx",
+                     "fedethnicity", "fed ethnicity", "federal ethnicity")  # PowerSchool: 1 Hispanic, 0 not
 _RACE_HEADER_NOISE = {"race", "flag", "ind", "indicator", "yn", "y", "n", "is", "code", "ethnicity"}
 
 
 def guess_race_questions(columns: list[str], race_column: str | None = None) -> RaceQuestions | None:
     """Recognise the two-question form from headers: a Hispanic yes/no column, plus yes/no columns named
-    after races ("White", "Race_Black", "Asian Flag") or a single race column. None when there is no
-    Hispanic column and fewer than two race-flag columns."""
-    from equity_metrics.core.codes import RACE_CODES, code_key
+    after races ("White", "Race_Black", "Asian Flag", "Race_AM"; bare codes such as "AM" only three or more
+    together) or a single race column ("Race", "Race Codes"); beside a race column, an "Ethnicity" column is
+    the Hispanic question. None when there is no Hispanic column and fewer than two race-flag columns."""
+    from equity_metrics.core.codes import code_key
 
     hispanic = next((c for c in columns if code_key(c) in _HISPANIC_HEADERS
                      or code_key(_CAMEL_BOUNDARY.sub(" ", c)) in _HISPANIC_HEADERS), None)
-    joined = {key.replace(" ", ""): label for key, label in RACE_CODES.items()}  # "americanindian" too
-    flags: dict[str, str] = {}
-    for column in columns:
-        words = [w for w in code_key(column).split() if w not in _RACE_HEADER_NOISE]
-        name = " ".join(words)
-        label = (RACE_CODES.get(name) or joined.get(name.replace(" ", ""))) if len(name) >= 4 else None
-        if label in RACE_LABELS and label != RACE_LABELS[0] and label not in flags and column != race_column:
-            flags[label] = column
+    if hispanic is None and race_column is not None:
+        hispanic = next((c for c in columns if c != race_column and code_key(c) in _ETHNICITY_HEADERS), None)
+    flags = _race_flags(columns, race_column)
     if hispanic is None and len(flags) < 2:
         return None
+    if not flags and race_column is None:  # "Race Codes", "Races": the one column that lists them
+        listing = [c for c in columns if c != hispanic and {"race", "races"} & set(code_key(c).split())]
+        race_column = listing[0] if len(listing) == 1 else None
     return RaceQuestions(hispanic=hispanic, flags=flags, listed=race_column if not flags else None)
+
+
+_ETHNICITY_HEADERS = ("ethnicity", "ethnic", "ethnicity code", "fed ethnicity code")
+
+
+def _race_flags(columns: list[str], race_column: str | None) -> dict[str, str]:
+    """Federal label -> the yes/no column named after that race."""
+    from equity_metrics.core.codes import RACE_CODES, code_key
+
+    joined = {key.replace(" ", ""): label for key, label in RACE_CODES.items()}  # "americanindian" too
+    flags: dict[str, str] = {}
+    bare: dict[str, str] = {}
+    for column in columns:
+        every = code_key(_CAMEL_BOUNDARY.sub(" ", column)).split()
+        words = [w for w in every if w not in _RACE_HEADER_NOISE]
+        name = " ".join(words)
+        label = RACE_CODES.get(name) or joined.get(name.replace(" ", "")) if len(name) >= 2 else None
+        if label not in RACE_LABELS or label == RACE_LABELS[0] or label in flags or column == race_column:
+            continue
+        if len(name) >= 4 or len(words) < len(every):  # a code of two letters beside a word that says race
+            flags[label] = column
+        else:
+            bare.setdefault(label, column)
+    if len(bare) >= 3:  # AM, AS, BL, WH side by side: a race's columns, not a state or a subject
+        flags |= {label: column for label, column in bare.items() if label not in flags}
+    return flags
 
 
 VALUE_MATCH_SHARE = 0.8  # a column whose sample values are this share of one code list's codes holds that field

@@ -1,0 +1,98 @@
+"""Issue 13: shapes of real student-information-system exports that an adversarial probe found misread
+(session 9), each imported from the command line into a blank store and read back from the store: the value
+stored, not the guess reported, is what is checked.
+
+- Race asked as two questions: PowerSchool's FedEthnicity with Race_AM ... Race_WH as Y/N or 1/0 (or bare AM,
+  AS, BL ... columns), an "Ethnicity" column written out beside a "Race" column of codes, a "Race Codes" list.
+- A yes/no column is never read as race ('N' is a race letter elsewhere), nor a status column of one code.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from equity_metrics.cli import main
+from equity_metrics.storage.store import Store
+
+AI, ASIAN, BLACK, HISPANIC = ("American Indian or Alaska Native", "Asian", "Black or African American",
+                              "Hispanic or Latino")
+PACIFIC, WHITE, TWO = "Native Hawaiian or Other Pacific Islander", "White", "Two or more races"
+# per student: (Hispanic?, races); the answers every race form below writes out in its own way
+ANSWERS = [(True, ["WH"]), (False, ["WH"]), (False, ["BL"]), (False, ["AS"]), (False, ["AM"]), (False, ["PI"]),
+           (False, ["WH", "BL"]), (True, ["BL"]), (False, ["AS", "WH"]), (False, ["WH"]), (False, ["BL"]),
+           (False, ["AS"])]
+EXPECTED = {HISPANIC: 2, WHITE: 2, BLACK: 2, ASIAN: 2, AI: 1, PACIFIC: 1, TWO: 2}
+CODES = ["AM", "AS", "BL", "PI", "WH"]
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def imported(tmp_path: Path, name: str, lines: list[str], *options: str) -> tuple[Path, str]:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    code, out, err = cli("import", str(path), "--db", str(db), *options)
+    assert code == 0, err
+    return db, out
+
+
+def races(db: Path) -> dict[str | None, int]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return dict(connection.execute("SELECT race, count(*) FROM enrollment GROUP BY 1").fetchall())
+
+
+def roster(header: list[str], answer) -> list[str]:
+    """A roster of the twelve students with the race columns `answer(hispanic, races)` writes."""
+    lines = [",".join(["Student_Number", "SchoolID", "Grade_Level", *header, "Gender"])]
+    for i, (hispanic, codes) in enumerate(ANSWERS):
+        lines.append(",".join([f"000{1200 + i}", "0101", "05", *answer(hispanic, codes), "FM"[i % 2]]))
+    return lines
+
+
+@pytest.mark.parametrize("yes, no, header", [
+    ("Y", "N", ["FedEthnicity", *(f"Race_{c}" for c in CODES)]),
+    ("1", "0", ["FedEthnicity", *CODES]),
+    ("Y", "", ["Hispanic", *(f"{c} Flag" for c in CODES)]),
+])
+def test_a_hispanic_flag_and_one_yes_no_column_per_race(tmp_path: Path, yes: str, no: str,
+                                                         header: list[str]) -> None:
+    db, out = imported(tmp_path, "roster_2024-25.csv", roster(
+        header, lambda hispanic, codes: [yes if hispanic else no, *(yes if c in codes else no for c in CODES)]))
+    assert f"race: from the two questions: Hispanic {header[0]!r}" in out
+    assert races(db) == EXPECTED
+
+
+def test_ethnicity_written_out_beside_a_race_column_of_codes(tmp_path: Path) -> None:
+    db, out = imported(tmp_path, "roster_2024-25.csv", roster(["Ethnicity", "Race"], lambda hispanic, codes: [
+        "Hispanic or Latino" if hispanic else "Not Hispanic or Latino", '"' + ",".join(codes) + '"']))
+    assert "race: from the two questions: Hispanic 'Ethnicity' and races 'Race'" in out
+    assert races(db) == EXPECTED
+
+
+def test_a_hispanic_flag_and_a_column_listing_the_race_codes(tmp_path: Path) -> None:
+    db, out = imported(tmp_path, "roster_2024-25.csv", roster(["Hispanic Ethnicity", "Race Codes"],
+                                                              lambda hispanic, codes: ["Y" if hispanic else "N",
+                                                                                       '"' + ",".join(codes) + '"']))
+    assert "and races 'Race Codes'" in out
+    assert races(db) == EXPECTED
+
+
+def test_a_yes_no_column_or_a_status_of_one_code_is_never_race(tmp_path: Path) -> None:
+    """'N' is American Indian and 'A' Asian in some race lists: a column of Y/N, or of 'A' for a few
+    students (a special-education status), must not become race."""
+    lines = ["Student_Number,SchoolID,Grade_Level,Gifted,specialEdStatus,Gender"]
+    lines += [f"000{1200 + i},0101,05,{'YN'[i % 3 == 0]},{'A' if i % 4 == 0 else ''},F" for i in range(12)]
+    db, out = imported(tmp_path, "roster_2024-25.csv", lines)
+    assert "race:" not in out
+    assert races(db) == {None: 12}
