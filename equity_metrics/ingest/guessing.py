@@ -192,7 +192,7 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
     checks = {
         "school_year": lambda v: normalise_school_year(v) is not None,
         "DOUBLE": lambda v: bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+%?", v)),
-        "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v)),
+        "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v) or _NAMED_MONTH.match(v)),
     }
     if f.codes in ("sex", "grade", "flag", "low_income", "el_status", "iep_status"):
         if _key_share(values, CODE_LISTS[f.codes]) >= VALUE_MATCH_SHARE:
@@ -440,8 +440,14 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
                                                         f"{', '.join(map(repr, list(items)[:3]))}"
                                                         + (", ..." if len(items) > 3 else ""))
     from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
+    date_format = Mapping.date_format
+    dates = [f.name for f in KINDS[kind].fields if f.sql_type == "DATE" and f.name in chosen]
+    if dates and samples is not None:
+        date_format, why = date_format_of([v for f in dates for v in _present(samples.get(chosen[f]))])
+        for f in (dates if why else []):
+            reasons[f] = f"{reasons.get(f, repr(chosen[f]))}; {why}"
     mapping = Mapping(kind=kind, columns=chosen, race_questions=questions, unpivot=unpivot, code_overrides=overrides,
-                      school_id_from_name=from_name)
+                      school_id_from_name=from_name, date_format=date_format)
     return ColumnGuess(mapping, reasons, tuple(refused))
 
 
@@ -449,3 +455,34 @@ def _code_key(text: str) -> str:
     from equity_metrics.core.codes import code_key
 
     return code_key(text)
+
+
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
+_NAMED_MONTH = re.compile(r"^\d{1,2}([ -])[A-Za-z]{3}\1\d{4}$")  # 15-Sep-2024
+
+
+def date_format_of(values: Sequence[str]) -> tuple[str, str]:
+    """The strptime format of a file's dates written with numbers (day/month/year or month/day/year, with /,
+    . or -) and why: day first where a first number is over 12 and no second one is, or dates are written
+    with dots (15.09.2024); month first (the default) otherwise, said when every date could be either."""
+    default = Mapping.date_format
+    if values and all(_NAMED_MONTH.match(v) for v in values):
+        separator = _NAMED_MONTH.match(values[0]).group(1)
+        return f"%d{separator}%b{separator}%Y", "dates read as day, month name, year"
+    matched = [(v, m.groups()) for v, m in zip(values, map(_NUMERIC_DATE.match, values), strict=True) if m]
+    if not matched:
+        return default, ""
+    parts = [groups for _, groups in matched]
+    separator = parts[0][1]
+    first_over = any(int(p[0]) > 12 for p in parts)
+    second_over = any(int(p[2]) > 12 for p in parts)
+    if first_over and second_over:
+        return default, "its dates mix day-first and month-first orders: read month first, the rest are missing"
+    if first_over or (separator == "." and not second_over):
+        example = next(((v, p[0]) for v, p in matched if int(p[0]) > 12), None)
+        why = f"read day first ({example[0]}: {example[1]} is no month)" if example else \
+            "read day first (dates written with dots)"
+        return f"%d{separator}%m{separator}%Y", why
+    if separator != "/":
+        return f"%m{separator}%d{separator}%Y", "read month first"
+    return default, "" if second_over else "read month first (no date in the sample tells the order)"

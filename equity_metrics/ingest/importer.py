@@ -169,7 +169,12 @@ def field_sql(f: Field, text: str, date_format: str) -> str:
         return f"{_code_map_sql(code_list)}[{code_key_sql(text)}]"
     if f.sql_type == "DOUBLE":
         # Every numeric field is a count, score or answer: finite and never negative, else missing (reported).
-        number = f"TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
+        # a comma before one or two last digits is a decimal comma ("0,5", "1.234,5"); else thousands ("1,007")
+        digits = (f"CASE WHEN NOT contains({text}, ',') THEN {text} "
+                  rf"WHEN regexp_full_match({text}, '\d+,\d{{1,2}}%?') THEN replace({text}, ',', '.') "
+                  rf"WHEN regexp_full_match({text}, '\d{{1,3}}(\.\d{{3}})+,\d+%?') "
+                  f"THEN replace(replace({text}, '.', ''), ',', '.') ELSE replace({text}, ',', '') END")
+        number = f"TRY_CAST(replace({digits}, '%', '') AS DOUBLE)"
         return f"CASE WHEN isfinite({number}) AND {number} >= 0 THEN {number} END"
     if f.sql_type == "DATE":
         # %Y also accepts two digits ("09/03/24" -> year 24): such years are read with %y instead.
@@ -178,6 +183,7 @@ def field_sql(f: Field, text: str, date_format: str) -> str:
         return (
             f"CAST(coalesce(CASE WHEN year({four_digit}) >= 1000 THEN {four_digit} ELSE {two_digit} END, "
             f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d'), "
+            f"try_strptime(split_part({text}, 'T', 1), '%Y-%m-%d'), "  # ISO 8601 with a time: 2024-09-15T08:05
             # a date followed by a time of day ("10/3/2024 9:15:22", a survey's timestamp): the date part
             f"try_strptime(split_part({text}, ' ', 1), {sql_string(date_format)})) AS DATE)"
         )

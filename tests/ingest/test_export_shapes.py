@@ -5,6 +5,8 @@ stored, not the guess reported, is what is checked.
 - Race asked as two questions: PowerSchool's FedEthnicity with Race_AM ... Race_WH as Y/N or 1/0 (or bare AM,
   AS, BL ... columns), an "Ethnicity" column written out beside a "Race" column of codes, a "Race Codes" list.
 - A yes/no column is never read as race ('N' is a race letter elsewhere), nor a status column of one code.
+- Dates day first (15/09/2024, 15.09.2024), with a month name (15-Sep-2024) or ISO with a time; the order is
+  said. Decimal commas (0,5 days) are not read as thousands separators (5 days).
 """
 
 from __future__ import annotations
@@ -96,3 +98,45 @@ def test_a_yes_no_column_or_a_status_of_one_code_is_never_race(tmp_path: Path) -
     db, out = imported(tmp_path, "roster_2024-25.csv", lines)
     assert "race:" not in out
     assert races(db) == {None: 12}
+
+
+DATES = ["2024-09-15", "2024-09-24", "2024-10-03", "2024-11-17", "2025-01-19", "2025-02-24", "2025-03-14",
+         "2025-04-28", "2025-05-25", "2024-12-14", "2024-10-30", "2025-06-03"]
+
+
+def discipline(dates: list[str], days: list[str], separator: str = ",") -> list[str]:
+    lines = [separator.join(["Student Number", "School", "Incident Date", "Action", "Days Suspended"])]
+    lines += [separator.join([f"000{1200 + i}", "0101", d, "OSS", n]) for i, (d, n) in enumerate(zip(dates, days,
+                                                                                                     strict=True))]
+    return lines
+
+
+def stored(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("written, said", [
+    ("{d}/{m}/{y}", "read day first (15/09/2024: 15 is no month)"),
+    ("{d}.{m}.{y}", "read day first (15.09.2024: 15 is no month)"),
+    ("{d}-{b}-{y}", "dates read as day, month name, year"),
+    ("{y}-{m}-{d}T08:05:00", ""),
+    ("{m}/{d}/{y}", ""),
+])
+def test_dates_in_the_order_the_file_writes_them(tmp_path: Path, written: str, said: str) -> None:
+    import datetime
+
+    days = [datetime.date.fromisoformat(d) for d in DATES]
+    texts = [written.format(d=f"{d.day:02d}", m=f"{d.month:02d}", y=d.year, b=d.strftime("%b")) for d in days]
+    db, out = imported(tmp_path, "incidents.csv", discipline(texts, ["1"] * 12))
+    assert out.startswith("incidents.csv: 12 of 12 rows imported as Discipline actions.")
+    assert said in out and "school year from the dates in 'Incident Date'" in out
+    assert sorted(stored(db, "SELECT incident_date, school_year FROM discipline")) == [(d, "2024-25") for d in
+                                                                                     sorted(days)]
+
+
+def test_decimal_commas_are_not_thousands(tmp_path: Path) -> None:
+    days = ["0,5", "1,5", "2,25", "1.002,5", "1,007", "3", "1", "2", "1", "1", "1", "1"]
+    db, _ = imported(tmp_path, "incidents.csv", discipline(DATES, [f'"{d}"' for d in days]))
+    assert sorted(v for (v,) in stored(db, "SELECT days_removed FROM discipline")) == sorted(
+        [0.5, 1.5, 2.25, 1002.5, 1007, 3, 1, 2, 1, 1, 1, 1])
