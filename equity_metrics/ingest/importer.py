@@ -18,6 +18,7 @@ import duckdb
 
 from equity_metrics.core.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
 from equity_metrics.core.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
+from equity_metrics.core.school_year import LABELLED_SHORT_PATTERN, SCHOOL_YEAR_PATTERN
 from equity_metrics.ingest.aggregate_checks import aggregate_notes
 from equity_metrics.ingest.cleaning import cleaned_sql, sql_string
 from equity_metrics.ingest.graduation import cohort_school_year_sql
@@ -143,11 +144,13 @@ def _code_map_sql(code_list: str) -> str:
 
 
 def _school_year_sql(text: str) -> str:
-    """The SQL twin of codes.normalise_school_year (same forms, same plausible years), with one regular
-    expression per value: '2023-24', '2023/2024', '2023 – 24', or a single year '2024' (the year ending then)."""
-    pattern = "'^(\\d{4})(?:\\s*[-/\u2013]\\s*(\\d{2}|\\d{4}))?$'"
-    parts = f"regexp_extract({text}, {pattern}, ['first', 'second'])"
-    first, second = f"{parts}.first", f"{parts}.second"
+    """The SQL twin of codes.normalise_school_year (same patterns, same plausible years): '2023-24',
+    '2023/2024', '2023 – 24', '20232024', 'SY 2023-24', 'SY23-24', or a single year '2024' (the year ending then)."""
+    long = f"regexp_extract({text}, {sql_string(SCHOOL_YEAR_PATTERN)}, ['first', 'second', 'joined'])"
+    short = f"regexp_extract({text}, {sql_string(LABELLED_SHORT_PATTERN)}, ['first', 'second'])"
+    first = f"CASE WHEN {short}.first <> '' THEN '20' || {short}.first ELSE {long}.first END"
+    second = (f"CASE WHEN {short}.first <> '' THEN {short}.second WHEN {long}.second <> '' THEN {long}.second "
+              f"ELSE {long}.joined END")
     start = f"TRY_CAST({first} AS INTEGER)"
     return (
         f"CASE WHEN {first} = '' THEN NULL "
@@ -156,7 +159,7 @@ def _school_year_sql(text: str) -> str:
         f"WHEN {start} BETWEEN {FIRST_SCHOOL_YEAR} AND {LAST_SCHOOL_YEAR - 1} AND ("
         f"(length({second}) = 4 AND TRY_CAST({second} AS INTEGER) = {start} + 1) OR "
         f"(length({second}) = 2 AND ({start} + 1) % 100 = TRY_CAST({second} AS INTEGER))) "
-        f"THEN {first} || '-' || right({second}, 2) END"
+        f"THEN {first} || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0') END"
     )
 
 

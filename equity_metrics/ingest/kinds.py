@@ -259,8 +259,9 @@ class Guess:
             return f"{self.label}: {self.kind_reason}; pass --kind, and --column FIELD=HEADER for unusual headers"
         for name in self.missing:
             if name == "school_year":
+                why = next((f" ({n})" for n in self.notes if "is named like school_year" in n), "")
                 return (f"{self.label}: no school year in a column, a date column, the sheet name, the file name or "
-                        "a title row; give it with --year (for example --year 2024-25)")
+                        f"a title row{why}; give it with --year (for example --year 2024-25)")
             if name == "subject":
                 return (f"{self.label}: the file names no subject for its scores; give the subject of every row with "
                         "--subject (for example --subject Math)")

@@ -255,6 +255,9 @@ def test_keys_refuse_a_spelling_claimed_twice() -> None:
         ("1999-2000", "1999-00"), ("2000", "1999-00"), ("2009-10", "2009-10"),
         ("2023-25", None), ("2023-23", None), ("2023-2025", None), ("23-24", None), ("FY24", None), ("", None),
         ("2023-24-25", None), ("24", None),
+        ("SY 2024-25", "2024-25"), ("SY2024-2025", "2024-25"), ("sy 2025", "2024-25"), ("SY24-25", "2024-25"),
+        ("School Year 2024-25", "2024-25"), ("2024-25 School Year", "2024-25"), ("20242025", "2024-25"),
+        ("S.Y. 2024/25", "2024-25"), ("SY 24-26", None), ("20242026", None), ("202425", None), ("SY 2024-25 x", None),
     ],
 )
 def test_normalise_school_year(raw: str, expected: str | None) -> None:
@@ -271,7 +274,9 @@ def test_a_four_digit_code_is_not_a_school_year(raw: str) -> None:
     assert normalise_school_year(raw) is None
 
 
-@pytest.mark.parametrize("raw", ["0042", "1234", "1949-50", "1950-51", "2099-00", "2100", "2101", "2023-24", "2024"])
+@pytest.mark.parametrize("raw", ["0042", "1234", "1949-50", "1950-51", "2099-00", "2100", "2101", "2023-24", "2024",
+                                 "SY 2024-25", "SY2024-2025", "SY24-25", "2024-25 School Year", "20242025", "sy 2025",
+                                 "S.Y. 2024/25", "SY 24-26", "20242026", "202425", "23-24", "1999-2000", "SY99-00"])
 def test_the_importer_reads_school_years_as_python_does(raw: str) -> None:
     from equity_metrics.ingest.importer import _school_year_sql
 

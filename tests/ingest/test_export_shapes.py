@@ -7,6 +7,8 @@ stored, not the guess reported, is what is checked.
 - A yes/no column is never read as race ('N' is a race letter elsewhere), nor a status column of one code.
 - Dates day first (15/09/2024, 15.09.2024), with a month name (15-Sep-2024) or ISO with a time; the order is
   said. Decimal commas (0,5 days) are not read as thousands separators (5 days).
+- School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
+  the year whose values are not years is named in the refusal.
 """
 
 from __future__ import annotations
@@ -140,3 +142,26 @@ def test_decimal_commas_are_not_thousands(tmp_path: Path) -> None:
     db, _ = imported(tmp_path, "incidents.csv", discipline(DATES, [f'"{d}"' for d in days]))
     assert sorted(v for (v,) in stored(db, "SELECT days_removed FROM discipline")) == sorted(
         [0.5, 1.5, 2.25, 1002.5, 1007, 3, 1, 2, 1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("written", ["SY 2024-25", "SY2024-2025", "SY24-25", "2024-25 School Year", "20242025",
+                                     "S.Y. 2024/25"])
+def test_school_years_as_exports_label_them(tmp_path: Path, written: str) -> None:
+    lines = [line + (",School Year" if i == 0 else f",{written}") for i, line in
+             enumerate(roster(["Race"], lambda hispanic, codes: ["HI" if hispanic else codes[0]]))]
+    db, out = imported(tmp_path, "roster.csv", lines)
+    assert "school year from the column 'School Year'" in out
+    assert stored(db, "SELECT DISTINCT school_year FROM enrollment") == [("2024-25",)]
+
+
+def test_a_year_column_of_no_years_is_named_in_the_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    lines = [line + (",School Year" if i == 0 else ",24-25") for i, line in
+             enumerate(roster(["Race"], lambda hispanic, codes: [codes[0]]))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    code, out, err = cli("import", str(path), "--db", str(db))
+    assert code == 2 and out == ""
+    assert "('School Year' is named like school_year but its values ('24-25') are not school years" in err
+    assert "--year" in err
