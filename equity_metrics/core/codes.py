@@ -192,14 +192,22 @@ ACTIONS = (
 )
 ACTION_CODES = _keys(
     {
-        "In-school suspension": ("ISS", "In School Suspension", "In-School Susp", "Suspension - In School"),
+        "In-school suspension": ("ISS", "In School Suspension", "In-School Susp", "Suspension - In School",
+                                 "Susp-ISS", "ISS - In School Suspension"),
         "Out-of-school suspension": ("OSS", "Out of School Suspension", "Out-of-School Susp",
-                                     "Suspension - Out of School", "Suspension"),
-        "Expulsion": ("EXP", "Expelled", "Expulsion with services", "Expulsion without services"),
+                                     "Suspension - Out of School", "Suspension", "Susp-OSS",
+                                     "OSS - Out of School Suspension",
+                                     # short- and long-term suspensions are out of school (10 days or fewer; more)
+                                     "Short-Term Suspension", "Long-Term Suspension", "Short Term OSS",
+                                     "Long Term OSS"),
+        "Expulsion": ("EXP", "Expelled", "Expulsion with services", "Expulsion without services",
+                      "Expelled w/ Services", "Expelled w/o Services", "Expelled with Services",
+                      "Expelled without Services"),
         "Law enforcement referral": ("LE", "LER", "Referral to law enforcement", "Police referral",
                                      "Referred to law enforcement"),
         "School-related arrest": ("Arrest", "ARR", "School related arrest"),
-        "Alternative placement": ("ALT", "Alternative school", "Removal to alternative setting",
+        "Alternative placement": ("ALT", "Alternative school", "Alternative School Placement",
+                                  "Removal to alternative setting",
                                   "Interim alternative educational setting", "IAES"),
         "Other": ("Detention", "Conference", "Warning", "Parent contact", "Loss of privilege"),
     }

@@ -34,6 +34,12 @@ def is_status_field(f: Field) -> bool:
     return f.codes in STATUS_LISTS and f.codes is not None and (f.sql_type == "BOOLEAN" or f.codes == "sex")
 
 
+def is_required_code(f: Field) -> bool:
+    """A required field read from a code list (an action, a grade, a course level): a row whose word no list
+    reads would be rejected, so the word is asked about (Data page) or refused (command line) first."""
+    return f.required and f.codes is not None and f.codes != "school_year"
+
+
 def _worded(value: str) -> bool:
     """A value written as a word (not a number, a letter or a plain yes/no)."""
     key = code_key(value)
@@ -91,14 +97,14 @@ def unread_status_words(unknown: dict[str, tuple[tuple[str, int], ...]],
 
 
 def unread_in_table(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
-    """The status words of the table's status columns that neither a code list nor the mapping's own readings
-    know, with their rows (most first): one GROUP BY per status column in a private in-memory database, each
-    distinct value then looked up (no loop over rows; the wide columns of an unpivot are not touched)."""
+    """The words of the table's status columns and required coded columns that neither a code list nor the
+    mapping's own readings know, with their rows (most first): one GROUP BY per such column in a private
+    in-memory database, each distinct value then looked up (no loop over rows; the wide columns of an unpivot are not touched)."""
     from equity_metrics.core.codes import CODE_LISTS
     from equity_metrics.ingest.cleaning import cleaned_sql
 
-    fields = [f for f in KINDS[mapping.kind].fields if is_status_field(f) and f.name in mapping.columns
-              and mapping.columns[f.name] in source.columns]
+    fields = [f for f in KINDS[mapping.kind].fields if (is_status_field(f) or is_required_code(f))
+              and f.name in mapping.columns and mapping.columns[f.name] in source.columns]
     if not fields:
         return {}
     connection = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
@@ -132,5 +138,5 @@ def unread_message(label: str, words: dict[str, tuple[tuple[str, int], ...]], ma
         column = mapping.columns.get(name, name)
         parts.append(f"{name} (column {column!r}): {listed}{more}; say what each means with "
                      f"--code \"{name}:{codes[0][0]}={choices}\"")
-    return (f"{label}: status values this tool does not know how to read, and will not guess: " + "; ".join(parts)
-            + " (Unknown stores them as missing)")
+    return (f"{label}: values this tool does not know how to read, and will not guess: " + "; ".join(parts)
+            + " (Unknown stores them as missing; a row missing a required field is left out and counted)")

@@ -204,6 +204,8 @@ def import_argv(entry: CorpusFile, path: Path, db: Path, folder: Path) -> list[s
         mapping_path = folder / f"{path.stem}.mapping.json"
         mapping_path.write_text(mappings[0].to_json(), encoding="utf-8")
         argv += ["--mapping", str(mapping_path)]
+    for table in entry.tables:
+        argv += [f"--code={name}:{raw}={value}" for name, said in table.codes.items() for raw, value in said.items()]
     return argv
 
 

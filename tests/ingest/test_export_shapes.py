@@ -7,6 +7,8 @@ stored, not the guess reported, is what is checked.
 - A yes/no column is never read as race ('N' is a race letter elsewhere), nor a status column of one code.
 - Dates day first (15/09/2024, 15.09.2024), with a month name (15-Sep-2024) or ISO with a time; the order is
   said. Decimal commas (0,5 days) are not read as thousands separators (5 days).
+- An action written as a word no list reads stops the command line's import (naming the column, the rows and
+  --code) instead of dropping its rows; common spellings (Susp-OSS, Short-Term Suspension) are read.
 - School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
   the year whose values are not years is named in the refusal.
 """
@@ -165,3 +167,22 @@ def test_a_year_column_of_no_years_is_named_in_the_refusal(tmp_path: Path) -> No
     assert code == 2 and out == ""
     assert "('School Year' is named like school_year but its values ('24-25') are not school years" in err
     assert "--year" in err
+
+
+def test_an_action_no_list_reads_stops_the_import_and_names_the_option(tmp_path: Path) -> None:
+    actions = ["Susp-OSS", "Short-Term Suspension", "Expelled w/ Services", "Bus Suspension", "Susp-ISS", "OSS",
+               "Bus Suspension", "OSS", "OSS", "ISS", "OSS", "OSS"]
+    path = tmp_path / "incidents.csv"
+    lines = discipline(DATES, ["1"] * 12)
+    lines = [lines[0]] + [line.replace(",OSS,", f",{a},") for line, a in zip(lines[1:], actions, strict=True)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    code, out, err = cli("import", str(path), "--db", str(db))
+    assert code == 2 and out == ""
+    assert "action (column 'Action'): 'Bus Suspension' (2 rows)" in err and '--code "action:Bus Suspension=' in err
+    assert stored(db, "SELECT count(*) FROM discipline") == [(0,)]  # nothing written
+    code, out, err = cli("import", str(path), "--db", str(db), "--code", "action:Bus Suspension=Other")
+    assert code == 0, err
+    assert stored(db, "SELECT action, count(*) FROM discipline GROUP BY 1 ORDER BY 1") == [
+        ("Expulsion", 1), ("In-school suspension", 2), ("Other", 2), ("Out-of-school suspension", 7)]

@@ -118,7 +118,7 @@ def test_a_status_word_no_list_reads_is_refused_naming_the_code_option(tmp_path:
     path, db = write_csv(tmp_path / "r.csv", [HEADER, *rows]), tmp_path / "s.duckdb"
     code, out, err = run("import", str(path), "--db", str(db))
     assert code == 2 and out == ""
-    assert "r.csv: status values this tool does not know how to read, and will not guess" in err
+    assert "r.csv: values this tool does not know how to read, and will not guess" in err
     assert "english_learner (column 'ELLStatus'): 'Exited (Yr 2)' (2 rows)" in err
     assert "disability (column 'IEP Status'): 'Pending eval' (1 row)" in err
     assert '--code "english_learner:Exited (Yr 2)=Yes|No|Unknown"' in err
