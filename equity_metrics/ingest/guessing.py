@@ -415,6 +415,14 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
         if found_id:
             chosen["student_id"], reasons["student_id"] = found_id
             taken.add(found_id[0])
+    if chosen.get("school_id") and samples is not None and _names(samples.get(chosen["school_id"])):
+        named = chosen.pop("school_id")  # "Building": Lincoln Elementary is a name, not a code
+        if "school_name" in KINDS[kind].field_names:
+            chosen.setdefault("school_name", named)
+        else:
+            chosen["school_id"] = named
+            reasons["school_id"] = (f"made from {named!r}, whose values are school names: a stable code from each "
+                                    "school's name, the same as a file with a school name column gets")
     if "school_id" in KINDS[kind].field_names and "school_id" not in chosen:
         name = chosen.get("school_name") or _by_header("schools", columns, samples, set(), {"school_id"})[0].get(
             "school_name")
@@ -455,6 +463,15 @@ def _code_key(text: str) -> str:
     from equity_metrics.core.codes import code_key
 
     return code_key(text)
+
+
+_NAME_LIKE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]")
+
+
+def _names(values: Sequence[object] | None) -> bool:
+    """Whether a column holds names ("Lincoln Elementary") rather than codes ("0101", "LIN")."""
+    present = _present(values)
+    return len(present) >= 3 and _share(present, lambda v: bool(_NAME_LIKE.search(v))) >= VALUE_MATCH_SHARE
 
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")

@@ -9,6 +9,8 @@ stored, not the guess reported, is what is checked.
   said. Decimal commas (0,5 days) are not read as thousands separators (5 days).
 - An action written as a word no list reads stops the command line's import (naming the column, the rows and
   --code) instead of dropping its rows; common spellings (Susp-OSS, Short-Term Suspension) are read.
+- A school column of names ("Building": Lincoln Elementary) gets the code a "School Name" column gets, so a
+  roster and a discipline file name the same school alike.
 - School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
   the year whose values are not years is named in the refusal.
 """
@@ -186,3 +188,21 @@ def test_an_action_no_list_reads_stops_the_import_and_names_the_option(tmp_path:
     assert code == 0, err
     assert stored(db, "SELECT action, count(*) FROM discipline GROUP BY 1 ORDER BY 1") == [
         ("Expulsion", 1), ("In-school suspension", 2), ("Other", 2), ("Out-of-school suspension", 7)]
+
+
+def test_a_building_of_names_is_the_same_school_as_a_school_name_column(tmp_path: Path) -> None:
+    names = ["Lincoln Elementary", "Washington Middle", "Roosevelt High"]
+    roster_path = tmp_path / "roster_2024-25.csv"
+    roster_path.write_text("Student Number,Site Name,Grade Level,Race,Gender\n" + "".join(
+        f"000{1200 + i},{names[i % 3]},05,WH,F\n" for i in range(12)), encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    assert cli("import", str(roster_path), "--db", str(db))[0] == 0
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("Student ID,Building,Incident Date,Action\n" + "".join(
+        f"000{1200 + i},{names[i % 3]},{DATES[i]},OSS\n" for i in range(12)), encoding="utf-8")
+    code, out, err = cli("import", str(incidents), "--db", str(db))
+    assert code == 0, err
+    assert "made from 'Building', whose values are school names" in out and "no enrollment record" not in out
+    assert stored(db, "SELECT count(*) FROM discipline JOIN enrollment USING (school_year, student_id, school_id)") \
+        == [(12,)]
