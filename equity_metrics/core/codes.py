@@ -113,6 +113,24 @@ FLAG_CODES: dict[str, bool] = {
     **{code_key(s): False for s in ("N", "No", "0", "FALSE", "F", "No.", "0.0", "Inactive")},
 }
 
+# Proficiency arrives as a flag or as a performance level written out (CAASPP, PARCC, NAEP-style and state
+# wordings): met or exceeded the standard is proficient. Numbered levels (1-4) are left to the user: where the
+# cut falls differs by test (--code proficient:3=Yes).
+PROFICIENCY_LEVEL_CODES: dict[str, bool] = {  # a performance level column: words only ("1" is level 1, not Yes)
+    **{code_key(s): True for s in (
+        "Proficient", "Advanced", "Standard Met", "Standard Exceeded", "Met Standard", "Exceeded Standard",
+        "Meets Standard", "Exceeds Standard", "Meets Expectations", "Exceeds Expectations", "Met Expectations",
+        "Exceeded Expectations", "Meets", "Exceeds", "Proficient or Above", "Mastery", "Distinguished",
+        "Highly Proficient", "Meets Grade Level", "Masters Grade Level", "Above Proficient")},
+    **{code_key(s): False for s in (
+        "Not Proficient", "Below Basic", "Basic", "Standard Not Met", "Standard Nearly Met", "Not Met",
+        "Nearly Met", "Does Not Meet", "Did Not Meet", "Did Not Yet Meet", "Partially Meets", "Partially Met",
+        "Approaching", "Approaches", "Approaching Expectations", "Partially Meets Expectations",
+        "Does Not Meet Expectations", "Did Not Yet Meet Expectations", "Approaches Grade Level",
+        "Did Not Meet Grade Level", "Below Proficient", "Partially Proficient", "Minimal", "Limited")},
+}
+PROFICIENCY_CODES: dict[str, bool] = {**FLAG_CODES, **PROFICIENCY_LEVEL_CODES}  # a proficient column: Y/N or words
+
 # Low income arrives as a flag or as meal-status codes: 0 not eligible, 1 free, 2 reduced, 9 other/unknown.
 LOW_INCOME_CODES: dict[str, bool] = {
     **FLAG_CODES,
@@ -367,6 +385,8 @@ CODE_LISTS: dict[str, dict[str, object]] = {
     "race": RACE_CODES,
     "sex": SEX_CODES,
     "flag": FLAG_CODES,
+    "proficiency": PROFICIENCY_CODES,
+    "proficiency_level": PROFICIENCY_LEVEL_CODES,
     "low_income": LOW_INCOME_CODES,
     "el_status": EL_STATUS_CODES,
     "iep_status": IEP_STATUS_CODES,

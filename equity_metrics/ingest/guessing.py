@@ -447,6 +447,10 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
             reasons["item_id"] = reasons["response"] = (f"one row per answer from the {len(items)} item columns "
                                                         f"{', '.join(map(repr, list(items)[:3]))}"
                                                         + (", ..." if len(items) > 3 else ""))
+    if kind == "assessments" and "proficient" not in chosen and "performance_level" in chosen:
+        reasons["proficient"] = (f"from the levels in {chosen['performance_level']!r}: met or exceeded the standard "
+                                 "is proficient ('Standard Met', 'Proficient', 'Meets Expectations'); a numbered "
+                                 "level is not read (say it with --code proficient:3=Yes)")
     from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
     date_format = Mapping.date_format
     dates = [f.name for f in KINDS[kind].fields if f.sql_type == "DATE" and f.name in chosen]

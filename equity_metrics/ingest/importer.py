@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from equity_metrics.ingest.aggregate_checks import aggregate_notes
 from equity_metrics.ingest.cleaning import cleaned_sql, sql_string
 from equity_metrics.ingest.graduation import cohort_school_year_sql
 from equity_metrics.ingest.import_limits import school_count_problem
-from equity_metrics.ingest.mapping import Mapping, RaceQuestions
+from equity_metrics.ingest.mapping import DERIVED_FIELDS, Mapping, RaceQuestions
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.ingest.same_content import overlap
 from equity_metrics.ingest.status_codes import reading_lines, status_readings
@@ -212,6 +212,10 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
             expr = cohort_school_year_sql(cleaned_sql(f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"))
         elif f.name in mapping.columns:
             expr = f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"
+        elif DERIVED_FIELDS.get(mapping.kind, {}).get(f.name, ("",))[0] in mapping.columns \
+                and f.name not in mapping.constants:
+            # no column of its own: the other column's words say it (a performance level; a number is not read)
+            expr = f"CAST({quote_identifier(mapping.columns[DERIVED_FIELDS[mapping.kind][f.name][0]])} AS VARCHAR)"
         elif f.name in mapping.constants:
             params.append(mapping.constants[f.name])
             expr = f"CAST(${len(params)} AS VARCHAR)"
@@ -313,7 +317,10 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapp
             continue
         cleaned = quote_identifier("__clean_" + f.name)
         cleaned_columns.append(f"{cleaned_sql(quote_identifier('__raw_' + f.name))} AS {cleaned}")
-        value = _overridden(f, cleaned, field_sql(f, cleaned, mapping.date_format),
+        read_as = f
+        if f.name not in mapping.columns and f.name in DERIVED_FIELDS.get(mapping.kind, {}):
+            read_as = replace(f, codes=DERIVED_FIELDS[mapping.kind][f.name][1])  # a level's words, never its number
+        value = _overridden(f, cleaned, field_sql(read_as, cleaned, mapping.date_format),
                             mapping.code_overrides.get(f.name, {}), params)
         typed_fields.append(f"CAST({value} AS {f.sql_type}) AS {name}")
     row_number = quote_identifier(ROW_NUMBER_COLUMN)

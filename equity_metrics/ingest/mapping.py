@@ -47,6 +47,12 @@ class Unpivot:
                 *self.attributes}
 
 
+# A field read from another column when the file has none of its own: kind -> field -> (the column's field, the
+# code list that reads it): a test's proficiency from its performance level written out (never its number).
+DERIVED_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "assessments": {"proficient": ("performance_level", "proficiency_level")}}
+
+
 @dataclass(frozen=True)
 class RaceQuestions:
     """Race/ethnicity asked as two questions (the federal form, Ed-Fi): a Hispanic yes/no column, and the
@@ -88,6 +94,7 @@ class Mapping:
     def fields_supplied(self) -> set[str]:
         supplied = set(self.columns) | set(self.constants) | ({"race"} if self.race_questions else set())
         supplied |= {"school_year"} if self.year_from_date else set()
+        supplied |= {name for name, (source, _) in DERIVED_FIELDS.get(self.kind, {}).items() if source in self.columns}
         if self.unpivot is not None:
             supplied |= self.unpivot.fields()
         return supplied

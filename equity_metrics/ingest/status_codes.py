@@ -23,7 +23,7 @@ from equity_metrics.storage.store import quote_identifier
 
 # Fields whose values say which group a person is in, read from words; and the values whose reading is plain
 # (a report line is not needed for a column holding only these).
-STATUS_LISTS = ("flag", "el_status", "iep_status", "low_income", "sex")
+STATUS_LISTS = ("flag", "proficiency", "el_status", "iep_status", "low_income", "sex")
 _PLAIN = {code_key(v) for v in ("Y", "N", "Yes", "No", "True", "False", "T", "F", "1", "0", "1.0", "0.0", "X",
                                 "M", "Male", "Female")}
 _WORD = re.compile(r"[a-z]{2,}")

@@ -158,7 +158,7 @@ KINDS: dict[str, Kind] = {
                 Field("grade", "VARCHAR", False, "grade", "Grade tested"),
                 Field("scale_score", "DOUBLE", False, None, "Scale score"),
                 Field("performance_level", "VARCHAR", False, None, "Performance level as reported"),
-                _flag("proficient", "Met or exceeded the standard"),
+                _flag("proficient", "Met or exceeded the standard", "proficiency"),
             ),
         ),
         Kind(

@@ -11,6 +11,8 @@ stored, not the guess reported, is what is checked.
   --code) instead of dropping its rows; common spellings (Susp-OSS, Short-Term Suspension) are read.
 - A school column of names ("Building": Lincoln Elementary) gets the code a "School Name" column gets, so a
   roster and a discipline file name the same school alike.
+- A score file with a performance level written out and no proficient column gives the proficiency rate
+  (Standard Met/Exceeded, Meets Expectations are proficient); numbered levels are read only as --code says.
 - School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
   the year whose values are not years is named in the refusal.
 """
@@ -206,3 +208,22 @@ def test_a_building_of_names_is_the_same_school_as_a_school_name_column(tmp_path
     assert "made from 'Building', whose values are school names" in out and "no enrollment record" not in out
     assert stored(db, "SELECT count(*) FROM discipline JOIN enrollment USING (school_year, student_id, school_id)") \
         == [(12,)]
+
+
+@pytest.mark.parametrize("levels, options, expected", [
+    (["Standard Not Met", "Standard Nearly Met", "Standard Met", "Standard Exceeded"], (), [False, False, True, True]),
+    (["Did Not Yet Meet Expectations", "Partially Meets Expectations", "Meets Expectations",
+      "Exceeds Expectations"], (), [False, False, True, True]),
+    (["Below Basic", "Basic", "Proficient", "Advanced"], (), [False, False, True, True]),
+    (["1", "2", "3", "4"], (), [None, None, None, None]),
+    (["1", "2", "3", "4"], ("--code", "proficient:1=No", "--code", "proficient:2=No", "--code", "proficient:3=Yes",
+                            "--code", "proficient:4=Yes"), [False, False, True, True]),
+])
+def test_proficiency_from_the_performance_level_written_out(tmp_path: Path, levels: list[str], options: tuple,
+                                                            expected: list) -> None:
+    lines = ["Student ID,School Code,Subject,Scale Score,Performance Level"]
+    lines += [f"000{1200 + i},0101,Math,{2400 + i},{levels[i % 4]}" for i in range(12)]
+    db, out = imported(tmp_path, "scores_2024-25.csv", lines, *options)
+    assert "proficient: from the levels in 'Performance Level'" in out
+    assert stored(db, "SELECT performance_level, any_value(proficient) FROM assessments GROUP BY 1 ORDER BY 1") \
+        == sorted(zip(levels, expected, strict=True))
