@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import html
 import re
 import shutil
@@ -98,6 +99,8 @@ def list_sheets(path: str | Path, visible_only: bool = True) -> list[str]:
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         return []
     _check_size(path)
+    if path.suffix.lower() == ".xls" and _text_named_xls(path) == "text":
+        return []  # text named .xls: one table, read as text (read_source)
     problem = _workbook_problem(path)
     if problem:
         raise ReadError(f"{path.name}: not a readable workbook: {problem}")
@@ -141,6 +144,14 @@ def read_source(path: str | Path, sheet: str | None = None, header_row: int | No
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         _check_size(path)
+        disguise = _text_named_xls(path) if suffix == ".xls" else None
+        if disguise == "html":
+            raise ReadError(f"{path.name}: this is a web page (HTML) named .xls, as some systems export \"Excel\"; "
+                            "open it in Excel and save it as .xlsx or CSV, or export it as CSV")
+        if disguise == "text":  # a tab- or comma-separated export named .xls: read as the text it is
+            source = _read_text(path, header_row)
+            note = f"{path.name} is text (not an Excel 97-2003 workbook), read as such."
+            return dataclasses.replace(source, notes=(note, *source.notes))
         return _read_excel(path, sheet, header_row)
     if suffix in TEXT_SUFFIXES:
         _check_size(path)
@@ -499,6 +510,26 @@ def _workbook_problem(path: Path) -> str | None:
     return problem
 
 
+def _text_named_xls(path: Path) -> str | None:
+    """'text' or 'html' when an .xls file is no workbook but text (UTF-16 or UTF-8 tab-separated, an HTML
+    table), as student-information systems write their "Excel" exports; None otherwise."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 12)
+    except OSError:
+        return None
+    if not head or head.startswith(_OLE2):
+        return None
+    text = head.decode("utf-16", errors="ignore") if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+        else head.decode("utf-8", errors="ignore")
+    start = text.lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("<html", "<!doctype html", "<table", "<?xml")) and "<table" in text.lower() + start:
+        return "html"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _binary_problem(head, path) is None:
+        return "text"
+    return None
+
+
 def _inspect_workbook(path: Path) -> str | None:
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -512,6 +543,9 @@ def _inspect_workbook(path: Path) -> str | None:
         return (f"this is an Excel 97-2003 workbook (or another Office document), not {path.suffix.lower()}; "
                 "rename it to end in .xls, or open it in Excel and save it as .xlsx")
     if path.suffix.lower() not in ZIP_SUFFIXES:
+        if _text_named_xls(path) == "html":
+            return ("this is a web page (HTML) named .xls, as some systems export \"Excel\"; open it in Excel and "
+                    "save it as .xlsx or CSV, or export it as CSV")
         return None  # .xls: fastexcel reads and checks it
     if not head.startswith(b"PK"):
         with path.open("rb") as handle:

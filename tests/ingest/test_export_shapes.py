@@ -13,6 +13,8 @@ stored, not the guess reported, is what is checked.
   roster and a discipline file name the same school alike.
 - A score file with a performance level written out and no proficient column gives the proficiency rate
   (Standard Met/Exceeded, Meets Expectations are proficient); numbered levels are read only as --code says.
+- "Excel" exports that are text: a tab-separated UTF-16 file named .xls is read as the text it is (and the
+  report says so); an HTML table named .xls is refused saying what it is and how to save it.
 - School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
   the year whose values are not years is named in the refusal.
 """
@@ -227,3 +229,27 @@ def test_proficiency_from_the_performance_level_written_out(tmp_path: Path, leve
     assert "proficient: from the levels in 'Performance Level'" in out
     assert stored(db, "SELECT performance_level, any_value(proficient) FROM assessments GROUP BY 1 ORDER BY 1") \
         == sorted(zip(levels, expected, strict=True))
+
+
+def test_a_text_export_named_xls_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "roster_2024-25.xls"
+    lines = roster(["Race"], lambda hispanic, codes: ["HI" if hispanic else codes[0]])
+    path.write_bytes("\r\n".join(line.replace(",", "\t") for line in lines).encode("utf-16"))
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    code, out, err = cli("import", str(path), "--db", str(db))
+    assert code == 0, err
+    assert "roster_2024-25.xls is text (not an Excel 97-2003 workbook), read as such." in out
+    assert stored(db, "SELECT count(*), min(student_id) FROM enrollment") == [(12, "0001200")]
+
+
+def test_an_html_table_named_xls_is_refused_saying_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "roster.xls"
+    path.write_text("<html><body><table><tr><td>Student ID</td></tr><tr><td>0001200</td></tr></table></body></html>",
+                    encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    code, out, err = cli("import", str(path), "--db", str(db))
+    assert code == 2 and out == ""
+    assert "roster.xls: not a readable workbook: this is a web page (HTML) named .xls" in err
+    assert "save it as .xlsx or CSV" in err and "calamine" not in err
