@@ -250,7 +250,10 @@ def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] 
                 continue
             problem = value_problem(f, samples.get(column) if samples is not None else None)
             if problem:
-                refused.append(f"{column!r} is named like {f.name} but {problem}; not used for it")
+                fix = "" if f.name == "school_year" else (  # a year is given with --year (kinds.Guess.problem)
+                    f" (if it is, say so with --column {f.name}={column!r}"
+                    + (f" and what each code means with --code {f.name}:VALUE=..." if f.codes else "") + ")")
+                refused.append(f"{column!r} is named like {f.name} but {problem}; not used for it{fix}")
                 continue
             chosen[f.name] = column
             taken.add(column)
