@@ -418,14 +418,7 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
         if found_id:
             chosen["student_id"], reasons["student_id"] = found_id
             taken.add(found_id[0])
-    if chosen.get("school_id") and samples is not None and _names(samples.get(chosen["school_id"])):
-        named = chosen.pop("school_id")  # "Building": Lincoln Elementary is a name, not a code
-        if "school_name" in KINDS[kind].field_names:
-            chosen.setdefault("school_name", named)
-        else:
-            chosen["school_id"] = named
-            reasons["school_id"] = (f"made from {named!r}, whose values are school names: a stable code from each "
-                                    "school's name, the same as a file with a school name column gets")
+    _school_from_names(kind, chosen, reasons, samples)
     if "school_id" in KINDS[kind].field_names and "school_id" not in chosen:
         name = chosen.get("school_name") or _by_header("schools", columns, samples, set(), {"school_id"})[0].get(
             "school_name")
@@ -450,20 +443,43 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
             reasons["item_id"] = reasons["response"] = (f"one row per answer from the {len(items)} item columns "
                                                         f"{', '.join(map(repr, list(items)[:3]))}"
                                                         + (", ..." if len(items) > 3 else ""))
+    date_format = _readings(kind, chosen, reasons, samples)
+    from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
+    mapping = Mapping(kind=kind, columns=chosen, race_questions=questions, unpivot=unpivot, code_overrides=overrides,
+                      school_id_from_name=from_name, date_format=date_format)
+    return ColumnGuess(mapping, reasons, tuple(refused))
+
+
+def _school_from_names(kind: str, chosen: dict[str, str], reasons: dict[str, str],
+                       samples: dict[str, list[str]] | None) -> None:
+    """A school column of names ("Building": Lincoln Elementary) is the school's name, and its code is made from
+    the name, as for a file with a school name column (so both files name the school alike)."""
+    if not (chosen.get("school_id") and samples is not None and _names(samples.get(chosen["school_id"]))):
+        return
+    named = chosen.pop("school_id")
+    if "school_name" in KINDS[kind].field_names:
+        chosen.setdefault("school_name", named)
+    else:
+        chosen["school_id"] = named
+        reasons["school_id"] = (f"made from {named!r}, whose values are school names: a stable code from each "
+                                "school's name, the same as a file with a school name column gets")
+
+
+def _readings(kind: str, chosen: dict[str, str], reasons: dict[str, str],
+              samples: dict[str, list[str]] | None) -> str:
+    """How values are read beyond their columns, said in the reasons: the dates' order (returned as the
+    format) and a test's proficiency from its performance level."""
     if kind == "assessments" and "proficient" not in chosen and "performance_level" in chosen:
         reasons["proficient"] = (f"from the levels in {chosen['performance_level']!r}: met or exceeded the standard "
                                  "is proficient ('Standard Met', 'Proficient', 'Meets Expectations'); a numbered "
                                  "level is not read (say it with --code proficient:3=Yes)")
-    from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
     date_format = Mapping.date_format
     dates = [f.name for f in KINDS[kind].fields if f.sql_type == "DATE" and f.name in chosen]
     if dates and samples is not None:
         date_format, why = date_format_of([v for f in dates for v in _present(samples.get(chosen[f]))])
         for f in (dates if why else []):
             reasons[f] = f"{reasons.get(f, repr(chosen[f]))}; {why}"
-    mapping = Mapping(kind=kind, columns=chosen, race_questions=questions, unpivot=unpivot, code_overrides=overrides,
-                      school_id_from_name=from_name, date_format=date_format)
-    return ColumnGuess(mapping, reasons, tuple(refused))
+    return date_format
 
 
 def _code_key(text: str) -> str:

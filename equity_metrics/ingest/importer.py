@@ -16,18 +16,24 @@ from pathlib import Path
 
 import duckdb
 
-from equity_metrics.core.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
-from equity_metrics.core.constants import HISPANIC, MERGED_RACE_LABELS, TWO_OR_MORE, UNKNOWN
-from equity_metrics.core.school_year import LABELLED_SHORT_PATTERN, SCHOOL_YEAR_PATTERN
+from equity_metrics.core.codes import code_key, code_key_sql
+from equity_metrics.core.constants import MERGED_RACE_LABELS
 from equity_metrics.ingest.aggregate_checks import aggregate_notes
-from equity_metrics.ingest.cleaning import cleaned_sql, sql_string
+from equity_metrics.ingest.cleaning import cleaned_sql
+from equity_metrics.ingest.field_sql import (
+    field_sql,
+    overridden_sql,
+    race_from_questions_sql,
+    school_code_from_name_sql,
+    year_from_date_sql,
+)
 from equity_metrics.ingest.graduation import cohort_school_year_sql
 from equity_metrics.ingest.import_limits import school_count_problem
-from equity_metrics.ingest.mapping import DERIVED_FIELDS, Mapping, RaceQuestions
+from equity_metrics.ingest.mapping import DERIVED_FIELDS, Mapping
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.ingest.same_content import overlap
 from equity_metrics.ingest.status_codes import reading_lines, status_readings
-from equity_metrics.storage.schema import KINDS, Field
+from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import CATALOG_TABLE, Store, bump_data_version, next_dataset_id, quote_identifier
 
 _SOURCE_VIEW = "__import_source"
@@ -128,71 +134,6 @@ class ImportReport:
         return out
 
 
-# ---- SQL pieces ------------------------------------------------------------------------------------
-
-
-def _sql_literal(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return sql_string(str(value))
-
-
-def _code_map_sql(code_list: str) -> str:
-    """A DuckDB MAP literal of a built-in code list (our constants, not user data)."""
-    items = ", ".join(f"{sql_string(k)}: {_sql_literal(v)}" for k, v in CODE_LISTS[code_list].items())
-    return f"MAP {{{items}}}"
-
-
-def _school_year_sql(text: str) -> str:
-    """The SQL twin of codes.normalise_school_year (same patterns, same plausible years): '2023-24',
-    '2023/2024', '2023 – 24', '20232024', 'SY 2023-24', 'SY23-24', or a single year '2024' (the year ending then)."""
-    long = f"regexp_extract({text}, {sql_string(SCHOOL_YEAR_PATTERN)}, ['first', 'second', 'joined'])"
-    short = f"regexp_extract({text}, {sql_string(LABELLED_SHORT_PATTERN)}, ['first', 'second'])"
-    first = f"CASE WHEN {short}.first <> '' THEN '20' || {short}.first ELSE {long}.first END"
-    second = (f"CASE WHEN {short}.first <> '' THEN {short}.second WHEN {long}.second <> '' THEN {long}.second "
-              f"ELSE {long}.joined END")
-    start = f"TRY_CAST({first} AS INTEGER)"
-    return (
-        f"CASE WHEN {first} = '' THEN NULL "
-        f"WHEN {second} = '' THEN CASE WHEN {start} BETWEEN {FIRST_SCHOOL_YEAR + 1} AND {LAST_SCHOOL_YEAR} "
-        f"THEN CAST({start} - 1 AS VARCHAR) || '-' || right({first}, 2) END "
-        f"WHEN {start} BETWEEN {FIRST_SCHOOL_YEAR} AND {LAST_SCHOOL_YEAR - 1} AND ("
-        f"(length({second}) = 4 AND TRY_CAST({second} AS INTEGER) = {start} + 1) OR "
-        f"(length({second}) = 2 AND ({start} + 1) % 100 = TRY_CAST({second} AS INTEGER))) "
-        f"THEN {first} || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0') END"
-    )
-
-
-def field_sql(f: Field, text: str, date_format: str) -> str:
-    """Expression turning cleaned raw text into the canonical value of field `f`."""
-    code_list = f.codes
-    if code_list == "school_year":
-        return _school_year_sql(text)
-    if code_list is not None:
-        return f"{_code_map_sql(code_list)}[{code_key_sql(text)}]"
-    if f.sql_type == "DOUBLE":
-        # Every numeric field is a count, score or answer: finite and never negative, else missing (reported).
-        # a comma before one or two last digits is a decimal comma ("0,5", "1.234,5"); else thousands ("1,007")
-        digits = (f"CASE WHEN NOT contains({text}, ',') THEN {text} "
-                  rf"WHEN regexp_full_match({text}, '\d+,\d{{1,2}}%?') THEN replace({text}, ',', '.') "
-                  rf"WHEN regexp_full_match({text}, '\d{{1,3}}(\.\d{{3}})+,\d+%?') "
-                  f"THEN replace(replace({text}, '.', ''), ',', '.') ELSE replace({text}, ',', '') END")
-        number = f"TRY_CAST(replace({digits}, '%', '') AS DOUBLE)"
-        return f"CASE WHEN isfinite({number}) AND {number} >= 0 THEN {number} END"
-    if f.sql_type == "DATE":
-        # %Y also accepts two digits ("09/03/24" -> year 24): such years are read with %y instead.
-        four_digit = f"try_strptime({text}, {sql_string(date_format)})"
-        two_digit = f"try_strptime({text}, {sql_string(date_format.replace('%Y', '%y'))})"
-        return (
-            f"CAST(coalesce(CASE WHEN year({four_digit}) >= 1000 THEN {four_digit} ELSE {two_digit} END, "
-            f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d'), "
-            f"try_strptime(split_part({text}, 'T', 1), '%Y-%m-%d'), "  # ISO 8601 with a time: 2024-09-15T08:05
-            # a date followed by a time of day ("10/3/2024 9:15:22", a survey's timestamp): the date part
-            f"try_strptime(split_part({text}, ' ', 1), {sql_string(date_format)})) AS DATE)"
-        )
-    return text
-
-
 # ---- import ----------------------------------------------------------------------------------------
 def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[object]]:
     """SELECT producing raw text per canonical field (as __raw_<field>), plus the row number."""
@@ -202,12 +143,12 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     unpivot = mapping.unpivot
     for f in kind.fields:
         if f.name == "race" and mapping.race_questions is not None:
-            expr = _race_from_questions(mapping.race_questions)
+            expr = race_from_questions_sql(mapping.race_questions)
         elif f.name == "school_id" and mapping.school_id_from_name and f.name in mapping.columns:
             expr = school_code_from_name_sql(quote_identifier(mapping.columns[f.name]))
         elif f.name == "school_year" and mapping.year_from_date and f.name not in mapping.columns \
                 and f.name not in mapping.constants:
-            expr = _year_from_date_sql(quote_identifier(mapping.year_from_date), mapping)
+            expr = year_from_date_sql(quote_identifier(mapping.year_from_date), mapping)
         elif f.name == "school_year" and mapping.kind == "graduation" and f.name in mapping.columns:
             expr = cohort_school_year_sql(cleaned_sql(f"CAST({quote_identifier(mapping.columns[f.name])} AS VARCHAR)"))
         elif f.name in mapping.columns:
@@ -243,66 +184,6 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     return f"SELECT {', '.join(parts)} FROM {source_sql}", params
 
 
-def school_code_from_name_sql(column: str) -> str:
-    """A stable school code made from a school's name (spaces and capitals do not count): 'N-' and the first
-    10 hex digits of the MD5 of the folded name; NULL for a blank name."""
-    folded = f"lower(regexp_replace(trim(CAST({column} AS VARCHAR)), '\\s+', ' ', 'g'))"
-    return f"CASE WHEN {cleaned_sql(f'CAST({column} AS VARCHAR)')} IS NOT NULL THEN 'N-' || left(md5({folded}), 10) END"
-
-
-def _year_from_date_sql(column: str, mapping: Mapping) -> str:
-    """The school year ('2023-24') a date falls in, a school year starting on day `mapping.year_start_day` of
-    `mapping.year_start_month`; NULL for a blank or unreadable date."""
-    date = field_sql(Field("d", "DATE"), cleaned_sql(f"CAST({column} AS VARCHAR)"), mapping.date_format)
-    first = int(mapping.year_start_month) * 100 + int(mapping.year_start_day)  # both checked whole numbers
-    start = f"(year({date}) - CASE WHEN month({date}) * 100 + day({date}) < {first} THEN 1 ELSE 0 END)"
-    return f"CAST({start} AS VARCHAR) || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0')"
-
-
-def _race_from_questions(questions: RaceQuestions) -> str:
-    """The federal category from a Hispanic flag and race flags or a list of races (see RaceQuestions)."""
-    flag_map, race_map = _code_map_sql("flag"), _code_map_sql("race")
-
-    def flag(column: str) -> str:
-        return f"{flag_map}[{code_key_sql(cleaned_sql(quote_identifier(column)))}]"
-
-    from_flags = ", ".join(f"CASE WHEN {flag(column)} THEN {sql_string(label)} END"
-                           for label, column in questions.flags.items())
-    races = f"list_filter([{from_flags}], lambda x: x IS NOT NULL)" if from_flags else "[]::VARCHAR[]"
-    listed = "[]::VARCHAR[]"
-    if questions.listed:
-        parts = f"regexp_split_to_array(coalesce({cleaned_sql(quote_identifier(questions.listed))}, ''), '\\s*[,;|]\\s*')"
-        mapped = f"list_transform({parts}, lambda x: {race_map}[{code_key_sql('x')}])"
-        listed = f"list_filter({mapped}, lambda x: x IS NOT NULL)"
-    # a yes/no answer, or the ethnicity written out ("Hispanic or Latino", "Not Hispanic or Latino", "H")
-    hispanic = "FALSE"
-    if questions.hispanic:
-        written = f"{race_map}[{code_key_sql(cleaned_sql(quote_identifier(questions.hispanic)))}] = '{HISPANIC}'"
-        hispanic = f"coalesce({flag(questions.hispanic)}, {written}, FALSE)"
-    excluded = f"('{UNKNOWN}', '{HISPANIC}', '{TWO_OR_MORE}')"
-    named = f"list_distinct(list_filter(list_concat({races}, {listed}), lambda x: x NOT IN {excluded}))"
-    return (
-        f"CASE WHEN {hispanic} OR list_contains({listed}, '{HISPANIC}') THEN '{HISPANIC}' "
-        f"WHEN len({named}) > 1 OR list_contains({listed}, '{TWO_OR_MORE}') THEN '{TWO_OR_MORE}' "
-        f"WHEN len({named}) = 1 THEN {named}[1] END"
-    )
-
-
-def _overridden(f: Field, text: str, expression: str, overrides: dict[str, str], params: list[object]) -> str:
-    """`expression`, except where the user said what a raw code means (matched by code key; values bound)."""
-    if not overrides:
-        return expression
-    keys = [code_key(raw) for raw in overrides]
-    values = [_OVERRIDE_VALUES.get(value, value) if f.sql_type == "BOOLEAN" else value for value in overrides.values()]
-    params.extend([keys, values])
-    chosen = f"map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])[{code_key_sql(text)}]"
-    # "Unknown" chosen by the user is a deliberate missing value, not a code to look up.
-    return f"CASE WHEN {chosen} IS NOT NULL THEN nullif({chosen}, '{UNKNOWN}') ELSE CAST({expression} AS VARCHAR) END"
-
-
-_OVERRIDE_VALUES = {"Yes": "true", "No": "false"}
-
-
 def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapping) -> None:
     """Stage the source as the canonical kind: each raw value is cleaned once (missing markers to NULL), then
     turned into its field's type; a field the mapping does not supply is NULL without further work."""
@@ -320,7 +201,7 @@ def _stage(cursor: duckdb.DuckDBPyConnection, source: SourceTable, mapping: Mapp
         read_as = f
         if f.name not in mapping.columns and f.name in DERIVED_FIELDS.get(mapping.kind, {}):
             read_as = replace(f, codes=DERIVED_FIELDS[mapping.kind][f.name][1])  # a level's words, never its number
-        value = _overridden(f, cleaned, field_sql(read_as, cleaned, mapping.date_format),
+        value = overridden_sql(f, cleaned, field_sql(read_as, cleaned, mapping.date_format),
                             mapping.code_overrides.get(f.name, {}), params)
         typed_fields.append(f"CAST({value} AS {f.sql_type}) AS {name}")
     row_number = quote_identifier(ROW_NUMBER_COLUMN)

@@ -278,9 +278,9 @@ def test_a_four_digit_code_is_not_a_school_year(raw: str) -> None:
                                  "SY 2024-25", "SY2024-2025", "SY24-25", "2024-25 School Year", "20242025", "sy 2025",
                                  "S.Y. 2024/25", "SY 24-26", "20242026", "202425", "23-24", "1999-2000", "SY99-00"])
 def test_the_importer_reads_school_years_as_python_does(raw: str) -> None:
-    from equity_metrics.ingest.importer import _school_year_sql
+    from equity_metrics.ingest.field_sql import school_year_sql
 
-    value = duckdb.connect().execute(f"SELECT {_school_year_sql('$raw')}", {"raw": raw}).fetchone()[0]
+    value = duckdb.connect().execute(f"SELECT {school_year_sql('$raw')}", {"raw": raw}).fetchone()[0]
     assert value == normalise_school_year(raw)
 
 
