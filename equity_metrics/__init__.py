@@ -11,8 +11,8 @@ Where things live (each layer imports only the ones above it in this list; `test
   `caches` (what to forget when a store is erased).
 - `ingest`: `readers` (CSV and workbooks; `headers`, `workbook_scan` and the other scans guard them),
   `cleaning`, `guessing` and `kinds` (what a file and its columns hold, with reasons), `mapping` and
-  `mapping_schema`, `status_codes`, `crdc`, `unfit`, `import_plan`, `field_sql` (the SQL reading each field) and `importer`, `same_content`
-  (duplicates), `saved_mappings`, `uploads`, `import_limits`.
+  `mapping_schema`, `status_codes`, `crdc`, `unfit`, `import_plan`, `field_sql` (the SQL reading each
+  field) and `importer`, `same_content` (duplicates), `saved_mappings`, `uploads`, `import_limits`.
 - `measures`: `indicators` (the catalogue), `aggregate` (SQL to cells), `protected` and `disclosure` (one
   disclosure-controlled table per indicator and year), `metrics` (rate and gap tables), `analysis` (the
   questions the app and the CLI ask: `rates`, `gaps`, `audit`, `association_by_year`), `adjusted` and
