@@ -11,4 +11,6 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-exec "$PY" -m pytest "$@"
+# Two workers (the suite's budget is 15 minutes on 2 cores); a file's tests stay in one worker, so the browser
+# tests and a module's shared fixtures run once and in order. Pass -n 0 to run in one process.
+exec "$PY" -m pytest -n 2 --dist loadfile "$@"
