@@ -15,6 +15,7 @@ stored, not the guess reported, is what is checked.
   (Standard Met/Exceeded, Meets Expectations are proficient); numbered levels are read only as --code says.
 - "Excel" exports that are text: a tab-separated UTF-16 file named .xls is read as the text it is (and the
   report says so); an HTML table named .xls is refused saying what it is and how to save it.
+- Headers from real exports: 'SED' is low income, 'Incident Type' the offense.
 - School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
   the year whose values are not years is named in the refusal.
 """
@@ -253,3 +254,15 @@ def test_an_html_table_named_xls_is_refused_saying_what_it_is(tmp_path: Path) ->
     assert code == 2 and out == ""
     assert "roster.xls: not a readable workbook: this is a web page (HTML) named .xls" in err
     assert "save it as .xlsx or CSV" in err and "calamine" not in err
+
+
+def test_headers_of_real_exports(tmp_path: Path) -> None:
+    lines = ["Student Number,SchoolID,Grade_Level,Race,Gender,SED"]
+    lines += [f"000{1200 + i},0101,05,WH,F,{'YN'[i % 2]}" for i in range(12)]
+    db, out = imported(tmp_path, "roster_2024-25.csv", lines)
+    assert "low_income: 'SED': the header is a name for low income" in out
+    assert stored(db, "SELECT low_income, count(*) FROM enrollment GROUP BY 1 ORDER BY 1") == [(False, 6), (True, 6)]
+    incidents = discipline(DATES, ["1"] * 12)
+    incidents = [incidents[0] + ",Incident Type"] + [line + ",Fighting" for line in incidents[1:]]
+    db, out = imported(tmp_path, "incidents.csv", incidents)
+    assert "offense: 'Incident Type': the header is a name for offense" in out
