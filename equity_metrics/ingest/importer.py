@@ -79,6 +79,7 @@ class ImportReport:
     yes_only_flags: tuple[str, ...] = ()  # yes/no fields whose every value reads yes (a program name ...): blanks no
     without_roster: int = 0  # event rows whose student has no enrollment record for that school year
     students_without_roster: int = 0
+    zeros_lost: int = 0  # of those students, how many match the roster once their ID gets its leading zeros back
     merged_races: tuple[tuple[str, int], ...] = ()  # merged old categories kept as the file says, with row counts
     skipped: tuple[str, ...] = ()  # rows skipped above the header and below the data (readers/headers.py)
     # Statuses written as words (status_codes.py): field -> (raw value, read as, rows), and the raw columns.
@@ -123,6 +124,10 @@ class ImportReport:
             out.append(f"{self.without_roster:,} rows ({self.students_without_roster:,} students) have no enrollment "
                        "record for their school year: they are stored, but counted only once the roster that "
                        "lists them is loaded.")
+        if self.zeros_lost:
+            out.append(f"{self.zeros_lost:,} of those students match the roster once their ID is written with "
+                       "leading zeros (1200 as 0001200): the file probably stored the IDs as numbers. Export them as "
+                       "text (in Excel, format the column as Text) and import the file again.")
         if self.duplicates and self.kind == "marks":
             out.append(f"{self.duplicates:,} duplicate marks (same student, section, term and school year); a "
                        "student is counted once in the course-failure rate, however many of their marks repeat.")
@@ -332,13 +337,19 @@ def _without_roster(cursor: duckdb.DuckDBPyConnection, kind: str, dataset_id: in
     """Rows of this dataset (and distinct students) with no roster row for the same student and year."""
     if kind not in ROSTER_LINKED_KINDS:
         return {}
-    rows, students = cursor.execute(
-        f"SELECT count(*), count(DISTINCT (school_year, student_id)) FROM {quote_identifier(kind)} e "
-        "WHERE e.dataset_id = ? AND NOT EXISTS (SELECT 1 FROM enrollment r "
-        "WHERE r.school_year = e.school_year AND r.student_id = e.student_id)",
-        [dataset_id],
-    ).fetchone()
-    return {"without_roster": int(rows), "students_without_roster": int(students)}
+    lost = (f"SELECT school_year, student_id FROM {quote_identifier(kind)} e WHERE e.dataset_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM enrollment r WHERE r.school_year = e.school_year AND r.student_id = e.student_id)")
+    rows, students = cursor.execute(f"SELECT count(*), count(DISTINCT (school_year, student_id)) FROM ({lost})",
+                                    [dataset_id]).fetchone()
+    zeros = 0
+    if students:  # each roster ID width: an equality join, no comparison of every pair
+        zeros = cursor.execute(
+            f"WITH lost AS (SELECT DISTINCT * FROM ({lost})), widths AS (SELECT DISTINCT "
+            "CAST(length(student_id) AS INTEGER) AS w FROM enrollment) "
+            "SELECT count(DISTINCT (l.school_year, l.student_id)) FROM lost l CROSS JOIN widths "
+            "JOIN enrollment r ON r.school_year = l.school_year AND r.student_id = lpad(l.student_id, widths.w, '0') "
+            "WHERE widths.w > length(l.student_id)", [dataset_id]).fetchone()[0]
+    return {"without_roster": int(rows), "students_without_roster": int(students), "zeros_lost": int(zeros)}
 
 
 def column_samples(source: SourceTable, rows: int = 200) -> dict[str, list[str]]:

@@ -15,6 +15,8 @@ stored, not the guess reported, is what is checked.
   (Standard Met/Exceeded, Meets Expectations are proficient); numbered levels are read only as --code says.
 - "Excel" exports that are text: a tab-separated UTF-16 file named .xls is read as the text it is (and the
   report says so); an HTML table named .xls is refused saying what it is and how to save it.
+- IDs that lost their leading zeros (a spreadsheet stored them as numbers) are said to match the roster once
+  padded, with how to export them again.
 - Headers from real exports: 'SED' is low income, 'Incident Type' the offense.
 - School years as exports label them ('SY 2024-25', '2024-25 School Year', '20242025'); a column named for
   the year whose values are not years is named in the refusal.
@@ -266,3 +268,12 @@ def test_headers_of_real_exports(tmp_path: Path) -> None:
     incidents = [incidents[0] + ",Incident Type"] + [line + ",Fighting" for line in incidents[1:]]
     db, out = imported(tmp_path, "incidents.csv", incidents)
     assert "offense: 'Incident Type': the header is a name for offense" in out
+
+
+def test_ids_that_lost_their_leading_zeros_are_said(tmp_path: Path) -> None:
+    imported(tmp_path, "roster_2024-25.csv", roster(["Race"], lambda hispanic, codes: [codes[0]]))
+    incidents = discipline(DATES, ["1"] * 12)
+    incidents = [incidents[0]] + [line.replace("000", "", 1) for line in incidents[1:]]  # 0001200 -> 1200
+    db, out = imported(tmp_path, "incidents.csv", incidents)
+    assert "12 rows (12 students) have no enrollment record" in out
+    assert "12 of those students match the roster once their ID is written with leading zeros" in out
