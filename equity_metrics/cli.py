@@ -478,6 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except duckdb.Error as error:  # the store failed while being read or written (damaged, disk, ...)
-        print(f"error: {store_problem(Path(getattr(args, 'db', None) or default_db_path()), error)}", file=sys.stderr)
+        path = Path(getattr(args, "db", None) or default_db_path())
+        print(f"error: {store_problem(path, error, opening=False)}", file=sys.stderr)
         return 2
     return 0

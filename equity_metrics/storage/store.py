@@ -116,9 +116,10 @@ def _check_writable(path: Path) -> None:
         raise StoreError(_read_only_message(path, existing))
 
 
-def store_problem(path: Path, error: BaseException) -> StoreError:
+def store_problem(path: Path, error: BaseException, opening: bool = True) -> StoreError:
     """One line saying what is wrong with the store file and what to do, for any error DuckDB gives when
-    opening or writing it (locked, damaged, not a database, newer, read-only, missing)."""
+    opening or writing it (locked, damaged, not a database, newer, read-only, missing); `opening=False`: the
+    store was open and a command failed while working on it."""
     text = str(error)
     lower = text.lower()
     other_file = f"use another store file (--db, or ${DB_ENV_VAR} for the app)"
@@ -146,6 +147,9 @@ def store_problem(path: Path, error: BaseException) -> StoreError:
                           f"database file). Check the path, or {other_file}.")
     if _cannot_write(error) and path.exists():
         return StoreError(_read_only_message(path, path.parent))
+    if not opening:
+        return StoreError(f"The command failed while working on the store {path}, and what it was writing was not "
+                          f"kept ({first_line(error)})")
     return StoreError(f"Cannot open the store {path}: {first_line(error)}")
 
 

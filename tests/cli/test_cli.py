@@ -258,3 +258,20 @@ def test_a_schools_rates_carry_the_alternate_risk_ratio(sample_db: Path):
     assert columns.index("alternate_risk_ratio") == columns.index("risk_ratio_ci_high") + 1
     code, out, err = run("rates", "sped_referral", "--by", "race", "--db", str(sample_db), "--format", "csv")
     assert "alternate_risk_ratio" not in csv_of(out).columns
+
+
+def test_a_database_error_inside_a_command_is_not_called_an_open_failure(sample_db: Path, monkeypatch) -> None:
+    """A DuckDB error while a command works on an open store says so (the store opened fine), not 'Cannot open
+    the store'; a damaged or locked store keeps its own message (tests/storage)."""
+    import duckdb
+
+    from equity_metrics.measures import analysis
+
+    def broken(*args, **kwargs):
+        raise duckdb.BinderException("Binder Error: No function matches lpad(VARCHAR, BIGINT)")
+
+    monkeypatch.setattr(analysis, "rates", broken)
+    code, out, err = run("rates", "oss", "--db", str(sample_db))
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: The command failed while working on the store {sample_db}, and what it was "
+                          "writing was not kept (Binder Error: No function matches")
