@@ -18,7 +18,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from equity_metrics.ingest.mapping import FIELD_SYNONYMS, VALUE_MATCH_SHARE, Mapping, Unpivot, guess_race_questions
+from equity_metrics.ingest.mapping import (
+    DERIVED_FIELDS,
+    FIELD_SYNONYMS,
+    VALUE_MATCH_SHARE,
+    Mapping,
+    Unpivot,
+    guess_race_questions,
+)
 from equity_metrics.storage.schema import KINDS, Field
 
 # Spellings beyond mapping.FIELD_SYNONYMS, by canonical field (compared by codes.code_key).
@@ -472,10 +479,11 @@ def _readings(kind: str, chosen: dict[str, str], reasons: dict[str, str],
               samples: dict[str, list[str]] | None) -> str:
     """How values are read beyond their columns, said in the reasons: the dates' order (returned as the
     format) and a test's proficiency from its performance level."""
-    if kind == "assessments" and "proficient" not in chosen and "performance_level" in chosen:
-        reasons["proficient"] = (f"from the levels in {chosen['performance_level']!r}: met or exceeded the standard "
-                                 "is proficient ('Standard Met', 'Proficient', 'Meets Expectations'); a numbered "
-                                 "level is not read (say it with --code proficient:3=Yes)")
+    for name, (source, _) in DERIVED_FIELDS.get(kind, {}).items():  # read as the importer does (field_sql)
+        if name not in chosen and source in chosen:
+            reasons[name] = (f"from the levels in {chosen[source]!r}: met or exceeded the standard is proficient "
+                             "('Standard Met', 'Proficient', 'Meets Expectations'); a numbered level is not read "
+                             f"(say it with --code {name}:3=Yes)")
     date_format = Mapping.date_format
     dates = [f.name for f in KINDS[kind].fields if f.sql_type == "DATE" and f.name in chosen]
     if dates and samples is not None:

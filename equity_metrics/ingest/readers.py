@@ -144,11 +144,8 @@ def read_source(path: str | Path, sheet: str | None = None, header_row: int | No
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         _check_size(path)
-        disguise = _text_named_xls(path) if suffix == ".xls" else None
-        if disguise == "html":
-            raise ReadError(f"{path.name}: this is a web page (HTML) named .xls, as some systems export \"Excel\"; "
-                            "open it in Excel and save it as .xlsx or CSV, or export it as CSV")
-        if disguise == "text":  # a tab- or comma-separated export named .xls: read as the text it is
+        if suffix == ".xls" and _text_named_xls(path) == "text":  # tab- or comma-separated: read as text
+            # (an HTML page named .xls is refused by _workbook_problem, saying what it is)
             source = _read_text(path, header_row)
             note = f"{path.name} is text (not an Excel 97-2003 workbook), read as such."
             return dataclasses.replace(source, notes=(note, *source.notes))
@@ -522,8 +519,7 @@ def _text_named_xls(path: Path) -> str | None:
         return None
     text = head.decode("utf-16", errors="ignore") if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
         else head.decode("utf-8", errors="ignore")
-    start = text.lstrip("\ufeff \t\r\n").lower()
-    if start.startswith(("<html", "<!doctype html", "<table", "<?xml")) and "<table" in text.lower() + start:
+    if text.lstrip("\ufeff \t\r\n").lower().startswith(("<html", "<!doctype html", "<table", "<?xml")):
         return "html"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _binary_problem(head, path) is None:
         return "text"
