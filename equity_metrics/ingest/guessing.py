@@ -1,7 +1,7 @@
 """Guessing which column holds which field, never in silence: every guess is checked against the column's values
 and carries its reason (`ColumnGuess.reasons`), so the Data page and `import --dry-run` can show why.
 
-Headers are matched against a wide vocabulary of real exports (`mapping.FIELD_SYNONYMS` plus `MORE_SYNONYMS`:
+Headers are matched against a wide vocabulary of real exports (`vocabulary.py`:
 SIS exports such as PowerSchool, Infinite Campus, Skyward, Aeries and Synergy, Ed-Fi and CEDS element names,
 state and CRDC files, OpenSDP). A header that matches is still refused when the values do not fit the field
 (`value_problem`): a column of blanks or scale scores is never sex, grades must be grades, flags yes/no codes,
@@ -20,86 +20,19 @@ from dataclasses import dataclass, field
 
 from equity_metrics.ingest.mapping import (
     DERIVED_FIELDS,
-    FIELD_SYNONYMS,
     VALUE_MATCH_SHARE,
     Mapping,
     Unpivot,
     guess_race_questions,
 )
+from equity_metrics.ingest.vocabulary import CAMEL_BOUNDARY, PREFIX, SUBJECTS, WIDE_SCORE, spellings
 from equity_metrics.storage.schema import KINDS, Field
-
-# Spellings beyond mapping.FIELD_SYNONYMS, by canonical field (compared by codes.code_key).
-MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "school_year": ("sch yr", "schyr", "syear", "school year end", "administration year", "test year",
-                    "testing year", "school year id", "fiscal yr", "year id"),
-    "student_id": ("sid", "lasid", "sasid", "stu id", "stuid", "student number", "local student id",
-                   "local student identifier", "state student identifier", "student identifier", "student code",
-                   "student sis id", "sis student id", "perm id", "permanent id", "permnum", "ssid", "stu number",
-                   "student key", "pupil number", "learner id", "student local id", "local id number",
-                   "student unique identifier", "studentusi", "student usi"),
-    "school_id": ("school code", "sch id", "schid", "sch code", "schcode", "building", "building id", "building number",
-                  "site", "site id", "site number", "location", "location id", "location number", "campus",
-                  "campus id", "campus number", "school number", "school no", "school sis id", "sis school id",
-                  "school identifier", "school local id", "org code", "organization code", "dbn", "school key",
-                  "school id number", "schoolid"),
-    "school_name": ("sch name", "schname", "school nm", "campus name", "building name", "site name", "location name",
-                    "organization name"),
-    "grade": ("grade level", "gradelevel", "gr", "grd", "grade lvl", "gr lvl", "student grade", "enrolled grade",
-              "grade enrolled", "current grade level", "grade level code", "entry grade level"),
-    "race": ("race ethnicity", "race ethnicity code", "fed race", "federal race", "federal race category",
-             "federal race ethnicity", "race code", "ethnic", "ethnicity code", "race eth", "raceeth", "stu race",
-             "race ethnicity federal", "reporting race", "race fed"),
-    "sex": ("gender code", "sex code", "gndr", "sex cd", "student sex", "student gender", "gender identity"),
-    "disability": ("iep", "swd", "sped", "sped flag", "iep flag", "iep indicator", "special ed", "special ed flag",
-                   "students with disabilities", "idea", "idea indicator", "disabled", "disability flag", "sped ind",
-                   "sped status", "special education status", "special ed status", "disability status",
-                   "swd status", "special education program", "sped program", "iep code", "special education flag",
-                   "special education indicator", "idea status"),
-    "section_504": ("504", "504 flag", "section 504 flag", "504 indicator", "sec 504"),
-    "english_learner": ("lep", "ell", "el", "el flag", "ell flag", "lep flag", "lep status", "ell indicator",
-                        "limited english proficient", "limited english", "english learner flag", "el indicator",
-                        "esl", "emergent bilingual", "eb", "ml flag", "ell status", "english learner status",
-                        "english language learner status", "el code", "ell code", "lep code", "lep indicator",
-                        "language status", "language proficiency status", "english proficiency status",
-                        "english proficiency", "elp status", "ml status", "el program status", "el program",
-                        "esl status", "lep ind", "ell ind"),
-    "low_income": ("eco dis", "econ dis", "ecodis", "econdis", "eco disadv", "econ disadv flag", "frl", "frpl",
-                   "frl flag", "free reduced lunch", "free reduced", "free or reduced lunch", "fr lunch",
-                   "economic disadvantage", "economically disadvantaged flag", "low income flag", "poverty",
-                   "low ses", "ses", "lunch code", "meal code", "meal eligibility", "frl code", "frpl status",
-                   "free reduced status", "free reduced lunch status", "nslp status", "lunch program status",
-                   "meal benefit", "meal benefit status", "economic status", "economically disadvantaged status",
-                   "lunch eligibility", "frl eligibility", "school lunch status", "sed",
-                   "socioeconomically disadvantaged", "socio economically disadvantaged", "socioeconomic status"),
-    "gifted": ("gifted flag", "gt flag", "gifted talented flag", "gate flag", "ap gifted"),
-    "incident_date": ("incident dt", "date of incident", "offense date", "event dt", "behavior date"),
-    "offense": ("incident type", "offense code", "behavior code", "incident code", "violation code",
-                "behavior type", "infraction code"),
-    "action": ("action code", "consequence code", "disciplinary action", "action type", "resolution code",
-               "sanction"),
-    "subject": ("subject area", "test subject area", "assessment subject", "content", "subject code",
-                "academic subject"),
-    "scale_score": ("scale score", "scaled score", "ss", "score scale", "scale scr", "sc score"),
-    "response_id": ("response id", "respondent id", "responseid", "survey id", "submission id", "record id"),
-}
 
 # Years that are not the school year of the row: a graduation year, a birth year, a cohort, a hire year.
 _NOT_SCHOOL_YEAR = re.compile(r"graduat|\bgrad\b|birth|\bdob\b|cohort|class of|hire|entry|exit|expected|leav")
 _IDS = ("student_id", "staff_id", "applicant_id", "response_id", "incident_id")
 _MALE = ("male", "is male", "sex male", "male flag", "male ind", "gender male")
 _FEMALE = ("female", "is female", "sex female", "female flag", "female ind", "gender female")
-_PREFIX = re.compile(r"^(?:student|stu|pupil)\s+")  # "Student Grade" is the grade, "stu_race" the race
-_SUBJECTS = {
-    "math": "Math", "mth": "Math", "ma": "Math", "mathematics": "Math",
-    "rdg": "Reading", "read": "Reading", "reading": "Reading", "ela": "Reading", "eng": "Reading",
-    "english": "Reading", "english language arts": "Reading", "rla": "Reading", "lit": "Reading",
-    "wrtg": "Writing", "wrt": "Writing", "writing": "Writing", "wri": "Writing",
-    "sci": "Science", "science": "Science",
-    "soc": "Social studies", "social studies": "Social studies", "sst": "Social studies",
-}
-_SUBJECT = "|".join(sorted(_SUBJECTS, key=len, reverse=True))
-_SCORE = r"(?:ss|scale score|scaled score|scalescore|scale|score|sc|scr)"
-_WIDE_SCORE = re.compile(rf"^(?:(?P<a>{_SUBJECT})\s*{_SCORE}|{_SCORE}\s+(?P<b>{_SUBJECT}))$")
 _ITEM = re.compile(r"^q\s?(\d+[a-z]?)\b")
 _LIKERT = re.compile(r"^\s*[1-5](?:\.0)?\s*$")
 
@@ -227,19 +160,12 @@ def _keyed(columns: Sequence[str]) -> dict[str, str]:
 def _keyed_once(columns: tuple[str, ...]) -> dict[str, str]:
     """`_keyed`, made once per header (every kind's guess asks for it). Callers do not change the dict."""
     from equity_metrics.core.codes import code_key
-    from equity_metrics.ingest.mapping import _CAMEL_BOUNDARY
-
     keyed: dict[str, str] = {}
-    for variant in (lambda c: code_key(c), lambda c: code_key(_CAMEL_BOUNDARY.sub(" ", c)),
-                    lambda c: _PREFIX.sub("", code_key(_CAMEL_BOUNDARY.sub(" ", c)))):
+    for variant in (lambda c: code_key(c), lambda c: code_key(CAMEL_BOUNDARY.sub(" ", c)),
+                    lambda c: PREFIX.sub("", code_key(CAMEL_BOUNDARY.sub(" ", c)))):
         for column in columns:
             keyed.setdefault(variant(column), column)
     return keyed
-
-
-def spellings(name: str) -> tuple[str, ...]:
-    """Every header spelling of a field, best first (its own name, then the known synonyms)."""
-    return tuple(dict.fromkeys((name, *FIELD_SYNONYMS.get(name, ()), *MORE_SYNONYMS.get(name, ()))))
 
 
 def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] | None,
@@ -371,9 +297,9 @@ def wide_scores(columns: Sequence[str], samples: dict[str, list[str]] | None) ->
     score = KINDS["assessments"].field("scale_score")
     found = {}
     for column in columns:
-        match = _WIDE_SCORE.match(code_key(column))
+        match = WIDE_SCORE.match(code_key(column))
         if match and not value_problem(score, samples.get(column) if samples is not None else None):
-            found[column] = _SUBJECTS[match.group("a") or match.group("b")]
+            found[column] = SUBJECTS[match.group("a") or match.group("b")]
     return found
 
 

@@ -14,12 +14,15 @@ import functools
 import io
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from equity_metrics.ingest.vocabulary import known_header
 
 HEAD_ROWS = 30  # rows read to find the header
 TAIL_ROWS = 50  # rows at the end examined for footers
@@ -45,6 +48,7 @@ class Layout:
     names: tuple[str | None, ...] | None = None
     notes: tuple[str, ...] = ()
     titles: tuple[str, ...] = ()
+    own: tuple[str, ...] = ()  # lower labels used alone: the joined name is no known column name, the label is
 
     @property
     def last(self) -> int:
@@ -117,7 +121,7 @@ def _header_start(rows: Sequence[Sequence[object]]) -> int | None:
 
 def detect_layout(rows: Sequence[Sequence[object]]) -> Layout:
     """Find the header in the first rows of a table (cells as text or None). Rows above it are skipped and
-    described; a group-label row above or below the column labels makes a two-row header."""
+    described; a group-label row above or below the column labels makes a two-row header (`own_labels`)."""
     first = _header_start(rows)
     if first is None:
         return Layout()
@@ -131,8 +135,26 @@ def detect_layout(rows: Sequence[Sequence[object]]) -> Layout:
             first += 1
     if count == 1 and first > 0 and _group_row(rows[first - 1], rows[first], least=1):
         first, count = first - 1, 2
-    names = joined_names(rows[first], rows[first + 1]) if count == 2 else None
-    return Layout(first, count, names, _skipped_above(rows[:first]), _titles(rows[:first]))
+    names, own = own_labels(rows[first + 1], joined_names(rows[first], rows[first + 1])) if count == 2 else (None, ())
+    return Layout(first, count, names, _skipped_above(rows[:first]), _titles(rows[:first]), own)
+
+
+def own_labels(lower: Sequence[object], names: tuple[str | None, ...]) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
+    """The names of a two-row header, each column's lower label alone where the joined name is no known column
+    name but the label is, and no other label of the row is the same ("Student Information" over "Student ID"
+    is "Student ID"; "Scale Score" over "Math" stays "Scale Score Math"); also the labels so used."""
+    labels = [None if _blank(v) else str(v).strip() for v in lower]
+    counts = Counter(label.casefold() for label in labels if label)
+    out = list(names)
+    for i, name in enumerate(names):
+        label = labels[i] if i < len(labels) else None
+        if name and label and name != label and counts[label.casefold()] == 1 and known_header(label) \
+                and not known_header(name):
+            out[i] = label
+    final = [n.casefold() for n in out if n]
+    if len(set(final)) < len(final):  # a label alone would repeat another column's name: the joined names stay
+        return names, ()
+    return tuple(out), tuple(o for o, n in zip(out, names, strict=True) if o != n)
 
 
 def _titles(rows: Sequence[Sequence[object]]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from dataclasses import fields as dataclass_fields
 from equity_metrics.core.constants import RACE_LABELS, UNKNOWN
 from equity_metrics.ingest.mapping_schema import mapping_problems
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN  # a survey's row number: its respondent
+from equity_metrics.ingest.vocabulary import CAMEL_BOUNDARY as _CAMEL_BOUNDARY
 from equity_metrics.storage.schema import KINDS
 
 
@@ -269,82 +270,8 @@ def canonical_values(kind: str, field_name: str) -> list[str]:
     return [str(v) for v in values if v != UNKNOWN] + [UNKNOWN]
 
 
-# Header spellings seen in district exports, by canonical field (compared by codes.code_key).
-FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "school_year": ("school year", "year", "sy", "schoolyear", "school yr", "school_yr", "fiscal year",
-                    "academic year", "survey year", "posting year", "end year"),
-    # The SIS's own key ("SIS ID") before a display number: a file with both is keyed by the SIS ID elsewhere.
-    "student_id": ("student id", "studentid", "student unique id", "sis id", "student number", "studentnumber",
-                   "student_id", "stu id", "local id", "state student id", "pupil id", "student"),
-    "school_id": ("school id", "school code", "schoolid", "school number", "location code", "building code",
-                  "sch code", "site code", "school", "location", "building"),
-    "school_name": ("school name", "schoolname", "site name", "building name", "location name"),
-    "school_level": ("level", "school level", "school type"),
-    "grade": ("grade", "grade level", "gradelevel", "grade lvl", "gr", "tested grade", "current grade",
-              "entry grade level descriptor", "grade level descriptor"),
-    "race": ("race", "races", "race descriptor", "race ethnicity", "race/ethnicity", "ethnicity", "federal race",
-             "raceethnicity",
-             "race eth", "federal race ethnicity"),
-    "sex": ("sex", "gender", "gender code", "sex code", "sex descriptor"),
-    "disability": ("iep", "disability", "swd", "idea", "special education", "sped", "has iep", "iep status"),
-    "section_504": ("504", "section 504", "504 plan", "plan 504"),
-    "english_learner": ("ell", "el", "lep", "english learner", "english language learner", "ml",
-                        "multilingual learner", "el status"),
-    "low_income": ("frl", "frl status", "frpl", "low income", "econ disadv", "economically disadvantaged",
-                   "meal status", "lunch status", "ed"),
-    "gifted": ("gifted", "gt", "gate", "gifted talented", "tag"),
-    "days_enrolled": ("days enrolled", "days membership", "days in membership", "membership days"),
-    "days_absent": ("days absent", "absences", "absent days", "total absences"),
-    "incident_id": ("incident id", "incident number", "incident", "incidentid"),
-    "incident_date": ("incident date", "date", "event date"),
-    "offense": ("offense", "offence", "behavior", "infraction", "violation"),
-    "offense_category": ("offense type", "offense category", "category"),
-    "action": ("action", "consequence", "action taken", "disposition", "resolution"),
-    "days_removed": ("days removed", "days", "duration", "days suspended", "action days"),
-    "course_code": ("course code", "coursecode", "course id", "course number"),
-    "course_name": ("course name", "course title", "coursetitle", "course"),
-    "course_level": ("course type", "coursetype", "course level", "level", "rigor"),
-    "exam_taken": ("ap exam taken", "apexamtaken", "exam taken", "took exam"),
-    "exam_score": ("ap score", "apscore", "exam score", "ap exam score"),
-    "section_id": ("section id", "sectionid", "section", "section number", "section code", "class section",
-                   "course section", "class id"),
-    "term": ("term", "term id", "termid", "term code", "marking period", "grading period", "semester"),
-    "numeric_mark": ("numeric grade earned", "numeric grade", "numeric mark", "percent grade", "grade percent",
-                     "mark percent", "numeric score earned"),
-    "letter_mark": ("alpha grade earned", "letter grade earned", "letter grade", "letter mark", "alpha grade",
-                    "mark", "final mark", "final grade", "grade earned", "letter"),
-    "credits_attempted": ("credits attempted", "credit attempted", "attempted credits", "credits possible"),
-    "credits_earned": ("credits earned", "credit earned", "earned credits"),
-    "subject": ("subject", "content area", "test subject"),
-    "scale_score": ("scale score", "scalescore", "ss", "score"),
-    "performance_level": ("performance level", "achievement level", "level", "perf level"),
-    "proficient": ("proficient", "met standard", "meets standard", "proficiency"),
-    "disability_category": ("primary disability", "disability category", "primary_disability", "disability code"),
-    "placement": ("lre", "placement", "educational environment", "environment", "setting"),
-    "intervention": ("intervention", "program", "referral type", "service"),
-    "referral_date": ("referral date", "date referred", "start date"),
-    "staff_id": ("employee id", "staff id", "employee number", "emp id", "staffid"),
-    "role": ("position", "role", "job title", "assignment", "job class"),
-    "hire_date": ("hire date", "date hired", "start date", "original hire date"),
-    "separation_date": ("separation date", "termination date", "exit date", "end date"),
-    "separation_reason": ("separation reason", "termination reason", "exit reason", "reason"),
-    "promoted": ("promoted", "promotion"),
-    "years_experience": ("years experience", "years of experience", "experience", "yrs exp"),
-    "applicant_id": ("applicant id", "candidate id", "application id"),
-    "position": ("position", "job posting", "posting", "position applied"),
-    "stage_reached": ("furthest stage", "stage", "stage reached", "status", "application status"),
-    "response_id": ("response id", "responseid", "respondent id", "respondent"),
-    "respondent_type": ("respondent type", "respondent", "survey type", "role"),
-    "item_id": ("item", "item id", "question"),
-    "construct": ("construct", "domain", "scale"),
-    "response": ("response", "answer", "value"),
-    "measure": ("measure", "metric", "count type", "counted", "indicator", "outcome"),
-    "count": ("count", "number", "number of students", "students", "headcount", "n", "total"),
-}
 
 
-# "studentUniqueId" -> "student Unique Id", "ELLStatus" -> "ELL Status"
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _HISPANIC_HEADERS = ("hispanic", "latino", "hispaniclatino", "hispanic latino", "hispanic or latino",
                      "hispanic latino ethnicity", "hispanic ethnicity", "ethnicity hispanic", "is hispanic",
                      "hispanic ind", "hispanic indicator", "hispanic flag", "hispanic yn", "hispanic latinx",

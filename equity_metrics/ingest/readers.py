@@ -169,8 +169,10 @@ def _with_row_numbers(table: pa.Table, header_row: int) -> pa.Table:
 def _finished(source: SourceTable, layout: headers.Layout) -> SourceTable:
     """Footers and repeated header rows dropped; what was skipped recorded with the header's place."""
     table, dropped = headers.trim_table(source.table, source.columns, ROW_NUMBER_COLUMN)
+    own = ", ".join(map(repr, layout.own[:6])) + (", ..." if len(layout.own) > 6 else "")
     two_rows = (f"The header spans rows {layout.first + 1} and {layout.first + 2}: each column's name joins the "
-                "label above it with its own.",) if layout.rows == 2 else ()
+                "label above it with its own" + (f", except where only the lower label is a known column name: {own} "
+                "named by that label alone" if layout.own else "") + ".",) if layout.rows == 2 else ()
     return SourceTable(source.file_name, source.sheet, table, layout.notes + two_rows + dropped, layout.titles,
                        layout.first)
 

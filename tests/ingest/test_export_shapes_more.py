@@ -1,0 +1,107 @@
+"""Issue 13, leftovers: more shapes of real exports, each written to a real file (CSV, and .xlsx where Excel
+matters), imported from the command line into a blank store and read back from the store: the value stored,
+not the guess reported, is what is checked.
+
+- A header over two rows whose lower labels name the columns on their own ("Student Information" over
+  "Student ID", "Demographics" over "Gender"): the lower labels are used where the joined names are no known
+  column name, and the report says the header was two rows.
+- A course-enrolment file with course names and no course level: the level is read from the name (AP, IB,
+  dual enrollment, Algebra I, honors, else general), said in the reasons, and the AP enrolment rate counts them.
+- Excel dates stored as plain serial numbers (45550 is 2024-09-15, the 1900 date system) in a date column
+  are read as dates, said in the reasons; numbers outside 2000-2040 are not dates.
+- A roster whose IDs mix widths ("1200" beside "0001201"): the IDs are kept as written and the report says so,
+  with how to export them as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from equity_metrics.cli import main
+from equity_metrics.storage.store import Store
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(path: Path, rows: list[list[object]]) -> Path:
+    """`rows` as a CSV file or the first sheet of an .xlsx workbook (blank cells left empty, numbers as numbers)."""
+    if path.suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append([None if cell == "" else cell for cell in row])
+        book.save(path)
+    else:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+    return path
+
+
+def imported(tmp_path: Path, path: Path, *options: str) -> tuple[Path, str]:
+    db = tmp_path / "store.duckdb"
+    if not db.exists():
+        Store(db).close()
+    code, out, err = cli("import", str(path), "--db", str(db), *options)
+    assert code == 0, err
+    return db, out
+
+
+def stored(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+# ---- a header over two rows whose lower labels are the column names ----------------------------------------
+GROUPED = [["Student Information", "", "", "Demographics", "", ""],
+           ["Student ID", "School Code", "Grade", "Race/Ethnicity", "Gender", "School Year"],
+           ["0001001", "0101", "05", "White", "F", "2024-25"],
+           ["0001002", "0101", "05", "Black", "M", "2024-25"],
+           ["0001003", "0102", "06", "Asian", "F", "2024-25"],
+           ["0001004", "0102", "06", "Hispanic", "M", "2024-25"]]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_two_row_header_whose_lower_labels_name_the_columns(tmp_path: Path, suffix: str) -> None:
+    db, out = imported(tmp_path, write(tmp_path / f"roster.{suffix}", GROUPED))
+    assert "4 of 4 rows imported as Enrollment roster" in out
+    assert "The header spans rows 1 and 2" in out
+    assert "'Student ID', 'School Code', 'Grade', 'Race/Ethnicity', 'Gender', 'School Year' named by that label alone" \
+        in out
+    assert stored(db, "SELECT school_year, student_id, school_id, grade, race, sex FROM enrollment ORDER BY 2") == [
+        ("2024-25", "0001001", "0101", "5", "White", "Female"),
+        ("2024-25", "0001002", "0101", "5", "Black or African American", "Male"),
+        ("2024-25", "0001003", "0102", "6", "Asian", "Female"),
+        ("2024-25", "0001004", "0102", "6", "Hispanic or Latino", "Male")]
+
+
+def test_the_dry_run_names_the_columns_by_their_lower_labels(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    code, out, err = cli("import", str(write(tmp_path / "roster.csv", GROUPED)), "--db", str(db), "--dry-run")
+    assert code == 0, err
+    assert "kind enrollment" in out
+    assert "student_id: 'Student ID': the header is a name for student id" in out
+    assert "sex: 'Gender': the header is a name for sex" in out
+
+
+def test_lower_labels_repeated_under_two_groups_keep_the_joined_names(tmp_path: Path) -> None:
+    """"Fall" and "Spring" over "Scale Score" each: the label alone would name two columns, so both join."""
+    rows = [["", "", "", "Fall", "", "Spring"],
+            ["Student ID", "School Code", "Subject", "Scale Score", "", "Scale Score"],
+            *[[f"000100{i}", "0101", "Math", str(2400 + i), "", str(2450 + i)] for i in range(4)]]
+    from equity_metrics.ingest.readers import read_source
+
+    source = read_source(write(tmp_path / "scores.csv", rows))
+    assert source.columns[:3] == ["Student ID", "School Code", "Subject"]
+    assert "Fall Scale Score" in source.columns and "Spring Scale Score" in source.columns
