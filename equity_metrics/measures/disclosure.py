@@ -143,9 +143,23 @@ class Finest:
 
 
 def protect(values: np.ndarray, primary: np.ndarray, relations: Relations, requirement: Requirement,
-            cost: np.ndarray | None = None, finest: Finest | None = None) -> np.ndarray:
+            cost: np.ndarray | None = None, finest: Finest | None = None,
+            release: np.ndarray | None = None) -> np.ndarray:
     """Hidden cells: the primary ones plus complements, proven safe against every relation, and with `finest`
-    against the reader's program over the finest cells (see module)."""
+    against the reader's program over the finest cells (see module). Complements marked in `release` (cells
+    whose hiding costs most, such as a district's large groups) are then shown again, costliest first,
+    wherever the pattern without them still passes the whole proof (see `_release`)."""
+    hidden = _protect(values, primary, relations, requirement, cost, finest)
+    if release is None or not (hidden & ~np.asarray(primary, dtype=bool) & release).any():
+        return hidden
+    cost = np.asarray(values, dtype="float64") if cost is None else np.asarray(cost, dtype="float64")
+    return _release(hidden, np.asarray(primary, dtype=bool), np.asarray(release, dtype=bool),
+                    np.asarray(values, dtype="float64"), relations, requirement, cost, finest)
+
+
+def _protect(values: np.ndarray, primary: np.ndarray, relations: Relations, requirement: Requirement,
+             cost: np.ndarray | None, finest: Finest | None) -> np.ndarray:
+    """The pattern of `protect` before any complement is released."""
     values = np.asarray(values, dtype="float64")
     hidden = np.asarray(primary, dtype=bool).copy()
     if not hidden.any():
@@ -170,6 +184,53 @@ def protect(values: np.ndarray, primary: np.ndarray, relations: Relations, requi
             continue
         hidden = widened
     raise RuntimeError("disclosure control did not converge")  # pragma: no cover - each round hides more
+
+
+RELEASE_ATTEMPTS = 24  # complements tried for release per table (each try re-proves its groups)
+
+
+def _release(hidden: np.ndarray, primary: np.ndarray, release: np.ndarray, values: np.ndarray,
+             relations: Relations, requirement: Requirement, cost: np.ndarray, finest: Finest | None) -> np.ndarray:
+    """Show again, one at a time and costliest first, the complements in `release` that the pattern does not
+    need: each try takes the cell out of the pattern and proves again, from nothing, every group of hidden
+    cells it touches (shares a relation or, with `finest`, a finest cell with), over every finest cell; the
+    cell stays shown only if every one of them passes. The greedy choice of complements hides what is cheap
+    at each step, which can leave a large district group hidden that a later complement made unnecessary.
+    Groups over FINEST_LIMIT finest cells are not tried (their proofs take minutes)."""
+    index = _FinestIndex(finest) if finest is not None else None
+    candidates = np.flatnonzero(hidden & ~primary & release)
+    candidates = candidates[np.lexsort((candidates, -cost[candidates]))][:RELEASE_ATTEMPTS]
+    for cell in candidates:
+        trial = hidden.copy()
+        trial[cell] = False
+        affected = _touching_groups(cell, trial, relations, index)
+        if index is not None and index.free_cells(affected) > FINEST_LIMIT:
+            continue
+        proven = trial.copy()
+        proven[affected] = False
+        # The published relations alone first (a cheap program that fails in most tries), then the proof.
+        failed, _ = _unproven(trial, values, relations, requirement, proven.copy(), None, None)
+        if not failed.size and index is not None:
+            failed, _ = _unproven(trial, values, relations, requirement, proven, index, None)
+        if not failed.size:
+            hidden = trial
+    return hidden
+
+
+def _touching_groups(cell: int, hidden: np.ndarray, relations: Relations, index: _FinestIndex | None
+                     ) -> np.ndarray:
+    """The hidden cells of every group that showing `cell` changes: groups holding a hidden cell that shares
+    a relation with it, or (with finest cells) a finest cell."""
+    near = relations.cell[np.isin(relations.relation, relations.relation[relations.cell == cell])]
+    if index is not None:
+        parts = index.rows[cell].indices
+        near = np.concatenate([near, index.columns[:, parts].tocsr().nonzero()[0] if parts.size else near[:0]])
+    near = np.unique(near)
+    near = near[hidden[near]]
+    if not near.size:
+        return near
+    _, labels = _components(hidden, relations)
+    return np.flatnonzero(hidden & np.isin(labels, labels[near]))
 
 
 def _complete(hidden: np.ndarray, values: np.ndarray, relations: Relations, cost: np.ndarray,

@@ -321,7 +321,8 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
     if finest is not None:
         persons = "persons" if "persons" in finest.columns else None
         cells = events_finest(cube, finest, keys, ~hide_n, [k for k in keys if k != CONSTRUCT], persons)
-    hide_a = protect(a, small_a | small_rest | (hide_n & (a > 0)), relations, a_rule, cost, cells)
+    hide_a = protect(a, small_a | small_rest | (hide_n & (a > 0)), relations, a_rule, cost, cells,
+                     release=_large_district_groups(cube, keys, "persons" if "persons" in cube.columns else "denominator"))
     return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
 
 
@@ -335,7 +336,18 @@ def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, thresho
     rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan), np.zeros(len(cube)),
                        np.full(len(cube), np.inf))
     cells = counts_finest(cube, finest, keys, count) if finest is not None else None
-    return protect(n, small, relations, rule, n * _importance(cube, keys), cells)
+    return protect(n, small, relations, rule, n * _importance(cube, keys), cells,
+                   release=_large_district_groups(cube, keys, count))
+
+
+LARGE_GROUP = 100  # a district group this large is shown again wherever the pattern does not need it hidden
+
+
+def _large_district_groups(cube: pd.DataFrame, keys: Sequence[str], size: str) -> np.ndarray:
+    """Cells of the district (any grade band, any split) whose `size` (students, respondents) is LARGE_GROUP
+    or more: the complements whose hiding costs a board most, offered to `protect` for release."""
+    district = (cube[GEOGRAPHY] == ALL).to_numpy() if GEOGRAPHY in keys else np.ones(len(cube), dtype=bool)
+    return district & (cube[size].to_numpy(dtype="float64") >= LARGE_GROUP)
 
 
 def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:

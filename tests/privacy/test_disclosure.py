@@ -305,3 +305,53 @@ def test_the_finest_program_is_the_readers_program_with_the_fixed_cells_taken_ou
     n = table["n"].to_numpy(dtype="float64")
     hidden = protected._protect_counts(table, keys, "n", THRESHOLD, finest)
     assert _check_program(table, keys, finest, _reader_bounds(n), hidden) > 0
+
+
+def _district_cube(micro: pd.DataFrame, dims: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every margin of a school x race x sex table but its interior (pairs for the district only, as the
+    app's layout) and its membership matrix over the microdata cells."""
+    import itertools
+    parts = []
+    for mask in itertools.product([0, 1], repeat=len(dims)):
+        if all(mask):
+            continue
+        keep = [d for d, m in zip(dims, mask) if m]
+        margin = micro.groupby(keep)["v"].sum().reset_index() if keep else pd.DataFrame({"v": [micro.v.sum()]})
+        parts.append(margin.assign(**{d: ALL for d in dims if d not in keep})[[*dims, "v"]])
+    cube = pd.concat(parts, ignore_index=True)
+    member = np.array([[all(cube.loc[i, d] in (ALL, micro.loc[j, d]) for d in dims) for j in range(len(micro))]
+                       for i in range(len(cube))], dtype=float)
+    return cube, member
+
+
+def test_a_large_district_group_the_pattern_does_not_need_is_shown_again() -> None:
+    from scipy import sparse
+
+    from equity_metrics.measures import disclosure
+    dims = ["school", "race", "sex"]
+    micro = pd.DataFrame([(f"s{i}", f"r{j}", f"x{k}") for i in range(3) for j in range(3) for k in range(3)],
+                         columns=dims)
+    micro["v"] = [46, 57, 0, 12, 50, 0, 18, 22, 1, 28, 20, 2, 19, 27, 0, 35, 9, 1, 52, 46, 1, 34, 49, 2, 29, 48, 0]
+    cube, member = _district_cube(micro, dims)
+    values = cube["v"].to_numpy(dtype=float)
+    small, rule = small_rule(values)
+    district = (cube["school"] == ALL).to_numpy()
+    cost = values * np.where(district, 4.0, 1.0)
+    finest = disclosure.Finest(sparse.csr_matrix(member), micro["v"].to_numpy(dtype=float))
+    relations = relations_from_keys(cube[dims])
+    greedy = protect(values, small, relations, rule, cost, finest)
+    released = protect(values, small, relations, rule, cost, finest, release=district & (values >= 100))
+    assert released.sum() == greedy.sum() - 2 and not (released & ~greedy).any()
+    shown_again = cube[greedy & ~released]
+    assert sorted(zip(shown_again["race"], shown_again["sex"], shown_again["v"])) == [("r0", "x0", 126),
+                                                                                     ("r1", "x1", 126)]
+    # The strongest reader, written here from the definition: the microdata cells are unknowns >= 0 and
+    # every shown cell is the sum of its own; each hidden cell's range by scipy's linprog.
+    for hidden in (greedy, released):
+        a_eq, b_eq = member[~hidden], values[~hidden]
+        for i in np.flatnonzero(hidden):
+            low = linprog(member[i], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs").fun
+            high = -linprog(-member[i], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs").fun
+            if small[i]:
+                assert low <= 1 + 1e-6 and high >= THRESHOLD - 1 - 1e-6, (cube.loc[i].tolist(), low, high)
+            assert high - low >= 1 - 1e-6, (cube.loc[i].tolist(), low, high)
