@@ -315,7 +315,7 @@ def _district_cube(micro: pd.DataFrame, dims: list[str]) -> tuple[pd.DataFrame, 
     for mask in itertools.product([0, 1], repeat=len(dims)):
         if all(mask):
             continue
-        keep = [d for d, m in zip(dims, mask) if m]
+        keep = [d for d, m in zip(dims, mask, strict=True) if m]
         margin = micro.groupby(keep)["v"].sum().reset_index() if keep else pd.DataFrame({"v": [micro.v.sum()]})
         parts.append(margin.assign(**{d: ALL for d in dims if d not in keep})[[*dims, "v"]])
     cube = pd.concat(parts, ignore_index=True)
@@ -343,7 +343,7 @@ def test_a_large_district_group_the_pattern_does_not_need_is_shown_again() -> No
     released = protect(values, small, relations, rule, cost, finest, release=district & (values >= 100))
     assert released.sum() == greedy.sum() - 2 and not (released & ~greedy).any()
     shown_again = cube[greedy & ~released]
-    assert sorted(zip(shown_again["race"], shown_again["sex"], shown_again["v"])) == [("r0", "x0", 126),
+    assert sorted(zip(shown_again["race"], shown_again["sex"], shown_again["v"], strict=True)) == [("r0", "x0", 126),
                                                                                      ("r1", "x1", 126)]
     # The strongest reader, written here from the definition: the microdata cells are unknowns >= 0 and
     # every shown cell is the sum of its own; each hidden cell's range by scipy's linprog.
