@@ -249,6 +249,27 @@ COURSE_LEVEL_CODES = _keys(
     }
 )
 
+# A course's level read off its name when the file has no level column ("AP Biology", "IB Math HL", "Honors
+# English 10", "Dual Enrollment College Algebra"): the first pattern that matches the name's code key wins, else
+# General. Algebra I comes first (an honors Algebra I is still Algebra I), Pre-AP before AP (Pre-AP is honors, as
+# in COURSE_LEVEL_CODES). RE2 and Python `re` read these alike (field_sql.course_level_from_name_sql).
+COURSE_NAME_LEVELS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:algebra|alg) (?:i|1)\b", "Algebra I"),
+    (r"\bpre ap\b", "Honors"),
+    (r"\b(?:ap|a p|advanced placement)\b", "AP"),
+    (r"\b(?:ib|international baccalaureate)\b", "IB"),
+    (r"\b(?:dual (?:enrollment|enrolment|credit)|concurrent enrollment|college credit)\b", "Dual credit"),
+    (r"\b(?:honors?|honours?|hnrs?|hon)\b", "Honors"),
+)
+COURSE_NAME_DEFAULT_LEVEL = "General"
+
+
+def course_level_of_name(name: str) -> str:
+    """The course level a course's name says (`COURSE_NAME_LEVELS`), General when it says none."""
+    key = code_key(name)
+    return next((level for pattern, level in COURSE_NAME_LEVELS if re.search(pattern, key)), COURSE_NAME_DEFAULT_LEVEL)
+
+
 SUBJECT_CODES = _keys(
     {
         "Math": ("Mathematics", "MA", "MATH", "Maths"),

@@ -5,7 +5,15 @@ from its name, the school year of a date, and the user's own reading of codes. R
 
 from __future__ import annotations
 
-from equity_metrics.core.codes import CODE_LISTS, FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, code_key, code_key_sql
+from equity_metrics.core.codes import (
+    CODE_LISTS,
+    COURSE_NAME_DEFAULT_LEVEL,
+    COURSE_NAME_LEVELS,
+    FIRST_SCHOOL_YEAR,
+    LAST_SCHOOL_YEAR,
+    code_key,
+    code_key_sql,
+)
 from equity_metrics.core.constants import HISPANIC, TWO_OR_MORE, UNKNOWN
 from equity_metrics.core.school_year import LABELLED_SHORT_PATTERN, SCHOOL_YEAR_PATTERN
 from equity_metrics.ingest.cleaning import cleaned_sql, sql_string
@@ -46,11 +54,25 @@ def school_year_sql(text: str) -> str:
     )
 
 
+COURSE_NAME_LEVEL = "course_name_level"  # the "code list" of a course level read off the course's name
+
+
+def course_level_from_name_sql(text: str) -> str:
+    """The SQL twin of codes.course_level_of_name: the level a course's name says, General when it says none;
+    NULL for a blank name."""
+    key = code_key_sql(text)
+    cases = " ".join(f"WHEN regexp_matches({key}, {sql_string(pattern)}) THEN {sql_string(level)}"
+                     for pattern, level in COURSE_NAME_LEVELS)
+    return f"CASE WHEN {text} IS NULL THEN NULL {cases} ELSE {sql_string(COURSE_NAME_DEFAULT_LEVEL)} END"
+
+
 def field_sql(f: Field, text: str, date_format: str) -> str:
     """Expression turning cleaned raw text into the canonical value of field `f`."""
     code_list = f.codes
     if code_list == "school_year":
         return school_year_sql(text)
+    if code_list == COURSE_NAME_LEVEL:
+        return course_level_from_name_sql(text)
     if code_list is not None:
         return f"{code_map_sql(code_list)}[{code_key_sql(text)}]"
     if f.sql_type == "DOUBLE":

@@ -404,12 +404,11 @@ def _school_from_names(kind: str, chosen: dict[str, str], reasons: dict[str, str
 def _readings(kind: str, chosen: dict[str, str], reasons: dict[str, str],
               samples: dict[str, list[str]] | None) -> str:
     """How values are read beyond their columns, said in the reasons: the dates' order (returned as the
-    format) and a test's proficiency from its performance level."""
-    for name, (source, _) in DERIVED_FIELDS.get(kind, {}).items():  # read as the importer does (field_sql)
+    format), a test's proficiency from its performance level and a course's level from its name."""
+    for name, (source, code_list) in DERIVED_FIELDS.get(kind, {}).items():  # read as the importer does (field_sql)
         if name not in chosen and source in chosen:
-            reasons[name] = (f"from the levels in {chosen[source]!r}: met or exceeded the standard is proficient "
-                             "('Standard Met', 'Proficient', 'Meets Expectations'); a numbered level is not read "
-                             f"(say it with --code {name}:3=Yes)")
+            reasons[name] = _derived_reason(name, chosen[source], code_list,
+                                            samples.get(chosen[source]) if samples is not None else None)
     date_format = Mapping.date_format
     dates = [f.name for f in KINDS[kind].fields if f.sql_type == "DATE" and f.name in chosen]
     if dates and samples is not None:
@@ -417,6 +416,24 @@ def _readings(kind: str, chosen: dict[str, str], reasons: dict[str, str],
         for f in (dates if why else []):
             reasons[f] = f"{reasons.get(f, repr(chosen[f]))}; {why}"
     return date_format
+
+
+def _derived_reason(name: str, column: str, code_list: str, values: Sequence[object] | None) -> str:
+    """Why field `name`, which has no column, is read from `column` through `code_list`, and how."""
+    from collections import Counter
+
+    from equity_metrics.core.codes import course_level_of_name
+
+    if code_list == "proficiency_level":
+        return (f"from the levels in {column!r}: met or exceeded the standard is proficient ('Standard Met', "
+                "'Proficient', 'Meets Expectations'); a numbered level is not read (say it with --code "
+                f"{name}:3=Yes)")
+    read = Counter(course_level_of_name(v) for v in _present(values)) if values is not None else Counter()
+    counted = f" (in the sample: {', '.join(f'{level} x{n}' for level, n in read.most_common())})" if read else ""
+    return (f"from the course names in {column!r} (no course level column): a name with 'Algebra I' is Algebra I; "
+            "'Pre-AP' or 'Honors', Honors; 'AP' or 'Advanced Placement', AP; 'IB', IB; 'Dual Enrollment', 'Dual "
+            "Credit' or 'Concurrent Enrollment', Dual credit; any other, General" + counted
+            + f"; another reading with --code \"{name}:<course name>=<level>\"")
 
 
 def _code_key(text: str) -> str:

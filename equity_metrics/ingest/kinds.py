@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from equity_metrics.ingest.guessing import ColumnGuess, guess_columns, value_problem
 from equity_metrics.ingest.layouts import Layout, find_layout
-from equity_metrics.ingest.mapping import Mapping
+from equity_metrics.ingest.mapping import DERIVED_FIELDS, Mapping
 from equity_metrics.ingest.readers import SourceTable
 from equity_metrics.storage.schema import KINDS
 
@@ -72,7 +72,9 @@ def _supported(kind: str, guess: ColumnGuess, columns: Sequence[str]) -> str | N
             return None
     if kind == "counts" and "measure" not in supplied:
         return None
-    named = ", ".join(f.replace("_", " ") for f in signature)
+    derived = {name: source for name, (source, _) in DERIVED_FIELDS.get(kind, {}).items() if name not in mapping.columns}
+    named = ", ".join(f.replace("_", " ") + (f" (read from {mapping.columns[derived[f]]!r})" if f in derived else "")
+                      for f in signature)
     return f"the columns hold {named}, which only {KINDS[kind].label.lower()} files carry"
 
 

@@ -49,9 +49,12 @@ class Unpivot:
 
 
 # A field read from another column when the file has none of its own: kind -> field -> (the column's field, the
-# code list that reads it): a test's proficiency from its performance level written out (never its number).
+# code list that reads it): a test's proficiency from its performance level written out (never its number); a
+# course's level from the course's name ("AP Biology" is AP, "Honors English 10" Honors, else General:
+# codes.COURSE_NAME_LEVELS, read in SQL by field_sql).
 DERIVED_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    "assessments": {"proficient": ("performance_level", "proficiency_level")}}
+    "assessments": {"proficient": ("performance_level", "proficiency_level")},
+    "courses": {"course_level": ("course_name", "course_name_level")}}
 
 
 @dataclass(frozen=True)

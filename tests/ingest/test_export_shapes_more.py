@@ -105,3 +105,65 @@ def test_lower_labels_repeated_under_two_groups_keep_the_joined_names(tmp_path: 
     source = read_source(write(tmp_path / "scores.csv", rows))
     assert source.columns[:3] == ["Student ID", "School Code", "Subject"]
     assert "Fall Scale Score" in source.columns and "Spring Scale Score" in source.columns
+
+
+# ---- course levels from course names ------------------------------------------------------------------------
+RACES = {"White": 20, "Black": 12, "Hispanic": 16, "Asian": 24}  # race -> students in an AP course, of 40 each
+OTHER_COURSES = ["IB Math HL", "Honors English 10", "Dual Enrollment College Algebra", "Algebra I", "English 9"]
+
+
+def course_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A roster of 160 students in grades 9-12 (40 of each race) and their course enrolments, course names only:
+    the first RACES[race] students of each race take "AP Biology" (and half of them "Honors English 10" too),
+    the others one of OTHER_COURSES in turn."""
+    roster = [["Student ID", "School Code", "Grade", "Race", "Gender"]]
+    courses = [["Student ID", "School Code", "Course Name"]]
+    for r, (race, in_ap) in enumerate(RACES.items()):
+        for i in range(40):
+            sid = f"{r + 1}{i:03d}"
+            roster.append([sid, "0101", str(9 + i % 4), race, "FM"[i % 2]])
+            if i < in_ap:
+                courses.append([sid, "0101", "AP Biology"])
+                if i % 2:
+                    courses.append([sid, "0101", "Honors English 10"])
+            else:
+                courses.append([sid, "0101", OTHER_COURSES[i % len(OTHER_COURSES)]])
+    return write(tmp_path / "roster_2024-25.csv", roster), write(tmp_path / "courses_2024-25.csv", courses)
+
+
+def test_the_course_level_is_read_off_the_course_name(tmp_path: Path) -> None:
+    roster, courses = course_files(tmp_path)
+    db, _ = imported(tmp_path, roster)
+    db, out = imported(tmp_path, courses)
+    assert "rows imported as Course enrollments" in out
+    assert "the columns hold course level (read from 'Course Name')" in out
+    assert "course_level: from the course names in 'Course Name' (no course level column)" in out
+    assert stored(db, "SELECT course_name, course_level, count(*) FROM courses GROUP BY ALL ORDER BY 1") == [
+        ("AP Biology", "AP", 72), ("Algebra I", "Algebra I", 18), ("Dual Enrollment College Algebra", "Dual credit", 18),
+        ("English 9", "General", 19), ("Honors English 10", "Honors", 36 + 17), ("IB Math HL", "IB", 16)]
+
+
+def test_ap_enrollment_counts_the_students_of_ap_courses_named_so(tmp_path: Path) -> None:
+    roster, courses = course_files(tmp_path)
+    imported(tmp_path, roster)
+    db, _ = imported(tmp_path, courses)
+    code, out, err = cli("rates", "ap_enrollment", "--by", "race", "--format", "csv", "--db", str(db))
+    assert code == 0, err
+    rows = {row["race"]: (int(row["denominator"]), int(row["numerator"])) for row in csv.DictReader(io.StringIO(out))}
+    assert rows == {"White": (40, 20), "Black or African American": (40, 12), "Hispanic or Latino": (40, 16),
+                    "Asian": (40, 24)}
+
+
+@pytest.mark.parametrize("name, level", [
+    ("AP Biology", "AP"), ("A.P. U.S. History", "AP"), ("IB Math HL", "IB"), ("Honors English 10", "Honors"),
+    ("Pre-AP English 9", "Honors"), ("Hon. Chemistry", "Honors"), ("Dual Enrollment College Algebra", "Dual credit"),
+    ("Dual Credit English 1301", "Dual credit"), ("Algebra I", "Algebra I"), ("Honors Algebra 1", "Algebra I"),
+    ("Algebra II", "General"), ("Apparel Design", "General"), ("Dual Language Spanish", "General"),
+])
+def test_course_name_levels_in_python_and_sql_agree(name: str, level: str) -> None:
+    from equity_metrics.core.codes import course_level_of_name
+    from equity_metrics.ingest.field_sql import course_level_from_name_sql
+
+    assert course_level_of_name(name) == level
+    with duckdb.connect() as connection:
+        assert connection.execute(f"SELECT {course_level_from_name_sql('$1')}", [name]).fetchone()[0] == level
