@@ -27,6 +27,7 @@ from equity_metrics.measures import aggregate
 from equity_metrics.measures.disclosure import ALL, Requirement, protect, relations_from_keys
 from equity_metrics.measures.finest import counts_finest, events_finest
 from equity_metrics.measures.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
+from equity_metrics.measures.kept import kept_or_built
 from equity_metrics.storage import caches
 from equity_metrics.storage.facts import SOURCES, Source
 from equity_metrics.storage.store import Store, quote_identifier
@@ -136,12 +137,14 @@ def content_key(store: Store) -> str:
 _CONTENT_KEYS: dict[str, str] = {}
 
 
-def _cached(key: tuple, build) -> pd.DataFrame:
+def _cached(key: tuple, build, store: Store | None = None) -> pd.DataFrame:
+    """The table under `key`: from this process's cache, else (with `store`: a protected table, whose proof
+    is worth keeping) from the store file, else built."""
     table = _CACHE.get(key)
     if table is None:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
-        table = _CACHE[key] = build()
+        table = _CACHE[key] = build() if store is None else kept_or_built(store, key, build)
     return table
 
 
@@ -387,7 +390,8 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
             return cube.assign(hidden=inherited)
         return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold, query(_finest_layout(layout))))
 
-    return _cached(("population", content or content_key(store), source.name, population, year, threshold), build)
+    return _cached(("population", content or content_key(store), source.name, population, year, threshold), build,
+                   store)
 
 
 def _population_band(population: str) -> str | None:
@@ -453,13 +457,13 @@ def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, co
         if counted:  # the aggregated counts: their own layer (no grades, no student file)
             key = ("denominators", content, indicator.count_measure, year, threshold)
             hide_n = _cached(key, lambda: cube.assign(
-                hidden=_protect_counts(cube, layout.keys, "denominator", threshold, finest)))["hidden"].to_numpy(bool)
+                hidden=_protect_counts(cube, layout.keys, "denominator", threshold, finest)), store)["hidden"].to_numpy(bool)
         else:
             layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
             hide_n = _restrict(layer, cube, layout.keys)
         return _protect_rates(cube, layout.keys, threshold, hide_n, finest)
 
-    return _cached(key, build)
+    return _cached(key, build, store)
 
 
 def value_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
@@ -491,7 +495,7 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int, c
             hide_n = _protect_counts(cube, layout.keys, "n", threshold, finest)
         return _without_excluded(cube.assign(hide_n=hide_n), indicator)
 
-    return _cached(("value", content or content_key(store), indicator, year, threshold), build)
+    return _cached(("value", content or content_key(store), indicator, year, threshold), build, store)
 
 
 def _select(table: pd.DataFrame, keys: Sequence[str], groups: Sequence[str], units: Sequence[str],

@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS {CATALOG_TABLE} (
 )
 """
 _META_SQL = "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+# Tables derived from the data and kept between processes: the protected tables, whose proof takes seconds to
+# minutes (see `Store.keep`). They hold counts of the students, so they are emptied whenever the data change.
+KEPT_TABLE = "kept_tables"
+KEPT_TABLES_SQL = f"CREATE TABLE IF NOT EXISTS {KEPT_TABLE} (cache_key VARCHAR PRIMARY KEY, cells BLOB NOT NULL)"
 
 
 QUERY_TIME_LIMIT = 60.0  # seconds before a runaway query is interrupted
@@ -352,6 +356,29 @@ class Store:
         """Names this store file and its current data: the key for caching results computed from it."""
         return f"{self.path.resolve()}#{self.data_version()}"
 
+    def read_kept(self, key: str) -> bytes | None:
+        """The bytes kept under `key` (see `keep`), or None (nothing kept, or a store made before this)."""
+        if not self.table_exists(KEPT_TABLE):
+            return None
+        found = self.cursor().execute(f"SELECT cells FROM {KEPT_TABLE} WHERE cache_key = ?", [key]).fetchone()
+        return None if found is None else bytes(found[0])
+
+    def keep(self, key: str, cells: bytes, data_version: str) -> None:
+        """Keep `cells` (a table derived from the data: a protected table, proven once per store content, not
+        once per process) under `key` for the next process, if the data are still those of `data_version`
+        (a table finished after its data were deleted is not kept). The rows live and die with the data: in
+        this file (erased with it), emptied by every change of the data (`bump_data_version`). Nothing is
+        kept in a store opened read-only, and a store that cannot take it (a full disk, a lock) is not an
+        error: the table is made again next time."""
+        if self.read_only:
+            return
+        with contextlib.suppress(StoreError, duckdb.Error), self.transaction() as cursor:
+            current = cursor.execute("SELECT value FROM store_meta WHERE key = 'data_version'").fetchone()
+            if str((current[0] if current else None) or "0") != data_version:
+                return
+            cursor.execute(KEPT_TABLES_SQL)
+            cursor.execute(f"INSERT OR REPLACE INTO {KEPT_TABLE} VALUES (?, ?)", [key, cells])
+
     def holds_only_sample(self) -> bool:
         """True when every loaded dataset is the synthetic sample (and there is at least one)."""
         return bool(self.scalar(f"SELECT count(*) > 0 AND bool_and(is_sample) FROM {CATALOG_TABLE}"))
@@ -364,6 +391,7 @@ class Store:
                 cursor.execute(create_table_sql(kind))
             for statement in USER_TABLES_SQL:
                 cursor.execute(statement)
+            cursor.execute(KEPT_TABLES_SQL)
             from equity_metrics.storage.facts import rebuild_facts
 
             if _analysis_outdated(cursor):  # a new store, or one made before an analysis table or column
@@ -376,7 +404,9 @@ class Store:
 
 
 def bump_data_version(cursor: duckdb.DuckDBPyConnection) -> None:
-    """Record inside the caller's transaction that the stored data changed."""
+    """Record inside the caller's transaction that the stored data changed, and drop the tables derived from
+    the data before (see `Store.keep`)."""
+    cursor.execute(f"DELETE FROM {KEPT_TABLE}")
     cursor.execute(
         "INSERT INTO store_meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
         "SET value = CAST(CAST(store_meta.value AS BIGINT) + 1 AS VARCHAR)"
