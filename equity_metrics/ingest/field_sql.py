@@ -5,6 +5,9 @@ from its name, the school year of a date, and the user's own reading of codes. R
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 from equity_metrics.core.codes import (
     CODE_LISTS,
     COURSE_NAME_DEFAULT_LEVEL,
@@ -54,6 +57,28 @@ def school_year_sql(text: str) -> str:
     )
 
 
+# Excel keeps a date as the number of days since 30 Dec 1899 (the 1900 date system): a date cell without a
+# date format is exported as that number (45550 is 2024-09-15). Five digits between 1 Jan 2000 and 31 Dec 2040
+# (a time of day as a fraction allowed) are read as such a date; other numbers are no date.
+EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+EXCEL_EPOCH = date(1899, 12, 30)
+FIRST_SERIAL, LAST_SERIAL = (date(2000, 1, 1) - EXCEL_EPOCH).days, (date(2040, 12, 31) - EXCEL_EPOCH).days
+
+
+def excel_serial_date(value: str) -> date | None:
+    """The date an Excel serial day number stands for (`EXCEL_SERIAL`, in range), else None."""
+    if not EXCEL_SERIAL.match(value.strip()) or not FIRST_SERIAL <= float(value) < LAST_SERIAL + 1:
+        return None
+    return EXCEL_EPOCH + timedelta(days=int(float(value)))
+
+
+def _serial_date_sql(text: str) -> str:
+    number = f"TRY_CAST({text} AS DOUBLE)"
+    return (f"CASE WHEN regexp_full_match({text}, {sql_string(EXCEL_SERIAL.pattern[1:-1])}) AND {number} >= "
+            f"{FIRST_SERIAL} AND {number} < {LAST_SERIAL + 1} THEN DATE '{EXCEL_EPOCH.isoformat()}' + "
+            f"CAST(floor({number}) AS INTEGER) END")
+
+
 COURSE_NAME_LEVEL = "course_name_level"  # the "code list" of a course level read off the course's name
 
 
@@ -89,7 +114,8 @@ def field_sql(f: Field, text: str, date_format: str) -> str:
         four_digit = f"try_strptime({text}, {sql_string(date_format)})"
         two_digit = f"try_strptime({text}, {sql_string(date_format.replace('%Y', '%y'))})"
         return (
-            f"CAST(coalesce(CASE WHEN year({four_digit}) >= 1000 THEN {four_digit} ELSE {two_digit} END, "
+            f"CAST(coalesce({_serial_date_sql(text)}, CASE WHEN year({four_digit}) >= 1000 THEN {four_digit} "
+            f"ELSE {two_digit} END, "
             f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%d'), "
             f"try_strptime(split_part({text}, 'T', 1), '%Y-%m-%d'), "  # ISO 8601 with a time: 2024-09-15T08:05
             # a date followed by a time of day ("10/3/2024 9:15:22", a survey's timestamp): the date part

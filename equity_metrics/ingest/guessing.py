@@ -124,6 +124,7 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
     """Why a column's sample values cannot be field `f` (None when they can). With no sample at all (headers
     only) nothing is checked."""
     from equity_metrics.core.codes import CODE_LISTS, normalise_school_year
+    from equity_metrics.ingest.field_sql import excel_serial_date
 
     if values is None:
         return None
@@ -135,7 +136,8 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
     checks = {
         "school_year": lambda v: normalise_school_year(v) is not None,
         "DOUBLE": lambda v: bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+%?", v)),
-        "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v) or _NAMED_MONTH.match(v)),
+        "DATE": lambda v: bool(re.search(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", v) or _NAMED_MONTH.match(v)
+                               or excel_serial_date(v)),
     }
     if f.codes in ("sex", "grade", "flag", "low_income", "el_status", "iep_status"):
         if _key_share(values, CODE_LISTS[f.codes]) >= VALUE_MATCH_SHARE:
@@ -415,7 +417,22 @@ def _readings(kind: str, chosen: dict[str, str], reasons: dict[str, str],
         date_format, why = date_format_of([v for f in dates for v in _present(samples.get(chosen[f]))])
         for f in (dates if why else []):
             reasons[f] = f"{reasons.get(f, repr(chosen[f]))}; {why}"
+        for f in dates:
+            serials = serial_dates_said(_present(samples.get(chosen[f])))
+            reasons[f] = f"{reasons.get(f, repr(chosen[f]))}; {serials}" if serials else reasons.get(f, "")
     return date_format
+
+
+def serial_dates_said(values: Sequence[str]) -> str:
+    """How a date column's Excel serial day numbers are read, in words ("" when it holds none)."""
+    from equity_metrics.ingest.field_sql import EXCEL_SERIAL, excel_serial_date
+
+    numbers = [v for v in values if EXCEL_SERIAL.match(v)]
+    read = next(((v, excel_serial_date(v)) for v in numbers if excel_serial_date(v)), None)
+    if read is None:
+        return ""
+    return (f"its numbers are Excel serial dates ({read[0]} is {read[1].isoformat()}, the 1900 date system), read "
+            "as dates from 1 Jan 2000 to 31 Dec 2040; other numbers are no date")
 
 
 def _derived_reason(name: str, column: str, code_list: str, values: Sequence[object] | None) -> str:

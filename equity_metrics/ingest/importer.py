@@ -252,8 +252,10 @@ def _yes_only_flags(cursor: duckdb.DuckDBPyConnection, kind: str, x_marked: tupl
     return tuple(found)
 
 
-def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rejection, ...], str]:
-    """Rows whose required fields are missing or unreadable, by reason; and the SQL predicate of a good row."""
+def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str,
+                mapping: Mapping | None = None) -> tuple[tuple[Rejection, ...], str]:
+    """Rows whose required fields are missing or unreadable, by reason; and the SQL predicate of a good row. A
+    school year read off dates that gives none names the date column and its values (`mapping`)."""
     rejections = []
     good = []
     for f in KINDS[kind].fields:
@@ -267,7 +269,8 @@ def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rej
             f"FROM {_STAGED} WHERE {name} IS NULL AND {cleaned_sql(raw)} IS NULL"
         ).fetchone()
         if count:
-            rejections.append(Rejection(f"no {f.name.replace('_', ' ')}", int(count), tuple(rows)))
+            reason = _no_date_reason(cursor, kind, mapping) if f.name == "school_year" and mapping else None
+            rejections.append(Rejection(reason or f"no {f.name.replace('_', ' ')}", int(count), tuple(rows)))
         count, rows, values = cursor.execute(
             f"SELECT count(*), list({quote_identifier(ROW_NUMBER_COLUMN)} ORDER BY {quote_identifier(ROW_NUMBER_COLUMN)})[1:5], "
             f"list(DISTINCT {cleaned_sql(raw)} ORDER BY {cleaned_sql(raw)})[1:3] "
@@ -278,6 +281,25 @@ def _rejections(cursor: duckdb.DuckDBPyConnection, kind: str) -> tuple[tuple[Rej
             reason = f"unreadable {f.name.replace('_', ' ')} ({shown})"
             rejections.append(Rejection(reason, int(count), tuple(rows)))
     return tuple(rejections), " AND ".join(good) or "TRUE"
+
+
+def _no_date_reason(cursor: duckdb.DuckDBPyConnection, kind: str, mapping: Mapping) -> str | None:
+    """Why rows whose school year is read off a date column got none: the column, and its values where a date
+    field of the kind reads the same column (None when the year does not come from dates)."""
+    column = mapping.year_from_date
+    if not column or "school_year" in mapping.columns or "school_year" in mapping.constants:
+        return None
+    same = next((f.name for f in KINDS[kind].fields if f.sql_type == "DATE" and mapping.columns.get(f.name) == column),
+                None)
+    values: list[str] = []
+    if same:
+        raw = cleaned_sql(quote_identifier("__raw_" + same))
+        values = cursor.execute(f"SELECT list(DISTINCT {raw} ORDER BY {raw})[1:3] FROM {_STAGED} "
+                                f"WHERE school_year IS NULL AND {raw} IS NOT NULL").fetchone()[0] or []
+    serial = ["a number is a date only as an Excel serial date from 1 Jan 2000 to 31 Dec 2040"] if any(
+        v.replace(".", "", 1).isdigit() for v in values) else []
+    shown = f" ({'; '.join([', '.join(map(repr, values)), *serial])})" if values else ""
+    return f"no school year: {column!r} holds no date{shown}"
 
 
 def _unknown_codes(cursor: duckdb.DuckDBPyConnection, kind: str,
@@ -431,7 +453,7 @@ def import_into(
     if kind == "enrollment":  # more days absent than enrolled is impossible: missing, and reported
         cursor.execute(f"UPDATE {_STAGED} SET days_absent = NULL WHERE days_absent > days_enrolled")
     rows_read = int(cursor.execute(f"SELECT count(*) FROM {_STAGED}").fetchone()[0])
-    rejections, good = _rejections(cursor, kind)
+    rejections, good = _rejections(cursor, kind, mapping)
     too_many = school_count_problem(cursor, _STAGED, good, mapping, source.label)
     if too_many:
         raise ImportRefusedError(too_many)

@@ -167,3 +167,48 @@ def test_course_name_levels_in_python_and_sql_agree(name: str, level: str) -> No
     assert course_level_of_name(name) == level
     with duckdb.connect() as connection:
         assert connection.execute(f"SELECT {course_level_from_name_sql('$1')}", [name]).fetchone()[0] == level
+
+
+# ---- Excel serial dates --------------------------------------------------------------------------------------
+SERIALS = [45550, 45551.5, 45600, 45900, 36526, 51501]  # 2024-09-15 ... 2025-08-31, 2000-01-01, 2040-12-31
+
+
+def incidents(serials: list[object]) -> list[list[object]]:
+    return [["Student ID", "School Code", "Incident Date", "Action"],
+            *[[f"000{1200 + i}", "0101", serial, "OSS"] for i, serial in enumerate(serials)]]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_excel_serial_dates_are_read_as_dates(tmp_path: Path, suffix: str) -> None:
+    db, out = imported(tmp_path, write(tmp_path / f"incidents.{suffix}", incidents(SERIALS)))
+    assert "6 of 6 rows imported as Discipline actions" in out
+    assert ("incident_date: 'Incident Date': the header is a name for incident date, and its values fit; its numbers "
+            "are Excel serial dates (45550 is 2024-09-15, the 1900 date system)") in out
+    assert "school year from the dates in 'Incident Date'" in out
+    assert stored(db, "SELECT student_id, CAST(incident_date AS VARCHAR), school_year FROM discipline ORDER BY 1") == [
+        ("0001200", "2024-09-15", "2024-25"), ("0001201", "2024-09-16", "2024-25"),
+        ("0001202", "2024-11-04", "2024-25"), ("0001203", "2025-08-31", "2025-26"),
+        ("0001204", "2000-01-01", "1999-00"), ("0001205", "2040-12-31", "2040-41")]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_serial_numbers_outside_2000_to_2040_are_rejected_naming_the_column(tmp_path: Path, suffix: str) -> None:
+    serials = [45550, 36525, 45551, 45552, 45553, 51502, 45554, 45555, 45556, 45600]  # 8 of 10 dates: the column fits
+    db, out = imported(tmp_path, write(tmp_path / f"incidents.{suffix}", incidents(serials)))
+    assert "8 of 10 rows imported" in out
+    assert ("Rejected 2 rows: no school year: 'Incident Date' holds no date ('36525', '51502'; a number is a date "
+            "only as an Excel serial date from 1 Jan 2000 to 31 Dec 2040) (rows 3, 7).") in out
+    assert stored(db, "SELECT CAST(incident_date AS VARCHAR) FROM discipline ORDER BY student_id") == [
+        ("2024-09-15",), ("2024-09-16",), ("2024-09-17",), ("2024-09-18",), ("2024-09-19",), ("2024-09-20",),
+        ("2024-09-21",), ("2024-11-04",)]
+
+
+def test_serial_dates_beside_a_year_column_are_dates_too(tmp_path: Path) -> None:
+    serials = [45550, 45551, 45552, 45553, 12]
+    rows = [[*incidents([])[0], "School Year"], *[[*row, "2024-25"] for row in incidents(serials)[1:]]]
+    db, out = imported(tmp_path, write(tmp_path / "incidents.xlsx", rows))
+    assert "Values not usable in incident_date (not a count or date, negative, or impossible), stored as missing: " \
+        "'12' x1." in out
+    assert stored(db, "SELECT CAST(incident_date AS VARCHAR), school_year FROM discipline ORDER BY student_id") == [
+        ("2024-09-15", "2024-25"), ("2024-09-16", "2024-25"), ("2024-09-17", "2024-25"), ("2024-09-18", "2024-25"),
+        (None, "2024-25")]
