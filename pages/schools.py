@@ -7,6 +7,7 @@ import streamlit as st
 from equity_metrics.charts import specs as charts
 from equity_metrics.narrative.findings import group_noun
 from views.cache import cached, cached_rates, get_store
+from views.chart_output import show_chart
 from views.components import (
     data_source_banner,
     dimension_label,
@@ -53,7 +54,7 @@ show_headline(title)  # names a school from the data: escaped
 scope_caption(result)
 heatmap = charts.heatmap_chart(table, state.dimension, indicator, f"{indicator.label}: risk ratio by school and "
                                f"{dimension_label(state.dimension).lower()}, {year}", comparison)
-st.altair_chart(heatmap, key="schools_heatmap", alt=title)
+show_chart(heatmap, key="schools_heatmap", alt=title)
 hidden = table[table["suppressed"].astype(bool)]
 if len(hidden):
     st.caption(f"{len(hidden)} of {len(table)} school × group cells are hidden (grey): a count under 10 or its "

@@ -12,6 +12,7 @@ from equity_metrics.measures.metrics import MetricOptions
 from equity_metrics.narrative.findings import percent
 from views.aggregate_views import staff_fte_view
 from views.cache import cached, cached_indicators_with_data, cached_rates, get_store
+from views.chart_output import show_chart
 from views.components import (
     data_source_banner,
     dimension_label,
@@ -48,7 +49,7 @@ else:
         of_color = gap[gap["race"] == "People of color"].iloc[0]
         title = (f"Students of color were {percent(of_color['student_share'])} of students but teachers of color "
                  f"{percent(of_color['staff_share'])} of teachers, {', '.join(teachers.school_years)}")
-        st.altair_chart(charts.share_comparison_chart(
+        show_chart(charts.share_comparison_chart(
             gap, "race", {"staff_share": "Share of teachers", "student_share": "Share of students"}, title,
             "Light bar: share of teachers; dark bar: share of students (known race/ethnicity only; groups whose "
             "count is hidden are left out and named below)."), key="staffing_composition_chart", alt=title)
@@ -84,7 +85,7 @@ else:
         title = ("Adverse impact (below four-fifths of the highest group's rate): " + "; ".join(
             f"{group} applicants at '{stage}'" for group, stage in zip(flagged[dimension], flagged["stage"], strict=True))
             if len(flagged) else "No group's selection rate was below four-fifths of the highest group's at any stage")
-        st.altair_chart(charts.impact_ratio_chart(impact, dimension, title), key="staffing_impact_chart", alt=title)
+        show_chart(charts.impact_ratio_chart(impact, dimension, title), key="staffing_impact_chart", alt=title)
         not_rated = impact[impact["impact_ratio"].isna()]
         if len(not_rated):
             st.caption(escape_markdown("No ratio: " + " · ".join(f"{s} · {g}: {n}" for s, g, n in zip(

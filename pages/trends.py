@@ -8,6 +8,7 @@ from equity_metrics.measures import rules
 from equity_metrics.narrative import findings
 from equity_metrics.narrative.findings import group_noun
 from views.cache import cached, cached_rates, cached_school_years, get_store
+from views.chart_output import show_chart
 from views.components import (
     data_source_banner,
     dimension_label,
@@ -51,7 +52,7 @@ if len(years) < 2:
 chart = charts.trend_chart(result.table, state.dimension, indicator,
                            f"{indicator.label} by {dimension_label(state.dimension).lower()}: "
                            f"{result_scope(result).where()}")
-st.altair_chart(chart, key="trends_chart", alt=f"{indicator.label} by group and year")
+show_chart(chart, key="trends_chart", alt=f"{indicator.label} by group and year")
 notes = [f"{row['school_year']} · {group_noun({state.dimension: str(row[state.dimension])})}: {row['note']}"
          for _, row in result.table[result.table["suppressed"].astype(bool)].iterrows()]
 if notes:
@@ -63,7 +64,7 @@ st.subheader(f"How much {dimension_label(state.dimension).lower()} predicts it")
 summary = result.summary.assign(school_year=result.summary["school_year"].astype(str))
 st.caption(escape_markdown(findings.association_sentence(indicator, dimension_label(state.dimension), summary)))
 place = filters.schools[0] if filters.schools else "the district"
-st.altair_chart(charts.association_chart(
+show_chart(charts.association_chart(
     summary, f"{indicator.label}: how much {dimension_label(state.dimension).lower()} predicts it, {span}, {place}",
     dimension_label(state.dimension)), key="trends_association_chart", alt="Cramér's V by school year")
 

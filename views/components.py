@@ -41,6 +41,7 @@ from views.cache import (
     cached_rates,
     cached_stages,
 )
+from views.chart_output import show_chart
 from views.exports import export_menu, file_stem, finding_basket_button
 from views.state import ViewState
 from views.text import escape_markdown
@@ -223,14 +224,14 @@ def rate_charts(result: Result, key: str, threshold: float | None = DEFAULT_RISK
     year = result_scope(result).words()
     rate = charts.rate_chart(result.table, groups, indicator, f"{indicator.label}: {year}",
                              reference_rate(result))
-    st.altair_chart(rate, key=f"{key}_rate_chart", alt=title)
+    show_chart(rate, key=f"{key}_rate_chart", alt=title)
     ratio = charts.risk_ratio_chart(result.table, groups, f"Risk ratio vs {options.comparison_label}, {year}",
                                     options.comparison_label, threshold)
-    st.altair_chart(ratio, key=f"{key}_ratio_chart", alt=f"Risk ratios of {indicator.label.lower()} by group")
+    show_chart(ratio, key=f"{key}_ratio_chart", alt=f"Risk ratios of {indicator.label.lower()} by group")
     composition = charts.composition_chart(
         result.table, groups, indicator, f"Share of {indicator.population_label} vs share of "
         f"{indicator.label.lower()}, {year}")
-    st.altair_chart(composition, key=f"{key}_composition_chart",
+    show_chart(composition, key=f"{key}_composition_chart",
                     alt=f"Share of enrollment and share of {indicator.label.lower()} by group")
     suppression_note(result)
     if store is not None:
@@ -338,7 +339,7 @@ def findings_list(found: Sequence[findings.Finding], key: str, comparison_label:
             st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** "
                         f"({escape_markdown(finding_where(finding.group, finding.school_year))})")
             st.markdown(escape_markdown(finding.sentence))
-            st.altair_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
+            show_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
                             alt=finding.sentence)
             if store is not None:
                 finding_basket_button(store, finding, options or MetricOptions(), f"{key}_{index}")
@@ -365,7 +366,7 @@ def gap_view(store: Store, state: ViewState, indicator_ids: Sequence[str], key: 
     year = result_scope(result).words()
     chart = charts.gap_chart(result.table, groups, indicator, f"{indicator.label}: gap vs {comparison}, {year}",
                              comparison)
-    st.altair_chart(chart, key=f"{key}_gap_chart", alt=title)
+    show_chart(chart, key=f"{key}_gap_chart", alt=title)
     suppression_note(result)
     export_menu(store, result, key, chart, title, [hidden_note(result)])
     if not result.summary.empty and "eta_squared" in result.summary:
@@ -458,7 +459,7 @@ def facet_view(store: Store, state: ViewState, indicator: Indicator, facet: str,
     # Within a panel the facet is fixed: rows are named, and coloured, by the sidebar's groups alone.
     chart = (charts.intersection_chart(table, facet, [state.dimension], indicator, chart_title) if intersection
              else charts.faceted_rate_chart(table, facet, groups, indicator, chart_title))
-    st.altair_chart(chart, key=f"{key}_facet_chart", alt=title)
+    show_chart(chart, key=f"{key}_facet_chart", alt=title)
     _notes([f"{noun(row)}: {row['note']}" for _, row in table[table["suppressed"].astype(bool)].iterrows()])
     with st.expander(f"Table: every {dimension_label(facet).lower()} and group", expanded=False):
         show_frame(table, key, f"{indicator.id}_by_{facet}.csv",
@@ -515,7 +516,7 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
         result.per_student, groups, f"Each discipline stage per enrolled student: {year}", "enrolled students",
         "Bars: share of enrolled students with at least one such action; black lines: 95% Wilson interval; each "
         "panel has its own scale")
-    st.altair_chart(per_student, key=f"{key}_per_student_chart", alt=title)
+    show_chart(per_student, key=f"{key}_per_student_chart", alt=title)
     _notes(discipline_stages.stage_hidden_notes(result, discipline_stages.PER_STUDENT))
     conditional = discipline_stages.conditional_headline(result)
     if not result.referral_recorded:
@@ -526,7 +527,7 @@ def stage_view(store: Store, state: ViewState, key: str) -> discipline_stages.St
             result.of_referred, groups, f"Of the students referred, the share given each sanction: {year}",
             "students referred", "Bars: share of the group's referred students given the sanction at least once; "
             "black lines: 95% Wilson interval; each panel has its own scale")
-        st.altair_chart(of_referred, key=f"{key}_of_referred_chart", alt=conditional)
+        show_chart(of_referred, key=f"{key}_of_referred_chart", alt=conditional)
         _notes(discipline_stages.stage_hidden_notes(result, discipline_stages.OF_REFERRED))
     with st.expander("Table: every stage and group, with intervals and tests", expanded=False):
         show_frame(result.table, key, "discipline_stages.csv",
@@ -560,7 +561,7 @@ def distribution_view(store: Store, state: ViewState, indicator: Indicator, key:
     show_headline(title)
     scope_caption(result)
     chart = charts.distribution_chart(result.table, groups, indicator, f"{indicator.label}, distribution: {year}")
-    st.altair_chart(chart, key=f"{key}_distribution_chart", alt=title)
+    show_chart(chart, key=f"{key}_distribution_chart", alt=title)
     _notes(findings.suppressed_groups(result.table, groups))
     with st.expander("Table: percentiles of every group", expanded=False):
         show_frame(result.table, key, f"{indicator.id}_distribution.csv",
@@ -583,7 +584,7 @@ def unit_gap_view(store: Store, state: ViewState, indicator: Indicator, unit: st
     chart = charts.unit_gap_chart(result.table, unit, groups, indicator,
                                   f"{indicator.label}: gaps within each {dimension_label(unit).lower()}, {year}",
                                   comparison)
-    st.altair_chart(chart, key=f"{key}_unit_gap_chart", alt=title)
+    show_chart(chart, key=f"{key}_unit_gap_chart", alt=title)
     _notes(score_gaps.unit_hidden_notes(result.table, groups, unit))
     with st.expander(f"Table: every {dimension_label(unit).lower()} and group", expanded=False):
         labels = {**{d: dimension_label(d) for d in (*result.units, *groups)},

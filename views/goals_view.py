@@ -18,6 +18,7 @@ from equity_metrics.reports.basket import add_item
 from equity_metrics.reports.goal_items import GoalSpec
 from equity_metrics.storage.store import Store, StoreError
 from views.cache import cached, cached_gaps, cached_rates
+from views.chart_output import show_chart
 from views.text import escape_markdown
 
 STATUS_COLOURS = {goals.STATUS_MET: "green", goals.STATUS_ON_TRACK: "blue", goals.STATUS_OFF_TRACK: "orange",
@@ -83,7 +84,7 @@ def goal_card(report: goal_charts.GoalReport, key: str, store: Store | None = No
                    f"Note: {goal.note}" if goal.note else ""]
         if any(details):
             st.caption(escape_markdown(" · ".join(d for d in details if d)))
-        st.altair_chart(report.chart, key=f"{key}_chart", alt=report.sentence)
+        show_chart(report.chart, key=f"{key}_chart", alt=report.sentence)
         with st.expander("Every school year", expanded=False):
             decimals = DECIMALS.get(goal.measure, "%.1f")
             config = {YEAR_LABELS[c]: st.column_config.NumberColumn(format=decimals)

@@ -26,6 +26,7 @@ from equity_metrics.reports.export_tables import provenance
 from equity_metrics.reports.report_items import ReportItem, finding_item
 from equity_metrics.storage.store import Store
 from views.cache import cached, cached_audit
+from views.chart_output import show_chart
 from views.components import data_source_banner, empty_state
 from views.state import ViewState
 from views.text import escape_markdown
@@ -186,7 +187,7 @@ def slide(item: ReportItem, position: int, presenting: bool) -> None:
     if item.chart is not None and presenting:
         st.vega_lite_chart(projector_spec(item.chart), width="stretch", alt=alt_text, key=key)
     elif item.chart is not None:
-        st.altair_chart(item.chart, width="stretch", alt=alt_text, key=key)
+        show_chart(item.chart, width="stretch", alt=alt_text, key=key)
     if item.hidden_note:
         st.caption(escape_markdown(item.hidden_note))
     if item.source_note:

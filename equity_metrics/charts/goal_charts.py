@@ -78,13 +78,13 @@ def progress_chart(progress: GoalProgress) -> alt.LayerChart:
     with_interval = measured[measured["ci_low"].notna() & measured["ci_high"].notna()]
     if not with_interval.empty:
         layers.append(alt.Chart(with_interval).mark_rule(color=INTERVAL_COLOUR, strokeWidth=1.5).encode(
-            x=x, y=_y(progress, "ci_low"), y2="ci_high:Q", tooltip=tooltip))
+            x=x, y=_y(progress, "ci_low"), y2=alt.Y2("ci_high:Q"), tooltip=tooltip))
     target = pd.DataFrame({"value": [goal.target_value], "school_year": [goal.target_year],
                            "label": [f"Target: {target_phrase(goal, progress.lower_better)}"]})
     layers.append(alt.Chart(target).mark_rule(color=TARGET_COLOUR, strokeDash=[2, 3], strokeWidth=1.5).encode(
         y=_y(progress), tooltip=[alt.Tooltip("label:N", title="Target")]))
     layers.append(alt.Chart(target).mark_text(align="left", dx=4, dy=-7, color=TARGET_COLOUR).encode(
-        x=alt.value(0), y=_y(progress), text="label:N"))
+        x=alt.value(0), y=_y(progress), text=alt.Text("label:N")))
     if progress.baseline_year is not None and math.isfinite(progress.baseline_value):
         path = pd.DataFrame({"school_year": [progress.baseline_year, goal.target_year],
                              "value": [progress.baseline_value, goal.target_value],

@@ -83,7 +83,7 @@ def hidden_frame(table: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
 
 def interval_layers(base: alt.Chart, low: str, high: str, tooltip: list) -> list[alt.Chart]:
     """The interval as a dark line (every group colour is light enough for it to show)."""
-    return [base.mark_rule(color="#222222", strokeWidth=1.5).encode(x=f"{low}:Q", x2=f"{high}:Q", tooltip=tooltip)]
+    return [base.mark_rule(color="#222222", strokeWidth=1.5).encode(x=alt.X(f"{low}:Q"), x2=alt.X2(f"{high}:Q"), tooltip=tooltip)]
 
 
 def _titled(chart: alt.Chart, title: str, subtitle: str = "") -> alt.Chart:
@@ -115,14 +115,14 @@ def rate_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator,
     layers = [bars, *interval_layers(base, "rate_ci_low", "rate_ci_high", tooltip)]
     if not hidden.empty:
         layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
-            y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS), x=alt.value(0), text="reason:N",
+            y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS), x=alt.value(0), text=alt.Text("reason:N"),
             tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
     subtitle = "Bars: rate; black lines: 95% Wilson interval"
     if reference_rate is not None and np.isfinite(reference_rate):
         reference = pd.DataFrame({"rate": [reference_rate], "label": [f"{reference_label}: {reference_rate:.1%}"]})
-        rule = alt.Chart(reference).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="rate:Q")
+        rule = alt.Chart(reference).mark_rule(strokeDash=[4, 4], color="#444444").encode(x=alt.X("rate:Q"))
         text = alt.Chart(reference).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
-            x="rate:Q", y=alt.value(0), text="label:N")
+            x=alt.X("rate:Q"), y=alt.value(0), text=alt.Text("label:N"))
         layers += [rule, text]
         subtitle += "; dashed line: " + reference_label.lower()
     return _titled(alt.layer(*layers).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)), title, subtitle)
@@ -151,7 +151,7 @@ def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, com
     x = alt.X("risk_ratio:Q", title=f"Risk ratio vs {comparison_label} (log scale)", scale=log_scale)
     base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
     intervals = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("risk_ratio_ci_low:Q", scale=log_scale), x2="risk_ratio_ci_high:Q",
+        x=alt.X("risk_ratio_ci_low:Q", scale=log_scale), x2=alt.X2("risk_ratio_ci_high:Q"),
         color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
     points = base.mark_point(filled=True, size=90).encode(
         x=x, color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
@@ -159,9 +159,9 @@ def risk_ratio_chart(table: pd.DataFrame, groups: Sequence[str], title: str, com
     if threshold is not None:
         lines = pd.DataFrame({"risk_ratio": [1.0, threshold],
                               "label": ["1 = same rate", f"{threshold:g} = disproportionality threshold"]})
-    rules = alt.Chart(lines).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="risk_ratio:Q")
+    rules = alt.Chart(lines).mark_rule(strokeDash=[4, 4], color="#444444").encode(x=alt.X("risk_ratio:Q"))
     labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
-        x="risk_ratio:Q", y=alt.value(0), text="label:N")
+        x=alt.X("risk_ratio:Q"), y=alt.value(0), text=alt.Text("label:N"))
     return _titled(alt.layer(intervals, points, rules, labels).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)),
                    title,
                    "Dots: risk ratio; lines: 95% Katz interval")
@@ -256,13 +256,13 @@ def gap_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Indicator, 
     base = alt.Chart(data).encode(y=alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS))
     x = alt.X("hedges_g:Q", title=f"Hedges' g vs {comparison_label} (below 0: lower mean)")
     intervals = base.mark_rule(strokeWidth=2, color="#222222").encode(
-        x=alt.X("hedges_g_ci_low:Q"), x2="hedges_g_ci_high:Q", tooltip=tooltip)
+        x=alt.X("hedges_g_ci_low:Q"), x2=alt.X2("hedges_g_ci_high:Q"), tooltip=tooltip)
     points = base.mark_point(filled=True, size=110, stroke="#222222", strokeWidth=0.7).encode(
         x=x, color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
     zero = pd.DataFrame({"hedges_g": [0.0], "label": ["0 = same mean"]})
-    rule = alt.Chart(zero).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="hedges_g:Q")
+    rule = alt.Chart(zero).mark_rule(strokeDash=[4, 4], color="#444444").encode(x=alt.X("hedges_g:Q"))
     text = alt.Chart(zero).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
-        x="hedges_g:Q", y=alt.value(0), text="label:N")
+        x=alt.X("hedges_g:Q"), y=alt.value(0), text=alt.Text("label:N"))
     return _titled(alt.layer(intervals, points, rule, text).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)),
                    title, "Dots: standardized mean difference (Hedges' g); lines: 95% interval")
 
@@ -295,8 +295,8 @@ def trend_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, title
     shape = alt.Shape("colour_key:N", title=None, legend=legend,
                       scale=alt.Scale(domain=keys, range=[TREND_SHAPES[i % len(TREND_SHAPES)]
                                                           for i in range(len(keys))]))
-    base = alt.Chart(data).encode(x=x, color=colour, detail="group:N")
-    band = base.mark_area(opacity=0.15).encode(y=alt.Y("rate_ci_low:Q"), y2="rate_ci_high:Q", tooltip=tooltip)
+    base = alt.Chart(data).encode(x=x, color=colour, detail=alt.Detail("group:N"))
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("rate_ci_low:Q"), y2=alt.Y2("rate_ci_high:Q"), tooltip=tooltip)
     y = alt.Y("rate:Q", title=f"{indicator.label} rate", axis=alt.Axis(format="%"))
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=70), strokeWidth=2.5).encode(
         y=y, strokeDash=dash, shape=shape, tooltip=tooltip)
@@ -390,7 +390,7 @@ def heatmap_chart(table: pd.DataFrame, dimension: str, indicator: Indicator, tit
         tooltip=tooltip)
     dark = f"datum.status === 'ratio' && abs(log(datum.risk_ratio)) > {0.6 * reach:.6f}"
     text = base.mark_text(fontSize=12).encode(
-        text="cell_text:N", color=alt.condition(dark, alt.value("white"), alt.value("#111111")), tooltip=tooltip)
+        text=alt.Text("cell_text:N"), color=alt.condition(dark, alt.value("white"), alt.value("#111111")), tooltip=tooltip)
     chart = alt.layer(grey, coloured, text).resolve_scale(color="independent").properties(
         width=alt.Step(104), height=alt.Step(34))
     return _titled(chart, title, f"Cell colour: risk ratio vs {comparison_label} in the same school (orange: higher, "
@@ -443,9 +443,9 @@ def impact_ratio_chart(table: pd.DataFrame, dimension: str, title: str, threshol
         x=alt.X("impact_ratio:Q", title="Selection rate / highest group's rate", scale=alt.Scale(domain=[0, 1.05])),
         color=alt.Color("colour_key:N", scale=scale, legend=None), tooltip=tooltip)
     line = pd.DataFrame({"x": [threshold], "label": [f"{threshold:g} = four-fifths line"]})
-    rule = alt.Chart(line).mark_rule(strokeDash=[4, 4], color="#444444").encode(x="x:Q")
+    rule = alt.Chart(line).mark_rule(strokeDash=[4, 4], color="#444444").encode(x=alt.X("x:Q"))
     text = alt.Chart(line).mark_text(align="left", dx=4, dy=-6, color="#444444").encode(
-        x="x:Q", y=alt.value(0), text="label:N")
+        x=alt.X("x:Q"), y=alt.value(0), text=alt.Text("label:N"))
     return _titled(alt.layer(bars, rule, text).properties(width=CHART_WIDTH, height=alt.Step(22)), title,
                    "Bars below the line: adverse impact is indicated (EEOC four-fifths rule)")
 
@@ -502,7 +502,7 @@ def staged_rate_chart(table: pd.DataFrame, groups: Sequence[str], title: str, po
         layers = [bars, *interval_layers(base, "rate_ci_low", "rate_ci_high", tooltip)]
         if not hidden.empty:
             layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
-                y=y, x=alt.value(0), text="reason:N",
+                y=y, x=alt.value(0), text=alt.Text("reason:N"),
                 tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
         panels.append(alt.layer(*layers).properties(width=STAGE_PANEL_WIDTH, height=alt.Step(ROW_STEP)))
     chart = alt.hconcat(*panels, spacing=10).resolve_scale(x="independent", color="independent")
@@ -532,15 +532,15 @@ def distribution_chart(table: pd.DataFrame, groups: Sequence[str], indicator: In
     y = alt.Y("group:N", sort=order, title=None, axis=GROUP_AXIS)
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     whiskers = base.mark_rule(color="#222222", strokeWidth=1.5).encode(
-        x=alt.X("p10:Q", title=f"{indicator.label}{unit}", scale=x_scale), x2="p90:Q")
+        x=alt.X("p10:Q", title=f"{indicator.label}{unit}", scale=x_scale), x2=alt.X2("p90:Q"))
     boxes = base.mark_bar(size=ROW_STEP * 0.6, stroke="#444444", strokeWidth=0.7).encode(
-        x=alt.X("p25:Q", scale=x_scale), x2="p75:Q", color=alt.Color("colour_key:N", scale=scale, legend=None))
+        x=alt.X("p25:Q", scale=x_scale), x2=alt.X2("p75:Q"), color=alt.Color("colour_key:N", scale=scale, legend=None))
     medians = base.mark_tick(color="#111111", thickness=2.5, size=ROW_STEP * 0.75).encode(x=alt.X("median:Q",
                                                                                                scale=x_scale))
     layers = [whiskers, boxes, medians]
     if not hidden.empty:
         layers.append(alt.Chart(hidden).mark_text(align="left", dx=4, color="#555555", fontStyle="italic").encode(
-            y=y, x=alt.value(0), text="reason:N",
+            y=y, x=alt.value(0), text=alt.Text("reason:N"),
             tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("reason:N", title="Not shown")]))
     return _titled(alt.layer(*layers).properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP)), title,
                    "Box: middle half of scores (25th to 75th percentile); line: 10th to 90th percentile; dark tick: "
@@ -568,7 +568,7 @@ def unit_gap_chart(table: pd.DataFrame, unit: str, groups: Sequence[str], indica
                                                                                                 ticks=False))
         base = alt.Chart(part).encode(y=y, tooltip=tooltip)
         intervals = base.mark_rule(strokeWidth=2, color="#222222").encode(x=alt.X("hedges_g_ci_low:Q", scale=x_scale),
-                                                                          x2="hedges_g_ci_high:Q")
+                                                                          x2=alt.X2("hedges_g_ci_high:Q"))
         points = base.mark_point(filled=True, size=90, stroke="#222222", strokeWidth=0.7, color=colour,
                                  opacity=1).encode(x=alt.X("hedges_g:Q", title="Hedges' g", scale=x_scale))
         zero = alt.Chart(pd.DataFrame({"hedges_g": [0.0]})).mark_rule(strokeDash=[4, 4], color="#444444").encode(
