@@ -80,6 +80,9 @@ class ImportReport:
     without_roster: int = 0  # event rows whose student has no enrollment record for that school year
     students_without_roster: int = 0
     zeros_lost: int = 0  # of those students, how many match the roster once their ID gets its leading zeros back
+    # IDs of this file that mix widths: (IDs shorter than the width some IDs reach with leading zeros, IDs of that
+    # width with leading zeros, the width, a short one, a padded one); stored as written, never padded.
+    mixed_widths: tuple[int, int, int, str, str] | None = None
     merged_races: tuple[tuple[str, int], ...] = ()  # merged old categories kept as the file says, with row counts
     skipped: tuple[str, ...] = ()  # rows skipped above the header and below the data (readers/headers.py)
     # Statuses written as words (status_codes.py): field -> (raw value, read as, rows), and the raw columns.
@@ -128,6 +131,12 @@ class ImportReport:
             out.append(f"{self.zeros_lost:,} of those students match the roster once their ID is written with "
                        "leading zeros (1200 as 0001200): the file probably stored the IDs as numbers. Export them as "
                        "text (in Excel, format the column as Text) and import the file again.")
+        if self.mixed_widths:
+            short, padded, width, one, other = self.mixed_widths
+            out.append(f"Student IDs mix widths: {short:,} are shorter than {width} digits ({one!r}) while {padded:,} "
+                       f"are written with leading zeros ({other!r}); a spreadsheet probably stored some as numbers and "
+                       "dropped their zeros. The IDs are stored as written (1200 and 0001200 are different students "
+                       "here). Export them as text (in Excel, format the column as Text) and import the file again.")
         if self.duplicates and self.kind == "marks":
             out.append(f"{self.duplicates:,} duplicate marks (same student, section, term and school year); a "
                        "student is counted once in the course-failure rate, however many of their marks repeat.")
@@ -355,6 +364,20 @@ def _duplicates(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> int:
 ROSTER_LINKED_KINDS = ("discipline", "courses", "marks", "assessments", "special_education", "interventions")
 
 
+def _mixed_widths(cursor: duckdb.DuckDBPyConnection, kind: str, good: str) -> tuple[int, int, int, str, str] | None:
+    """Student IDs of all digits where some are written with leading zeros to a width and others are shorter
+    (0001201 beside 1200): how many of each, the width and an example of each; None when the IDs do not mix."""
+    if "student_id" not in KINDS[kind].field_names:
+        return None
+    found = cursor.execute(
+        f"WITH ids AS (SELECT DISTINCT student_id AS id FROM {_STAGED} WHERE {good} AND regexp_full_match(student_id, "
+        "'[0-9]+')), padded AS (SELECT max(length(id)) AS w FROM ids WHERE id LIKE '0%' AND length(id) > 1) "
+        "SELECT count(*) FILTER (WHERE length(id) < w), count(*) FILTER (WHERE length(id) = w AND id LIKE '0%'), "
+        "any_value(w), min(id) FILTER (WHERE length(id) < w), min(id) FILTER (WHERE length(id) = w AND id LIKE '0%') "
+        "FROM ids, padded").fetchone()
+    return (int(found[0]), int(found[1]), int(found[2]), found[3], found[4]) if found and found[0] else None
+
+
 def _without_roster(cursor: duckdb.DuckDBPyConnection, kind: str, dataset_id: int) -> dict[str, int]:
     """Rows of this dataset (and distinct students) with no roster row for the same student and year."""
     if kind not in ROSTER_LINKED_KINDS:
@@ -494,6 +517,7 @@ def import_into(
         skipped=source.notes,
         aggregate_notes=aggregate_notes(cursor, _STAGED, kind, good),
         kind_notes=_kind_notes(cursor, kind, good),
+        mixed_widths=_mixed_widths(cursor, kind, good),
         **_without_roster(cursor, kind, dataset_id),
     )
     cursor.execute(f"DROP TABLE {_STAGED}")

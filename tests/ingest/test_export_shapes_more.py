@@ -212,3 +212,34 @@ def test_serial_dates_beside_a_year_column_are_dates_too(tmp_path: Path) -> None
     assert stored(db, "SELECT CAST(incident_date AS VARCHAR), school_year FROM discipline ORDER BY student_id") == [
         ("2024-09-15", "2024-25"), ("2024-09-16", "2024-25"), ("2024-09-17", "2024-25"), ("2024-09-18", "2024-25"),
         (None, "2024-25")]
+
+
+# ---- IDs of mixed widths in the roster itself ------------------------------------------------------------------
+def mixed_roster(numbers: bool) -> list[list[object]]:
+    """Twelve students; every third ID lost its leading zeros (1200 for 0001200), as a number when `numbers`."""
+    rows: list[list[object]] = [["Student ID", "School Code", "Grade", "Race", "Gender"]]
+    for i in range(12):
+        sid: object = (1200 + i if numbers else str(1200 + i)) if i % 3 == 0 else f"000{1200 + i}"
+        rows.append([sid, "0101", "05", "White", "F"])
+    return rows
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_roster_mixing_id_widths_says_so_and_keeps_the_ids(tmp_path: Path, suffix: str) -> None:
+    db, out = imported(tmp_path, write(tmp_path / f"roster_2024-25.{suffix}", mixed_roster(suffix == "xlsx")))
+    assert ("Student IDs mix widths: 4 are shorter than 7 digits ('1200') while 8 are written with leading zeros "
+            "('0001201'); a spreadsheet probably stored some as numbers and dropped their zeros. The IDs are stored "
+            "as written (1200 and 0001200 are different students here). Export them as text (in Excel, format the "
+            "column as Text) and import the file again.") in out
+    assert [sid for (sid,) in stored(db, "SELECT student_id FROM enrollment ORDER BY student_id")] == [
+        "0001201", "0001202", "0001204", "0001205", "0001207", "0001208", "0001210", "0001211",
+        "1200", "1203", "1206", "1209"]
+
+
+def test_ids_of_one_width_or_without_zeros_say_nothing(tmp_path: Path) -> None:
+    padded = [mixed_roster(False)[0], *[[f"000{1200 + i}", "0101", "05", "White", "F"] for i in range(12)]]
+    db, out = imported(tmp_path, write(tmp_path / "roster_2024-25.csv", padded))
+    assert "mix widths" not in out
+    plain = [padded[0], *[[str(900 + i * 50), "0101", "05", "White", "F"] for i in range(12)]]  # 900 ... 1450
+    db, out = imported(tmp_path, write(tmp_path / "roster_2025-26.csv", plain))
+    assert "mix widths" not in out
