@@ -51,9 +51,13 @@ T = TypeVar("T")
 _COLUMN_LABELS = COLUMN_LABELS
 
 
-def data_source_banner(store: Store) -> None:
-    """Say plainly when the numbers come from the synthetic sample district, or mix it with real files."""
-    if store.holds_only_sample():
+def data_source_banner(store: Store, compact: bool = False) -> None:
+    """Say plainly when the numbers come from the synthetic sample district, or mix it with real files; with
+    `compact` (a slide on a projector), in one short line."""
+    if compact and store.holds_sample():
+        mixed = "" if store.holds_only_sample() else "mixed with your files, "
+        st.caption(f"**{SAMPLE_DATA_LABEL}**: {mixed}invented students in an invented district.")
+    elif store.holds_only_sample():
         st.info(f"**{SAMPLE_DATA_LABEL}.** These are invented students in an invented district, made to show how "
                 "the tool works. Load your own files on the Data page.", icon=":material/science:")
     elif store.holds_sample():

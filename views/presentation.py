@@ -41,25 +41,30 @@ KEYBOARD_HINT = ("Presentation mode hides the sidebar and the header and enlarge
                  "switch it off to get the filters back. Keyboard: the Left and Right arrow keys move between "
                  "findings; Tab reaches the switch and the buttons, Enter or Space presses them (right after using "
                  "the switch, press Tab once: the switch keeps the arrow keys while it has the focus).")
+PROJECTOR_HINT = ("Left and Right arrow keys: the previous and next finding. Switch Presentation mode off to get "
+                  "the filters back.")  # one line: on a projector the slide keeps the screen
 NO_DATA = ("Nothing to present yet: load an enrollment roster (and discipline, course or test files) on the Data "
            "page, or add findings to the report from any page.")
 NO_FINDING = ("Nothing to present: the report basket is empty and no statistically certain gap above parity was "
               "found with these filters. Add findings to the report from any page, or change the filters.")
 
 # Projector styling, injected only while presentation mode is on: no sidebar, header or toolbar (the page's
-# own toggle turns it off again), the full width of the screen, and larger text, headings and buttons.
+# own toggle turns it off again), the full width of the screen, and larger text, headings and buttons, sized by
+# the screen's height (vh) so that a slide fits a 1280x720 projector as it fits full HD.
 PRESENTATION_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stAppDeployButton"], [data-testid="stMainMenu"] {
     display: none !important;
 }
-[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.5rem 3rem 3rem 3rem !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0.5rem 3rem 0.5rem 3rem !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 1.6rem; line-height: 1.45; }
-[data-testid="stMainBlockContainer"] h3 { font-size: 2.6rem !important; line-height: 1.25 !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li {
+    font-size: min(1.6rem, 2.6vh); line-height: 1.4; }
+[data-testid="stMainBlockContainer"] h3 { font-size: min(2.6rem, 4.2vh) !important; line-height: 1.2 !important;
+    padding: 0.25rem 0 !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"],
-[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.25rem !important; }
-[data-testid="stMainBlockContainer"] button p { font-size: 1.4rem !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: min(1.25rem, 2.1vh) !important; }
+[data-testid="stMainBlockContainer"] button p { font-size: min(1.4rem, 2.4vh) !important; }
 </style>"""
 
 # Charts on a projector: every size the chart sets (text, row steps, label room, heights) times PROJECTOR_SCALE,
@@ -208,7 +213,7 @@ def presentation_toggle() -> bool:
 def presentation_view(store: Store, state: ViewState) -> None:
     """The whole page: toggle, navigation (kept at the top), source line (first screen), one finding, keyboard hint."""
     presenting = presentation_toggle()
-    data_source_banner(store)
+    data_source_banner(store, compact=presenting)
     show = load_slide_show(store, state)
     if show is None:
         empty_state(NO_DATA)
@@ -221,4 +226,4 @@ def presentation_view(store: Store, state: ViewState) -> None:
     if position == 0:
         st.caption(show.source_line())
     slide(show.item(store, position), position, presenting)
-    st.caption(KEYBOARD_HINT)
+    st.caption(PROJECTOR_HINT if presenting else KEYBOARD_HINT)

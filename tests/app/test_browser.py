@@ -464,3 +464,52 @@ def test_real_public_files_load_with_upload_check_and_import(server: str, page, 
         with contextlib.suppress(Exception):
             shoot(page, f"failure_{step.replace(' ', '_')}")
         raise
+
+
+SLIDE_SIZES = [(1280, 720), (1440, 900), (1920, 1080)]  # a laptop on a projector, a 16:10 screen, full HD
+# Where the slide's parts end: the sentence (h3), the chart, the Next button; and how far the page scrolls.
+_SLIDE_EXTENT_JS = """() => {
+    const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+    const parts = [...main.querySelectorAll('h3, [data-testid="stVegaLiteChart"], .st-key-present_next button')];
+    const boxes = parts.map(p => p.getBoundingClientRect()).filter(r => r.height > 0);
+    const scroller = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+    return {bottom: Math.max(...boxes.map(r => r.bottom)), right: Math.max(...boxes.map(r => r.right)),
+            parts: boxes.length, scroll: scroller.scrollHeight - scroller.clientHeight,
+            wide: document.documentElement.scrollWidth - window.innerWidth};
+}"""
+
+
+def test_every_slide_fits_the_screen_at_three_sizes(server: str, page, network: RequestLog) -> None:
+    """Presentation mode at 1280x720, 1440x900 and 1920x1080: every slide's sentence, chart and Next button lie
+    inside the screen, with nothing to scroll, from the first slide to the last."""
+    shot = "slides"
+    try:
+        for width, height in SLIDE_SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(server + "/present")
+            wait_for_page(page, "Present")
+            page.locator(".st-key-presentation_mode label").click()
+            page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=UI_TIMEOUT)
+            next_button = page.locator(".st-key-present_next button")
+            for number in range(1, 20):
+                shot = f"slide_{width}x{height}_{number}"
+                wait_for_charts(page, 1)
+                wait_for_app(page)
+                page.evaluate(_TWO_FRAMES_JS)
+                assert_no_exception(page)
+                extent = page.evaluate(_SLIDE_EXTENT_JS)
+                page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
+                assert extent["parts"] == 3, (shot, extent)
+                assert extent["bottom"] <= height and extent["right"] <= width, (shot, extent)
+                assert extent["scroll"] <= 1 and extent["wide"] <= 0, (shot, extent)
+                if next_button.is_disabled():
+                    break
+                where = page.get_by_text(f"{number + 1} of ", exact=False)
+                next_button.click()
+                where.first.wait_for(timeout=UI_TIMEOUT)
+            assert number >= 2, "the sample district's Overview gives several findings"
+        assert_stayed_local(network, server)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+        with contextlib.suppress(Exception):
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from equity_metrics.reports.builders import build_basket
 from equity_metrics.reports.export_tables import provenance
 from equity_metrics.reports.report_items import ReportItem, finding_item
 from equity_metrics.storage.store import Store, delete_all
-from views.presentation import KEYBOARD_HINT, PRESENTATION_CSS, clamp
+from views.presentation import KEYBOARD_HINT, PRESENTATION_CSS, PROJECTOR_HINT, clamp
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/present.py"
@@ -68,7 +68,7 @@ def click(app: AppTest, key: str) -> AppTest:
     return app
 
 
-def assert_screen(app: AppTest, item: ReportItem, where: str) -> None:
+def assert_screen(app: AppTest, item: ReportItem, where: str, hint: str = KEYBOARD_HINT) -> None:
     """The screen shows exactly this item: title, sentence, one chart with its alt text, notes, 'n of N'."""
     assert sentence(app) == item.sentence
     assert position(app) == where
@@ -76,7 +76,7 @@ def assert_screen(app: AppTest, item: ReportItem, where: str) -> None:
     assert item.title in shown
     assert item.hidden_note and item.hidden_note in shown
     assert item.source_note in shown
-    assert shown[-1] == KEYBOARD_HINT
+    assert shown[-1] == hint
     found = charts(app)
     assert len(found) == 1
     assert found[0].proto.alt == item.alt_text
@@ -229,7 +229,9 @@ def test_presentation_mode_hides_the_controls_and_enlarges(at: AppTest, overview
     for selector in ('[data-testid="stSidebar"]', '[data-testid="stHeader"]', '[data-testid="stToolbar"]'):
         assert selector in PRESENTATION_CSS.split("display: none")[0]
     assert not at.title  # the slide's own heading is the title
-    assert_screen(at, overview_items[0], "1 of 6")
+    assert_screen(at, overview_items[0], "1 of 6", PROJECTOR_HINT)
+    assert captions(at)[0] == "**Sample data (synthetic)**: invented students in an invented district."
+    assert not at.info  # the sample's banner is that one line on a slide
     presented = spec_of(charts(at)[0])
     assert presented["config"]["axis"] == {"labelFontSize": 18, "titleFontSize": 20}
     assert presented["config"]["title"] == {"fontSize": 24, "subtitleFontSize": 16}
@@ -239,7 +241,7 @@ def test_presentation_mode_hides_the_controls_and_enlarges(at: AppTest, overview
 
     click(at, "present_next")  # stepping keeps the mode
     assert [h.value for h in at.html] == [PRESENTATION_CSS]
-    assert_screen(at, overview_items[1], "2 of 6")
+    assert_screen(at, overview_items[1], "2 of 6", PROJECTOR_HINT)
 
     at.toggle(key="presentation_mode").set_value(False).run()
     assert_ok(at)
