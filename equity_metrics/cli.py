@@ -38,7 +38,7 @@ from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedErro
 from equity_metrics.ingest.mapping import Mapping, MappingError
 from equity_metrics.ingest.readers import ReadError
 from equity_metrics.ingest.saved_mappings import save_mapping
-from equity_metrics.measures import adjusted, adjusted_gaps, analysis, metrics, stabilised
+from equity_metrics.measures import adjusted, adjusted_gaps, analysis, kept, metrics, stabilised
 from equity_metrics.measures.aggregate import DimensionError, Filters
 from equity_metrics.measures.indicators import INDICATORS, UnknownIndicatorError
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
@@ -473,6 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         sys.stdout.write(args.run(args))
+        sys.stdout.flush()
+        kept.keep_pending()  # what a read-only store had to prove, kept for the next command
     except (CommandError, StoreError, analysis.NoDataError, UnknownIndicatorError, DimensionError, ReadError,
             MappingError, ImportRefusedError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

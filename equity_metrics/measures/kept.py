@@ -8,17 +8,19 @@ travel as Arrow IPC bytes, which give back the same columns, types and values.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from equity_metrics.storage.store import Store
+from equity_metrics.storage.store import Store, StoreError
 
-__all__ = ["kept_or_built"]
+__all__ = ["keep_pending", "kept_or_built"]
 
 _PACKAGES = ("core", "measures", "storage")
 
@@ -41,8 +43,25 @@ def kept_or_built(store: Store, key: tuple, build: Callable[[], pd.DataFrame]) -
         return _from_bytes(found)
     version = store.data_version()
     table = build()
-    store.keep(name, _to_bytes(table), version)
+    if store.read_only:  # a command that only reads: kept when it ends (`keep_pending`), if the store can take it
+        _PENDING.setdefault(store.path.resolve(), []).append((name, _to_bytes(table), version))
+    else:
+        store.keep(name, _to_bytes(table), version)
     return table
+
+
+_PENDING: dict[Path, list[tuple[str, bytes, str]]] = {}
+
+
+def keep_pending() -> None:
+    """Keep the tables that stores opened read-only had to prove (a command that only reads, once its answer is
+    out): each store is opened for writing a moment, and a store that cannot be (a read-only folder, a lock) keeps
+    nothing, silently; the tables are proven again next time."""
+    while _PENDING:
+        path, tables = _PENDING.popitem()
+        with contextlib.suppress(StoreError, duckdb.Error, OSError), Store(path) as store:
+            for name, cells, version in tables:
+                store.keep(name, cells, version)
 
 
 def _to_bytes(table: pd.DataFrame) -> bytes:

@@ -104,3 +104,18 @@ def test_a_table_finished_after_its_data_were_deleted_is_not_kept(sample_db: Pat
         assert _kept_rows(store) == 0
         kept.kept_or_built(store, ("rate", "content", "oss"), lambda: pd.DataFrame({"school": ["A"]}))
         assert _kept_rows(store) == 1
+
+
+def test_a_command_that_only_reads_keeps_what_it_proved_for_the_next_one(sample_db: Path,
+                                                                         capsys: pytest.CaptureFixture[str],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from equity_metrics.cli import main
+
+    assert main(["rates", "oss", "--by", "race", "--db", str(sample_db), "--format", "csv"]) == 0
+    first = capsys.readouterr().out
+    with Store(sample_db, read_only=True) as store:
+        assert _kept_rows(store) >= 2  # kept after the answer, the store opened for writing a moment
+    protected.forget_protected_tables()
+    monkeypatch.setattr(protected, "protect", _no_proof)
+    assert main(["rates", "oss", "--by", "race", "--db", str(sample_db), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == first
