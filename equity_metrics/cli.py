@@ -471,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    kept.collect_pending()
     try:
         sys.stdout.write(args.run(args))
         sys.stdout.flush()

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from equity_metrics.storage.store import Store, StoreError
 
-__all__ = ["keep_pending", "kept_or_built"]
+__all__ = ["collect_pending", "keep_pending", "kept_or_built"]
 
 _PACKAGES = ("core", "measures", "storage")
 
@@ -43,14 +43,22 @@ def kept_or_built(store: Store, key: tuple, build: Callable[[], pd.DataFrame]) -
         return _from_bytes(found)
     version = store.data_version()
     table = build()
-    if store.read_only:  # a command that only reads: kept when it ends (`keep_pending`), if the store can take it
-        _PENDING.setdefault(store.path.resolve(), []).append((name, _to_bytes(table), version))
-    else:
+    if not store.read_only:
         store.keep(name, _to_bytes(table), version)
+    elif _COLLECTING:  # a command that only reads: kept when it ends (`keep_pending`), if the store can take it
+        _PENDING.setdefault(store.path.resolve(), []).append((name, _to_bytes(table), version))
     return table
 
 
 _PENDING: dict[Path, list[tuple[str, bytes, str]]] = {}
+_COLLECTING = False  # set by the command line (one command per process); a library user's read-only store keeps
+# nothing, so a long-lived process never holds what it could not write
+
+
+def collect_pending() -> None:
+    """From now on, remember the tables that stores opened read-only had to prove (see `keep_pending`)."""
+    global _COLLECTING
+    _COLLECTING = True
 
 
 def keep_pending() -> None:
