@@ -137,7 +137,7 @@ MEAN_COLUMNS = frozenset({"mean", "sd", "median", "comparison_mean", "mean_diffe
 POINT_COLUMNS = frozenset({"rate_difference"})  # differences of rates: percentage points
 P_VALUE_COLUMNS = frozenset({"p_value", "q_value", "adjusted_p_value"})
 ASSOCIATION_COLUMNS = frozenset({"cramers_v", "eta_squared"})
-_EXCEL_FORMATS = {"percent": "0.0%", "points": "+0.0%;-0.0%;0.0%", "ratio": "0.00", "count": "#,##0",
+_EXCEL_FORMATS = {"percent": "0.0%", "points": '+0.0" pts";-0.0" pts";0.0" pts"', "ratio": "0.00", "count": "#,##0",
                   "mean": "#,##0.0", "p": "0.0000", "association": "0.000"}
 
 
@@ -361,8 +361,9 @@ def _write_table(sheet: Any, frame: pd.DataFrame) -> None:
     for cell in sheet[1]:
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    points = [column_kind(c) == "points" for c in columns]  # written in points (x 100), shown '+3.2 pts'
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([cell_value(v) for v in row])
+        sheet.append([_points(cell_value(v)) if p else cell_value(v) for v, p in zip(row, points, strict=True)])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         number_format = _EXCEL_FORMATS.get(column_kind(column))
@@ -374,6 +375,11 @@ def _write_table(sheet: Any, frame: pd.DataFrame) -> None:
     sheet.freeze_panes = "A2"
     if len(frame):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+
+
+def _points(value: Any) -> Any:
+    """A difference of rates (a fraction) in percentage points, as the column's header and note say."""
+    return value * 100 if isinstance(value, float | int) and not isinstance(value, bool) else value
 
 
 def _write_notes(sheet: Any, sheets: Sequence[Sheet], source: Provenance, options: MetricOptions,
@@ -456,10 +462,10 @@ def table_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def csv_bytes(frame: pd.DataFrame, source: Provenance) -> bytes:
-    """The table as CSV (UTF-8 with a byte-order mark): display labels, numbers at full precision, empty cells
-    where a value is hidden, formula-like text neutralised, and two last columns naming the data and the date."""
-    out = pd.DataFrame({column_label(c): frame[c] if _numeric(frame[c]) else frame[c].map(cell_value)
-                        for c in frame.columns})
+    """The table as CSV (UTF-8 with a byte-order mark): display labels, numbers at full precision (differences
+    of rates in percentage points, as their header says), empty cells where a value is hidden, formula-like text neutralised, and two last columns naming the data and the date."""
+    out = pd.DataFrame({column_label(c): (frame[c] * 100 if column_kind(c) == "points" else frame[c])
+                        if _numeric(frame[c]) else frame[c].map(cell_value) for c in frame.columns})
     out[SOURCE_COLUMN] = neutralise(f"{source.data_label}: {source.files}")
     out[MADE_COLUMN] = source.created.isoformat()
     return out.to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)

@@ -311,9 +311,10 @@ def test_every_page_and_an_upload_in_chromium(server: str, page, network: Reques
         assert wait_for_charts(page, 1) == 1
         wait_for_app(page)
         shoot(page, "present_mode")
-        page.keyboard.press("Tab")
-        page.locator(".st-key-presentation_mode label").click()
-        page.locator('[data-testid="stSidebar"]').wait_for(state="visible", timeout=UI_TIMEOUT)
+        step = "slides at three sizes"
+        every_slide_fits_the_screen_at_three_sizes(page, server)  # ends on the Overview, sidebar shown
+        step = "every page at 1280x720"
+        every_page_fits_the_width(page, (1280, 720))
 
         step = "data"
         go_to(page, "Data")
@@ -479,10 +480,10 @@ _SLIDE_EXTENT_JS = """() => {
 }"""
 
 
-def test_every_slide_fits_the_screen_at_three_sizes(server: str, page, network: RequestLog) -> None:
+def every_slide_fits_the_screen_at_three_sizes(page, server: str) -> None:
     """Presentation mode at 1280x720, 1440x900 and 1920x1080: every slide's sentence, chart and Next button lie
-    inside the screen, with nothing to scroll, from the first slide to the last."""
-    shot = "slides"
+    inside the screen, with nothing to scroll, from the first slide to the last (each size in a new session,
+    screenshots slide_<size>_<n>.png). Ends on the Overview of a new session at the usual size."""
     try:
         for width, height in SLIDE_SIZES:
             page.set_viewport_size({"width": width, "height": height})
@@ -498,6 +499,7 @@ def test_every_slide_fits_the_screen_at_three_sizes(server: str, page, network: 
                 page.evaluate(_TWO_FRAMES_JS)
                 assert_no_exception(page)
                 extent = page.evaluate(_SLIDE_EXTENT_JS)
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
                 assert extent["parts"] == 3, (shot, extent)
                 assert extent["bottom"] <= height and extent["right"] <= width, (shot, extent)
@@ -508,8 +510,28 @@ def test_every_slide_fits_the_screen_at_three_sizes(server: str, page, network: 
                 next_button.click()
                 where.first.wait_for(timeout=UI_TIMEOUT)
             assert number >= 2, "the sample district's Overview gives several findings"
-        assert_stayed_local(network, server)
     finally:
         page.set_viewport_size(VIEWPORT)
-        with contextlib.suppress(Exception):
+    page.goto(server + "/")
+    wait_for_page(page, "Overview")
+
+
+_TITLES = {name: title for name, title, _ in DOMAIN_PAGES}
+_WIDER_THAN_SCREEN_JS = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def every_page_fits_the_width(page, size: tuple[int, int]) -> None:
+    """Every page of the navigation at a laptop's screen size: no exception, nothing wider than the screen (the
+    page never scrolls sideways), a screenshot of what the screen shows (<page>_<size>.png)."""
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        for name in NAVIGATION:
+            go_to(page, name, _TITLES.get(name, name))
+            assert_no_exception(page)
+            page.evaluate(_TWO_FRAMES_JS)
+            assert page.evaluate(_WIDER_THAN_SCREEN_JS) <= 0, name
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name.lower().replace(' ', '_')}_{width}x{height}.png"))
+    finally:
+        page.set_viewport_size(VIEWPORT)

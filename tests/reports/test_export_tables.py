@@ -20,6 +20,7 @@ from equity_metrics.reports.export_tables import (
     Provenance,
     Sheet,
     cell_value,
+    column_kind,
     column_label,
     csv_bytes,
     display_text,
@@ -114,7 +115,8 @@ def test_xlsx_formats_values_and_notes():
                       "Suppressed", "Note"]
     assert sheet.freeze_panes == "A2"
     black, hidden, evil = (list(r) for r in sheet.iter_rows(min_row=2, max_row=4))
-    assert [c.value for c in black] == ["Black or African American", 400, 50, 0.125, -0.05, 2.3456, 0.0004, False, None]
+    assert [c.value for c in black] == ["Black or African American", 400, 50, 0.125, -5.0, 2.3456, 0.0004, False, None]
+    assert black[4].number_format == '+0.0" pts";-0.0" pts";0.0" pts"'  # percentage points, as the header says
     assert black[3].number_format == "0.0%" and black[5].number_format == "0.00" and black[1].number_format == "#,##0"
     assert black[4].data_type == "n"  # a negative number stays a number
     # The hidden group: no count, no rate; the note says why.
@@ -146,14 +148,14 @@ def test_csv_labels_numbers_and_provenance():
                         dtype={"Race/ethnicity": str, "Note": str})
     assert list(frame.columns) == ["Race/ethnicity", "n", "With outcome", "Rate", "Difference (pts)", "Risk ratio",
                                    "p-value", "Suppressed", "Note", SOURCE_COLUMN, MADE_COLUMN]
-    assert frame.loc[0, "Rate"] == 0.125 and frame.loc[0, "Difference (pts)"] == -0.05
+    assert frame.loc[0, "Rate"] == 0.125 and frame.loc[0, "Difference (pts)"] == -5.0  # in points
     assert frame.loc[0, "Risk ratio"] == 2.3456 and frame.loc[0, "With outcome"] == 50
     assert pd.isna(frame.loc[1, "With outcome"]) and pd.isna(frame.loc[1, "Rate"])
     assert frame.loc[2, "Race/ethnicity"] == "'" + EVIL and frame.loc[2, "Note"] == "'-1+2"
     assert set(frame[SOURCE_COLUMN]) == {"Sample data (synthetic): roster.xlsx [2023-24, 2024-25], discipline.csv"}
     assert set(frame[MADE_COLUMN]) == {"2025-06-30"}
     lines = data.decode(CSV_ENCODING).splitlines()
-    assert lines[1].split(",")[4] == "-0.05"  # written as a plain negative number, not as text
+    assert lines[1].split(",")[4] == "-5.0"  # written as a plain negative number (points), not as text
 
 
 def test_sample_result_exports_match_the_library(sample_store):
@@ -173,8 +175,9 @@ def test_sample_result_exports_match_the_library(sample_store):
                 assert row[index] is None, (expected["race"], column)
             elif isinstance(value, str):
                 assert row[index] == (value or None)
-            else:
-                assert row[index] == pytest.approx(float(value), rel=1e-15), (expected["race"], column)
+            else:  # a difference of rates in percentage points (x 100), as its header says
+                scale = 100.0 if column_kind(column) == "points" else 1.0
+                assert row[index] == pytest.approx(float(value) * scale, rel=1e-15), (expected["race"], column)
         hidden += bool(expected["suppressed"])
     assert hidden >= 1  # the sample district has hidden groups: their counts are empty cells
     sheet_of_result = result_sheet(result)
@@ -187,3 +190,5 @@ def test_sample_result_exports_match_the_library(sample_store):
     csv = pd.read_csv(io.BytesIO(csv_bytes(table, source)), encoding=CSV_ENCODING)
     assert csv["With outcome"].isna().sum() == table["numerator"].isna().sum()
     assert csv["Rate"].dropna().tolist() == pytest.approx(table["rate"].dropna().tolist(), rel=1e-15)
+    assert csv["Difference (pts)"].dropna().tolist() == pytest.approx(
+        (table["rate_difference"].dropna() * 100).tolist(), rel=1e-15)  # points, as the header says
