@@ -463,7 +463,8 @@ def table_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def csv_bytes(frame: pd.DataFrame, source: Provenance) -> bytes:
     """The table as CSV (UTF-8 with a byte-order mark): display labels, numbers at full precision (differences
-    of rates in percentage points, as their header says), empty cells where a value is hidden, formula-like text neutralised, and two last columns naming the data and the date."""
+    of rates in percentage points, as their header says), empty cells where a value is hidden, formula-like text
+    neutralised, and two last columns naming the data and the date."""
     out = pd.DataFrame({column_label(c): (frame[c] * 100 if column_kind(c) == "points" else frame[c])
                         if _numeric(frame[c]) else frame[c].map(cell_value) for c in frame.columns})
     out[SOURCE_COLUMN] = neutralise(f"{source.data_label}: {source.files}")
