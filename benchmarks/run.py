@@ -1,7 +1,7 @@
 """Run every benchmark and write the table of medians (one command; see benchmarks/README.md):
 
     python -m benchmarks.run [--sizes 100000,1000000,5000000] [--repeat 5] [--excel-rows 1048575]
-                             [--only csv,excel,audit,pandas,aequitas,page,extras] [--out benchmarks/results/latest.md]
+                             [--only csv,excel,audit,pandas,aequitas,page,browser,extras] [--out benchmarks/results/latest.md]
 
 For each size it makes (once, in the cache folder) the district's store and its roster as CSV, then runs
 every case in its own fresh process (`benchmarks.child`), so each case's peak memory is its own. The Excel
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks.common import MIB, ROOT, parse_result
 
-GROUPS = ("csv", "excel", "audit", "pandas", "aequitas", "page", "extras")
+GROUPS = ("csv", "excel", "audit", "pandas", "aequitas", "page", "browser", "extras")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ def cases_for_size() -> list[Case]:
              "Per-group rates: Aequitas 1.1.0 `get_crosstabs` (own venv)", "audit", "baseline"),
         Case("page", "page", "benchmarks.bench_page:discipline_rerun",
              "Page rerun (AppTest): Discipline after a sidebar filter change"),
+        Case("browser_first_load", "browser", "benchmarks.bench_browser:first_load",
+             "Browser (Chromium): a new tab opens the app, until the Overview's charts are drawn"),
+        Case("browser_filter", "browser", "benchmarks.bench_browser:filter_change",
+             "Browser (Chromium): Discipline after a sidebar filter change, until its charts are drawn"),
+        Case("browser_switch", "browser", "benchmarks.bench_browser:page_switch",
+             "Browser (Chromium): a click between Discipline and Course access, until the charts are drawn"),
         Case("rebuild", "extras", "benchmarks.bench_audit:rebuild", "Rebuild the analysis tables (`rebuild_facts`)"),
         Case("one_indicator", "extras", "benchmarks.bench_audit:one_indicator",
              "One indicator (OSS) x race, latest year (`analysis.rates`)"),
