@@ -203,6 +203,8 @@ def _release(hidden: np.ndarray, primary: np.ndarray, release: np.ndarray, value
     for cell in candidates:
         trial = hidden.copy()
         trial[cell] = False
+        if _lone_hidden_member(cell, trial, relations):
+            continue  # a relation of the cell would hold one hidden cell, exactly determined: no need to prove
         affected = _touching_groups(cell, trial, relations, index)
         if index is not None and index.free_cells(affected) > FINEST_LIMIT:
             continue
@@ -215,6 +217,16 @@ def _release(hidden: np.ndarray, primary: np.ndarray, release: np.ndarray, value
         if not failed.size:
             hidden = trial
     return hidden
+
+
+def _lone_hidden_member(cell: int, hidden: np.ndarray, relations: Relations) -> bool:
+    """Whether a relation holding `cell` has exactly one hidden member once `cell` is shown (that member would
+    then follow from the relation: the pattern without `cell` fails)."""
+    mine = np.unique(relations.relation[relations.cell == cell])
+    entries = np.isin(relations.relation, mine)
+    counts = np.bincount(relations.relation[entries], weights=hidden[relations.cell[entries]],
+                         minlength=relations.count)[mine]
+    return bool((counts == 1).any())
 
 
 def _touching_groups(cell: int, hidden: np.ndarray, relations: Relations, index: _FinestIndex | None
