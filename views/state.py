@@ -53,6 +53,9 @@ class ViewState:
         return Filters(school_years=kept, schools=self.schools, grade_band=self.grade_band)
 
 
+NO_STUDENT_YEARS = "(no student data)"  # the year box when only published tables are loaded
+
+
 def sidebar(store: Store) -> ViewState:
     """Draw the shared filters in the sidebar and remember the resulting state for the page."""
     years = aggregate.school_years(store)
@@ -60,11 +63,14 @@ def sidebar(store: Store) -> ViewState:
     schools = aggregate.schools(store)
     with st.sidebar:
         st.header("Filters")
-        year = st.selectbox("School year", years[::-1] or ["(no data)"], key="filter_year",
+        year = st.selectbox("School year", years[::-1] or [NO_STUDENT_YEARS], key="filter_year",
                             index=years[::-1].index(default_year) if default_year in years else 0,
                             help="Groups are compared within this school year.")
         if why and year == default_year:
             st.caption(why)
+        if not years and not store.is_empty():
+            st.caption("No file of students, or of counts by school, is loaded: a published table (staff by race, "
+                       "a survey summary, shares of enrollment) is shown on its page, with its own year.")
         school = st.selectbox("School", [ALL_SCHOOLS, *schools], key="filter_school",
                               help="One school or the whole district. Sets of schools are not offered: their "
                                    "totals would let hidden counts be worked out from the district's.")

@@ -69,6 +69,8 @@ def test_climate_shows_the_survey_summary_of_a_loaded_file(tmp_path: Path, monke
     assert not at.exception, [e.value for e in at.exception]
     open_page(at, "climate")
     assert_ok(at)
+    assert at.sidebar.selectbox(key="filter_year").value == "(no student data)"  # said, and why, in the sidebar
+    assert any("is shown on its page, with its own year" in c.value for c in at.sidebar.caption)
     assert at.selectbox(key="survey_summary_year").value == "2010-11"
     table = frame_with(at, "Response rate (%)")
     everyone = table[table["School"] == "All schools"].set_index("Respondents")
