@@ -61,7 +61,12 @@ def cached_gaps(_store: Store, cache_key: str, indicator_id: str, by: tuple[str,
     return analysis.gaps(_store, indicator_id, by, filters, options, adjust=adjust)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# Said while a result is computed for the first time (a cache miss): a year's first view proves its tables.
+FIRST_TIME = ("Computing every indicator… The first view of a school year also checks, table by table, that no "
+              "hidden count can be worked out from the others: on a large district that takes minutes, once.")
+
+
+@st.cache_data(show_spinner=FIRST_TIME, max_entries=64)
 def cached_audit(_store: Store, cache_key: str, by: tuple[str, ...], filters: Filters, options: MetricOptions):
     del cache_key
     return analysis.audit(_store, by, filters, options)
