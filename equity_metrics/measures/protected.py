@@ -1,8 +1,8 @@
 """One protected table per indicator and school year: every count any view can show, suppressed once, jointly.
 
 The table is the cross-classification a view can show: school (or the district) x grade band (or all grades)
-x each student-group dimension alone, and, for the district and all grades, race x sex, race x disability and
-sex x disability, with every margin:
+x each student-group dimension alone, and, for the district and all grades, race x sex, race x disability,
+race x low income and sex x disability (the strata of the adjusted ratios), with every margin:
 all groups of a school, a school's grade band, the district. `disclosure.protect` hides its small counts and
 enough others that no combination of views recovers them (see that module and docs/methods.md). Every view
 (`analysis.rates`, `analysis.gaps`, the audit, the pages, the command line, the exports) reads its counts and
@@ -36,7 +36,10 @@ __all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "pro
            "protected_value_cells", "forget_protected_tables"]
 
 SINGLE_SPLITS: tuple[str, ...] = ("race", "sex", "disability", "section_504", "english_learner", "low_income")
-PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"), ("sex", "disability"))
+# race x low income: the strata of "among students of the same income status" (race x English learner too cost
+# the sample district's Black students' expulsion count, hidden district-wide, for a stratification few ask for)
+PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"), ("race", "low_income"),
+                                     ("sex", "disability"))
 SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
 PAIR_SOURCES = ("student_year", "assessment", "counts")  # staff and applicants are too few to split twice
 GEOGRAPHY = "school"

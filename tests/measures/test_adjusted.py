@@ -109,7 +109,7 @@ def _expected_from_published(store: Store, group: str, strata: pd.DataFrame, tot
     return _statsmodels_ratio(a, n, c, m)
 
 
-@pytest.mark.parametrize("dimension", ["school", "disability"])
+@pytest.mark.parametrize("dimension", ["school", "disability", "low_income"])
 def test_adjusted_ratio_is_recomputed_from_published_views_only(sample_store: Store, dimension: str) -> None:
     result = analysis.rates(sample_store, "oss", ("race",), FILTERS, adjust=(dimension,))
     table = result.table
@@ -161,7 +161,7 @@ def test_the_sentence_names_the_strata_and_the_crude_ratio(sample_store: Store) 
 
 
 @pytest.mark.parametrize(("adjust", "filters", "message"), [
-    (("low_income",), FILTERS, "not published split by low_income"),
+    (("english_learner",), FILTERS, "not published split by english_learner"),
     (("school", "sex"), FILTERS, "one dimension at a time"),
     (("school",), Filters(school_years=(YEAR,), schools=("Westbrook Middle School",)), "leave the school filter"),
 ])
@@ -173,9 +173,10 @@ def test_adjustments_no_published_table_holds_are_refused(sample_store: Store, a
 
 
 def test_offered_adjustments() -> None:
-    assert adjusted.offered_adjustments(("race",)) == ("school", "sex", "disability")
+    assert adjusted.offered_adjustments(("race",)) == ("school", "sex", "disability", "low_income")
     assert adjusted.offered_adjustments(("race",), (), Filters(schools=("A",))) == ()
-    assert adjusted.offered_adjustments(("low_income",)) == ("school",)
+    assert adjusted.offered_adjustments(("low_income",)) == ("school", "race")
+    assert adjusted.offered_adjustments(("english_learner",)) == ("school",)
     assert adjusted.offered_adjustments(("race",), ("school",)) == ()
 
 
@@ -198,8 +199,8 @@ def test_cli_adjust_adds_the_three_columns_after_the_risk_ratio(sample_db, sampl
     library = analysis.rates(sample_store, "oss", ("race",), FILTERS, adjust=("school",)).table
     np.testing.assert_allclose(frame["adjusted_risk_ratio"].to_numpy(dtype=float),
                                library["adjusted_risk_ratio"].to_numpy(dtype=float), rtol=1e-12)
-    code, _, err = _cli("rates", "oss", "--adjust", "low_income", "--db", str(sample_db))
-    assert code == 2 and "choose one of: school, sex, disability" in err
+    code, _, err = _cli("rates", "oss", "--adjust", "english_learner", "--db", str(sample_db))
+    assert code == 2 and "choose one of: school, sex, disability, low_income" in err
 
 
 def test_discipline_page_adjusts_for_the_chosen_dimension(at: AppTest, sample_store: Store) -> None:
