@@ -9,7 +9,6 @@ import shutil
 import streamlit as st
 
 from equity_metrics.sample.sample_store import load_sample
-from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import delete_all, delete_dataset, delete_sample, erase_store
 from views.cache import get_store
 from views.components import data_source_banner
@@ -36,8 +35,7 @@ def _loaded_datasets(page: DataPage) -> None:
     if catalog.empty:
         st.info("The store is empty. Upload your files below, or load the synthetic sample district.")
         return
-    kinds = catalog["kind"].map(lambda kind: KINDS[kind].label if kind in KINDS else kind)  # the words, not ids
-    shown = catalog.assign(sha256=catalog["sha256"].str.slice(0, 12), kind=kinds)[list(CATALOG_LABELS)]
+    shown = catalog.assign(sha256=catalog["sha256"].str.slice(0, 12))[list(CATALOG_LABELS)]
     st.dataframe(shown.rename(columns=CATALOG_LABELS), hide_index=True, key="catalog")
 
 

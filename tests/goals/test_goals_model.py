@@ -577,7 +577,7 @@ def test_predictor_goal_year_without_a_figure(sample_store: Store) -> None:
     assert (progress.status, progress.status_year, progress.reason) == (goals.STATUS_NOT_MEASURABLE, "2024-25",
                                                                         goal_predictor.HIDDEN_TOTAL)
     assert goals.progress_sentence(progress).startswith(
-        f"Not measurable in 2024-25: {goal_predictor.HIDDEN_TOTAL}. The last value was 0.146 in 2022-23.")
+        f"Not measurable in 2024-25: {goal_predictor.HIDDEN_TOTAL}. The last value was 0.145 in 2022-23.")
 
 
 # ---- a later school year arrives -----------------------------------------------------------------------------
