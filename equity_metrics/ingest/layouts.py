@@ -1,7 +1,8 @@
 """Published aggregate layouts recognised from their headers, each read into its own kind: for now staff FTE
 by race (`staff_fte.py`, kind `staff_fte`), a school-level survey summary (`survey_summary.py`, kind
 `survey_summary`) and shares of enrollment and of the disciplined by group (`representation.py`, kind
-`representation`). Like the CRDC school file, such a file is not guessed column by
+`representation`) and coded excerpts (`excerpts.py`, kind `excerpts`: the district's own file, Taguette's
+highlights export, QualCoder's coded text export). Like the CRDC school file, such a file is not guessed column by
 column: its layout gives the whole mapping, with a reason for each field.
 """
 
@@ -26,9 +27,12 @@ class Layout:
 
 
 def _layouts() -> tuple[Layout, ...]:
-    from equity_metrics.ingest import representation, staff_fte, survey_summary
+    from equity_metrics.ingest import excerpts, representation, staff_fte, survey_summary
 
     return (
+        Layout("excerpts", "the columns hold excerpts and their codes or themes (a district's own file, Taguette's "
+               "highlights export or QualCoder's coded text export: the reasons say which)",
+               excerpts.is_excerpts, excerpts.excerpts_guess),
         Layout("staff_fte", "the columns are staff full-time equivalents per school and job group, one column per "
                "race and a total", staff_fte.is_staff_fte, staff_fte.staff_fte_guess),
         Layout("survey_summary", "the columns are each school's survey results: response rates, respondents and "

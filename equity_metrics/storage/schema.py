@@ -319,6 +319,26 @@ KINDS: dict[str, Kind] = {
                 Field("gap_points", "DOUBLE", False, None, "The file's gap between the shares, in percentage points"),
             ),
         ),
+        Kind(
+            "excerpts",
+            "Coded excerpts (listening sessions, focus groups, comments)",
+            "one excerpt with one of its codes or themes (an excerpt coded twice is two rows)",
+            (
+                _year(False),
+                Field("excerpt", "VARCHAR", True, None, "The excerpt: a quote, a comment, a coded passage"),
+                Field("theme", "VARCHAR", False, None,
+                      "A code or theme; several in one cell are split on ';', '|' or a line break when counted"),
+                Field("code_column", "VARCHAR", False, None, "The code column a theme came from (several code columns)"),
+                Field("excerpt_id", "VARCHAR", False, None, "The excerpt's ID (a highlight or coding ID)"),
+                Field("participant_id", "VARCHAR", False, None, "Participant ID as text; never shown"),
+                Field("participant_name", "VARCHAR", False, None,
+                      "Participant or speaker name; never shown, only used to strip names from excerpts"),
+                Field("session", "VARCHAR", False, None, "The session, focus group or document of the excerpt"),
+                Field("role", "VARCHAR", False, None, "The participant's role as the file writes it (Student, Parent, ...)"),
+                _race(),
+                Field("school", "VARCHAR", False, None, "The participant's school as the file writes it"),
+            ),
+        ),
     )
 }
 
