@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.ingest.mapping import Mapping, Unpivot
+from equity_metrics.sample.listening import LISTENING_FILE, LISTENING_MAPPING
 
 SAMPLE_SEED = 20261122
 
@@ -316,6 +317,7 @@ SAMPLE_FILES: tuple[SampleFile, ...] = (
             ),
         ),
     ),
+    SampleFile(LISTENING_FILE, None, LISTENING_MAPPING),  # coded excerpts of listening sessions (sample/listening.py)
 )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from equity_metrics.sample.district import SAMPLE_SEED, SCHOOLS, _enrollment_years, _rng, _roster_sheets, _simulate_students
+from equity_metrics.sample.listening import LISTENING_FILE, listening_sessions
 from equity_metrics.sample.outcomes import assessments, courses, discipline, interventions, special_education
 from equity_metrics.sample.people import staff_and_applicants, survey
 from equity_metrics.sample.xlsx_writer import write_csv, write_xlsx
@@ -55,4 +56,5 @@ def generate_sample(out_dir: Path, seed: int = SAMPLE_SEED) -> list[Path]:
         "HR export",
     )
     csv("climate_survey_responses.csv", survey(_rng(seed, 8), enr, staff))
+    csv(LISTENING_FILE, listening_sessions(_rng(seed, 9)))  # coded excerpts: invented, to show the tool
     return written
