@@ -3,6 +3,7 @@
     staff-composition [--by state|district|school] [--job-group 23] [--unit NAME] [--year Y]
     survey-summary [--what response|scores|items] [--school DBN] [--item t_q1a] [--year Y]
     representation [--level state|district|school] [--unit NAME] [--category C] [--year Y]
+    exposure inexperienced_teachers|students_per_counselor [--by race] [--year Y]
 
 FTE and survey counts under the privacy threshold (10) are hidden, as every count is; like the threshold of the other commands,
 it cannot be set (outputs at several thresholds, combined, could reveal what one of them hides). Each prints
@@ -10,7 +11,9 @@ the same protected table the Staffing (Climate) page shows (shares as fractions,
 nothing else; the notes (what is hidden and why, what the file's figures do not add up to) go to standard
 error. The store is opened read-only. `representation` (shares of enrollment and of the disciplined, kind
 `representation`) hides a row's shares when they imply fewer than 10 of the group's students (see
-`measures.representation`).
+`measures.representation`). `exposure` prints `<dim>, students, exposure`: each group's student-weighted
+average of a school figure from the staff file (`measures.exposure`); where a school count of the group is
+hidden, the exposure is left empty and its range (from published counts only) goes to standard error.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from equity_metrics.measures import representation, staff_fte, survey_summary
+from equity_metrics.measures import exposure, representation, staff_fte, survey_summary
 from equity_metrics.storage.store import Store, default_db_path, open_for_reading
 
 __all__ = ["add_aggregate_commands"]
@@ -62,6 +66,39 @@ def _representation(store: Store, args: argparse.Namespace) -> Any:
                                          school_year=args.year)
 
 
+@dataclass(frozen=True)
+class _Printed:
+    table: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def _exposure(store: Store, args: argparse.Namespace) -> _Printed:
+    result = exposure.exposure_table(store, args.exposure, dimension=args.by, year=args.year)
+    share = result.exposure.kind == "share"
+    notes = []
+    for _, row in result.table[result.table["note"] != ""].iterrows():
+        low, high = row["exposure_low"], row["exposure_high"]
+        between = (f" (between {low:.4f} and {high:.4f})" if share else f" (between {low:.1f} and {high:.1f})"
+                   ) if pd.notna(low) else ""
+        notes.append(f"{row[args.by]}: {row['note']}{between}")
+    notes.append(f"{result.year}: {result.exposure.label.lower()}, {result.exposure.definition}.")
+    return _Printed(result.table[[args.by, *exposure.EXPOSURE_COLUMNS]], (*notes, *result.notes))
+
+
+def _add_exposure(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
+                  render: Render) -> None:
+    p = commands.add_parser("exposure", help="students' exposure by group: the student-weighted average of a school "
+                                             "figure from the staff file (equitable access to teachers)")
+    p.add_argument("exposure", choices=tuple(exposure.EXPOSURES),
+                   help="inexperienced_teachers (share of teachers with fewer than 2 years of experience) or "
+                        "students_per_counselor")
+    p.add_argument("--by", default="race", choices=exposure.protected.SINGLE_SPLITS,
+                   help="one group dimension (default: race)")
+    p.add_argument("--year", help="school year, e.g. 2024-25 (default: the latest with staff and students)")
+    common(p)
+    p.set_defaults(run=_command(render, _exposure))
+
+
 def _add_representation(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
                         render: Render) -> None:
     p = commands.add_parser("representation", help="each group's share of enrollment and of the students "
@@ -92,7 +129,7 @@ def _add_survey(commands: argparse._SubParsersAction, common: Callable[[argparse
 
 def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None],
                            render: Render) -> None:
-    """Add staff-composition, survey-summary and representation."""
+    """Add staff-composition, survey-summary, representation and exposure."""
     p = commands.add_parser("staff-composition", help="staff FTE and shares by race, by job group (a state's staff "
                                                       "report by race, kind staff_fte)")
     p.add_argument("--by", choices=staff_fte.LEVELS, default="state",
@@ -104,3 +141,4 @@ def add_aggregate_commands(commands: argparse._SubParsersAction, common: Callabl
     p.set_defaults(run=_command(render, _staff))
     _add_survey(commands, common, render)
     _add_representation(commands, common, render)
+    _add_exposure(commands, common, render)

@@ -1,5 +1,6 @@
-"""Staffing: teachers vs students by race, the hiring pipeline under the four-fifths rule, retention and
-promotion by group, and hires against a labour-pool share you enter (binomial z)."""
+"""Staffing: teachers vs students by race, students' exposure to inexperienced teachers and counselors, the
+hiring pipeline under the four-fifths rule, retention and promotion by group, and hires against a labour-pool
+share you enter (binomial z)."""
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,7 @@ from views.components import (
     indicator_view,
     show_frame,
 )
+from views.exposure_view import exposure_section
 from views.state import current
 from views.text import escape_markdown
 
@@ -125,3 +127,5 @@ else:
                     "expected": "Expected hires", "z": "z", "reading": "Reading"},
                    percent=("pool_share",), decimals={"expected": "%.1f", "z": "%+.2f", "observed": "%d",
                                                       "total": "%d"})
+
+exposure_section(store, state)  # equitable access: inexperienced teachers and counselors by students' group

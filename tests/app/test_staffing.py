@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from equity_metrics.cli import main
 from equity_metrics.measures import analysis, rules
+from equity_metrics.measures.exposure import exposure_table
 from equity_metrics.measures.indicators import INDICATORS
 from equity_metrics.narrative import findings
 from equity_metrics.storage.store import Store
@@ -28,7 +29,7 @@ from equity_metrics.storage.store import Store
 def test_staffing(at: AppTest, sample_store: Store) -> None:
     open_page(at, "staffing")
     assert at.title[0].value == "Staffing"
-    assert len(charts(at)) == 5  # composition, four-fifths, retention (rate, ratio, composition)
+    assert len(charts(at)) == 6  # composition, four-fifths, retention (rate, ratio, composition), exposure
     assert at.selectbox(key="staffing_indicator").options == ["Teacher retention", "Staff retention", "Promotion"]
 
     composition = charts(at)[0]
@@ -76,11 +77,35 @@ def test_staffing(at: AppTest, sample_store: Store) -> None:
     assert shown_z["z"].iloc[0] == pytest.approx(expected_z)
 
 
+def test_staffing_shows_students_exposure_to_inexperienced_teachers_and_counselors(at: AppTest,
+                                                                                   sample_store: Store) -> None:
+    """Issue 17: the student-weighted figures by race, as the library computes them, titled with the finding,
+    the year and the place; the counselor figure one click away."""
+    open_page(at, "staffing")
+    result = exposure_table(sample_store, "inexperienced_teachers", "race", YEAR)
+    chart = charts(at)[-1]
+    assert title_of(chart).startswith("White students attend schools where 11.2% of teachers are in their first or "
+                                      "second year, vs 10.4% for Black")
+    assert "(district, 2024-25)" in title_of(chart)
+    drawn = dataset_with(chart, "exposure_low").set_index("colour_key")
+    black = "Black or African American"
+    assert drawn.loc[black, "figure"] == pytest.approx(result.table.set_index("race").loc[black, "exposure"])
+    assert drawn.loc[black, "students"] == 3061
+    table = frame_with(at, "Teachers in their first or second year").set_index("Race/ethnicity")
+    assert table.loc["All students", "Students"] == 15330
+    at.radio(key="exposure_figure").set_value("students_per_counselor").run()
+    counselors = exposure_table(sample_store, "students_per_counselor", "race", YEAR).table.set_index("race")
+    assert "students per counselor" in title_of(charts(at)[-1])
+    drawn = dataset_with(charts(at)[-1], "exposure_low").set_index("colour_key")
+    assert drawn.loc[black, "figure"] == pytest.approx(counselors.loc[black, "exposure"])
+
+
 def test_staffing_falls_back_to_race(at: AppTest) -> None:
     select_label(at.sidebar.selectbox(key="filter_dimension"), "Low income").run()
     open_page(at, "staffing")
     assert any("cannot be split by low income" in c.value for c in at.caption)
-    assert len(charts(at)) == 5
+    assert len(charts(at)) == 6
+    assert "Low income" in set(frame_with(at, "Teachers in their first or second year")["Low income"])
 
 
 STAFF_FILE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ma_staff" / "staff_raceeth_jobcategories_2015.csv"
