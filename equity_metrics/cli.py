@@ -15,6 +15,7 @@
     python -m equity_metrics load-sample [--db PATH]
     python -m equity_metrics audit --out FILE.xlsx|FILE.pptx|FILE.html [--year Y] [--min-n N] [--min-cell N] [--db PATH]
     python -m equity_metrics goals [--db PATH] [--format csv|json|table]
+    python -m equity_metrics themes [--by race|role|school] [--db PATH] [--format csv|json|table]
 
 Errors print one line to standard error (no traceback) and exit with status 2.
 """
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.cli_aggregates import add_aggregate_commands
+from equity_metrics.cli_themes import add_themes
 from equity_metrics.core.codes import ALL_STUDENTS, lookup
 from equity_metrics.core.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
 from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedError, import_sources
@@ -466,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_indicators, _add_rates_and_gaps, _add_association, _add_import, _add_store_commands):
         add(commands)
     add_aggregate_commands(commands, _common, render)  # published aggregates: staff FTE by race
+    add_themes(commands, _common, render)  # coded excerpts of listening sessions (cli_themes.py)
     return parser
 
 
