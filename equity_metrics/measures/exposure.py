@@ -116,7 +116,9 @@ def _school_rows(layer: pd.DataFrame, dimension: str | None) -> pd.DataFrame:
 def school_figures(store: Store, exposure: Exposure, year: str, threshold: int = DEFAULT_PRIVACY_THRESHOLD
                    ) -> pd.DataFrame:
     """Each school's figure in the year: school, students (enrolled, all grades), staff, counted, value (NaN
-    where the school has no staff behind the figure)."""
+    where the school has no staff behind the figure). A share needs at least `threshold` staff behind it: a
+    school's teachers are counted in the staff views too, where fewer than 10 are hidden, and a share of 1/3
+    would narrow that hidden count to 3, 6 or 9; such a school has no figure and no staff counts shown."""
     totals = _school_rows(_population(store, year, threshold), None)
     shown = ~totals["hidden"].to_numpy(bool)
     students = pd.DataFrame({"school": totals[protected.GEOGRAPHY].to_numpy(),
@@ -126,7 +128,10 @@ def school_figures(store: Store, exposure: Exposure, year: str, threshold: int =
     schools[["staff", "counted"]] = schools[["staff", "counted"]].astype("int64")
     counted, staff_n = schools["counted"].to_numpy("float64"), schools["staff"].to_numpy("float64")
     if exposure.kind == "share":
-        value = np.divide(counted, staff_n, out=np.full(len(schools), np.nan), where=staff_n > 0)
+        enough = staff_n >= threshold
+        value = np.divide(counted, staff_n, out=np.full(len(schools), np.nan), where=enough)
+        schools["staff"] = pd.array(np.where(enough, staff_n, np.nan), dtype="Int64")
+        schools["counted"] = pd.array(np.where(enough, counted, np.nan), dtype="Int64")
     else:  # a hidden school total is never divided: the figure would give it back
         enrolled = schools["students"].to_numpy("float64", na_value=np.nan)
         value = np.divide(enrolled, counted, out=np.full(len(schools), np.nan), where=(counted > 0) & shown)
@@ -269,8 +274,10 @@ def _left_out(schools: pd.DataFrame, exposure: Exposure) -> tuple[str, ...]:
     missing = schools.loc[~np.isfinite(schools["value"].to_numpy("float64")), "school"].tolist()
     if not missing:
         return ()
-    what = exposure.counted_label if exposure.kind == "students_per" else "teachers with a known experience"
     plural = "s" if len(missing) != 1 else ""
-    return (f"Left out: {len(missing)} school{plural} with no {what} in the staff file, or whose number of students "
-            f"is hidden ({', '.join(map(str, missing))}).",)
+    if exposure.kind == "share":
+        why = "fewer than 10 teachers with a known experience in the staff file (privacy)"
+    else:
+        why = f"no {exposure.counted_label} in the staff file, or whose number of students is hidden"
+    return (f"Left out: {len(missing)} school{plural} with {why} ({', '.join(map(str, missing))}).",)
 

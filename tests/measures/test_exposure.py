@@ -139,3 +139,13 @@ def test_n_size_and_refusals(sample_store):
 def test_no_staff_file_is_a_clear_error(empty_store):
     with pytest.raises(exposure.NoExposureDataError, match="staff file and an enrollment roster"):
         exposure_table(empty_store, "inexperienced_teachers", "race")
+
+
+def test_a_share_needs_as_many_teachers_as_the_privacy_threshold(sample_store):
+    """A school's teachers are counted in the staff views, where fewer than the threshold are hidden: a share
+    over fewer would narrow that count, so such a school has no figure and no staff counts (Westbrook has 34
+    teachers: left out at a threshold of 35)."""
+    schools = exposure.school_figures(sample_store, EXPOSURES["inexperienced_teachers"], YEAR, threshold=35)
+    westbrook = schools.set_index("school").loc["Westbrook Middle School"]
+    assert pd.isna(westbrook["value"]) and pd.isna(westbrook["staff"]) and pd.isna(westbrook["counted"])
+    assert schools["value"].notna().sum() == len(schools) - 1
