@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/special_education.py", title="Special education", icon="🧩"),
     st.Page("pages/staffing.py", title="Staffing", icon="👥"),
     st.Page("pages/climate.py", title="Climate", icon="💬"),
+    st.Page("pages/listening.py", title="Listening sessions", icon="🗣️"),
     st.Page("pages/schools.py", title="Schools", icon="🏫"),
     st.Page("pages/trends.py", title="Trends", icon="📈"),
     st.Page("pages/goals.py", title="Goals", icon="🎯"),

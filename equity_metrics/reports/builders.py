@@ -8,13 +8,15 @@ from collections.abc import Callable
 from equity_metrics.reports.basket import BasketItem, list_items
 from equity_metrics.reports.export_tables import Provenance, provenance
 from equity_metrics.reports.goal_items import GOAL_KIND, build_goal_item
+from equity_metrics.reports.quote_items import QUOTE_KIND, build_quote_item
 from equity_metrics.reports.report_items import INDICATOR_KIND, ReportItem, build_indicator_item, unavailable_item
 from equity_metrics.storage.store import Store
 
 __all__ = ["BUILDERS", "build_basket", "build_item", "registered_kinds"]
 
 ItemBuilder = Callable[[Store, BasketItem, Provenance], ReportItem]
-BUILDERS: dict[str, ItemBuilder] = {INDICATOR_KIND: build_indicator_item, GOAL_KIND: build_goal_item}
+BUILDERS: dict[str, ItemBuilder] = {INDICATOR_KIND: build_indicator_item, GOAL_KIND: build_goal_item,
+                                   QUOTE_KIND: build_quote_item}
 
 
 def registered_kinds() -> tuple[str, ...]:
