@@ -94,6 +94,14 @@ def choose_kind(columns: Sequence[str], samples: dict[str, list[str]] | None = N
                          "students and its graduates (counts per school, student group and cohort)", ("graduation",),
                          graduation_guess(columns, samples), {"graduation": len(columns)})
     layout = find_layout(columns)
+    if layout is not None and layout.kind == "excerpts":  # a file of excerpts that other kinds fit too: ask
+        from equity_metrics.ingest.excerpts import excerpts_layout
+
+        others = [k for k in KINDS if excerpts_layout(columns) == "own" and SIGNATURES.get(k)
+                  and _supported(k, guess_columns(k, columns, samples), columns)]
+        if others:
+            return KindGuess(None, "the columns fit " + " and ".join(KINDS[k].label for k in ("excerpts", *others))
+                             + " equally well", ("excerpts", *others), None, {})
     if layout is not None:  # a published aggregate read into its own kind (layouts.py)
         return KindGuess(layout.kind, f"{KINDS[layout.kind].label}: {layout.what}", (layout.kind,),
                          layout.guess(columns), {layout.kind: len(columns)})
