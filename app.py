@@ -5,6 +5,7 @@ import streamlit as st
 
 from equity_metrics.storage.store import StoreError
 from views.cache import get_store, remove_leftover_uploads
+from views.language import _
 from views.state import sidebar
 from views.text import escape_markdown
 
@@ -14,20 +15,20 @@ from views.text import escape_markdown
 st.set_page_config(page_title="Equity Explorer", page_icon="⚖️", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🧭", default=True),
-    st.Page("pages/discipline.py", title="Discipline", icon="📋"),
-    st.Page("pages/course_access.py", title="Course access", icon="🎓"),
-    st.Page("pages/achievement.py", title="Achievement", icon="📝"),
-    st.Page("pages/special_education.py", title="Special education", icon="🧩"),
-    st.Page("pages/staffing.py", title="Staffing", icon="👥"),
-    st.Page("pages/climate.py", title="Climate", icon="💬"),
-    st.Page("pages/listening.py", title="Listening sessions", icon="🗣️"),
-    st.Page("pages/schools.py", title="Schools", icon="🏫"),
-    st.Page("pages/trends.py", title="Trends", icon="📈"),
-    st.Page("pages/goals.py", title="Goals", icon="🎯"),
-    st.Page("pages/report.py", title="Report", icon="📄"),
-    st.Page("pages/present.py", title="Present", icon="📽️"),
-    st.Page("pages/data.py", title="Data", icon="🗄️"),
+    st.Page("pages/overview.py", title=_("Overview"), icon="🧭", default=True),
+    st.Page("pages/discipline.py", title=_("Discipline"), icon="📋"),
+    st.Page("pages/course_access.py", title=_("Course access"), icon="🎓"),
+    st.Page("pages/achievement.py", title=_("Achievement"), icon="📝"),
+    st.Page("pages/special_education.py", title=_("Special education"), icon="🧩"),
+    st.Page("pages/staffing.py", title=_("Staffing"), icon="👥"),
+    st.Page("pages/climate.py", title=_("Climate"), icon="💬"),
+    st.Page("pages/listening.py", title=_("Listening sessions"), icon="🗣️"),
+    st.Page("pages/schools.py", title=_("Schools"), icon="🏫"),
+    st.Page("pages/trends.py", title=_("Trends"), icon="📈"),
+    st.Page("pages/goals.py", title=_("Goals"), icon="🎯"),
+    st.Page("pages/report.py", title=_("Report"), icon="📄"),
+    st.Page("pages/present.py", title=_("Present"), icon="📽️"),
+    st.Page("pages/data.py", title=_("Data"), icon="🗄️"),
 ]
 
 try:

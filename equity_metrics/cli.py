@@ -14,6 +14,7 @@
     python -m equity_metrics sample --out DIR
     python -m equity_metrics load-sample [--db PATH]
     python -m equity_metrics audit --out FILE.xlsx|FILE.pptx|FILE.html [--year Y] [--min-n N] [--min-cell N] [--db PATH]
+                                 [--lang en|es|zh]
     python -m equity_metrics goals [--db PATH] [--format csv|json|table]
     python -m equity_metrics themes [--by race|role|school] [--db PATH] [--format csv|json|table]
 
@@ -36,6 +37,7 @@ from equity_metrics.cli_aggregates import add_aggregate_commands
 from equity_metrics.cli_themes import add_themes
 from equity_metrics.core.codes import ALL_STUDENTS, lookup
 from equity_metrics.core.constants import DEFAULT_MIN_CELL, DEFAULT_MIN_N, SAMPLE_DATA_LABEL
+from equity_metrics.core.i18n import LANGUAGES
 from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedError, import_sources
 from equity_metrics.ingest.mapping import Mapping, MappingError
 from equity_metrics.ingest.readers import ReadError
@@ -337,7 +339,7 @@ def cmd_audit(args: argparse.Namespace) -> str:
         raise CommandError(f"{path}: no store there; import your files first (python -m equity_metrics import FILE)")
     options = MetricOptions(min_n=args.min_n, min_cell=args.min_cell)
     with Store(path, read_only=True) as store:
-        audit = audit_export.run_audit(store, args.year, options)
+        audit = audit_export.run_audit(store, args.year, options, lang=args.lang)
     audit_export.write_audit(audit, out)
     return (f"Wrote {out}: {audit.title}, {audit.indicators_measured} indicators, {len(audit.findings)} findings, "
             f"{len(audit.flagged)} IDEA flags ({audit.source.data_label}).\n")
@@ -458,6 +460,8 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
                    help=f"minimum numerator for a risk ratio (default {DEFAULT_MIN_CELL})")
     p.add_argument("--db", help=f"store file (default: ${'EQUITY_EXPLORER_DB'} or {default_db_path()})")
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="language of the audit's words: en (English), es (Spanish), zh (Chinese, Simplified)")
     p.set_defaults(run=cmd_audit)
 
 

@@ -20,15 +20,14 @@ from equity_metrics.core.constants import (
     DIMENSIONS,
     GROUP_DIMENSIONS,
     RACE_LABELS,
-    SAMPLE_DATA_LABEL,
     UNKNOWN,
 )
 from equity_metrics.measures import adjusted, adjusted_gaps
 from equity_metrics.measures.analysis import NoDataError, Result, reference_rate
 from equity_metrics.measures.indicators import INDICATORS, Indicator
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, MetricOptions, rate_columns
-from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps
-from equity_metrics.narrative.scope import Scope, finding_where, scope
+from equity_metrics.narrative import discipline_stages, findings, score_distribution, score_gaps, wording
+from equity_metrics.narrative.scope import Scope, scope
 from equity_metrics.reports.export_tables import COLUMN_LABELS, P_VALUE_COLUMNS, screen_format, table_csv_bytes
 from equity_metrics.storage.facts import SOURCES
 from equity_metrics.storage.store import Store, StoreError
@@ -43,6 +42,7 @@ from views.cache import (
 )
 from views.chart_output import show_chart
 from views.exports import export_menu, file_stem, finding_basket_button
+from views.language import current_language, tr
 from views.state import ViewState
 from views.text import escape_markdown
 
@@ -54,15 +54,20 @@ _COLUMN_LABELS = COLUMN_LABELS
 def data_source_banner(store: Store, compact: bool = False) -> None:
     """Say plainly when the numbers come from the synthetic sample district, or mix it with real files; with
     `compact` (a slide on a projector), in one short line."""
+    gettext = tr().gettext
+    label = gettext("Sample data (synthetic)")
     if compact and store.holds_sample():
-        mixed = "" if store.holds_only_sample() else "mixed with your files, "
-        st.caption(f"**{SAMPLE_DATA_LABEL}**: {mixed}invented students in an invented district.")
+        mixed = "" if store.holds_only_sample() else gettext("mixed with your files, ")
+        st.caption(gettext("**{sample}**: {mixed}invented students in an invented district.").format(sample=label,
+                                                                                                      mixed=mixed))
     elif store.holds_only_sample():
-        st.info(f"**{SAMPLE_DATA_LABEL}.** These are invented students in an invented district, made to show how "
-                "the tool works. Load your own files on the Data page.", icon=":material/science:")
+        st.info(gettext("**{sample}.** These are invented students in an invented district, made to show how the "
+                        "tool works. Load your own files on the Data page.").format(sample=label),
+                icon=":material/science:")
     elif store.holds_sample():
-        st.warning(f"**Mixed data: your files and the {SAMPLE_DATA_LABEL.lower()}.** The numbers combine invented "
-                   "students with yours. Remove the sample district on the Data page.", icon=":material/warning:")
+        st.warning(gettext("**Mixed data: your files and the {sample}.** The numbers combine invented students "
+                           "with yours. Remove the sample district on the Data page.").format(sample=label.lower()),
+                   icon=":material/warning:")
 
 
 def empty_state(message: str) -> None:
@@ -340,10 +345,11 @@ def findings_list(found: Sequence[findings.Finding], key: str, comparison_label:
     """Each finding as its sentence and a small chart; with the store, an "Add to report" button under each."""
     for index, finding in enumerate(found):
         with st.container(border=True):
-            st.markdown(f"**{finding.indicator.domain} · {finding.indicator.label}** "
-                        f"({escape_markdown(finding_where(finding.group, finding.school_year))})")
+            where = wording.finding_where(finding.group, finding.school_year, tr())
+            st.markdown(f"**{tr().term(finding.indicator.domain)} · {tr().term(finding.indicator.label)}** "
+                        f"({escape_markdown(where)})")
             st.markdown(escape_markdown(finding.sentence))
-            show_chart(charts.finding_chart(finding, comparison_label), key=f"{key}_{index}",
+            show_chart(charts.finding_chart(finding, comparison_label, current_language()), key=f"{key}_{index}",
                             alt=finding.sentence)
             if store is not None:
                 finding_basket_button(store, finding, options or MetricOptions(), f"{key}_{index}")

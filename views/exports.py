@@ -17,6 +17,7 @@ from equity_metrics.narrative.scope import scope_slug
 from equity_metrics.reports.basket import IndicatorSpec, add_item, list_items
 from equity_metrics.reports.export_tables import csv_bytes, provenance, result_sheet, xlsx_bytes
 from equity_metrics.storage.store import Store
+from views.language import _ as gettext
 
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,10 +46,10 @@ def finding_spec(finding: Finding, options: MetricOptions) -> IndicatorSpec | No
 def finding_basket_button(store: Store, finding: Finding, options: MetricOptions, key: str) -> None:
     """"Add to report" under one finding."""
     spec = finding_spec(finding, options)
-    if spec is not None and st.button("Add to report", key=f"{key}_basket", icon=":material/playlist_add:"):
+    if spec is not None and st.button(gettext("Add to report"), key=f"{key}_basket", icon=":material/playlist_add:"):
         add_item(store, spec)
-        st.toast(f"Added to the report ({len(list_items(store))} items). Open the Report page to build the deck.",
-                 icon=":material/playlist_add_check:")
+        st.toast(gettext("Added to the report ({count} items). Open the Report page to build the deck.").format(
+            count=len(list_items(store))), icon=":material/playlist_add_check:")
 
 
 def file_stem(result: Result) -> str:

@@ -13,13 +13,16 @@ from typing import NoReturn
 import streamlit as st
 
 from equity_metrics.core.constants import DEFAULT_MIN_N, DIMENSIONS, GRADE_BANDS, GROUP_DIMENSIONS
+from equity_metrics.core.i18n import N_
 from equity_metrics.measures import aggregate
 from equity_metrics.measures.aggregate import Filters
 from equity_metrics.measures.metrics import ALL_OTHERS, MetricOptions
+from equity_metrics.narrative import wording
 from equity_metrics.storage.store import Store
+from views.language import _, current_language, language_picker, tr
 
-ALL_GRADES = "All grades"
-ALL_SCHOOLS = "All schools (district)"
+ALL_GRADES = N_("All grades")
+ALL_SCHOOLS = N_("All schools (district)")
 STATE_KEY = "view_state"
 
 
@@ -33,6 +36,7 @@ class ViewState:
     dimension: str
     comparison: str
     min_n: int
+    lang: str = "en"  # the language of the page's words (views.language)
 
     @property
     def filters(self) -> Filters:
@@ -53,7 +57,21 @@ class ViewState:
         return Filters(school_years=kept, schools=self.schools, grade_band=self.grade_band)
 
 
-NO_STUDENT_YEARS = "(no student data)"  # the year box when only published tables are loaded
+NO_STUDENT_YEARS = N_("(no student data)")  # the year box when only published tables are loaded
+
+
+def _comparison_label(comparison: str, dimension: str) -> str:
+    if current_language() == "en":
+        return "All other students" if comparison == ALL_OTHERS else f"{comparison} students"
+    if comparison == ALL_OTHERS:
+        return _("All other students")
+    return wording.group_noun({dimension: comparison}, "students", tr())
+
+
+def _year_caption(years: Sequence[str], store: Store) -> None:
+    if not years and not store.is_empty():
+        st.caption(_("No file of students, or of counts by school, is loaded: a published table (staff by race, "
+                     "a survey summary, shares of enrollment) is shown on its page, with its own year."))
 
 
 def sidebar(store: Store) -> ViewState:
@@ -61,28 +79,31 @@ def sidebar(store: Store) -> ViewState:
     years = aggregate.school_years(store)
     default_year, why = aggregate.default_school_year(store)
     schools = aggregate.schools(store)
+    term = tr().term
     with st.sidebar:
-        st.header("Filters")
-        year = st.selectbox("School year", years[::-1] or [NO_STUDENT_YEARS], key="filter_year",
+        st.header(_("Filters"))
+        year = st.selectbox(_("School year"), years[::-1] or [NO_STUDENT_YEARS], key="filter_year",
                             index=years[::-1].index(default_year) if default_year in years else 0,
-                            help="Groups are compared within this school year.")
+                            format_func=lambda y: _(NO_STUDENT_YEARS) if y == NO_STUDENT_YEARS else y,
+                            help=_("Groups are compared within this school year."))
         if why and year == default_year:
             st.caption(why)
-        if not years and not store.is_empty():
-            st.caption("No file of students, or of counts by school, is loaded: a published table (staff by race, "
-                       "a survey summary, shares of enrollment) is shown on its page, with its own year.")
-        school = st.selectbox("School", [ALL_SCHOOLS, *schools], key="filter_school",
-                              help="One school or the whole district. Sets of schools are not offered: their "
-                                   "totals would let hidden counts be worked out from the district's.")
-        band = st.selectbox("Grade band", [ALL_GRADES, *GRADE_BANDS], key="filter_grade_band")
-        dimension = st.selectbox("Student groups", GROUP_DIMENSIONS, key="filter_dimension",
-                                 format_func=lambda d: DIMENSIONS[d].label)
+        _year_caption(years, store)
+        school = st.selectbox(_("School"), [ALL_SCHOOLS, *schools], key="filter_school",
+                              format_func=lambda s: _(ALL_SCHOOLS) if s == ALL_SCHOOLS else s,
+                              help=_("One school or the whole district. Sets of schools are not offered: their "
+                                     "totals would let hidden counts be worked out from the district's."))
+        band = st.selectbox(_("Grade band"), [ALL_GRADES, *GRADE_BANDS], key="filter_grade_band",
+                            format_func=lambda b: _(ALL_GRADES) if b == ALL_GRADES else term(b))
+        dimension = st.selectbox(_("Student groups"), GROUP_DIMENSIONS, key="filter_dimension",
+                                 format_func=lambda d: term(DIMENSIONS[d].label))
         comparisons = [ALL_OTHERS, *DIMENSIONS[dimension].values]
-        comparison = st.selectbox("Compare each group with", comparisons, key="filter_comparison",
-                                  format_func=lambda c: "All other students" if c == ALL_OTHERS else f"{c} students")
-        min_n = st.number_input("Minimum group size (n)", min_value=10, max_value=1000, value=DEFAULT_MIN_N, step=5,
-                                key="filter_min_n", help="Rates and ratios are not calculated for smaller groups. "
-                                "Counts under 10 are always hidden.")
+        comparison = st.selectbox(_("Compare each group with"), comparisons, key="filter_comparison",
+                                  format_func=lambda c: _comparison_label(c, dimension))
+        min_n = st.number_input(_("Minimum group size (n)"), min_value=10, max_value=1000, value=DEFAULT_MIN_N, step=5,
+                                key="filter_min_n", help=_("Rates and ratios are not calculated for smaller groups. "
+                                                           "Counts under 10 are always hidden."))
+        lang = language_picker()
     state = ViewState(
         school_year=year if years else None,
         schools=() if school == ALL_SCHOOLS or school not in schools else (school,),
@@ -90,6 +111,7 @@ def sidebar(store: Store) -> ViewState:
         dimension=dimension,
         comparison=comparison if comparison in comparisons else ALL_OTHERS,
         min_n=int(min_n),
+        lang=lang,
     )
     st.session_state[STATE_KEY] = state
     return state

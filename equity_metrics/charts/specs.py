@@ -24,8 +24,10 @@ from equity_metrics.core.constants import (
     UNKNOWN,
     UNKNOWN_COLOUR,
 )
+from equity_metrics.core.i18n import translator
 from equity_metrics.measures.indicators import Indicator
-from equity_metrics.narrative.findings import Finding, group_noun, short_reason
+from equity_metrics.narrative import wording
+from equity_metrics.narrative.findings import Finding, short_reason
 
 CHART_WIDTH = 560
 ROW_STEP = 30  # pixels per group row, so rows never crowd whatever the number of groups
@@ -198,10 +200,14 @@ def composition_chart(table: pd.DataFrame, groups: Sequence[str], indicator: Ind
     return _titled(chart.properties(width=CHART_WIDTH, height=alt.Step(ROW_STEP / 2)), title, subtitle)
 
 
-def finding_chart(finding: Finding, comparison_label: str = "all other students") -> alt.Chart:
-    """A small chart for one finding: the group's rate against the comparison's, with the group's interval."""
-    group = group_noun(finding.group)
-    other = comparison_label[0].upper() + comparison_label[1:]
+def finding_chart(finding: Finding, comparison_label: str = "all other students", lang: str = "en") -> alt.Chart:
+    """A small chart for one finding: the group's rate against the comparison's, with the group's interval
+    (its words in `lang`; `comparison_label` is the English one, translated here)."""
+    tr = translator(lang)
+    group = wording.group_noun(finding.group, "students", tr)
+    other = wording.capitalized(comparison_label if tr.english else
+                                tr.gettext("all other {noun}").format(noun=tr.term("students"))
+                                if comparison_label == "all other students" else tr.term(comparison_label))
     dimension = next(iter(finding.group))
     data = pd.DataFrame({
         "who": [group, other],
@@ -214,14 +220,16 @@ def finding_chart(finding: Finding, comparison_label: str = "all other students"
     })
     scale = alt.Scale(domain=[finding.group[dimension], other],
                       range=[group_colour(dimension, finding.group[dimension]), "#BBBBBB"])
-    tooltip = [alt.Tooltip("who:N", title="Group"), alt.Tooltip("rate:Q", format=".1%", title="Rate"),
-               alt.Tooltip("low:Q", format=".1%", title="95% interval from"),
-               alt.Tooltip("high:Q", format=".1%", title="95% interval to"),
-               alt.Tooltip("count:Q", title="Students with the outcome", format=","),
+    tooltip = [alt.Tooltip("who:N", title=tr.gettext("Group")),
+               alt.Tooltip("rate:Q", format=".1%", title=tr.gettext("Rate")),
+               alt.Tooltip("low:Q", format=".1%", title=tr.gettext("95% interval from")),
+               alt.Tooltip("high:Q", format=".1%", title=tr.gettext("95% interval to")),
+               alt.Tooltip("count:Q", title=tr.gettext("Students with the outcome"), format=","),
                alt.Tooltip("n:Q", title="n", format=",")]
     base = alt.Chart(data).encode(y=alt.Y("who:N", title=None, sort=[group, other], axis=GROUP_AXIS))
     bars = base.mark_bar(stroke="#555555", strokeWidth=0.5).encode(
-        x=alt.X("rate:Q", title=finding.indicator.label + " rate", axis=alt.Axis(format="%")),
+        x=alt.X("rate:Q", title=tr.gettext("{indicator} rate").format(indicator=tr.term(finding.indicator.label)),
+                axis=alt.Axis(format="%")),
         color=alt.Color("colour_key:N", scale=scale, legend=None),
         tooltip=tooltip,
     )

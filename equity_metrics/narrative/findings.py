@@ -15,61 +15,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from equity_metrics.core.constants import TWO_OR_MORE, UNKNOWN
+from equity_metrics.core.i18n import Translator, translator
 from equity_metrics.measures.indicators import INDICATORS, Indicator
 from equity_metrics.measures.metrics import MetricOptions
+from equity_metrics.narrative import wording
+from equity_metrics.narrative.wording import english_group_noun as group_noun
+from equity_metrics.narrative.wording import english_mid_sentence as mid_sentence
 
 SIGNIFICANCE = 0.05
-
-_FLAG_PHRASES = {
-    "Students with disabilities": "with disabilities",
-    "Students without disabilities": "without disabilities",
-    "Section 504": "with a Section 504 plan",
-    "Not Section 504": "without a Section 504 plan",
-    "English learners": "who are English learners",
-    "Not English learners": "who are not English learners",
-    "Low income": "from low-income families",
-    "Not low income": "not from low-income families",
-}
-
 
 def subject_noun(indicator: Indicator) -> str:
     """Who an indicator counts, as a plural noun: students, or for staff and applicant indicators their own
     population ("teachers", "applicants")."""
     return indicator.population_label if indicator.source in ("staff", "applicant") else "students"
-
-
-def group_noun(values: dict[str, str], noun: str = "students") -> str:
-    """Plural noun for a group or intersection: {'race': 'Black or African American', 'sex': 'Male'} ->
-    'Black or African American male students'."""
-    adjectives, phrases = [], []
-    for dimension, value in values.items():
-        if value == UNKNOWN:
-            phrases.append(f"of unknown {dimension.replace('_', ' ')}")
-        elif dimension == "race" and value == TWO_OR_MORE:
-            phrases.append("of two or more races")
-        elif dimension == "race":
-            adjectives.append(value)
-        elif dimension == "sex":
-            adjectives.append(value.lower())
-        elif dimension == "grade":
-            phrases.append(f"in grade {value}")
-        elif dimension in ("school", "school_year"):
-            phrases.append(f"at {value}" if dimension == "school" else f"in {value}")
-        else:
-            phrases.append(_FLAG_PHRASES.get(value, value))
-    text = " ".join([*adjectives, noun, *phrases]).strip()
-    return text[0].upper() + text[1:]
-
-
-def mid_sentence(noun: str) -> str:
-    """A group noun inside a sentence: 'Students with disabilities' -> 'students with disabilities';
-    names of groups ('Black or African American students') keep their capitals."""
-    first = noun.split(" ", 1)[0]
-    return first.lower() + noun[len(first):] if first in _COMMON_NOUNS else noun
-
-
-_COMMON_NOUNS = {"Students", "Teachers", "Applicants", "Staff", "Interviewed"}
 
 
 def percent(value: float, digits: int = 1) -> str:
@@ -99,34 +57,54 @@ def certain(table: pd.DataFrame) -> np.ndarray:
 
 
 def rate_sentence(indicator: Indicator, row: pd.Series, groups: Sequence[str],
-                  options: MetricOptions = MetricOptions(), with_test: bool = True) -> str:
-    """One sentence about one group's rate, from its row of a rate table."""
+                  options: MetricOptions = MetricOptions(), with_test: bool = True, lang: str = "en") -> str:
+    """One sentence about one group's rate, from its row of a rate table, in a language ('en', 'es', 'zh'):
+    each shape of sentence is one template of the catalogue, filled with named values."""
+    tr = translator(lang)
     who = subject_noun(indicator)
-    noun = group_noun({g: str(row[g]) for g in groups}, who)
-    comparison = options.comparison_phrase(who)
+    noun = wording.group_noun({g: str(row[g]) for g in groups}, who, tr)
+    comparison = wording.comparison_phrase(options, who, tr)
     if bool(row["suppressed"]) or not np.isfinite(row["rate"]):
-        return f"{noun}: not shown ({row['note']})."
-    measure = indicator.label[0].lower() + indicator.label[1:]
+        return tr.gettext("{group}: not shown ({note}).").format(group=noun, note=wording.note(row["note"], tr))
+    measure, event = wording.measure_words(indicator, tr), wording.event(indicator, tr)
+    rate, other_rate = tr.percent(row["rate"]), tr.percent(row.get("comparison_rate", np.nan))
     ratio = row.get("risk_ratio", np.nan)
     if np.isfinite(ratio) and ratio >= 1:
-        text = (f"{noun} were {times(ratio)} times as likely as {comparison} to {indicator.event} "
-                f"({percent(row['rate'])} vs {percent(row['comparison_rate'])})")
+        text = tr.gettext("{group} were {ratio} times as likely as {comparison} to {event} ({rate} vs "
+                          "{comparison_rate})").format(group=noun, ratio=wording.times(ratio, tr), comparison=comparison,
+                                                       event=event, rate=rate, comparison_rate=other_rate)
     elif np.isfinite(ratio) and ratio > 0:
         # Below 1, say it the way round a reader grasps: "others were 3.8 times as likely as this group".
-        others = comparison[0].upper() + comparison[1:]
-        text = (f"{others} were {times(1 / ratio)} times as likely as {mid_sentence(noun)} to "
-                f"{indicator.event} ({percent(row['comparison_rate'])} vs {percent(row['rate'])})")
+        text = tr.gettext("{comparison} were {ratio} times as likely as {group} to {event} ({comparison_rate} vs "
+                          "{rate})").format(comparison=wording.capitalized(comparison), ratio=wording.times(1 / ratio, tr),
+                                            group=wording.mid_sentence(noun, tr), event=event, rate=rate,
+                                            comparison_rate=other_rate)
     elif np.isfinite(row.get("comparison_rate", np.nan)):
-        text = f"{noun}: {measure} rate {percent(row['rate'])}, against {percent(row['comparison_rate'])} for {comparison}"
+        text = tr.gettext("{group}: {measure} rate {rate}, against {comparison_rate} for {comparison}").format(
+            group=noun, measure=measure, rate=rate, comparison_rate=other_rate, comparison=comparison)
     else:
-        text = f"{noun}: {measure} rate {percent(row['rate'])}"
+        text = tr.gettext("{group}: {measure} rate {rate}").format(group=noun, measure=measure, rate=rate)
     if with_test and np.isfinite(row.get("p_value", np.nan)):
-        verdict = ("the difference is statistically significant" if certain(row.to_frame().T).item()
-                   else "the difference could be due to chance")
-        q = row.get("q_value", np.nan)
-        corrected = f", {q_text(q)} corrected for multiple tests" if np.isfinite(q) else ""
-        text += f"; {verdict} ({row['test']}, {p_text(row['p_value'])}{corrected})"
-    return text + "."
+        text += _test_clause(row, tr)
+    return tr.gettext("{sentence}.").format(sentence=text)
+
+
+def _test_clause(row: pd.Series, tr: Translator) -> str:
+    """'; the difference is statistically significant (chi-square, p < 0.001, q < 0.001 corrected for multiple
+    tests)', one template for each verdict, with or without a q-value."""
+    significant = certain(row.to_frame().T).item()
+    q = row.get("q_value", np.nan)
+    values = {"test": wording.test_name(str(row["test"]), tr), "p": wording.p_text(row["p_value"], tr)}
+    if np.isfinite(q):
+        values["q"] = wording.q_text(q, tr)
+        message = (tr.gettext("; the difference is statistically significant ({test}, {p}, {q} corrected for "
+                              "multiple tests)") if significant else
+                   tr.gettext("; the difference could be due to chance ({test}, {p}, {q} corrected for multiple "
+                              "tests)"))
+    else:
+        message = (tr.gettext("; the difference is statistically significant ({test}, {p})") if significant
+                   else tr.gettext("; the difference could be due to chance ({test}, {p})"))
+    return message.format(**values)
 
 
 _SAME_STATUS = {"school": "the same school", "disability": "the same disability status", "sex": "the same sex",
@@ -204,9 +182,11 @@ class Finding:
 
 
 def largest_gaps(table: pd.DataFrame, groups: Sequence[str], options: MetricOptions = MetricOptions(),
-                 limit: int = 5, certain_only: bool = True, per_indicator: int | None = None) -> list[Finding]:
+                 limit: int = 5, certain_only: bool = True, per_indicator: int | None = None,
+                 lang: str = "en") -> list[Finding]:
     """The largest disadvantages in a rate table (one indicator, or an audit frame with indicator_id);
-    `per_indicator` caps how many findings one indicator may give, so a scorecard spans domains."""
+    `per_indicator` caps how many findings one indicator may give, so a scorecard spans domains. Sentences
+    in `lang`."""
     frame = table.copy()
     if "indicator_id" not in frame.columns:
         raise ValueError("the table needs an indicator_id column")
@@ -235,23 +215,24 @@ def largest_gaps(table: pd.DataFrame, groups: Sequence[str], options: MetricOpti
             risk_ratio_ci_high=float(row["risk_ratio_ci_high"]),
             numerator=int(row["numerator"]), denominator=int(row["denominator"]),
             p_value=float(row["p_value"]), test=str(row["test"]),
-            sentence=rate_sentence(indicator, row, groups, options),
+            sentence=rate_sentence(indicator, row, groups, options, lang=lang),
             disadvantage=float(row["disadvantage"]),
         ))
     return findings
 
 
 def rate_headline(indicator: Indicator, table: pd.DataFrame, groups: Sequence[str],
-             options: MetricOptions = MetricOptions()) -> str:
+                  options: MetricOptions = MetricOptions(), lang: str = "en") -> str:
     """The chart title: the largest certain disadvantage, else the largest calculated one, else a plain note."""
     framed = table.assign(indicator_id=indicator.id)
     for only_certain in (True, False):
-        found = largest_gaps(framed, groups, options, limit=1, certain_only=only_certain)
+        found = largest_gaps(framed, groups, options, limit=1, certain_only=only_certain, lang=lang)
         if found:
             return found[0].sentence if only_certain else rate_sentence(indicator, _row_of(framed, found[0], groups),
-                                                                   groups, options)
-    return (f"{indicator.label}: no group could be compared with these filters, or no group's rate was above "
-            "its comparison's.")
+                                                                        groups, options, lang=lang)
+    tr = translator(lang)
+    return tr.gettext("{indicator}: no group could be compared with these filters, or no group's rate was above "
+                      "its comparison's.").format(indicator=wording.indicator_label(indicator, tr))
 
 
 def _row_of(table: pd.DataFrame, finding: Finding, groups: Sequence[str]) -> pd.Series:
@@ -270,10 +251,12 @@ def short_reason(note: str) -> str:
     return "not shown"
 
 
-def suppressed_groups(table: pd.DataFrame, groups: Sequence[str]) -> list[str]:
+def suppressed_groups(table: pd.DataFrame, groups: Sequence[str], lang: str = "en") -> list[str]:
     """'Group: reason' for every row not fully shown, so no group is dropped silently."""
+    tr = translator(lang)
     rows = table[table["suppressed"] | (table["note"] != "")]
-    return [f"{group_noun({g: str(row[g]) for g in groups})}: {row['note']}" for _, row in rows.iterrows()
-            if row["note"] and row["note"] != "comparison group"]
+    return [tr.gettext("{group}: {note}").format(group=wording.group_noun({g: str(row[g]) for g in groups}, "students", tr),
+                                                  note=wording.note(row["note"], tr))
+            for _, row in rows.iterrows() if row["note"] and row["note"] != "comparison group"]
 
 

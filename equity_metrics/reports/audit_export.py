@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from equity_metrics.core.i18n import Translator, language, translator
 from equity_metrics.measures import analysis
 from equity_metrics.measures.aggregate import DimensionError, Filters
 from equity_metrics.measures.disproportionality import disproportionality_table
 from equity_metrics.measures.indicators import INDICATORS
 from equity_metrics.measures.metrics import GAP_COLUMNS, MetricOptions
 from equity_metrics.measures.rules import MultiYearRule
-from equity_metrics.narrative import findings
+from equity_metrics.narrative import findings, wording
 from equity_metrics.narrative.findings import Finding
 from equity_metrics.reports.deck import TableSlide, build_deck
 from equity_metrics.reports.export_tables import Provenance, Sheet, provenance, xlsx_bytes
@@ -60,10 +61,28 @@ class StandardAudit:
     findings: tuple[Finding, ...]
     idea_years: tuple[str, ...] = ()
     predictor: pd.DataFrame = field(default_factory=pd.DataFrame)  # race as a predictor (predictor_table)
+    lang: str = "en"  # the language of its words ('en', 'es', 'zh'): findings, titles, notes, charts
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.lang)
 
     @property
     def title(self) -> str:
-        return f"Equity audit, {self.school_year}"
+        return self.tr.gettext("Equity audit, {year}").format(year=self.school_year)
+
+    @property
+    def comparison(self) -> str:
+        return wording.comparison_phrase(self.options, "students", self.tr)
+
+    @property
+    def rule_label(self) -> str:
+        if self.tr.english:
+            return self.rule.label
+        return self.tr.gettext("{measure} {sign} {threshold} in each of the last {years} years").format(
+            measure=self.tr.gettext("risk ratio") if self.rule.measure == "risk_ratio" else self.rule.measure,
+            sign="≥" if self.rule.inclusive else ">", threshold=self.tr.plain(self.rule.threshold, 1).rstrip("0").rstrip(",.") ,
+            years=self.rule.years)
 
     @property
     def indicators_measured(self) -> int:
@@ -76,8 +95,9 @@ class StandardAudit:
 
     @property
     def subtitle(self) -> str:
-        return (f"Every indicator with data in {self.school_year} by race/ethnicity, each group compared with "
-                f"{self.options.comparison_label}; IDEA significant disproportionality ({self.rule.label}).")
+        return self.tr.gettext("Every indicator with data in {year} by race/ethnicity, each group compared with "
+                               "{comparison}; IDEA significant disproportionality ({rule}).").format(
+            year=self.school_year, comparison=self.comparison, rule=self.rule_label)
 
 
 def _labelled(table: pd.DataFrame) -> pd.DataFrame:
@@ -144,9 +164,9 @@ def idea_table(store: Store, years: Sequence[str], options: MetricOptions,
 
 
 def run_audit(store: Store, year: str | None = None, options: MetricOptions = MetricOptions(),
-              rule: MultiYearRule = MultiYearRule(), created: date | None = None) -> StandardAudit:
-    """Compute the standard audit of `year` (default: the latest year with data). NoDataError when the store
-    is empty or nothing can be measured in that year."""
+              rule: MultiYearRule = MultiYearRule(), created: date | None = None, lang: str = "en") -> StandardAudit:
+    """Compute the standard audit of `year` (default: the latest year with data), its words in `lang`.
+    NoDataError when the store is empty or nothing can be measured in that year."""
     if store.is_empty():
         raise analysis.NoDataError(f"The store {store.path} holds no data: import your files first "
                                    "(python -m equity_metrics import FILE).")
@@ -163,22 +183,23 @@ def run_audit(store: Store, year: str | None = None, options: MetricOptions = Me
                                    "and outcome files for that year.")
     idea_years = tuple(y for y in years if y <= year)
     idea = idea_table(store, idea_years, options, rule)
-    found = (findings.largest_gaps(rates, list(AUDIT_BY), options, limit=AUDIT_FINDINGS, per_indicator=1)
-             if not rates.empty else [])
+    found = (findings.largest_gaps(rates, list(AUDIT_BY), options, limit=AUDIT_FINDINGS, per_indicator=1,
+                                   lang=lang) if not rates.empty else [])
     if len(idea):
         idea = idea.sort_values(["above_threshold_each_year", "years_above", "risk_ratio"], ascending=False,
                                 kind="stable", na_position="last").reset_index(drop=True)
     predictor = predictor_table(store, year, years, options)
     return StandardAudit(year, options, rule, provenance(store, created), _labelled(rates), _labelled(gaps),
-                         _labelled(idea), tuple(found), idea_years, _labelled(predictor))
+                         _labelled(idea), tuple(found), idea_years, _labelled(predictor), language(lang))
 
 
 # ---- the three files ----------------------------------------------------------------------------------------
 def findings_frame(audit: StandardAudit) -> pd.DataFrame:
     """One row per finding: where, who, the sentence and its numbers (all shown values)."""
+    tr = audit.tr
     return pd.DataFrame([{
-        "domain": f.indicator.domain, "indicator": f.indicator.label, "school_year": f.school_year,
-        "group": findings.group_noun(f.group, findings.subject_noun(f.indicator)), "sentence": f.sentence,
+        "domain": tr.term(f.indicator.domain), "indicator": tr.term(f.indicator.label), "school_year": f.school_year,
+        "group": wording.group_noun(f.group, findings.subject_noun(f.indicator), tr), "sentence": f.sentence,
         "denominator": f.denominator, "numerator": f.numerator, "rate": f.rate, "comparison_rate": f.comparison_rate,
         "risk_ratio": f.risk_ratio, "risk_ratio_ci_low": f.risk_ratio_ci_low,
         "risk_ratio_ci_high": f.risk_ratio_ci_high, "p_value": f.p_value, "test": f.test,
@@ -188,25 +209,29 @@ def findings_frame(audit: StandardAudit) -> pd.DataFrame:
 
 
 def _captions(audit: StandardAudit) -> dict[str, str]:
+    tr, year = audit.tr, audit.school_year
     return {
-        "findings": f"The largest statistically certain gaps in {audit.school_year} (Benjamini-Hochberg q < 0.05 "
-                    f"across every test of the audit, risk-ratio interval excluding 1), one per indicator, largest first.",
-        "rates": f"Every rate indicator with data in {audit.school_year}, each race/ethnicity group compared with "
-                 f"{audit.options.comparison_label}.",
-        "gaps": f"Every mean (scale scores, days lost, survey answers) with data in {audit.school_year}, by "
-                f"race/ethnicity.",
-        "idea": f"IDEA significant disproportionality, {', '.join(audit.idea_years)}: risk ratio vs all other "
-                f"students by race/ethnicity; flag: {audit.rule.label}.",
-        "predictor": f"How much race/ethnicity predicts each outcome in {audit.school_year} and the year before: "
-                     "Cramér's V for rates, eta squared for means (0: not at all). A district policy's aim is that "
-                     "race cease to be a reliable predictor of student achievement and success.",
+        "findings": tr.gettext("The largest statistically certain gaps in {year} (Benjamini-Hochberg q < 0.05 "
+                               "across every test of the audit, risk-ratio interval excluding 1), one per indicator, "
+                               "largest first.").format(year=year),
+        "rates": tr.gettext("Every rate indicator with data in {year}, each race/ethnicity group compared with "
+                            "{comparison}.").format(year=year, comparison=audit.comparison),
+        "gaps": tr.gettext("Every mean (scale scores, days lost, survey answers) with data in {year}, by "
+                           "race/ethnicity.").format(year=year),
+        "idea": tr.gettext("IDEA significant disproportionality, {years}: risk ratio vs all other students by "
+                           "race/ethnicity; flag: {rule}.").format(years=", ".join(audit.idea_years),
+                                                                   rule=audit.rule_label),
+        "predictor": tr.gettext("How much race/ethnicity predicts each outcome in {year} and the year before: "
+                                "Cramér's V for rates, eta squared for means (0: not at all). A district policy's aim "
+                                "is that race cease to be a reliable predictor of student achievement and "
+                                "success.").format(year=year),
     }
 
 
 def audit_items(audit: StandardAudit) -> list[ReportItem]:
     """Each finding as a report item (sentence, small chart, its indicator's rows)."""
     rates = audit.rates.drop(columns=["indicator", "domain"], errors="ignore")
-    return [finding_item(f, rates, audit.options, audit.source) for f in audit.findings]
+    return [finding_item(f, rates, audit.options, audit.source, audit.lang) for f in audit.findings]
 
 
 def audit_xlsx(audit: StandardAudit) -> bytes:
@@ -247,20 +272,21 @@ def audit_deck(audit: StandardAudit) -> bytes:
 
 
 def audit_html(audit: StandardAudit) -> str:
-    captions = _captions(audit)
-    tables = [TableSection("IDEA significant disproportionality", _columns(audit.idea, REPORT_IDEA_COLUMNS),
+    captions, tr = _captions(audit), audit.tr
+    tables = [TableSection(tr.gettext("IDEA significant disproportionality"), _columns(audit.idea, REPORT_IDEA_COLUMNS),
                            captions["idea"])]
     for domain in dict.fromkeys(audit.rates.get("domain", pd.Series(dtype=str))):
         part = audit.rates[audit.rates["domain"] == domain]
-        tables.append(TableSection(f"Rates by race/ethnicity: {domain}", _columns(part, REPORT_RATE_COLUMNS),
-                                   captions["rates"]))
+        tables.append(TableSection(tr.gettext("Rates by race/ethnicity: {domain}").format(domain=tr.term(domain)),
+                                   _columns(part, REPORT_RATE_COLUMNS), captions["rates"]))
     if len(audit.gaps):
-        tables.append(TableSection("Score gaps by race/ethnicity", _columns(audit.gaps, REPORT_GAP_COLUMNS),
+        tables.append(TableSection(tr.gettext("Score gaps by race/ethnicity"), _columns(audit.gaps, REPORT_GAP_COLUMNS),
                                    captions["gaps"]))
     if len(audit.predictor):
-        tables.append(TableSection("Race as a predictor", _columns(audit.predictor, REPORT_PREDICTOR_COLUMNS),
-                                   captions["predictor"]))
-    return build_report(audit.title, audit_items(audit), audit.source, audit.subtitle, tables, audit.options)
+        tables.append(TableSection(tr.gettext("Race as a predictor"),
+                                   _columns(audit.predictor, REPORT_PREDICTOR_COLUMNS), captions["predictor"]))
+    return build_report(audit.title, audit_items(audit), audit.source, audit.subtitle, tables, audit.options,
+                        audit.lang)
 
 
 def audit_bytes(audit: StandardAudit, suffix: str) -> bytes:

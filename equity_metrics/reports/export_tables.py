@@ -25,8 +25,10 @@ from openpyxl.utils import get_column_letter
 
 from equity_metrics.core.constants import DIMENSIONS, SAMPLE_DATA_LABEL
 from equity_metrics.core.formulas import neutralise
+from equity_metrics.core.i18n import Translator, translator
 from equity_metrics.measures.analysis import Result
 from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
+from equity_metrics.narrative import wording
 from equity_metrics.narrative.scope import scope
 from equity_metrics.storage.store import Store
 
@@ -176,6 +178,24 @@ class Provenance:
         """'Data: Sample data (synthetic): a.csv, b.xlsx [Staff, Schools]. Made 2025-06-30.'"""
         return f"Data: {self.data_label}: {self.files or 'no dataset'}. Made {self.created.isoformat()}."
 
+    def label_in(self, tr: Translator) -> str:
+        """`data_label` in the translator's language."""
+        if tr.english:
+            return self.data_label
+        sample = tr.gettext("Sample data (synthetic)")
+        if self.only_sample:
+            return sample
+        if self.holds_sample:
+            return tr.gettext("Your files mixed with the {sample}").format(sample=sample)
+        return tr.gettext("Your district's files")
+
+    def source_line_in(self, tr: Translator) -> str:
+        """`source_line` in the translator's language."""
+        if tr.english:
+            return self.source_line
+        return tr.gettext("Data: {data}: {files}. Made {made}.").format(
+            data=self.label_in(tr), files=self.files or tr.gettext("no dataset"), made=tr.date(self.created))
+
 
 def provenance(store: Store, created: date | None = None) -> Provenance:
     """The store's datasets (oldest first) and today's date (or `created`)."""
@@ -225,8 +245,15 @@ def cell_value(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def column_label(column: str) -> str:
-    """The display label of a library column: 'rate' -> 'Rate', 'race' -> 'Race/ethnicity'."""
+def column_label(column: str, lang: str = "en") -> str:
+    """The display label of a library column: 'rate' -> 'Rate', 'race' -> 'Race/ethnicity' (in `lang`: the
+    catalogue's translation of the English label, a dimension's from the glossary)."""
+    if lang != "en":
+        tr = translator(lang)
+        if column in COLUMN_LABELS:
+            return tr.gettext(COLUMN_LABELS[column])
+        if column in DIMENSIONS:
+            return tr.term(DIMENSIONS[column].label)
     if column in COLUMN_LABELS:
         return COLUMN_LABELS[column]
     if column in DIMENSIONS:
@@ -279,12 +306,38 @@ def screen_format(column: str) -> Callable[[float], str] | None:
     return _NUMBER_TEXT.get(column_kind(column))
 
 
-def display_text(column: str, value: Any) -> str:
-    """A value as text for a report or a slide: 12.3%, +3.2 pts, 2.41, 1,234, < 0.001; empty when missing."""
+def _localized_number(kind: str, value: float, tr: Translator) -> str:
+    if kind == "percent":
+        return tr.percent(value)
+    if kind == "points":
+        return tr.gettext("{value} pts").format(value=("+" if value >= 0 else "-") + tr.plain(abs(value) * 100, 1))
+    if kind == "count":
+        return tr.integer(value)
+    if kind == "mean":
+        return tr.decimal(value, 1)
+    if kind == "p":
+        return "< " + tr.plain(0.001, 3) if value < 0.001 else tr.plain(value, 3)
+    return tr.plain(value, 2 if kind == "ratio" else 3)
+
+
+def display_text(column: str, value: Any, lang: str = "en") -> str:
+    """A value as text for a report or a slide: 12.3%, +3.2 pts, 2.41, 1,234, < 0.001; empty when missing.
+    In another language, numbers as its locale writes them, words from the glossary, notes translated."""
     if isinstance(value, np.generic):
         value = value.item()
     if _missing(value):
         return ""
+    if lang != "en":
+        tr = translator(lang)
+        if isinstance(value, bool):
+            return tr.gettext("Yes") if value else tr.gettext("No")
+        if isinstance(value, str):
+            if column == "test":
+                return wording.test_name(value, tr)
+            return wording.note(value, tr) if column == "note" else tr.term(value)
+        kind = column_kind(column)
+        if isinstance(value, (int, float)) and kind != "plain":
+            return _localized_number(kind, value, tr)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if not isinstance(value, (int, float)):
@@ -301,38 +354,43 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- suppression rules and methods, said the same way in every export ------------------------------------
-def suppression_rules(options: MetricOptions) -> list[str]:
+def suppression_rules(options: MetricOptions, lang: str = "en") -> list[str]:
     """The privacy and minimum rules that applied, in plain words, with their values."""
+    tr = translator(lang)
     t = options.privacy_threshold
     return [
-        f"Counts from 1 to {t - 1} are never shown, nor a count whose complement (n minus the count) is from 1 to "
-        f"{t - 1}; everything that would reveal it (rate, interval, comparison, ratio, test, share) is hidden with "
-        "it. Zeros are shown.",
-        "Complementary suppression: when a line of cells whose total is public has exactly one hidden cell, the "
-        "smallest other cell is hidden too, so no hidden count can be recovered by subtraction.",
-        f"n-size {options.min_n}: no rate, interval, ratio or test for a group with fewer students.",
-        f"Cell size {options.min_cell}: no risk ratio when the group or its comparison has fewer students with the "
-        "outcome.",
-        "Unknown race/ethnicity is its own row: shown, never compared, never part of a share.",
-        "No student ID or name appears in this file: every number is a count or a statistic of a group.",
+        tr.gettext("Counts from 1 to {last} are never shown, nor a count whose complement (n minus the count) is "
+                   "from 1 to {last}; everything that would reveal it (rate, interval, comparison, ratio, test, "
+                   "share) is hidden with it. Zeros are shown.").format(last=t - 1),
+        tr.gettext("Complementary suppression: when a line of cells whose total is public has exactly one hidden "
+                   "cell, the smallest other cell is hidden too, so no hidden count can be recovered by subtraction."),
+        tr.gettext("n-size {min_n}: no rate, interval, ratio or test for a group with fewer students.").format(
+            min_n=options.min_n),
+        tr.gettext("Cell size {min_cell}: no risk ratio when the group or its comparison has fewer students with "
+                   "the outcome.").format(min_cell=options.min_cell),
+        tr.gettext("Unknown race/ethnicity is its own row: shown, never compared, never part of a share."),
+        tr.gettext("No student ID or name appears in this file: every number is a count or a statistic of a group."),
     ]
 
 
-def methods_lines(options: MetricOptions) -> list[str]:
+def methods_lines(options: MetricOptions, lang: str = "en") -> list[str]:
     """The methods in brief (docs/methods.md), for a notes sheet, a methods slide or a report's last section."""
+    tr = translator(lang)
     return [
-        f"Each group is compared with {options.comparison_label} of the same school year (and school, when split "
-        "by school); years are never pooled.",
-        "Rate = students with the outcome / students in the group, with a 95% Wilson interval.",
-        "Risk ratio = rate / comparison rate (IDEA, 34 CFR 300.647), with a 95% Katz interval; difference in "
-        "percentage points.",
-        "Test: Pearson chi-square of the 2x2 table, or Fisher's exact test when an expected count is under 5. A "
-        "gap is called statistically significant only when its Benjamini-Hochberg q-value (the p-value corrected "
-        "for every test of the table, false discovery rate) is under 0.05 and the risk-ratio interval excludes 1.",
-        "Score gaps: difference in means, Hedges' g with its 95% interval, Welch's t-test.",
-        "IDEA significant disproportionality: risk ratio vs all other students above the threshold in each of the "
-        "last 3 years (34 CFR 300.647(d)); a year not calculated counts as not above.",
-        *suppression_rules(options),
+        tr.gettext("Each group is compared with {comparison} of the same school year (and school, when split by "
+                   "school); years are never pooled.").format(
+            comparison=wording.comparison_phrase(options, "students", tr)),
+        tr.gettext("Rate = students with the outcome / students in the group, with a 95% Wilson interval."),
+        tr.gettext("Risk ratio = rate / comparison rate (IDEA, 34 CFR 300.647), with a 95% Katz interval; "
+                   "difference in percentage points."),
+        tr.gettext("Test: Pearson chi-square of the 2x2 table, or Fisher's exact test when an expected count is "
+                   "under 5. A gap is called statistically significant only when its Benjamini-Hochberg q-value (the "
+                   "p-value corrected for every test of the table, false discovery rate) is under 0.05 and the "
+                   "risk-ratio interval excludes 1."),
+        tr.gettext("Score gaps: difference in means, Hedges' g with its 95% interval, Welch's t-test."),
+        tr.gettext("IDEA significant disproportionality: risk ratio vs all other students above the threshold in "
+                   "each of the last 3 years (34 CFR 300.647(d)); a year not calculated counts as not above."),
+        *suppression_rules(options, lang),
     ]
 
 

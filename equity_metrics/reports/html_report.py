@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from equity_metrics.core.constants import SAMPLE_DATA_LABEL
+from equity_metrics.core.i18n import N_, translator
 from equity_metrics.measures.metrics import MetricOptions
 from equity_metrics.reports.builders import build_basket
 from equity_metrics.reports.export_tables import Provenance, column_kind, column_label, display_text, methods_lines, provenance
 from equity_metrics.reports.report_items import ReportItem, shared_options
 from equity_metrics.storage.store import Store
 
+SAMPLE_NOTE = N_("These are invented students in an invented district, made to show how the tool works; the numbers "
+                 "are not findings about any real district.")
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif;
        color: #1a1a1a; max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
@@ -63,14 +65,14 @@ def labelled_svg(svg: str, alt_text: str) -> str:
             + svg[close + 1:])
 
 
-def table_html(frame: pd.DataFrame, caption: str = "") -> str:
+def table_html(frame: pd.DataFrame, caption: str = "", lang: str = "en") -> str:
     """An HTML table with display labels and formatted numbers; missing (hidden) values are empty cells."""
-    head = "".join(f'<th scope="col">{_e(column_label(c))}</th>' for c in frame.columns)
+    head = "".join(f'<th scope="col">{_e(column_label(c, lang))}</th>' for c in frame.columns)
     kinds = [column_kind(c) for c in frame.columns]
     rows = []
     for values in frame.itertuples(index=False, name=None):
-        cells = "".join(f'<td class="num">{_e(display_text(c, v))}</td>' if k != "plain" and not isinstance(v, str)
-                        else f"<td>{_e(display_text(c, v))}</td>"
+        cells = "".join(f'<td class="num">{_e(display_text(c, v, lang))}</td>' if k != "plain" and not isinstance(v, str)
+                        else f"<td>{_e(display_text(c, v, lang))}</td>"
                         for c, k, v in zip(frame.columns, kinds, values, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     caption_html = f"<caption>{_e(caption)}</caption>" if caption else ""
@@ -78,6 +80,7 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> str:
 
 
 def _item_html(item: ReportItem, index: int) -> str:
+    tr = translator(item.lang)
     parts = [f'<section class="item" id="item-{index}">', f"<h2>{_e(item.title)}</h2>",
              f'<p class="sentence">{_e(item.sentence)}</p>']
     rendered = item.render(("svg",), with_notes=False)
@@ -85,36 +88,40 @@ def _item_html(item: ReportItem, index: int) -> str:
         caption = f"<figcaption>{_e(item.hidden_note)}</figcaption>" if item.hidden_note else ""
         parts.append(f"<figure>{labelled_svg(rendered.svg, rendered.alt_text)}{caption}</figure>")
     if not item.table.empty:
-        parts.append(f"<details><summary>Table: every group</summary>{table_html(item.table)}</details>")
+        summary = tr.gettext("Table: every group")
+        parts.append(f"<details><summary>{_e(summary)}</summary>{table_html(item.table, lang=item.lang)}</details>")
     parts.append(f'<p class="source">{_e(item.source_note)}</p></section>')
     return "\n".join(parts)
 
 
 def build_report(title: str, items: Sequence[ReportItem], source: Provenance, subtitle: str = "",
-                 tables: Sequence[TableSection] = (), options: MetricOptions | None = None) -> str:
-    """The whole HTML document: header with data source and date (and the sample label when it applies), one
-    section per item, the table sections, then methods and privacy."""
+                 tables: Sequence[TableSection] = (), options: MetricOptions | None = None, lang: str = "en") -> str:
+    """The whole HTML document in `lang` (its lang attribute too): header with data source and date (and the
+    sample label when it applies), one section per item, the table sections, then methods and privacy."""
+    tr = translator(lang)
     options = options or shared_options(items)
-    methods = methods_lines(options or MetricOptions())
+    methods = methods_lines(options or MetricOptions(), lang)
     if options is None:
-        methods = ["Each finding's source note gives the comparison group and the minimums that applied to it.",
-                   *methods[1:]]
-    banner = (f'<p class="sample"><strong>{_e(SAMPLE_DATA_LABEL)}.</strong> These are invented students in an '
-              "invented district, made to show how the tool works; the numbers are not findings about any real "
-              "district.</p>") if source.holds_sample else ""
+        methods = [tr.gettext("Each finding's source note gives the comparison group and the minimums that applied "
+                              "to it."), *methods[1:]]
+    sample, methods_title = tr.gettext("Sample data (synthetic)"), tr.gettext("Methods and privacy")
+    made = tr.gettext("Made with Equity Explorer on {date}.").format(date=tr.date(source.created))
+    banner = (f'<p class="sample"><strong>{_e(sample)}.</strong> {_e(tr.gettext(SAMPLE_NOTE))}</p>'
+              if source.holds_sample else "")
     body = [
         f"<header><h1>{_e(title)}</h1>",
         f'<p class="sentence">{_e(subtitle)}</p>' if subtitle else "",
-        f'<p class="source">{_e(source.source_line)}</p>{banner}</header>',
+        f'<p class="source">{_e(source.source_line_in(tr))}</p>{banner}</header>',
         "<main>",
         *(_item_html(item, index) for index, item in enumerate(items, start=1)),
-        *(f'<section class="table"><h2>{_e(t.title)}</h2>{table_html(t.frame, t.caption)}</section>' for t in tables),
-        '<section id="methods"><h2>Methods and privacy</h2><ul>',
+        *(f'<section class="table"><h2>{_e(t.title)}</h2>{table_html(t.frame, t.caption, lang)}</section>'
+          for t in tables),
+        f'<section id="methods"><h2>{_e(methods_title)}</h2><ul>',
         *(f"<li>{_e(line)}</li>" for line in methods),
         "</ul></section></main>",
-        f'<footer><p class="source">Made with Equity Explorer on {_e(source.created.isoformat())}.</p></footer>',
+        f'<footer><p class="source">{_e(made)}</p></footer>',
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    return (f"<!DOCTYPE html>\n<html lang=\"{tr.html_lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
             + "\n".join(part for part in body if part) + "\n</body>\n</html>\n")

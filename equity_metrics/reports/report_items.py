@@ -18,13 +18,14 @@ import pandas as pd
 
 from equity_metrics.charts import chart_files
 from equity_metrics.charts import specs as charts
+from equity_metrics.core.i18n import translator
 from equity_metrics.measures import analysis
 from equity_metrics.measures.aggregate import DimensionError
 from equity_metrics.measures.indicators import Indicator, get_indicator
 from equity_metrics.measures.metrics import GAP_COLUMNS, RATE_COLUMNS, MetricOptions
-from equity_metrics.narrative import findings, score_gaps
+from equity_metrics.narrative import findings, score_gaps, wording
 from equity_metrics.narrative.findings import Finding
-from equity_metrics.narrative.scope import finding_where, scope
+from equity_metrics.narrative.scope import scope
 from equity_metrics.reports.basket import INDICATOR_KIND, BasketItem, IndicatorSpec
 from equity_metrics.reports.export_tables import Provenance, column_label
 from equity_metrics.storage.store import Store
@@ -44,11 +45,14 @@ class ReportItem:
     alt_text: str = ""
     options: MetricOptions = field(default_factory=MetricOptions)
     source: Provenance | None = None  # the datasets behind the numbers (named under a chart file)
+    lang: str = "en"  # the language of its words
 
     @property
     def hidden_note(self) -> str:
         """'Not fully shown: group: reason · ...' (empty when every group is shown), as under the app's charts."""
-        return "Not fully shown: " + " · ".join(self.notes) if self.notes else ""
+        if not self.notes:
+            return ""
+        return translator(self.lang).gettext("Not fully shown: {groups}").format(groups=" · ".join(self.notes))
 
     def render(self, formats: Sequence[chart_files.Format] = chart_files.FORMATS,
                with_notes: bool = True) -> chart_files.RenderedChart | None:
@@ -57,7 +61,8 @@ class ReportItem:
         chart."""
         if self.chart is None:
             return None
-        files = f"Datasets: {self.source.files}." if self.source is not None and self.source.files else ""
+        files = (translator(self.lang).gettext("Datasets: {files}.").format(files=self.source.files)
+                 if self.source is not None and self.source.files else "")
         notes = (self.hidden_note, self.source_note, files) if with_notes else ()
         return chart_files.render(self.chart, self.alt_text, formats, notes)
 
@@ -74,13 +79,18 @@ def shared_options(items: Sequence[ReportItem]) -> MetricOptions | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
-def source_note(source: Provenance, options: MetricOptions, years: Sequence[str] = ()) -> str:
+def source_note(source: Provenance, options: MetricOptions, years: Sequence[str] = (), lang: str = "en") -> str:
     """Where the numbers come from (the data and the date; the file names are on the report's first page),
     which years, whom groups are compared with and the minimums that applied."""
-    when = f" School year {', '.join(years)}." if years else ""
-    return (f"Source: {source.data_label}, made {source.created.isoformat()}.{when} Compared with "
-            f"{options.comparison_label}; n-size {options.min_n}, cell size {options.min_cell}; counts under "
-            f"{options.privacy_threshold} hidden.")
+    tr = translator(lang)
+    values = {"data": source.label_in(tr), "made": tr.date(source.created), "years": ", ".join(years),
+              "comparison": wording.comparison_phrase(options, "students", tr), "min_n": options.min_n,
+              "min_cell": options.min_cell, "threshold": options.privacy_threshold}
+    if years:
+        return tr.gettext("Source: {data}, made {made}. School year {years}. Compared with {comparison}; n-size "
+                          "{min_n}, cell size {min_cell}; counts under {threshold} hidden.").format(**values)
+    return tr.gettext("Source: {data}, made {made}. Compared with {comparison}; n-size {min_n}, cell size "
+                      "{min_cell}; counts under {threshold} hidden.").format(**values)
 
 
 def _dimension_words(dimension: str) -> str:
@@ -176,20 +186,27 @@ def build_indicator_item(store: Store, item: BasketItem, source: Provenance) -> 
     return indicator_item(store, item.indicator_spec(), source, item.title)
 
 
-def finding_item(finding: Finding, table: pd.DataFrame, options: MetricOptions, source: Provenance) -> ReportItem:
-    """One finding of an audit (`findings.largest_gaps`): its sentence, the small group-vs-comparison chart and
-    its indicator's rows of the audit table (`table`, with indicator_id and school_year columns)."""
-    indicator = finding.indicator
+def finding_item(finding: Finding, table: pd.DataFrame, options: MetricOptions, source: Provenance,
+                 lang: str = "en") -> ReportItem:
+    """One finding of an audit (`findings.largest_gaps`, its sentence already in `lang`): its sentence, the
+    small group-vs-comparison chart and its indicator's rows of the audit table (`table`, with indicator_id and
+    school_year columns)."""
+    indicator, tr = finding.indicator, translator(lang)
     groups = list(finding.group)
     rows = table[(table["indicator_id"] == finding.indicator_id)
                  & (table["school_year"].astype(str) == finding.school_year)]
-    noun = findings.mid_sentence(findings.group_noun(finding.group, findings.subject_noun(indicator)))
-    described = (f"Bar chart of the {indicator.label.lower()} rate of {noun} and of {options.comparison_label}, "
-                 f"{finding.school_year}, with the group's 95% interval")
-    title = f"{indicator.domain} · {indicator.label}: {finding_where(finding.group, finding.school_year)}"
+    noun = wording.mid_sentence(wording.group_noun(finding.group, findings.subject_noun(indicator), tr), tr)
+    comparison = wording.comparison_phrase(options, "students", tr)
+    described = tr.gettext("Bar chart of the {measure} rate of {group} and of {comparison}, {year}, with the "
+                           "group's 95% interval").format(measure=wording.measure_words(indicator, tr), group=noun,
+                                                          comparison=comparison, year=finding.school_year)
+    title = tr.gettext("{domain} · {indicator}: {where}").format(
+        domain=tr.term(indicator.domain), indicator=tr.term(indicator.label),
+        where=wording.finding_where(finding.group, finding.school_year, tr))
     return ReportItem("finding", title, finding.sentence,
-                      charts.finding_chart(finding, options.comparison_label),
+                      charts.finding_chart(finding, options.comparison_label, lang),
                       rows[[*groups, *RATE_COLUMNS]].reset_index(drop=True),
-                      tuple(findings.suppressed_groups(rows, groups)),
-                      source_note(source, options, [finding.school_year]), f"{described}. {finding.sentence}",
-                      options, source)
+                      tuple(findings.suppressed_groups(rows, groups, lang)),
+                      source_note(source, options, [finding.school_year], lang),
+                      tr.gettext("{description}. {sentence}").format(description=described, sentence=finding.sentence),
+                      options, source, lang)
