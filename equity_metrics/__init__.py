@@ -9,7 +9,8 @@ Where things live (each layer imports only the ones above it in this list; `test
   (pure, vectorised formulas), `suppression` (small-count rules).
 - `storage`: `schema` (the canonical tables), `store` (the `Store`: one DuckDB file, its threads and time
   limits), `facts` (the analysis tables built from the imports) and `graduation_facts` (cohort counts as
-  students), `staff_codes` (what the staff table stores beside race labels), `user_tables` (goals, basket,
+  students), `staff_codes` (what the staff table stores beside race labels), `excerpt_codes` (how an excerpt's codes are
+  separated), `user_tables` (goals, basket,
   mappings), `caches` (what to forget when a store is erased).
 - `ingest`: `readers` (CSV and workbooks) guarded by `headers` (where a table starts and ends) and the
   pre-scans `workbook_scan`, `ods_scan` and `binary_scan` (with `scan_types`), `import_limits`; `cleaning`,
@@ -25,19 +26,21 @@ Where things live (each layer imports only the ones above it in this list; `test
   `audit`, `association_by_year`), `adjusted` and `adjusted_gaps` (Mantel–Haenszel, regression), `rules` and
   `disproportionality` (IDEA, EEOC), `stabilised` (empirical Bayes), `course_access`; the published
   aggregates, each over its protected table: `staff_fte` (`staff_cube`), `survey_summary` (`survey_cube`),
-  `representation`; `exposure` (students' exposure to inexperienced teachers and counselors, by group).
+  `representation`; `exposure` (students' exposure to inexperienced teachers and counselors, by group);
+  `themes` and `themes_quotes` (coded excerpts: themes by group, quotes where privacy allows).
 - `narrative`: `findings` (sentences about rates), `scope` (what a result shows, in words and file names),
   `score_gaps`, `score_distribution` and `discipline_stages`, `exposure` (who attends the schools with the most
   inexperienced teachers)
   (composite views and their sentences).
 - `goals`: `model` (a goal, its measures and checks), `repository` (goals in the store), `csv_io` (goals as CSV),
   `progress` (values, path and status), `text` (goals in words), `goal_predictor` (the predictor measure).
-- `charts`: `specs` (Altair charts), `exposure_chart`, `goal_charts`, `chart_files` (PNG, SVG, PDF).
-- `reports`: `basket` (the report basket), `report_items` and `goal_items` (report items), `builders` (the
+- `charts`: `specs` (Altair charts), `exposure_chart`, `theme_chart`, `goal_charts`, `chart_files` (PNG, SVG, PDF).
+- `reports`: `basket` (the report basket), `report_items`, `goal_items` and `quote_items` (report items), `builders` (the
   table of item builders), `export_tables`, `deck`, `html_report`, `audit_export`.
 - `sample`: `district` (the synthetic district), `people` and `outcomes` (drawn from it), `xlsx_writer` and
-  `files` (its files, byte for byte), `sample_store` (loading it).
-- `cli` (`python -m equity_metrics`), with `cli_aggregates` (the published aggregates' commands).
+  `files` (its files, byte for byte), `listening` (its coded listening sessions), `sample_store` (loading it).
+- `cli` (`python -m equity_metrics`), with `cli_aggregates` (the published aggregates' commands) and
+  `cli_themes` (the `themes` command).
 """
 
 from equity_metrics.measures.aggregate import Filters

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from equity_metrics.core.codes import code_key
 from equity_metrics.ingest.guessing import ColumnGuess
 from equity_metrics.ingest.mapping import Mapping, Unpivot
+from equity_metrics.storage.excerpt_codes import CODE_SEPARATORS
 
 __all__ = ["CODE_SEPARATORS", "excerpts_guess", "excerpts_layout", "is_excerpts", "split_codes"]
 
-CODE_SEPARATORS = r"\s*(?:;|\||\r?\n)\s*"  # between the codes of one cell (a comma may be part of a theme's name)
 _TAGUETTE = ("id", "document", "tag", "content")
 _QUALCODER = ("file case", "coder", "coded", "id", "codename")
 _TEXT = ("excerpt", "excerpt text", "quote", "quotation", "coded text", "coded segment", "segment", "passage",

@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD, RACE_LABELS
-from equity_metrics.ingest.excerpts import CODE_SEPARATORS
 from equity_metrics.measures.disclosure import Relations, Requirement, protect
 from equity_metrics.storage import caches
+from equity_metrics.storage.excerpt_codes import CODE_SEPARATORS
 from equity_metrics.storage.store import Store
 
 __all__ = ["ALL_PARTICIPANTS", "ALL_THEMES", "THEME_COLUMNS", "THEME_DIMENSIONS", "ThemeCube", "ThemesResult",
