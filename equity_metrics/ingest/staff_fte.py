@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from equity_metrics.core.codes import code_key, lookup
 from equity_metrics.ingest.guessing import ColumnGuess
+from equity_metrics.ingest.layout_fields import first_column, school_fields
 from equity_metrics.ingest.mapping import Mapping, Unpivot
 from equity_metrics.storage.staff_codes import OTHER_COMBINED, STAFF_TOTAL
 
@@ -51,38 +52,25 @@ def race_columns(columns: Sequence[str]) -> dict[str, str]:
     return {c: r for c, r in found.items() if r}
 
 
-def _first(columns: Sequence[str], keys: Sequence[str]) -> str | None:
-    by_key = {code_key(c): c for c in columns}
-    return next((by_key[k] for k in keys if k in by_key), None)
-
-
 def is_staff_fte(columns: Sequence[str]) -> bool:
     """An FTE total, at least three race columns, and a school (code or name)."""
     races = race_columns(columns)
-    return (_first(columns, _TOTALS) is not None and any("fte" in code_key(c).split() for c in columns)
-            and len(set(races.values())) >= 3 and (_first(columns, _IDS) or _first(columns, _NAMES)) is not None)
+    return (first_column(columns, _TOTALS) is not None and any("fte" in code_key(c).split() for c in columns)
+            and len(set(races.values())) >= 3 and (first_column(columns, _IDS) or first_column(columns, _NAMES)) is not None)
 
 
 def staff_fte_guess(columns: Sequence[str]) -> ColumnGuess:
     """The mapping unpivoting each race column and the total into rows, and why each field comes from where."""
     races = race_columns(columns)
-    total = _first(columns, _TOTALS)
+    total = first_column(columns, _TOTALS)
     assert total is not None
-    school_id, school_name = _first(columns, _IDS), _first(columns, _NAMES)
-    job, year = _first(columns, _JOBS), _first(columns, _YEARS)
-    mapped: dict[str, str] = {}
+    school_id, school_name = first_column(columns, _IDS), first_column(columns, _NAMES)
+    job, year = first_column(columns, _JOBS), first_column(columns, _YEARS)
+    mapped, school_reasons, from_name = school_fields(school_id, school_name,
+                                                     "a school code, read as text (leading zeros kept)")
     reasons = {"race": "one column per race (" + ", ".join(f"{c!r} = {r}" for c, r in races.items()) + f"); {total!r} "
                "is the reported total, kept as race 'Total' (the race columns do not always add up to it)",
-               "fte": "the cells of those columns: full-time equivalents"}
-    if school_id:
-        mapped["school_id"] = school_id
-        reasons["school_id"] = f"{school_id!r}: a school code, read as text (leading zeros kept)"
-    if school_name:
-        mapped["school_name"] = school_name
-        reasons["school_name"] = f"{school_name!r}: the school's name"
-    if school_id is None and school_name is not None:
-        mapped["school_id"] = school_name
-        reasons["school_id"] = f"made from the school's name ({school_name!r}): the file has no school code"
+               "fte": "the cells of those columns: full-time equivalents", **school_reasons}
     if job:
         mapped["job_group"] = job
         reasons["job_group"] = f"{job!r}: the job group (DESE codes are named: 23 = Teachers, ...)"
@@ -94,6 +82,6 @@ def staff_fte_guess(columns: Sequence[str]) -> ColumnGuess:
     unpivot = Unpivot(columns=(*races, total), name_field="race", value_field="fte",
                       names={**races, total: STAFF_TOTAL})
     mapping = Mapping(kind="staff_fte", columns=mapped, unpivot=unpivot,
-                      school_id_from_name=school_id is None and school_name is not None)
+                      school_id_from_name=from_name)
     return ColumnGuess(mapping, reasons, notes)
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from equity_metrics.core.codes import code_key
 from equity_metrics.core.school_year import school_year_of
 from equity_metrics.ingest.guessing import ColumnGuess
+from equity_metrics.ingest.layout_fields import first_column, school_fields
 from equity_metrics.ingest.mapping import Mapping, Unpivot
 
 __all__ = ["SCALES", "is_survey_summary", "summary_columns", "survey_summary_guess", "year_from_suffix"]
@@ -54,11 +54,6 @@ def summary_columns(columns: Sequence[str]) -> dict[str, tuple[str, str | None, 
     return found
 
 
-def _first(columns: Sequence[str], keys: Sequence[str]) -> str | None:
-    by_key = {code_key(c): c for c in columns}
-    return next((by_key[k] for k in keys if k in by_key), None)
-
-
 def year_from_suffix(columns: Sequence[str]) -> str | None:
     """The school year of the scale-score columns' 2-digit suffix (`saf_p_11`: spring 2011, 2010-11); None when
     there is none or they disagree."""
@@ -70,29 +65,20 @@ def is_survey_summary(columns: Sequence[str]) -> bool:
     """A school (code or name), respondents per respondent type, and at least ten item columns."""
     found = summary_columns(columns)
     measures = [m for m, *_ in found.values()]
-    return (_first(columns, _IDS) or _first(columns, _NAMES)) is not None and "respondents" in measures \
+    return (first_column(columns, _IDS) or first_column(columns, _NAMES)) is not None and "respondents" in measures \
         and sum(1 for m in measures if m in ("option_percent", "option_count")) >= 10
 
 
 def survey_summary_guess(columns: Sequence[str]) -> ColumnGuess:
     """The mapping unpivoting every figure column into rows, and why each field comes from where."""
     found = summary_columns(columns)
-    school_id, school_name = _first(columns, _IDS), _first(columns, _NAMES)
-    mapped: dict[str, str] = {}
+    school_id, school_name = first_column(columns, _IDS), first_column(columns, _NAMES)
+    mapped, school_reasons, from_name = school_fields(school_id, school_name, "the school code, read as text")
     reasons = {"measure": f"{len(found):,} figure columns: rr_/N_/nr_ (response rate, respondents, eligible), "
                           "saf/com/eng/aca_X_YY (scale scores 0-10), X_qNN (item score), X_qNN_k (% choosing "
                           "option k), X_N_qNN_k (number choosing option k), X_qNNa with X_N_qNNa (share and "
                           "number of respondents checking box a of a check-all item); X is p, t or s",
-               "value": "the cells of those columns; a blank cell is missing, never 0"}
-    if school_id:
-        mapped["school_id"] = school_id
-        reasons["school_id"] = f"{school_id!r}: the school code, read as text"
-    if school_name:
-        mapped["school_name"] = school_name
-        reasons["school_name"] = f"{school_name!r}: the school's name"
-    if school_id is None and school_name is not None:
-        mapped["school_id"] = school_name
-        reasons["school_id"] = f"made from the school's name ({school_name!r}): the file has no school code"
+               "value": "the cells of those columns; a blank cell is missing, never 0", **school_reasons}
     year = year_from_suffix(columns)
     constants = {"school_year": year} if year else {}
     if year:
@@ -106,6 +92,6 @@ def survey_summary_guess(columns: Sequence[str]) -> ColumnGuess:
                       attributes={"respondent": {c: r for c, (_, r, _, _) in found.items() if r},
                                   "option": {c: o for c, (*_, o) in found.items() if o}})
     mapping = Mapping(kind="survey_summary", columns=mapped, constants=constants, unpivot=unpivot,
-                      school_id_from_name=school_id is None and school_name is not None)
+                      school_id_from_name=from_name)
     notes = ("Other columns (such as d75, studentssurveyed, schooltype) describe the school and are not read.",)
     return ColumnGuess(mapping, reasons, notes)

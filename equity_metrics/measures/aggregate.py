@@ -272,6 +272,19 @@ def loaded_years(store: Store, table: str) -> list[str]:
         "ORDER BY 1 DESC").fetchall()]
 
 
+def loaded_year(store: Store, table: str, school_year: str | None, error: type[Exception], what: str,
+                how: str) -> str:
+    """The school year a published aggregate's view shows: `school_year`, by default the latest its table holds.
+    Raises `error` saying no `what` is loaded (and `how` to load it), or naming the years that are."""
+    years = loaded_years(store, table)
+    if not years:
+        raise error(f"no {what} loaded: {how}")
+    year = school_year or years[0]
+    if year not in years:
+        raise error(f"no {what} for {year}; loaded: {', '.join(years)}")
+    return year
+
+
 ENOUGH_SHARE = 0.1  # a year with fewer students than this share of the largest year's is not the default
 
 

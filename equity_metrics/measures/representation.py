@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
-from equity_metrics.measures.aggregate import loaded_years
+from equity_metrics.measures.aggregate import loaded_year, loaded_years
 from equity_metrics.storage.store import Store
 
 __all__ = ["COLUMNS", "LEVELS", "NoRepresentationError", "Representation", "representation", "representation_years"]
@@ -105,14 +105,9 @@ def representation(store: Store, *, level: str = "state", unit: str | None = Non
     what is hidden."""
     if level not in LEVELS:
         raise ValueError(f"--level {level!r}: shares are shown by {', '.join(LEVELS)}")
-    years = representation_years(store)
-    if not years:
-        raise NoRepresentationError("no shares of enrollment and of the disciplined loaded: import a state's "
-                                    "discipline-disproportionality file (percentages by student group)")
-    year = school_year or years[0]
-    if year not in years:
-        raise NoRepresentationError(f"no shares of enrollment and of the disciplined for {year}; loaded: "
-                                    f"{', '.join(years)}")
+    year = loaded_year(store, "representation", school_year, NoRepresentationError,
+                       "shares of enrollment and of the disciplined",
+                       "import a state's discipline-disproportionality file (percentages by student group)")
     rows = _rows(store, year).sort_values(["level", "district", "school", "category", "group"], kind="stable")
     rows = rows.reset_index(drop=True)
     table = _compare(rows, _protect(rows, min_cell), min_cell)

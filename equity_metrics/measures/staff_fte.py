@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
-from equity_metrics.measures.aggregate import loaded_years
+from equity_metrics.measures.aggregate import loaded_year, loaded_years
 from equity_metrics.measures.staff_cube import RACE_SUM, STATE, StaffCube, staff_cube
 from equity_metrics.storage.staff_codes import OTHER_COMBINED, STAFF_TOTAL, job_label
 from equity_metrics.storage.store import Store
@@ -117,12 +117,8 @@ def staff_composition(store: Store, *, level: str = "state", job_group: str | No
     Small FTE are hidden (see module)."""
     if level not in LEVELS:
         raise ValueError(f"--by {level!r}: staff FTE is shown by {', '.join(LEVELS)}")
-    years = staff_years(store)
-    if not years:
-        raise NoStaffFteError("no staff FTE loaded: import a staff report by race (FTE per school and job group)")
-    year = school_year or years[0]
-    if year not in years:
-        raise NoStaffFteError(f"no staff FTE for {year}; loaded: {', '.join(years)}")
+    year = loaded_year(store, "staff_fte", school_year, NoStaffFteError, "staff FTE",
+                       "import a staff report by race (FTE per school and job group)")
     cube = staff_cube(store, year, min_cell)
     cells = _select(cube, level, job_group, unit)
     if cells.empty:

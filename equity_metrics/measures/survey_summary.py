@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from equity_metrics.measures.aggregate import loaded_years
+from equity_metrics.measures.aggregate import loaded_year, loaded_years
 from equity_metrics.measures.survey_cube import ANSWERED, DISTRICT, SurveyCube, survey_cube
 from equity_metrics.storage.store import Store
 
@@ -161,12 +161,8 @@ def survey_summary(store: Store, *, what: str = "response", school_year: str | N
     keeps one item (items only)."""
     if what not in WHAT:
         raise ValueError(f"--what {what!r}: the survey summary shows {', '.join(WHAT)}")
-    years = survey_summary_years(store)
-    if not years:
-        raise NoSurveySummaryError("no survey summary loaded: import a school-level survey results file")
-    year = school_year or years[0]
-    if year not in years:
-        raise NoSurveySummaryError(f"no survey summary for {year}; loaded: {', '.join(years)}")
+    year = loaded_year(store, "survey_summary", school_year, NoSurveySummaryError, "survey summary",
+                       "import a school-level survey results file")
     cube = survey_cube(store, year)
     unit = _unit(cube, school)
     table = {"response": lambda: _response(cube, unit), "scores": lambda: _scores(cube, unit),
