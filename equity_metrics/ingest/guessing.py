@@ -15,16 +15,23 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from equity_metrics.core.codes import CODE_LISTS, FLAG_CODES, SEX_CODES, code_key, course_level_of_name, normalise_school_year
+from equity_metrics.core.constants import UNKNOWN
+from equity_metrics.ingest.cleaning import MISSING_MARKERS
+from equity_metrics.ingest.field_sql import EXCEL_SERIAL, excel_serial_date
 from equity_metrics.ingest.mapping import (
+    _VALUE_GUESSED_LISTS,
     DERIVED_FIELDS,
     VALUE_MATCH_SHARE,
     Mapping,
     Unpivot,
     guess_race_questions,
 )
+from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN
 from equity_metrics.ingest.vocabulary import CAMEL_BOUNDARY, PREFIX, SUBJECTS, WIDE_SCORE, spellings
 from equity_metrics.storage.schema import KINDS, Field
 
@@ -61,8 +68,6 @@ class Sample(list):
 
 def _present(values: Sequence[object] | None) -> list[str]:
     """The values that are not blank, a missing marker ('NA', '-', '*') or a suppressed count ('<10')."""
-    from equity_metrics.ingest.cleaning import MISSING_MARKERS
-
     if isinstance(values, Sample) and values.present is not None:
         return values.present
     missing = _missing_markers(MISSING_MARKERS)
@@ -80,10 +85,6 @@ def _missing_markers(markers: tuple[str, ...]) -> frozenset[str]:
 
 def _keys(values: Sequence[object] | None) -> dict[str, int]:
     """How many present values have each `codes.code_key` (each distinct value keyed once)."""
-    from collections import Counter
-
-    from equity_metrics.core.codes import code_key
-
     if isinstance(values, Sample) and values.keys is not None:
         return values.keys
     keys: dict[str, int] = {}
@@ -102,8 +103,6 @@ def _share(values: list[str], test: object) -> float:
 def _key_share(values: Sequence[object] | None, known: dict[str, object], unknown_counts: bool = True) -> float:
     """Share of the present values whose code key `known` holds (`unknown_counts=False`: and reads as other than
     Unknown)."""
-    from equity_metrics.core.constants import UNKNOWN
-
     cached = values.shares if isinstance(values, Sample) and values.shares is not None else None
     if cached is not None and (id(known), unknown_counts) in cached:
         return cached[(id(known), unknown_counts)]
@@ -123,9 +122,6 @@ def _key_share(values: Sequence[object] | None, known: dict[str, object], unknow
 def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
     """Why a column's sample values cannot be field `f` (None when they can). With no sample at all (headers
     only) nothing is checked."""
-    from equity_metrics.core.codes import CODE_LISTS, normalise_school_year
-    from equity_metrics.ingest.field_sql import excel_serial_date
-
     if values is None:
         return None
     present = _present(values)
@@ -161,7 +157,6 @@ def _keyed(columns: Sequence[str]) -> dict[str, str]:
 @functools.lru_cache(maxsize=16)
 def _keyed_once(columns: tuple[str, ...]) -> dict[str, str]:
     """`_keyed`, made once per header (every kind's guess asks for it). Callers do not change the dict."""
-    from equity_metrics.core.codes import code_key
     keyed: dict[str, str] = {}
     for variant in (lambda c: code_key(c), lambda c: code_key(CAMEL_BOUNDARY.sub(" ", c)),
                     lambda c: PREFIX.sub("", code_key(CAMEL_BOUNDARY.sub(" ", c)))):
@@ -173,8 +168,6 @@ def _keyed_once(columns: tuple[str, ...]) -> dict[str, str]:
 def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] | None,
                taken: set[str], skip: set[str]) -> tuple[dict[str, str], dict[str, str], list[str]]:
     """Fields matched by header (values checked); also the refusals worth telling (header fit, values did not)."""
-    from equity_metrics.core.codes import code_key
-
     keyed = _keyed(columns)
     chosen: dict[str, str] = {}
     reasons: dict[str, str] = {}
@@ -205,8 +198,6 @@ def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] 
 def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]], chosen: dict[str, str],
                taken: set[str], skip: set[str]) -> dict[str, str]:
     """Coded fields still missing, from a column whose values are mostly that field's codes."""
-    from equity_metrics.ingest.mapping import _VALUE_GUESSED_LISTS
-
     reasons = {}
     for f in KINDS[kind].fields:
         if f.name in chosen or f.name in skip or f.codes not in _VALUE_GUESSED_LISTS:
@@ -224,8 +215,6 @@ def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]],
 def _known_share(code_list: str, values: Sequence[object] | None) -> float:
     """Share of a column's real values (missing markers left out) that `code_list` reads as something other
     than Unknown; 0 with fewer than three such values (a column of 'NA' is no field's column)."""
-    from equity_metrics.core.codes import CODE_LISTS, code_key, normalise_school_year
-
     present = _present(values)
     if len(present) < 3:
         return 0.0
@@ -246,8 +235,6 @@ _DEMOGRAPHIC_LISTS = ("race", "sex")
 @functools.cache
 def _any_code() -> dict[str, object]:
     """Every key of every code list: a column mostly outside it is no coded field's column."""
-    from equity_metrics.core.codes import CODE_LISTS
-
     return {key: True for codes in CODE_LISTS.values() for key in codes}
 
 
@@ -255,8 +242,6 @@ def _sex_from_flag(columns: Sequence[str], samples: dict[str, list[str]] | None,
                    taken: set[str]) -> tuple[str, dict[str, str], str] | None:
     """A `male` (or `female`) column: M/F codes as they are, or 0/1 read as Male/Female (the reading is kept
     in the mapping's code overrides, so it is visible and can be changed)."""
-    from equity_metrics.core.codes import FLAG_CODES, SEX_CODES, code_key
-
     for column in columns:
         key = code_key(column)
         if column in taken or key not in _MALE + _FEMALE:
@@ -294,8 +279,6 @@ def _id_by_values(columns: Sequence[str], samples: dict[str, list[str]], taken: 
 def wide_scores(columns: Sequence[str], samples: dict[str, list[str]] | None) -> dict[str, str]:
     """Columns holding one subject's scale scores each (`math_ss`, `rdg_ss`, `ELA Scale Score`, "Scale Score
     Math") -> the subject they hold; columns whose values are not numbers are left out."""
-    from equity_metrics.core.codes import code_key
-
     score = KINDS["assessments"].field("scale_score")
     found = {}
     for column in columns:
@@ -308,8 +291,6 @@ def wide_scores(columns: Sequence[str], samples: dict[str, list[str]] | None) ->
 def survey_items(columns: Sequence[str], samples: dict[str, list[str]] | None, taken: set[str]) -> dict[str, str]:
     """Wide survey item columns -> item id: headers starting "Q1", "Q12b" (the item id is that code), or, with
     three or more of them, columns whose every answer is on a 1-5 scale (the item id is the header)."""
-    from equity_metrics.core.codes import code_key
-
     named = {c: f"Q{_ITEM.match(code_key(c)).group(1).upper()}" for c in columns
              if c not in taken and _ITEM.match(code_key(c))}
     if named or samples is None:
@@ -372,8 +353,6 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
     if kind == "survey" and "item_id" not in chosen:
         items = survey_items(columns, samples, taken)
         if items and "response_id" not in chosen:  # an anonymous survey without respondent IDs: one row each
-            from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN
-
             chosen["response_id"] = ROW_NUMBER_COLUMN
             reasons["response_id"] = "no respondent ID in the file: each row is one respondent (its row number)"
         if items:
@@ -425,8 +404,6 @@ def _readings(kind: str, chosen: dict[str, str], reasons: dict[str, str],
 
 def serial_dates_said(values: Sequence[str]) -> str:
     """How a date column's Excel serial day numbers are read, in words ("" when it holds none)."""
-    from equity_metrics.ingest.field_sql import EXCEL_SERIAL, excel_serial_date
-
     numbers = [v for v in values if EXCEL_SERIAL.match(v)]
     read = next(((v, excel_serial_date(v)) for v in numbers if excel_serial_date(v)), None)
     if read is None:
@@ -437,10 +414,6 @@ def serial_dates_said(values: Sequence[str]) -> str:
 
 def _derived_reason(name: str, column: str, code_list: str, values: Sequence[object] | None) -> str:
     """Why field `name`, which has no column, is read from `column` through `code_list`, and how."""
-    from collections import Counter
-
-    from equity_metrics.core.codes import course_level_of_name
-
     if code_list == "proficiency_level":
         return (f"from the levels in {column!r}: met or exceeded the standard is proficient ('Standard Met', "
                 "'Proficient', 'Meets Expectations'); a numbered level is not read (say it with --code "
@@ -454,8 +427,6 @@ def _derived_reason(name: str, column: str, code_list: str, values: Sequence[obj
 
 
 def _code_key(text: str) -> str:
-    from equity_metrics.core.codes import code_key
-
     return code_key(text)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from equity_metrics.ingest.importer import SourceSpec, column_samples
 from equity_metrics.ingest.kinds import Guess, find_year, guess_table
 from equity_metrics.ingest.mapping import Mapping, MappingError
+from equity_metrics.ingest.mapping import parse_year_start as parse
 from equity_metrics.ingest.readers import SourceTable, list_sheets, read_source
 from equity_metrics.ingest.saved_mappings import saved_mapping
 from equity_metrics.ingest.status_codes import unread_in_table, unread_message
@@ -68,8 +69,6 @@ def parse_columns(items: list[str] | None) -> dict[str, str]:
 
 def parse_year_start(text: str | None) -> tuple[int, int] | None:
     """`--year-start MM-DD` as (month, day); None when not given."""
-    from equity_metrics.ingest.mapping import parse_year_start as parse
-
     if text is None:
         return None
     try:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 
+from equity_metrics.core.codes import CODE_LISTS, RACE_CODES, code_key, normalise_school_year
 from equity_metrics.core.constants import RACE_LABELS, UNKNOWN
 from equity_metrics.ingest.mapping_schema import mapping_problems
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN  # a survey's row number: its respondent
@@ -259,8 +260,6 @@ def parse_year_start(text: str) -> tuple[int, int]:
 def canonical_values(kind: str, field_name: str) -> list[str]:
     """What a code of this field may be read as: the code list's canonical values ("Yes"/"No" for yes/no
     fields), Unknown included. Empty for a field without a code list (or not of the kind)."""
-    from equity_metrics.core.codes import CODE_LISTS
-
     try:
         code_list = KINDS[kind].field(field_name).codes
     except KeyError:
@@ -287,8 +286,6 @@ def guess_race_questions(columns: list[str], race_column: str | None = None) -> 
     after races ("White", "Race_Black", "Asian Flag", "Race_AM"; bare codes such as "AM" only three or more
     together) or a single race column ("Race", "Race Codes"); beside a race column, an "Ethnicity" column is
     the Hispanic question. None when there is no Hispanic column and fewer than two race-flag columns."""
-    from equity_metrics.core.codes import code_key
-
     hispanic = next((c for c in columns if code_key(c) in _HISPANIC_HEADERS
                      or code_key(_CAMEL_BOUNDARY.sub(" ", c)) in _HISPANIC_HEADERS), None)
     if hispanic is None and race_column is not None:
@@ -307,8 +304,6 @@ _ETHNICITY_HEADERS = ("ethnicity", "ethnic", "ethnicity code", "fed ethnicity co
 
 def _race_flags(columns: list[str], race_column: str | None) -> dict[str, str]:
     """Federal label -> the yes/no column named after that race."""
-    from equity_metrics.core.codes import RACE_CODES, code_key
-
     joined = {key.replace(" ", ""): label for key, label in RACE_CODES.items()}  # "americanindian" too
     flags: dict[str, str] = {}
     bare: dict[str, str] = {}
@@ -337,8 +332,6 @@ _MIN_VALUES_TO_GUESS = 3
 
 def _value_share(code_list: str, values: list[str]) -> float:
     """Share of the non-blank sample values that `code_list` recognises."""
-    from equity_metrics.core.codes import CODE_LISTS, code_key, normalise_school_year
-
     present = [str(v) for v in values if v not in (None, "") and str(v).strip()]
     if len(present) < _MIN_VALUES_TO_GUESS:
         return 0.0

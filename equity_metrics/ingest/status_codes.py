@@ -15,7 +15,8 @@ import re
 
 import duckdb
 
-from equity_metrics.core.codes import code_key
+from equity_metrics.core.codes import CODE_LISTS, code_key
+from equity_metrics.ingest.cleaning import cleaned_sql
 from equity_metrics.ingest.mapping import Mapping, canonical_values
 from equity_metrics.ingest.readers import SourceTable
 from equity_metrics.storage.schema import KINDS, Field
@@ -100,9 +101,6 @@ def unread_in_table(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tu
     """The words of the table's status columns and required coded columns that neither a code list nor the
     mapping's own readings know, with their rows (most first): one GROUP BY per such column in a private
     in-memory database, each distinct value then looked up (no loop over rows; the wide columns of an unpivot are not touched)."""
-    from equity_metrics.core.codes import CODE_LISTS
-    from equity_metrics.ingest.cleaning import cleaned_sql
-
     fields = [f for f in KINDS[mapping.kind].fields if (is_status_field(f) or is_required_code(f))
               and f.name in mapping.columns and mapping.columns[f.name] in source.columns]
     if not fields:

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from equity_metrics.core.codes import code_key
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -67,8 +69,6 @@ SHAPES = (
 
 def unfit_reason(columns: Sequence[str]) -> str | None:
     """Why no kind can take a file with these headers, when it is one of the known unfit shapes; else None."""
-    from equity_metrics.core.codes import code_key
-
     keys = [code_key(c) for c in columns]
     for shape in SHAPES:
         if shape.test(keys, columns):

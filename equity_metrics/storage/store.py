@@ -23,6 +23,7 @@ import pandas as pd
 import platformdirs
 
 from equity_metrics.storage import caches
+from equity_metrics.storage.facts import SOURCES, STUDENT_YEAR_FLAGS, rebuild_facts
 from equity_metrics.storage.schema import KINDS, create_table_sql
 from equity_metrics.storage.user_tables import USER_TABLES_SQL
 
@@ -392,8 +393,6 @@ class Store:
             for statement in USER_TABLES_SQL:
                 cursor.execute(statement)
             cursor.execute(KEPT_TABLES_SQL)
-            from equity_metrics.storage.facts import rebuild_facts
-
             if _analysis_outdated(cursor):  # a new store, or one made before an analysis table or column
                 rebuild_facts(cursor)
 
@@ -419,8 +418,6 @@ def next_dataset_id(cursor: duckdb.DuckDBPyConnection) -> int:
 
 def delete_dataset(store: Store, dataset_id: int) -> None:
     """Remove one dataset's rows from every table and from the catalog, then rebuild the derived tables."""
-    from equity_metrics.storage.facts import rebuild_facts
-
     with store.transaction() as cursor:
         for kind in KINDS:
             cursor.execute(f"DELETE FROM {quote_identifier(kind)} WHERE dataset_id = ?", [dataset_id])
@@ -437,8 +434,6 @@ def delete_sample(store: Store) -> None:
 
 def delete_all(store: Store) -> None:
     """Remove every dataset."""
-    from equity_metrics.storage.facts import rebuild_facts
-
     with store.transaction() as cursor:
         for kind in KINDS:
             cursor.execute(f"DELETE FROM {quote_identifier(kind)}")
@@ -484,8 +479,6 @@ def _analysis_outdated(cursor: duckdb.DuckDBPyConnection) -> bool:
     """An analysis table is missing, or the students' table lacks a column this version computes (every event
     flag: a store made before a new kind, such as course marks, is rebuilt, never queried for a column it
     does not have)."""
-    from equity_metrics.storage.facts import SOURCES, STUDENT_YEAR_FLAGS
-
     tables = [source.table for source in SOURCES.values()]
     present = cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
                              "table_name = ANY(?)", [tables]).fetchone()[0]
