@@ -6,12 +6,13 @@ Where things live (each layer imports only the ones above it in this list; `test
 
 - `core`: `constants` (groups, minimums, colours), `codes` (canonical codes and their spellings),
   `school_year` (the one school-year parser), `formulas` (the one guard against spreadsheet formulas), `stats`
-  (pure, vectorised formulas), `suppression` (small-count rules).
+  (pure, vectorised formulas), `suppression` (small-count rules), `i18n` (languages: catalogues, glossary,
+  locale numbers and dates).
 - `storage`: `schema` (the canonical tables), `store` (the `Store`: one DuckDB file, its threads and time
   limits), `facts` (the analysis tables built from the imports) and `graduation_facts` (cohort counts as
   students), `staff_codes` (what the staff table stores beside race labels), `excerpt_codes` (how an excerpt's codes are
-  separated), `user_tables` (goals, basket,
-  mappings), `caches` (what to forget when a store is erased).
+  separated), `user_tables` (the goals and the
+  report basket), `caches` (what to forget when a store is erased).
 - `ingest`: `readers` (CSV and workbooks) guarded by `headers` (where a table starts and ends) and the
   pre-scans `workbook_scan`, `ods_scan` and `binary_scan` (with `scan_types`), `import_limits`; `cleaning`,
   `vocabulary` (the spellings of headers), `guessing` and `kinds` (what a file and its columns hold, with
@@ -28,10 +29,10 @@ Where things live (each layer imports only the ones above it in this list; `test
   aggregates, each over its protected table: `staff_fte` (`staff_cube`), `survey_summary` (`survey_cube`),
   `representation`; `exposure` (students' exposure to inexperienced teachers and counselors, by group);
   `themes` and `themes_quotes` (coded excerpts: themes by group, quotes where privacy allows).
-- `narrative`: `findings` (sentences about rates), `scope` (what a result shows, in words and file names),
-  `score_gaps`, `score_distribution` and `discipline_stages`, `exposure` (who attends the schools with the most
-  inexperienced teachers)
-  (composite views and their sentences).
+- `narrative`: `findings` (sentences about rates), `wording` (their words in a language), `scope` (what a result
+  shows, in words and file names),
+  `score_gaps`, `score_distribution` and `discipline_stages` (composite views and their sentences), `exposure`
+  (who attends the schools with the most inexperienced teachers).
 - `goals`: `model` (a goal, its measures and checks), `repository` (goals in the store), `csv_io` (goals as CSV),
   `progress` (values, path and status), `text` (goals in words), `goal_predictor` (the predictor measure).
 - `charts`: `specs` (Altair charts), `exposure_chart`, `theme_chart`, `goal_charts`, `chart_files` (PNG, SVG, PDF).

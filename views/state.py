@@ -13,13 +13,13 @@ from typing import NoReturn
 import streamlit as st
 
 from equity_metrics.core.constants import DEFAULT_MIN_N, DIMENSIONS, GRADE_BANDS, GROUP_DIMENSIONS
-from equity_metrics.core.i18n import N_
+from equity_metrics.core.i18n import N_, Translator
 from equity_metrics.measures import aggregate
 from equity_metrics.measures.aggregate import Filters
 from equity_metrics.measures.metrics import ALL_OTHERS, MetricOptions
 from equity_metrics.narrative import wording
 from equity_metrics.storage.store import Store
-from views.language import _, current_language, language_picker, tr
+from views.language import _, language_picker, tr
 
 ALL_GRADES = N_("All grades")
 ALL_SCHOOLS = N_("All schools (district)")
@@ -60,12 +60,12 @@ class ViewState:
 NO_STUDENT_YEARS = N_("(no student data)")  # the year box when only published tables are loaded
 
 
-def _comparison_label(comparison: str, dimension: str) -> str:
-    if current_language() == "en":
+def _comparison_label(comparison: str, dimension: str, translated: Translator) -> str:
+    if translated.english:
         return "All other students" if comparison == ALL_OTHERS else f"{comparison} students"
     if comparison == ALL_OTHERS:
-        return _("All other students")
-    return wording.group_noun({dimension: comparison}, "students", tr())
+        return translated.gettext("All other students")
+    return wording.group_noun({dimension: comparison}, "students", translated)
 
 
 def _year_caption(years: Sequence[str], store: Store) -> None:
@@ -79,27 +79,30 @@ def sidebar(store: Store) -> ViewState:
     years = aggregate.school_years(store)
     default_year, why = aggregate.default_school_year(store)
     schools = aggregate.schools(store)
-    term = tr().term
+    # The options' labels are made with this run's language, bound here: a format_func may be called after the
+    # run (AppTest does), when the session's language must not be looked up again.
+    translated = tr()
+    term, gettext = translated.term, translated.gettext
     with st.sidebar:
         st.header(_("Filters"))
         year = st.selectbox(_("School year"), years[::-1] or [NO_STUDENT_YEARS], key="filter_year",
                             index=years[::-1].index(default_year) if default_year in years else 0,
-                            format_func=lambda y: _(NO_STUDENT_YEARS) if y == NO_STUDENT_YEARS else y,
+                            format_func=lambda y: gettext(NO_STUDENT_YEARS) if y == NO_STUDENT_YEARS else y,
                             help=_("Groups are compared within this school year."))
         if why and year == default_year:
             st.caption(why)
         _year_caption(years, store)
         school = st.selectbox(_("School"), [ALL_SCHOOLS, *schools], key="filter_school",
-                              format_func=lambda s: _(ALL_SCHOOLS) if s == ALL_SCHOOLS else s,
+                              format_func=lambda s: gettext(ALL_SCHOOLS) if s == ALL_SCHOOLS else s,
                               help=_("One school or the whole district. Sets of schools are not offered: their "
                                      "totals would let hidden counts be worked out from the district's."))
         band = st.selectbox(_("Grade band"), [ALL_GRADES, *GRADE_BANDS], key="filter_grade_band",
-                            format_func=lambda b: _(ALL_GRADES) if b == ALL_GRADES else term(b))
+                            format_func=lambda b: gettext(ALL_GRADES) if b == ALL_GRADES else term(b))
         dimension = st.selectbox(_("Student groups"), GROUP_DIMENSIONS, key="filter_dimension",
                                  format_func=lambda d: term(DIMENSIONS[d].label))
         comparisons = [ALL_OTHERS, *DIMENSIONS[dimension].values]
         comparison = st.selectbox(_("Compare each group with"), comparisons, key="filter_comparison",
-                                  format_func=lambda c: _comparison_label(c, dimension))
+                                  format_func=lambda c: _comparison_label(c, dimension, translated))
         min_n = st.number_input(_("Minimum group size (n)"), min_value=10, max_value=1000, value=DEFAULT_MIN_N, step=5,
                                 key="filter_min_n", help=_("Rates and ratios are not calculated for smaller groups. "
                                                            "Counts under 10 are always hidden."))

@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from equity_metrics.core import i18n
-from equity_metrics.core.constants import DIMENSIONS, RACE_LABELS, SEX_LABELS
+from equity_metrics.core.constants import DIMENSIONS, GRADE_BANDS, RACE_LABELS, SEX_LABELS
 from equity_metrics.core.i18n import glossary_term, language, translator
 from equity_metrics.measures.indicators import INDICATORS
 
@@ -111,7 +111,7 @@ def test_the_glossary_holds_every_group_label_and_indicator() -> None:
     assert len(terms) == len(set(terms)), "a term twice"
     assert all(row["es"] and row["zh-Hans"] for row in rows), [row["term"] for row in rows if not (row["es"] and row["zh-Hans"])]
     flags = [v for d in ("disability", "section_504", "english_learner", "low_income") for v in DIMENSIONS[d].values]
-    wanted = {*RACE_LABELS, *SEX_LABELS, *flags, *(d.label for d in DIMENSIONS.values()),
+    wanted = {*RACE_LABELS, *SEX_LABELS, *flags, *GRADE_BANDS, *(d.label for d in DIMENSIONS.values()),
               *(i.label for i in INDICATORS.values()), *(i.domain for i in INDICATORS.values()),
               *(i.event for i in INDICATORS.values() if i.kind == "rate")}
     assert sorted(wanted - set(terms)) == []
