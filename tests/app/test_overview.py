@@ -12,6 +12,7 @@ from fixtures.page_views import (
     BLACK,
     YEAR,
     enrolled,
+    gifted_counts,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -57,14 +58,7 @@ def test_overview(at: AppTest, sample_store: Store) -> None:
     gifted = [f for f in expected if f.indicator_id == "gifted_identification" and f.group == {"race": BLACK}]
     assert gifted, [f.sentence for f in expected]
     # (only grades where the district identifies anyone that year can be identified: docs/methods.md)
-    a, n, c, m = sample_store.cursor().execute("""
-        WITH eligible AS (SELECT * FROM enrollment WHERE school_year = $year AND gifted IS NOT NULL AND grade IN
-                          (SELECT grade FROM enrollment WHERE school_year = $year AND gifted))
-        SELECT count(*) FILTER (WHERE race = $black AND gifted), count(*) FILTER (WHERE race = $black),
-               count(*) FILTER (WHERE coalesce(race, '') <> $black AND gifted),
-               count(*) FILTER (WHERE coalesce(race, '') <> $black)
-        FROM eligible
-    """, {"black": BLACK, "year": YEAR}).fetchone()
+    a, n, c, m = gifted_counts(sample_store)
     ratio = (a / n) / (c / m)
     # A risk ratio below 1 is said the other way round: others were 1/RR times as likely.
     assert gifted[0].sentence.startswith(

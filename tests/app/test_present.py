@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fixtures import roster  # tests/ is on sys.path (pytest's rootdir-relative import)
 from fixtures.apptest import assert_ok, charts, dataset_with, plain, spec_of
+from fixtures.page_views import gifted_counts
 from streamlit.testing.v1 import AppTest
 
 from equity_metrics import cli
@@ -116,14 +117,7 @@ def test_present_steps_through_the_overviews_findings(at: AppTest, overview_item
     first = overview_items[0]
     data = dataset_with(charts(at)[0], "rate")
     assert data["who"].tolist() == ["Black or African American students", "All other students"]
-    a, n, c, m = sample_store.cursor().execute("""
-        WITH eligible AS (SELECT * FROM enrollment WHERE school_year = $year AND gifted IS NOT NULL AND grade IN
-                          (SELECT grade FROM enrollment WHERE school_year = $year AND gifted))
-        SELECT count(*) FILTER (WHERE race = $black AND gifted), count(*) FILTER (WHERE race = $black),
-               count(*) FILTER (WHERE coalesce(race, '') <> $black AND gifted),
-               count(*) FILTER (WHERE coalesce(race, '') <> $black)
-        FROM eligible
-    """, {"black": BLACK, "year": YEAR}).fetchone()
+    a, n, c, m = gifted_counts(sample_store)
     assert data["rate"].tolist() == pytest.approx([a / n, c / m])
     assert first.alt_text.endswith(first.sentence)
 

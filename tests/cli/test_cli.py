@@ -6,14 +6,13 @@ import io
 import json
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.command_line import run_cli as run
 
-from equity_metrics.cli import main
 from equity_metrics.measures import analysis
 from equity_metrics.measures.indicators import INDICATORS
 from equity_metrics.measures.metrics import MetricOptions
@@ -27,13 +26,6 @@ GAP_CSV_COLUMNS = ["n", "mean", "sd", "median", "comparison_mean", "mean_differe
                    "hedges_g_ci_high", "p_value", "suppressed", "note"]
 FEDERAL_LABELS = {"Hispanic or Latino", "American Indian or Alaska Native", "Asian", "Black or African American",
                   "Native Hawaiian or Other Pacific Islander", "White", "Two or more races", "Unknown"}
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def csv_of(text: str) -> pd.DataFrame:

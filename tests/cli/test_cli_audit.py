@@ -3,24 +3,22 @@ opened with its own library; numbers equal to the library's, no suppressed value
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.command_line import run_cli as run
 from fixtures.html_page import Page, assert_offline
 from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from equity_metrics.cli import main
 from equity_metrics.core.constants import SAMPLE_DATA_LABEL
 from equity_metrics.measures import aggregate, analysis
 from equity_metrics.measures.aggregate import Filters
@@ -36,13 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 YEAR = "2024-25"
 YEARS = ("2022-23", "2023-24", "2024-25")
 CHECKED = ("denominator", "numerator", "rate", "rate_ci_low", "risk_ratio", "risk_ratio_ci_high", "p_value")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

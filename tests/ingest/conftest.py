@@ -3,30 +3,18 @@ it, and guards that turn a regression into a failing test instead of an aborted 
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import fastexcel
 import pytest
-from fixtures.hostile_store import ROSTER
-
-from equity_metrics.ingest.importer import SourceSpec, import_sources
-from equity_metrics.storage.store import Store
+from fixtures.hostile_store import two_student_store
 
 
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding a two-student roster, checkpointed and closed."""
-    folder = tmp_path_factory.mktemp("hostile_store")
-    roster = folder / "roster.csv"
-    with roster.open("w", newline="") as handle:
-        csv.writer(handle).writerows([["sid", "school", "grade"], ["901", "0042", "K"], ["902", "0042", "3"]])
-    path = folder / "store.duckdb"
-    with Store(path) as store:
-        import_sources(store, [SourceSpec(roster, ROSTER)])
-        store.cursor().execute("CHECKPOINT")
-    return path
+    return two_student_store(tmp_path_factory.mktemp("hostile_store"))
 
 
 @pytest.fixture()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import os
 import shutil
 import struct
@@ -27,6 +26,7 @@ from pathlib import Path
 import fastexcel
 import openpyxl
 import pytest
+from fixtures.hostile_store import ROSTER, YEAR, digest, two_student_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,9 +36,6 @@ from equity_metrics.ingest.mapping import Mapping, MappingError
 from equity_metrics.ingest.readers import ReadError, list_sheets, read_source
 from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import CATALOG_TABLE, Store, quote_identifier
-
-YEAR = {"school_year": "2024-25"}
-ROSTER = Mapping("enrollment", {"student_id": "sid", "school_id": "school", "grade": "grade"}, constants=dict(YEAR))
 
 
 # ---- helpers -------------------------------------------------------------------------------------------
@@ -63,10 +60,6 @@ def write_xlsx(path: Path, rows: list[list[object]], title: str = "Roster") -> P
     return path
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fetch(store: Store, sql: str) -> list[tuple]:
     return store.cursor().execute(sql).fetchall()
 
@@ -80,20 +73,7 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding one small roster (two students), checkpointed and closed."""
-    folder = tmp_path_factory.mktemp("bad_input_store")
-    roster = write_csv(folder / "roster.csv", [["sid", "school", "grade"], ["001", "0042", "K"], ["002", "0042", "3"]])
-    path = folder / "store.duckdb"
-    with Store(path) as store:
-        import_sources(store, [SourceSpec(roster, ROSTER)])
-        store.cursor().execute("CHECKPOINT")
-    return path
-
-
-@pytest.fixture()
-def db(tmp_path: Path, template_db: Path) -> Path:
-    path = tmp_path / "store.duckdb"
-    shutil.copyfile(template_db, path)
-    return path
+    return two_student_store(tmp_path_factory.mktemp("bad_input_store"), ("001", "002"))
 
 
 def refused(db: Path, specs: list[SourceSpec], error: type[Exception]) -> str:

@@ -15,13 +15,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fixtures.apptest import assert_ok, plain
+from fixtures.command_line import run_cli as cli
+from fixtures.command_line import without_sample
 from fixtures.corpus import (
     BY_NAME,
     CORPUS,
@@ -35,7 +36,6 @@ from fixtures.corpus import (
 )
 from streamlit.testing.v1 import AppTest
 
-from equity_metrics.cli import main
 from equity_metrics.ingest.importer import column_samples
 from equity_metrics.ingest.kinds import guess_kind, guess_mapping
 from equity_metrics.ingest.mapping import Mapping
@@ -133,11 +133,7 @@ class AppHost:
 
     def new_store(self, folder: Path) -> Path:
         """A store holding one staff member of 1999-00 (so the app does not load the sample district)."""
-        db = fresh_db(self.blank_db, folder)
-        seed = folder / "seed.csv"
-        seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")
-        assert cli("import", str(seed), "--db", str(db))[0] == 0
-        return db
+        return without_sample(fresh_db(self.blank_db, folder))
 
     def use(self, db: Path) -> None:
         self.patch.setenv("EQUITY_EXPLORER_DB", str(db))  # read by the app on every run
@@ -188,13 +184,6 @@ def fresh_db(template: Path, folder: Path) -> Path:
 
 
 # ---- the command line ------------------------------------------------------------------------------------
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
 def import_argv(entry: CorpusFile, path: Path, db: Path, folder: Path) -> list[str]:
     """`import FILE --db DB --format json`, plus the mapping JSON a user would pass for this file."""
     argv = ["import", str(path), "--db", str(db), "--format", "json"]

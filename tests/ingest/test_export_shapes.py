@@ -24,14 +24,12 @@ stored, not the guess reported, is what is checked.
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.command_line import run_cli as cli
 
-from equity_metrics.cli import main
 from equity_metrics.storage.store import Store
 
 AI, ASIAN, BLACK, HISPANIC = ("American Indian or Alaska Native", "Asian", "Black or African American",
@@ -43,13 +41,6 @@ ANSWERS = [(True, ["WH"]), (False, ["WH"]), (False, ["BL"]), (False, ["AS"]), (F
            (False, ["AS"])]
 EXPECTED = {HISPANIC: 2, WHITE: 2, BLACK: 2, ASIAN: 2, AI: 1, PACIFIC: 1, TWO: 2}
 CODES = ["AM", "AS", "BL", "PI", "WH"]
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def imported(tmp_path: Path, name: str, lines: list[str], *options: str) -> tuple[Path, str]:

@@ -17,22 +17,14 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
+from fixtures.command_line import run_cli as cli
 
-from equity_metrics.cli import main
 from equity_metrics.storage.store import Store
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def write(path: Path, rows: list[list[object]]) -> Path:

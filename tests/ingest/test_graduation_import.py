@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.command_line import run_cli as cli
 
 from equity_metrics import Filters, rates
-from equity_metrics.cli import main
 from equity_metrics.storage.store import Store
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 NYC = SHARED / "nyc_graduation" / "graduation.csv"
 BLACK, HISPANIC, WHITE, ASIAN = "Black or African American", "Hispanic or Latino", "White", "Asian"
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def rates_csv(db: Path, *argv: str) -> pd.DataFrame:

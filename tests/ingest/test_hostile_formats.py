@@ -51,20 +51,6 @@ def grid_message(where: str, last: str, cells: str, held: int, beyond: bool = Fa
     return where + reach + GRID.format(cells=cells, range=f"A1:{last}", declared=declared, held=f"{held:,}", last=last)
 
 
-@pytest.fixture()
-def no_workbook_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("fastexcel was asked to open a workbook the guard should have refused")
-    monkeypatch.setattr(fastexcel, "read_excel", refuse)
-
-
-@pytest.fixture()
-def no_sheet_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("fastexcel was asked to load a sheet the guard should have refused")
-    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", refuse)
-
-
 def crafted(folder: Path) -> dict[str, Path]:
     """Every crafted file of the table above, a few KB each."""
     far = [(3999, 16383, "x")]

@@ -7,29 +7,20 @@ subject; every refusal names the option that fixes it; the sample district is re
 from __future__ import annotations
 
 import csv
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import openpyxl
 import pytest
+from fixtures.command_line import run_cli as run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.cli import main
 from equity_metrics.ingest.guessing import guess_columns, value_problem
 from equity_metrics.ingest.kinds import choose_kind, year_in_text
 from equity_metrics.sample.district import SAMPLE_FILES
 from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import Store
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_csv(path: Path, rows: list[list[object]]) -> Path:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.command_line import run_cli as cli
 
-from equity_metrics.cli import main
 from equity_metrics.ingest.importer import ImportRefusedError, SourceSpec, column_samples, import_sources
 from equity_metrics.ingest.kinds import guess_table
 from equity_metrics.ingest.readers import read_source
@@ -36,13 +35,6 @@ AI, ASIAN, BLACK, HISPANIC, WHITE = ("American Indian or Alaska Native", "Asian"
                                      "Hispanic or Latino", "White")
 STUDENTS = {AI: 87, ASIAN: 74, BLACK: 90, HISPANIC: 79, WHITE: 70}  # the roster's figure 2
 FAILED = {AI: 60, ASIAN: 53, BLACK: 60, HISPANIC: 49, WHITE: 48}  # the marks' figure 3: at least one F
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.command_line import imported_store, without_sample
+from fixtures.command_line import run_cli as cli
 
-from equity_metrics.cli import main
 from equity_metrics.ingest.import_plan import Options, plan_file
 from equity_metrics.ingest.importer import import_sources
 from equity_metrics.measures import representation
@@ -29,20 +29,10 @@ ROWS = 26_083
 EQUAL = "In 337 rows the two shares are equal; the file labels them 'overrepresented': here equal shares are 'neither'"
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A store with the file imported by `python -m equity_metrics import FILE --year 2016-17`, and its output."""
-    db = tmp_path_factory.mktemp("representation") / "store.duckdb"
-    code, out, err = cli("import", str(FILE), "--db", str(db), "--year", YEAR)
-    assert code == 0, err
-    return db, out
+    return imported_store(tmp_path_factory.mktemp("representation"), FILE, "--year", YEAR)
 
 
 def shares(db: Path, *options: str) -> tuple[pd.DataFrame, str]:
@@ -174,10 +164,7 @@ def test_the_data_page_imports_it_with_only_the_year(tmp_path: Path, monkeypatch
     """Upload, check the guess (kind representation), type the year the file does not carry, import."""
     from streamlit.testing.v1 import AppTest
 
-    db = tmp_path / "page.duckdb"
-    seed = tmp_path / "seed.csv"
-    seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")  # so no sample is loaded
-    assert cli("import", str(seed), "--db", str(db))[0] == 0
+    db = without_sample(tmp_path / "page.duckdb")
     monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.switch_page("pages/data.py").run()

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.command_line import imported_store, without_sample
+from fixtures.command_line import run_cli as cli
 from scipy import sparse
 from scipy.optimize import linprog
 
@@ -34,20 +36,10 @@ FILE_RACES = {"African American (# )": BLACK, "Asian (# )": ASIAN, "Hispanic (# 
               "Other (# )": OTHER_COMBINED}
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A store with the file imported by `python -m equity_metrics import FILE` (no options), and its output."""
-    db = tmp_path_factory.mktemp("staff") / "store.duckdb"
-    code, out, err = cli("import", str(FILE), "--db", str(db))
-    assert code == 0, err
-    return db, out
+    return imported_store(tmp_path_factory.mktemp("staff"), FILE)
 
 
 def composition(db: Path, *options: str) -> pd.DataFrame:
@@ -281,10 +273,7 @@ def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: p
     """Upload, check the guess (kind staff_fte, offered first), import: nothing else."""
     from streamlit.testing.v1 import AppTest
 
-    db = tmp_path / "page.duckdb"
-    seed = tmp_path / "seed.csv"
-    seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")  # so no sample is loaded
-    assert cli("import", str(seed), "--db", str(db))[0] == 0
+    db = without_sample(tmp_path / "page.duckdb")
     monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.switch_page("pages/data.py").run()

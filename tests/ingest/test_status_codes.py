@@ -5,17 +5,15 @@ the import report, and a word no list reads refused on the command line naming -
 from __future__ import annotations
 
 import csv
-import io
 import re
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.command_line import run_cli as run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.cli import main
 from equity_metrics.core.codes import CODE_LISTS, EL_STATUS_CODES, IEP_STATUS_CODES, code_key, lookup
 from equity_metrics.ingest.guessing import guess_columns
 from equity_metrics.ingest.status_codes import unread_status_words
@@ -31,13 +29,6 @@ ROWS = [
     ["100007", "Adams", "5", "Y", "No IEP", "Full Pay", "M", "White, non-Hispanic", "2024-25"],
     ["100008", "Adams", "5", "N", "Active IEP", "Free", "F", "PI7", "2024-25"],
 ]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:

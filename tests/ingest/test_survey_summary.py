@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.command_line import imported_store, without_sample
+from fixtures.command_line import run_cli as cli
 from scipy.optimize import linprog
 
-from equity_metrics.cli import main
 from equity_metrics.ingest.import_plan import Options, plan_file
 from equity_metrics.ingest.importer import import_sources
 from equity_metrics.measures import survey_summary
@@ -30,20 +30,10 @@ YEAR = "2010-11"  # 2011 (the '_11' suffix) is the spring year
 ALL = "All schools"
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A store with the file imported by `python -m equity_metrics import FILE` (no options), and its output."""
-    db = tmp_path_factory.mktemp("survey") / "store.duckdb"
-    code, out, err = cli("import", str(FILE), "--db", str(db))
-    assert code == 0, err
-    return db, out
+    return imported_store(tmp_path_factory.mktemp("survey"), FILE)
 
 
 def summary(db: Path, *options: str) -> tuple[pd.DataFrame, str]:
@@ -202,10 +192,7 @@ def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: p
     """Upload, check the guess (kind survey_summary, the year from the suffix), import: nothing else."""
     from streamlit.testing.v1 import AppTest
 
-    db = tmp_path / "page.duckdb"
-    seed = tmp_path / "seed.csv"
-    seed.write_text("Employee ID,School Year\nE0001,1999-00\n", encoding="utf-8")  # so no sample is loaded
-    assert cli("import", str(seed), "--db", str(db))[0] == 0
+    db = without_sample(tmp_path / "page.duckdb")
     monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.switch_page("pages/data.py").run()

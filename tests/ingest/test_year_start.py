@@ -5,28 +5,19 @@ mapping JSON)."""
 from __future__ import annotations
 
 import csv
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.command_line import run_cli as run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from equity_metrics.cli import main
 from equity_metrics.ingest.importer import SourceSpec, import_sources
 from equity_metrics.ingest.kinds import year_in_text
 from equity_metrics.ingest.mapping import Mapping, MappingError, parse_year_start
 from equity_metrics.storage.store import Store
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_discipline(path: Path, dates: list[date]) -> Path:
