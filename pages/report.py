@@ -5,7 +5,7 @@ import streamlit as st
 
 from views.cache import get_store
 from views.components import data_source_banner
-from views.report_view import basket_view
+from views.basket_view import basket_view
 from views.state import current
 
 store = get_store()

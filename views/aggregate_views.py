@@ -9,6 +9,7 @@ import streamlit as st
 
 from equity_metrics.measures import representation, staff_fte, survey_summary
 from equity_metrics.storage.store import Store
+from views.cache import cached
 from views.components import show_frame
 from views.text import escape_markdown
 
@@ -45,7 +46,7 @@ def staff_fte_view(store: Store) -> None:
     if level != "state":
         unit = st.text_input("One district or school (its name; empty: every one)", key="staff_fte_unit") or None
     try:
-        result = _composition(store, store.cache_key(), level, job, year, unit)
+        result = cached(_composition, store, level, job, year, unit)
     except staff_fte.NoStaffFteError as error:
         st.info(escape_markdown(str(error)))
         return
@@ -89,7 +90,7 @@ def survey_summary_view(store: Store) -> None:
         items = survey_summary.survey_summary_items(store, year)
         item = st.selectbox("Item", items, key="survey_summary_item")
     try:
-        result = _survey(store, store.cache_key(), what, year, school, item)
+        result = cached(_survey, store, what, year, school, item)
     except survey_summary.NoSurveySummaryError as error:
         st.info(escape_markdown(str(error)))
         return
@@ -130,7 +131,7 @@ def representation_view(store: Store) -> None:
     if level != "state":
         unit = st.text_input("One district or school (its name; empty: every one)", key="representation_unit") or None
     try:
-        result = _representation(store, store.cache_key(), level, year, unit, category)
+        result = cached(_representation, store, level, year, unit, category)
     except representation.NoRepresentationError as error:
         st.info(escape_markdown(str(error)))
         return
