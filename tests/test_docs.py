@@ -60,3 +60,49 @@ def test_tests_mirror_the_packages_and_the_pages() -> None:
     assert not unnamed, f"the README's tests row lacks {unnamed}"
     assert not list(tests.glob("test_*.py")) or {p.name for p in tests.glob("test_*.py")} <= {
         "test_layers.py", "test_function_sizes.py", "test_docs.py"}, "tests at the top level belong in a package's folder"
+
+
+def layout_rows() -> dict[str, str]:
+    """The README's layout table: first cell -> second cell."""
+    section = README.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ", 1) for line in section.splitlines() if line.startswith("| `")]
+    return {first.removeprefix("| "): rest for first, rest in rows}
+
+
+def test_readme_layout_matches_the_tree() -> None:
+    """Every path the layout table names exists, every module or package it names in the library's row is one,
+    and every folder of the repository holding Python code has its row."""
+    rows = layout_rows()
+    cells = " ".join(rows) + " " + " ".join(rows.values())
+    names = re.findall(r"`([^`]+)`", cells)
+    paths = [n for n in names if ("/" in n or n.endswith(".py")) and not re.search(r"[<( ]", n)]
+    missing = [p for p in paths if not (ROOT / p).exists()]
+    assert not missing, f"the README's layout table names paths that do not exist: {missing}"
+    library = ROOT / "equity_metrics"
+    modules = {p.stem for p in library.rglob("*.py")} | {p.parent.name for p in library.glob("*/__init__.py")}
+    row = next(v for k, v in rows.items() if k == "`equity_metrics/`")
+    unknown = [n for n in re.findall(r"`([a-z_][a-z0-9_]*)`", row) if n not in modules]
+    assert not unknown, f"the README's library row names no module or package of equity_metrics: {unknown}"
+    python = sorted(p.name + "/" for p in ROOT.iterdir()
+                    if p.is_dir() and not p.name.startswith(".") and any(p.rglob("*.py")))
+    unlisted = [d for d in python if f"`{d}`" not in " ".join(rows)]
+    assert not unlisted, f"the README's layout table has no row for {unlisted}"
+
+
+def package_map() -> str:
+    """The docstring of equity_metrics/__init__.py: the package's map."""
+    return (ROOT / "equity_metrics" / "__init__.py").read_text().split('"""')[1]
+
+
+def test_the_package_map_names_every_module() -> None:
+    """A newcomer finds every module in the package's map, and every name the map gives is there."""
+    library = ROOT / "equity_metrics"
+    named = set(re.findall(r"`([a-z_][a-z0-9_]*)`", package_map()))
+    modules = sorted(p.relative_to(ROOT).as_posix() for p in library.rglob("*.py")
+                     if p.name not in ("__init__.py", "__main__.py") and p.stem not in named)
+    assert not modules, f"equity_metrics/__init__.py's map does not name {modules}: add each where it belongs"
+    import equity_metrics
+
+    known = ({p.stem for p in library.rglob("*.py")} | {p.parent.name for p in library.glob("*/__init__.py")}
+             | set(equity_metrics.__all__))
+    assert named <= known, f"the map names what is not in the package: {sorted(named - known)}"

@@ -122,3 +122,10 @@ def test_the_library_never_imports_streamlit(module: str) -> None:
 def test_modules_stay_small(module: str) -> None:
     """No library module over 700 lines: one job each."""
     assert len(MODULES[module].read_text().splitlines()) <= 700
+
+
+def test_only_charts_and_reports_import_altair() -> None:
+    """Altair is the charts' business (reports place their charts): goals, narrative and the layers below never
+    import it."""
+    wrong = sorted(m for m in MODULES if "altair" in _imports(MODULES[m])[1] and _package(m) not in ("charts", "reports"))
+    assert not wrong, wrong
