@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fixtures.command_line import imported_store, without_sample
+from fixtures.apptest import data_page_without_sample
+from fixtures.command_line import imported_store
 from fixtures.command_line import run_cli as cli
 
 from equity_metrics.ingest.import_plan import Options, plan_file
@@ -162,13 +163,7 @@ def test_a_reimport_is_refused_and_a_replacement_counted_once(tmp_path: Path, im
 def test_the_data_page_imports_it_with_only_the_year(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      entry_point_always_runs: None) -> None:
     """Upload, check the guess (kind representation), type the year the file does not carry, import."""
-    from streamlit.testing.v1 import AppTest
-
-    db = without_sample(tmp_path / "page.duckdb")
-    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/data.py").run()
-    assert not at.exception and not at.error
+    at = data_page_without_sample(tmp_path, monkeypatch)
     at.file_uploader[0].set_value((FILE.name, FILE.read_bytes(), "text/csv")).run()
     assert not at.exception
     assert at.selectbox(key="upload_kind").value == "representation"

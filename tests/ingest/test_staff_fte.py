@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.command_line import imported_store, without_sample
+from fixtures.apptest import data_page_without_sample
+from fixtures.command_line import imported_store
 from fixtures.command_line import run_cli as cli
 from scipy import sparse
 from scipy.optimize import linprog
@@ -271,13 +272,7 @@ def test_a_hidden_school_value_is_not_the_district_minus_the_other_schools(impor
 def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   entry_point_always_runs: None) -> None:
     """Upload, check the guess (kind staff_fte, offered first), import: nothing else."""
-    from streamlit.testing.v1 import AppTest
-
-    db = without_sample(tmp_path / "page.duckdb")
-    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/data.py").run()
-    assert not at.exception and not at.error
+    at = data_page_without_sample(tmp_path, monkeypatch)
     at.file_uploader[0].set_value((FILE.name, FILE.read_bytes(), "text/csv")).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="upload_kind").value == "staff_fte"

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.command_line import imported_store, without_sample
+from fixtures.apptest import data_page_without_sample
+from fixtures.command_line import imported_store
 from fixtures.command_line import run_cli as cli
 from scipy.optimize import linprog
 
@@ -190,13 +191,7 @@ def test_a_small_count_is_not_recoverable_from_school_and_district_totals(import
 def test_the_data_page_imports_it_with_no_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   entry_point_always_runs: None) -> None:
     """Upload, check the guess (kind survey_summary, the year from the suffix), import: nothing else."""
-    from streamlit.testing.v1 import AppTest
-
-    db = without_sample(tmp_path / "page.duckdb")
-    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/data.py").run()
-    assert not at.exception and not at.error
+    at = data_page_without_sample(tmp_path, monkeypatch)
     at.file_uploader[0].set_value((FILE.name, FILE.read_bytes(), "text/plain")).run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     assert at.selectbox(key="upload_kind").value == "survey_summary"
