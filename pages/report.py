@@ -3,9 +3,9 @@ HTML report built from them."""
 
 import streamlit as st
 
+from views.basket_view import basket_view
 from views.cache import get_store
 from views.components import data_source_banner
-from views.basket_view import basket_view
 from views.state import current
 
 store = get_store()
