@@ -5,7 +5,7 @@
 
 Messages are the strings in `gettext(...)`, `ngettext(...)`, `_(...)` and `N_(...)` calls of equity_metrics/,
 views/, pages/ and app.py (Babel's Python extractor), and the column labels of the exported tables
-(`export_tables.COLUMN_LABELS`). A new message is added with an empty translation, for a translator to fill;
+(`export_tables.COLUMN_LABELS`) and their definitions (`DEFINITIONS`). A new message is added with an empty translation, for a translator to fill;
 one no longer used is kept, marked obsolete. The glossary (locales/glossary.csv) is edited by hand.
 """
 
@@ -31,7 +31,7 @@ def source_files() -> list[Path]:
 def messages() -> dict[str | tuple[str, str], str]:
     """Every message id (a tuple for a plural) -> where it is first used ('path:line')."""
     sys.path.insert(0, str(ROOT))
-    from equity_metrics.reports.export_tables import COLUMN_LABELS
+    from equity_metrics.reports.export_tables import COLUMN_LABELS, DEFINITIONS
 
     found: dict[str | tuple[str, str], str] = {}
     for path in source_files():
@@ -39,6 +39,8 @@ def messages() -> dict[str | tuple[str, str], str]:
             found.setdefault(message, f"{path.relative_to(ROOT)}:{line}")
     for label in COLUMN_LABELS.values():
         found.setdefault(label, "equity_metrics/reports/export_tables.py:COLUMN_LABELS")
+    for definition in DEFINITIONS.values():
+        found.setdefault(definition, "equity_metrics/reports/export_tables.py:DEFINITIONS")
     return found
 
 

@@ -235,15 +235,15 @@ def audit_items(audit: StandardAudit) -> list[ReportItem]:
 
 
 def audit_xlsx(audit: StandardAudit) -> bytes:
-    captions = _captions(audit)
+    captions, gettext = _captions(audit), audit.tr.gettext
     sheets = [
-        Sheet("Findings", findings_frame(audit), captions["findings"]),
-        Sheet("Rates by race", audit.rates, captions["rates"]),
-        Sheet("Score gaps by race", audit.gaps, captions["gaps"]),
-        Sheet("IDEA disproportionality", audit.idea, captions["idea"]),
-        Sheet("Race as a predictor", audit.predictor, captions["predictor"]),
+        Sheet(gettext("Findings"), findings_frame(audit), captions["findings"]),
+        Sheet(gettext("Rates by race"), audit.rates, captions["rates"]),
+        Sheet(gettext("Score gaps by race"), audit.gaps, captions["gaps"]),
+        Sheet(gettext("IDEA disproportionality"), audit.idea, captions["idea"]),
+        Sheet(gettext("Race as a predictor"), audit.predictor, captions["predictor"]),
     ]
-    return xlsx_bytes(sheets, audit.source, audit.options, [audit.subtitle])
+    return xlsx_bytes(sheets, audit.source, audit.options, [audit.subtitle], audit.lang)
 
 
 def _columns(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -261,14 +261,17 @@ def _idea_summary(audit: StandardAudit) -> pd.DataFrame:
 
 
 def audit_deck(audit: StandardAudit) -> bytes:
-    captions = _captions(audit)
+    captions, gettext = _captions(audit), audit.tr.gettext
     summary = _idea_summary(audit)
-    caption = (f"{len(audit.flagged)} of {len(audit.idea)} indicator × group pairs flagged ({audit.rule.label}). "
-               "Shown: every pair flagged or above the threshold in the latest year, and the highest risk ratios.")
-    tables = [TableSlide("IDEA significant disproportionality", summary, caption)]
+    caption = gettext("{flagged} of {pairs} indicator × group pairs flagged ({rule}). Shown: every pair flagged or "
+                      "above the threshold in the latest year, and the highest risk ratios.").format(
+        flagged=len(audit.flagged), pairs=len(audit.idea), rule=audit.rule_label)
+    tables = [TableSlide(gettext("IDEA significant disproportionality"), summary, caption)]
     if not audit.findings:
-        tables.insert(0, TableSlide("Findings", findings_frame(audit), captions["findings"] + " None this year."))
-    return build_deck(audit.title, audit_items(audit), audit.source, audit.subtitle, tables, audit.options)
+        tables.insert(0, TableSlide(gettext("Findings"), findings_frame(audit),
+                                    gettext("{caption} None this year.").format(caption=captions["findings"])))
+    return build_deck(audit.title, audit_items(audit), audit.source, audit.subtitle, tables, audit.options,
+                      audit.lang)
 
 
 def audit_html(audit: StandardAudit) -> str:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from equity_metrics.charts.chart_files import PNG_PPI
-from equity_metrics.core.constants import SAMPLE_DATA_LABEL
+from equity_metrics.core.i18n import translator
 from equity_metrics.measures.metrics import MetricOptions
 from equity_metrics.reports.builders import build_basket
 from equity_metrics.reports.export_tables import Provenance, column_label, display_text, methods_lines, provenance
@@ -62,21 +63,23 @@ def _text_box(slide, left: int, top: int, width: int, height: int, paragraphs: S
             paragraph.font.color.rgb = colour
 
 
-def _title_slide(deck, title: str, subtitle: str, source: Provenance) -> None:
+def _title_slide(deck, title: str, subtitle: str, source: Provenance, lang: str = "en") -> None:
+    tr = translator(lang)
     slide = deck.slides.add_slide(deck.slide_layouts[_TITLE_LAYOUT])
     heading, below = slide.shapes.title, slide.placeholders[1]
     width = SLIDE_WIDTH - 2 * MARGIN
     heading.left, heading.top, heading.width, heading.height = MARGIN, Inches(1.6), width, Inches(1.5)
     below.left, below.top, below.width, below.height = MARGIN, Inches(3.3), width, Inches(2.6)
     heading.text = title
-    lines = [subtitle, source.data_label, f"Made {source.created.isoformat()}"]
+    lines = [subtitle, source.label_in(tr), tr.gettext("Made {date}").format(date=tr.date(source.created))]
     below.text = "\n".join(line for line in lines if line)
     for paragraph in below.text_frame.paragraphs:
         paragraph.font.size = Pt(18)
     if source.holds_sample:
         _text_box(slide, MARGIN, SLIDE_HEIGHT - Inches(1.3), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8),
-                  [f"{SAMPLE_DATA_LABEL}: invented students in an invented district, made to show how the tool "
-                   "works. The numbers are not findings about any real district."], 14, bold=True)
+                  [tr.gettext("{sample}: invented students in an invented district, made to show how the tool "
+                              "works. The numbers are not findings about any real district.").format(
+                      sample=tr.gettext("Sample data (synthetic)"))], 14, bold=True)
 
 
 def _titled_slide(deck, title: str):
@@ -109,11 +112,11 @@ def _finding_slide(deck, item: ReportItem) -> None:
                                                                     item.source_note) if p)
 
 
-def _table_slides(deck, table: TableSlide) -> None:
-    frame = table.frame
+def _table_slides(deck, table: TableSlide, lang: str = "en") -> None:
+    frame, tr = table.frame, translator(lang)
     chunks = [frame.iloc[i:i + TABLE_ROWS_PER_SLIDE] for i in range(0, len(frame), TABLE_ROWS_PER_SLIDE)] or [frame]
     for index, chunk in enumerate(chunks):
-        title = table.title if index == 0 else f"{table.title} (continued)"
+        title = table.title if index == 0 else tr.gettext("{title} (continued)").format(title=table.title)
         slide = _titled_slide(deck, title)
         width = SLIDE_WIDTH - 2 * MARGIN
         top = Inches(1.2)
@@ -126,9 +129,9 @@ def _table_slides(deck, table: TableSlide) -> None:
                                        Inches(0.3) * (len(chunk) + 1))
         grid = shape.table
         for column_index, column in enumerate(chunk.columns):
-            _cell(grid.cell(0, column_index), column_label(column), bold=True)
+            _cell(grid.cell(0, column_index), column_label(column, lang), bold=True)
             for row_index, value in enumerate(chunk[column], start=1):
-                _cell(grid.cell(row_index, column_index), display_text(column, value))
+                _cell(grid.cell(row_index, column_index), display_text(column, value, lang))
 
 
 def _cell(cell, text: str, bold: bool = False) -> None:
@@ -138,30 +141,51 @@ def _cell(cell, text: str, bold: bool = False) -> None:
         paragraph.font.bold = bold
 
 
-def _methods_slide(deck, options: MetricOptions | None, source: Provenance) -> None:
-    slide = _titled_slide(deck, "Methods, privacy and data")
-    lines = methods_lines(options or MetricOptions())
+def _methods_slide(deck, options: MetricOptions | None, source: Provenance, lang: str = "en") -> None:
+    tr = translator(lang)
+    slide = _titled_slide(deck, tr.gettext("Methods, privacy and data"))
+    lines = methods_lines(options or MetricOptions(), lang)
     if options is None:
-        lines = ["Each finding's source note gives the comparison group and the minimums that applied to it.",
-                 *lines[1:]]
-    lines.append(source.source_line)
+        lines = [tr.gettext("Each finding's source note gives the comparison group and the minimums that applied "
+                            "to it."), *lines[1:]]
+    lines.append(source.source_line_in(tr))
     _text_box(slide, MARGIN, Inches(1.2), SLIDE_WIDTH - 2 * MARGIN, Inches(6.0), [f"• {line}" for line in lines], 11)
 
 
+# Text in a language other than English is marked with it (PowerPoint's proofing and font choice); Chinese
+# text names an East Asian font that Windows has (macOS and LibreOffice substitute their own Chinese font).
+_TEXT_LANGUAGE = {"es": ("es-US", None), "zh": ("zh-CN", "Microsoft YaHei")}
+
+
+def _mark_language(deck, lang: str) -> None:
+    """Every run of every slide marked with the language (and for Chinese its East Asian font)."""
+    if lang not in _TEXT_LANGUAGE:
+        return
+    code, east_asian = _TEXT_LANGUAGE[lang]
+    for slide in deck.slides:
+        for run in slide._element.xpath(".//a:r"):
+            properties = run.get_or_add_rPr()
+            properties.set("lang", code)
+            if east_asian and not properties.xpath("./a:ea"):
+                properties.append(properties.makeelement(qn("a:ea"), {"typeface": east_asian}))
+
+
 def build_deck(title: str, items: Sequence[ReportItem], source: Provenance, subtitle: str = "",
-               tables: Sequence[TableSlide] = (), options: MetricOptions | None = None) -> bytes:
+               tables: Sequence[TableSlide] = (), options: MetricOptions | None = None, lang: str = "en") -> bytes:
     """The .pptx bytes: title slide, a slide per item, the table slides, then methods and privacy (with
-    `options`, or the options every item shares)."""
+    `options`, or the options every item shares); the deck's own words in `lang` (items and tables come
+    already in it)."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     deck.core_properties.title = title
     deck.core_properties.author = "Equity Explorer"
-    _title_slide(deck, title, subtitle, source)
+    _title_slide(deck, title, subtitle, source, lang)
     for item in items:
         _finding_slide(deck, item)
     for table in tables:
-        _table_slides(deck, table)
-    _methods_slide(deck, options or shared_options(items), source)
+        _table_slides(deck, table, lang)
+    _methods_slide(deck, options or shared_options(items), source, lang)
+    _mark_language(deck, lang)
     buffer = io.BytesIO()
     deck.save(buffer)
     return buffer.getvalue()

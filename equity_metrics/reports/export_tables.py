@@ -413,22 +413,32 @@ def sheet_name(title: str, taken: Iterable[str] = ()) -> str:
     return name
 
 
-def _write_table(sheet: Any, frame: pd.DataFrame) -> None:
+def _cell_in(column: str, value: Any, lang: str) -> Any:
+    """A text cell in `lang` (glossary terms, notes, test names); numbers and flags as they are."""
+    value = cell_value(value)
+    if lang == "en" or not isinstance(value, str):
+        return value
+    return neutralise(display_text(column, value, lang))
+
+
+def _write_table(sheet: Any, frame: pd.DataFrame, lang: str = "en") -> None:
     columns = list(frame.columns)
-    sheet.append([column_label(c) for c in columns])
+    sheet.append([column_label(c, lang) for c in columns])
     for cell in sheet[1]:
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     points = [column_kind(c) == "points" for c in columns]  # written in points (x 100), shown '+3.2 pts'
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([_points(cell_value(v)) if p else cell_value(v) for v, p in zip(row, points, strict=True)])
+        sheet.append([_points(cell_value(v)) if p else _cell_in(c, v, lang)
+                      for c, v, p in zip(columns, row, points, strict=True)])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         number_format = _EXCEL_FORMATS.get(column_kind(column))
         if number_format:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = number_format
-        longest = max([len(column_label(column)), *(len(str(v)) for v in frame[column].head(200) if not _missing(v))])
+        longest = max([len(column_label(column, lang)),
+                       *(len(str(v)) for v in frame[column].head(200) if not _missing(v))])
         sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
     sheet.freeze_panes = "A2"
     if len(frame):
@@ -440,8 +450,24 @@ def _points(value: Any) -> Any:
     return value * 100 if isinstance(value, float | int) and not isinstance(value, bool) else value
 
 
+def _definitions(sheets: Sequence[Sheet], tr: Translator) -> dict[str, str]:
+    """Each column's label -> its definition, once per label, in the translator's language."""
+    seen: dict[str, str] = {}
+    for item in sheets:
+        for column in item.frame.columns:
+            label = column_label(column, tr.code)
+            year = _YEAR_RATIO.fullmatch(column)
+            definition = (tr.gettext(DEFINITIONS[column]) if column in DEFINITIONS else
+                          tr.gettext("Risk ratio in {year}.").format(year=year.group(1)) if year else "")
+            if definition and label not in seen:
+                seen[label] = definition
+    return seen
+
+
 def _write_notes(sheet: Any, sheets: Sequence[Sheet], source: Provenance, options: MetricOptions,
-                 extra: Sequence[str]) -> None:
+                 extra: Sequence[str], lang: str = "en") -> None:
+    tr = translator(lang)
+    gettext = tr.gettext
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 110
 
@@ -452,50 +478,45 @@ def _write_notes(sheet: Any, sheets: Sequence[Sheet], source: Provenance, option
         if bold:
             sheet.cell(row, 1).font = _BOLD
 
-    sheet.append(["About this workbook"])
+    sheet.append([gettext("About this workbook")])
     sheet.cell(1, 1).font = _TITLE_FONT
-    line("Data", source.data_label, bold=True)
-    line("Datasets", source.files)
-    line("Made", source.created.isoformat())
+    line(gettext("Data"), source.label_in(tr), bold=True)
+    line(gettext("Datasets"), source.files)
+    line(gettext("Made"), tr.date(source.created))
     if source.holds_sample:
-        line(SAMPLE_DATA_LABEL, "Invented students in an invented district, made to show how the tool works. "
-                                "The numbers are not findings about any real district.", bold=True)
+        line(gettext("Sample data (synthetic)"), gettext("Invented students in an invented district, made to show "
+                                                          "how the tool works. The numbers are not findings about any "
+                                                          "real district."), bold=True)
     for text in extra:
         line("", text)
     sheet.append([])
-    line("Sheets", bold=True)
+    line(gettext("Sheets"), bold=True)
     for item in sheets:
         line(item.title, item.caption)
     sheet.append([])
-    line("Suppression rules", bold=True)
-    for rule in suppression_rules(options):
+    line(gettext("Suppression rules"), bold=True)
+    for rule in suppression_rules(options, lang):
         line("", rule)
     sheet.append([])
-    line("Definitions", bold=True)
-    seen: dict[str, str] = {}
-    for item in sheets:
-        for column in item.frame.columns:
-            label = column_label(column)
-            definition = DEFINITIONS.get(column) or (
-                f"Risk ratio in {_YEAR_RATIO.fullmatch(column).group(1)}." if _YEAR_RATIO.fullmatch(column) else "")
-            if definition and label not in seen:
-                seen[label] = definition
-    for label, definition in seen.items():
+    line(gettext("Definitions"), bold=True)
+    for label, definition in _definitions(sheets, tr).items():
         line(label, definition)
 
 
 def xlsx_bytes(sheets: Sequence[Sheet], source: Provenance, options: MetricOptions = MetricOptions(),
-               extra_notes: Sequence[str] = ()) -> bytes:
+               extra_notes: Sequence[str] = (), lang: str = "en") -> bytes:
     """A workbook with one formatted sheet per table and a last 'Notes' sheet: data source, date, the sample
-    label when it applies, each sheet's caption, the suppression rules and the definitions of the columns."""
+    label when it applies, each sheet's caption, the suppression rules and the definitions of the columns (its
+    words in `lang`; the sheets' titles and captions are the caller's)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     names: list[str] = []
     for item in sheets:
         name = sheet_name(item.title, names)
         names.append(name)
-        _write_table(workbook.create_sheet(name), item.frame)
-    _write_notes(workbook.create_sheet(sheet_name("Notes", names)), sheets, source, options, extra_notes)
+        _write_table(workbook.create_sheet(name), item.frame, lang)
+    _write_notes(workbook.create_sheet(sheet_name(translator(lang).gettext("Notes"), names)), sheets, source, options,
+                 extra_notes, lang)
     workbook.properties.title = sheets[0].title if sheets else "Equity Explorer export"
     workbook.properties.creator = "Equity Explorer"
     buffer = io.BytesIO()

@@ -13,6 +13,10 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
 
 from equity_metrics.cli import main
 from equity_metrics.measures import analysis
@@ -36,12 +40,13 @@ def audits(tmp_path_factory, sample_db_template: Path) -> dict[str, str]:
     db = folder / "store.duckdb"
     shutil.copyfile(sample_db_template, db)
     pages = {}
-    for lang in ("es", "zh"):
-        out = folder / f"audit_{lang}.html"
+    for lang, suffix in (("es", ".html"), ("zh", ".html"), ("es", ".xlsx"), ("zh", ".pptx")):
+        out = folder / f"audit_{lang}{suffix}"
         err = io.StringIO()
         with redirect_stdout(io.StringIO()), redirect_stderr(err):
             assert main(["audit", "--db", str(db), "--out", str(out), "--lang", lang]) == 0, err.getvalue()
-        pages[lang] = html.unescape(out.read_text(encoding="utf-8"))
+        pages[lang if suffix == ".html" else f"{lang}{suffix}"] = (
+            html.unescape(out.read_text(encoding="utf-8")) if suffix == ".html" else out)
     with Store(db, read_only=True) as store:
         rates = analysis.audit(store, ("race",), Filters(school_years=(YEAR,)))
     pages["findings"] = findings.largest_gaps(rates, ["race"], MetricOptions(), limit=8, per_indicator=1)
@@ -126,3 +131,39 @@ def test_the_chart_text_is_translated(audits) -> None:
         assert f">{zh[label]}比率</text>" in audits["zh"]
     assert ">Todos los demás estudiantes</text>" in audits["es"]
     assert ">所有其他学生</text>" in audits["zh"]
+
+
+def test_the_spanish_workbook(audits) -> None:
+    workbook = load_workbook(audits["es.xlsx"])
+    assert workbook.sheetnames == ["Hallazgos", "Tasas por raza", "Brechas por raza", "Desproporcionalidad IDEA",
+                                   "La raza como predictor", "Notas"]
+    rows = list(workbook["Hallazgos"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("Área", "Indicador", "Año escolar", "Grupo", "Hallazgo")
+    assert [row[4] for row in rows[1:]] == [_spanish(f) for f in audits["findings"]]
+    rates = list(workbook["Tasas por raza"].iter_rows(values_only=True))
+    assert "Razón de riesgo" in rates[0] and "Risk ratio" not in rates[0]
+    assert {row[4] for row in rates[1:]} >= {"Negro o afroamericano", "Hispano o latino", "Blanco"}
+    notes = [cell for row in workbook["Notas"].iter_rows(values_only=True) for cell in row if cell]
+    for words in ("Acerca de este libro", "Reglas de supresión", "Definiciones", "Datos de muestra (sintéticos)",
+                  "Tasa menos tasa de comparación, en puntos porcentuales."):
+        assert words in notes, words
+    assert "Suppression rules" not in notes and "Definitions" not in notes
+
+
+def test_the_chinese_deck(audits) -> None:
+    deck = Presentation(audits["zh.pptx"])
+    slides = list(deck.slides)
+    assert slides[0].shapes.title.text == f"{YEAR}学年公平性审查"
+    texts = [shape.text_frame.text for slide in slides for shape in slide.shapes if shape.has_text_frame]
+    for finding in audits["findings"]:
+        assert _chinese(finding) in texts
+    assert "方法、隐私与数据" in texts
+    pictures = [shape for slide in slides for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert len(pictures) == len(audits["findings"])
+    assert all("的可能性是" in p._element.nvPicPr.cNvPr.get("descr") for p in pictures)
+    # every run says it is Chinese and names an East Asian font (no run falls back to a Latin-only font)
+    for slide in slides:
+        for run in slide._element.xpath(".//a:r"):
+            properties = run.find(qn("a:rPr"))
+            assert properties is not None and properties.get("lang") == "zh-CN"
+            assert properties.find(qn("a:ea")).get("typeface") == "Microsoft YaHei"
