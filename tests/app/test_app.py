@@ -58,13 +58,14 @@ def test_navigation_order() -> None:
     source = (Path(__file__).resolve().parents[2] / "app.py").read_text()
     titles = re.findall(r'st\.Page\("pages/\w+\.py", title="([^"]+)"', source)
     assert titles == ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing",
-                      "Climate", "Schools", "Trends", "Goals", "Report", "Present", "Data"]
+                      "Climate", "Listening sessions", "Schools", "Trends", "Goals", "Report", "Present", "Data"]
 
 
 @pytest.mark.parametrize(("page", "message"), [
     ("achievement", "No test scores yet: load state assessment results"),
     ("staffing", "Load a staff file"),
     ("climate", "No survey data yet: load climate survey responses"),
+    ("listening", "No coded excerpts yet: load a file of excerpts"),
 ])
 def test_friendly_empty_states(roster_only: AppTest, page: str, message: str) -> None:
     open_page(roster_only, page)

@@ -113,7 +113,7 @@ def test_render_carries_the_alt_text(sample_store, source):
 
 
 def test_builders_are_registered_by_kind(sample_store, source, monkeypatch):
-    assert builders.registered_kinds() == ("indicator", "goal")
+    assert builders.registered_kinds() == ("indicator", "goal", "quote")
     unknown = BasketItem(1, 1, "note", "Reduce OSS", "{}")
     placeholder = build_item(sample_store, unknown, source)
     assert placeholder.chart is None and "note" in placeholder.sentence and placeholder.title == "Reduce OSS"
