@@ -61,3 +61,29 @@ def test_by_role_and_school(at: AppTest, sample_store: Store) -> None:
     assert "Westbrook Middle School" not in offered  # 7 participants: hidden, never quoted
     table = frame_with(at, "Participants")
     assert "School" in table.columns
+
+
+def test_quotes_are_shown_literally(monkeypatch, tmp_path, entry_point_always_runs: None) -> None:
+    """An excerpt full of Markdown (bold, a link, an image, a colour, a formula, HTML) is shown as written, its
+    participant's name and ID stripped; the theme's twelve participants make the group shown."""
+    from pathlib import Path
+
+    from equity_metrics.cli import main
+
+    hostile = "**bold** [link](http://x.org) ![img](http://x.org/a.png) :red[red] $x^2$ <b>tag</b>"
+    rows = ["Participant ID,Speaker,Race,Role,School,Comment,Theme"]
+    rows += [f'Q{i:02d},Dana Quill{i},White,Student,North,"Dana: {hostile} (Q{i:02d})",Voice' for i in range(12)]
+    path = tmp_path / "comments.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    assert main(["import", str(path), "--db", str(db), "--year", "2024-25"]) == 0
+    monkeypatch.setenv("EQUITY_EXPLORER_DB", str(db))
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120)
+    app.run()
+    open_page(app, "listening")
+    quotes = [m.value for m in app.markdown if m.value.startswith("> ")]
+    assert len(quotes) == 12
+    for quote in quotes:
+        assert plain(quote) == f"> [name]: {hostile} ([participant])"
+        unescaped = quote.replace("\\\\", "").replace("\\*", "").replace("\\[", "").replace("\\]", "")
+        assert "**" not in unescaped and "](" not in unescaped
