@@ -17,7 +17,7 @@ from views.components import empty_state, show_frame
 from views.text import escape_markdown
 
 _BY = {"race": "Race/ethnicity", "role": "Role", "school": "School"}
-_QUOTES_SHOWN = 20
+_QUOTES_SHOWN = 5  # exactly this many, or none (see measures/themes_quotes.py: how many could be is never shown)
 
 
 @st.cache_data(show_spinner="Protecting the theme counts ...", max_entries=8)
@@ -54,8 +54,10 @@ def _quotes(store: Store, table: pd.DataFrame, by: str, theme: str) -> None:
         return
     group = st.selectbox("Quotes from", groups, key="listening_group")
     quotes = shown_quotes(store, by, theme, group, limit=_QUOTES_SHOWN)
-    if quotes.empty:
-        st.caption("No quote of this group can be shown (its participants belong to a hidden group elsewhere).")
+    if len(quotes) < _QUOTES_SHOWN:
+        st.caption(f"Quotes are shown {_QUOTES_SHOWN} at a time; fewer than that of this group can be shown (many of "
+                   "its participants belong to a group hidden elsewhere).")
+        return
     for quote_id, text in zip(quotes["quote_id"], quotes["text"], strict=True):
         st.markdown("> " + escape_markdown(text))
         if st.button("Add this quote to the report", key=f"listening_quote_{quote_id}",

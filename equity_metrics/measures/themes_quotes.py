@@ -6,6 +6,9 @@ A quote is shown for a theme and a group of one dimension only when
 - its participant's group is shown under *every* dimension (race, role and school): a participant of a group
   hidden anywhere (fewer than 10 participants, or hidden to protect one) is never quoted, however the page is
   browsed. An excerpt coded with several themes is quotable under each theme whose cell is shown.
+The page shows exactly 5 quotes of a cell (the first 5 by the excerpts' hashed keys, an arbitrary fixed order),
+or none when fewer than 5 may be quoted: how many of a shown cell's excerpts may be quoted is never shown, since
+the cell's excerpt count minus it would count the excerpts of participants of groups hidden elsewhere.
 
 What is stripped from a shown excerpt (in DuckDB, `regexp_replace`), in this order:
 1. every participant ID the loaded files hold (`P-014` -> `[participant]`), as a whole word;
