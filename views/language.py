@@ -7,6 +7,8 @@ writes `st.session_state[LANGUAGE_KEY]`; app.py reads it before the navigation, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from equity_metrics.core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, Translator, language, translator
@@ -31,10 +33,21 @@ def _(message: str) -> str:
     return tr().gettext(message)
 
 
-def language_picker() -> str:
-    """The sidebar's language box (each language named in itself); the chosen code."""
+def _keep_choices(keys: Sequence[str]) -> None:
+    """Before the run in the new language: write each widget's value back into the session, so the widget
+    keeps it. (The browser sends a select box's choice as its label; once the labels are in another language,
+    that label would match no option and the box would fall back to its first option.)"""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def language_picker(keep: Sequence[str] = ()) -> str:
+    """The sidebar's language box (each language named in itself); the chosen code. `keep`: the keys of the
+    widgets whose option labels are translated, kept as they are when the language changes."""
     if st.session_state.get(LANGUAGE_KEY) not in LANGUAGES:
         st.session_state[LANGUAGE_KEY] = DEFAULT_LANGUAGE
     st.selectbox("Language · Idioma · 语言", LANGUAGES, key=LANGUAGE_KEY, format_func=LANGUAGE_NAMES.get,
+                 on_change=_keep_choices, args=(tuple(keep),),
                  help=_("The language of the app's words. Reports and exports can be made in another language."))
     return current_language()

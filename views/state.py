@@ -106,7 +106,8 @@ def sidebar(store: Store) -> ViewState:
         min_n = st.number_input(_("Minimum group size (n)"), min_value=10, max_value=1000, value=DEFAULT_MIN_N, step=5,
                                 key="filter_min_n", help=_("Rates and ratios are not calculated for smaller groups. "
                                                            "Counts under 10 are always hidden."))
-        lang = language_picker()
+        lang = language_picker(keep=("filter_year", "filter_school", "filter_grade_band", "filter_dimension",
+                                     "filter_comparison"))
     state = ViewState(
         school_year=year if years else None,
         schools=() if school == ALL_SCHOOLS or school not in schools else (school,),
