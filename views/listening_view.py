@@ -9,8 +9,8 @@ import streamlit as st
 from equity_metrics.charts.theme_chart import theme_chart, theme_title
 from equity_metrics.measures.themes import ALL_PARTICIPANTS, ALL_THEMES, THEME_DIMENSIONS, ThemesResult, themes_by
 from equity_metrics.measures.themes_quotes import shown_quotes
-from equity_metrics.reports.basket import add_item, list_items
-from equity_metrics.reports.quote_items import QuoteSpec
+from equity_metrics.reports.basket import list_items
+from equity_metrics.reports.quote_items import QUOTE_KIND, QuoteSpec, add_quote
 from equity_metrics.storage.store import Store
 from views.chart_output import show_chart
 from views.components import empty_state, show_frame
@@ -58,11 +58,14 @@ def _quotes(store: Store, table: pd.DataFrame, by: str, theme: str) -> None:
         st.caption(f"Quotes are shown {_QUOTES_SHOWN} at a time; fewer than that of this group can be shown (many of "
                    "its participants belong to a group hidden elsewhere).")
         return
+    findings = {i.item_id: i.title for i in list_items(store) if i.kind != QUOTE_KIND}
+    finding = st.selectbox("Picked for a finding in the report (optional)", [None, *findings], key="listening_finding",
+                           format_func=lambda i: "No finding: a quote on its own" if i is None else findings[i])
     for quote_id, text in zip(quotes["quote_id"], quotes["text"], strict=True):
         st.markdown("> " + escape_markdown(text))
         if st.button("Add this quote to the report", key=f"listening_quote_{quote_id}",
                      icon=":material/playlist_add:"):
-            add_item(store, QuoteSpec(by, group, theme, str(quote_id)))
+            add_quote(store, QuoteSpec(by, group, theme, str(quote_id), finding))
             st.toast(f"Added to the report ({len(list_items(store))} items).", icon=":material/playlist_add_check:")
 
 

@@ -37,3 +37,21 @@ def test_a_picked_quote_in_the_deck_and_the_report(sample_db: Path) -> None:
         assert str(quote["text"]).split(":")[-1].strip()[:30] in report
         assert text.split(":")[-1].strip() not in items[1].sentence  # (the sample's sentences repeat across people)
         assert deck.build_deck("Listening", items, source)[:2] == b"PK"
+
+
+def test_a_quote_picked_for_a_finding_follows_it(sample_db: Path) -> None:
+    from equity_metrics.reports.basket import IndicatorSpec, list_items, remove_item
+    from equity_metrics.reports.quote_items import add_quote
+
+    with Store(sample_db) as store:
+        first = add_item(store, IndicatorSpec("oss", ("race",), ("2024-25",)), "OSS by race")
+        add_item(store, IndicatorSpec("iss", ("race",), ("2024-25",)), "ISS by race")
+        quote = shown_quotes(store, "race", "Discipline fairness", BLACK, limit=5).iloc[0]
+        add_quote(store, QuoteSpec("race", BLACK, "Discipline fairness", str(quote["quote_id"]), first))
+        assert [i.title for i in list_items(store)][:2] == ["OSS by race", QuoteSpec(
+            "race", BLACK, "Discipline fairness", "").default_title()]
+        item = next(i for i in build_basket(store) if i.kind == "quote")
+        assert item.sentence.endswith("Picked for the finding \u201cOSS by race\u201d.")
+        remove_item(store, first)
+        item = next(i for i in build_basket(store) if i.kind == "quote")
+        assert item.sentence.endswith("(The finding it was picked for is no longer in the report.)")
