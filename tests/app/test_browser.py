@@ -43,7 +43,7 @@ UI_TIMEOUT = 30_000
 
 pytestmark = pytest.mark.browser
 NAVIGATION = ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing", "Climate",
-              "Schools", "Trends", "Goals", "Report", "Present", "Data"]
+              "Listening sessions", "Schools", "Trends", "Goals", "Report", "Present", "Data"]
 # The domain pages: sidebar link, the page's own title, and how many charts it draws on the sample district.
 DOMAIN_PAGES = [
     ("Course access", "Course access", 3),
@@ -51,6 +51,7 @@ DOMAIN_PAGES = [
     ("Special education", "Special education & interventions", 3),
     ("Staffing", "Staffing", 5),
     ("Climate", "Climate", 4),
+    ("Listening sessions", "Listening sessions", 1),  # one theme by race; quotes of the shown groups
     ("Schools", "Schools", 1),
     ("Trends", "Trends", 2),  # the trend, and how much the group predicts it
     ("Goals", "Goals", 0),  # the sample district has no goals yet: the page explains how to add one
