@@ -201,14 +201,16 @@ def build_cube(rows: pd.DataFrame, min_size: int = DEFAULT_PRIVACY_THRESHOLD, an
     return ThemeCube(cells.assign(hidden=hidden, small_group=small_group), rows, anonymous, min_size)
 
 
-def _note(row: pd.Series, min_size: int) -> str:
-    if row["small_group"]:
-        return f"hidden: fewer than {min_size} participants in this group (its quotes are never shown)"
-    if row["hidden"] and 0 < row["respondents"] < min_size:
-        return f"hidden: fewer than {min_size} participants"
-    if row["hidden"]:
-        return "hidden so that a hidden count cannot be worked out from the totals"
-    return ""
+def _notes(part: pd.DataFrame, min_size: int) -> np.ndarray:
+    """Each published cell's note: why it is hidden (empty when shown)."""
+    small_group = part["small_group"].to_numpy(dtype=bool)
+    hidden = part["hidden"].to_numpy(dtype=bool)
+    people = part["respondents"].to_numpy()
+    return np.select(
+        [small_group, hidden & (people > 0) & (people < min_size), hidden],
+        [f"hidden: fewer than {min_size} participants in this group (its quotes are never shown)",
+         f"hidden: fewer than {min_size} participants",
+         "hidden so that a hidden count cannot be worked out from the totals"], default="").astype(object)
 
 
 def themes_by(store: Store, by: str = "race") -> ThemesResult:
@@ -237,7 +239,7 @@ def publish(cube: ThemeCube, by: str) -> ThemesResult:
     group_size = part["group_size"].to_numpy(dtype="float64")
     share = np.where(shown & ~size_hidden & (group_size > 0), people / np.maximum(group_size, 1.0), np.nan)
     part = part.assign(share_of_respondents=np.round(share, 4),
-                       note=[_note(r, cube.min_size) for _, r in part.iterrows()])
+                       note=_notes(part, cube.min_size))
     table = pd.DataFrame({
         "theme": part["theme"].to_numpy(), by: part["group"].to_numpy(),
         "respondents": pd.array(np.where(shown, part["respondents"], np.nan), dtype="Int64"),
