@@ -10,6 +10,7 @@ import streamlit as st
 
 from equity_metrics import goals
 from equity_metrics.charts import goal_charts
+from equity_metrics.core.i18n import N_
 from equity_metrics.measures import analysis
 from equity_metrics.measures.aggregate import Filters
 from equity_metrics.measures.analysis import Result
@@ -19,6 +20,7 @@ from equity_metrics.reports.goal_items import GoalSpec
 from equity_metrics.storage.store import Store, StoreError
 from views.cache import cached, cached_gaps, cached_rates
 from views.chart_output import show_chart
+from views.language import _ as gettext
 from views.text import escape_markdown
 
 STATUS_COLOURS = {goals.STATUS_MET: "green", goals.STATUS_ON_TRACK: "blue", goals.STATUS_OFF_TRACK: "orange",
@@ -101,12 +103,23 @@ def status_counts(progresses: Sequence[goals.GoalProgress]) -> dict[str, int]:
     return {status: sum(1 for p in progresses if p.status == status) for status in goals.STATUSES}
 
 
+# A goal's status as the Overview says it (the status values themselves are the library's, in English).
+STATUS_WORDS = {"met": N_("met"), "on track": N_("on track"), "off track": N_("off track"),
+                "not measurable": N_("not measurable")}
+
+
+def _status(status: str) -> str:
+    return gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
 def _movement_line(progress: goals.GoalProgress) -> str:
     fmt = progress.measure, progress.indicator
     before = goals.format_value(progress.previous_value, *fmt)
     now = goals.format_value(progress.value, *fmt)
-    return "- " + escape_markdown(f"Goal {progress.goal.goal_id}, {goals.goal_title(progress.goal)}: {before} in "
-                                  f"{progress.previous_year} to {now} in {progress.status_year} ({progress.status})")
+    return "- " + escape_markdown(gettext("Goal {id}, {title}: {before} in {year} to {now} in {status_year} ({status})")
+                                  .format(id=progress.goal.goal_id, title=goals.goal_title(progress.goal),
+                                          before=before, year=progress.previous_year, now=now,
+                                          status_year=progress.status_year, status=_status(progress.status)))
 
 
 def goals_overview(store: Store) -> None:
@@ -116,13 +129,16 @@ def goals_overview(store: Store) -> None:
     if progresses is None:
         return
     if not progresses:
-        st.caption("No goals yet: set targets on the Goals page, and each one is followed here as new data arrive.")
+        st.caption(gettext("No goals yet: set targets on the Goals page, and each one is followed here as new data "
+                           "arrive."))
         return
     counts = status_counts(progresses)
-    st.markdown(f"{len(progresses)} goal(s): " + ", ".join(f"{n} {status}" for status, n in counts.items() if n) + ".")
+    st.markdown(gettext("{count} goal(s): {statuses}.").format(
+        count=len(progresses), statuses=", ".join(f"{n} {_status(status)}" for status, n in counts.items() if n)))
     moved, slipped = goals.moved_and_slipped(progresses)
-    st.markdown("Moved toward the target since the year before:\n" + (
-        "\n".join(_movement_line(p) for p in moved) if moved else "- none"))
-    st.markdown("Slipped since the year before:\n" + (
-        "\n".join(_movement_line(p) for p in slipped) if slipped else "- none"))
+    none = "- " + gettext("none")
+    st.markdown(gettext("Moved toward the target since the year before:") + "\n" + (
+        "\n".join(_movement_line(p) for p in moved) if moved else none))
+    st.markdown(gettext("Slipped since the year before:") + "\n" + (
+        "\n".join(_movement_line(p) for p in slipped) if slipped else none))
 
