@@ -5,8 +5,9 @@
 
 Messages are the strings in `gettext(...)`, `ngettext(...)`, `_(...)` and `N_(...)` calls of equity_metrics/,
 views/, pages/ and app.py (Babel's Python extractor), and the column labels of the exported tables
-(`export_tables.COLUMN_LABELS`) and their definitions (`DEFINITIONS`). A new message is added with an empty translation, for a translator to fill;
-one no longer used is kept, marked obsolete. The glossary (locales/glossary.csv) is edited by hand.
+(`export_tables.COLUMN_LABELS`) and their definitions (`DEFINITIONS`). A new message is added with an empty
+translation, for a translator to fill; one no longer used is kept, marked obsolete. The glossary
+(locales/glossary.csv) is edited by hand. Babel does not look inside f-strings: translate before formatting.
 """
 
 from __future__ import annotations
