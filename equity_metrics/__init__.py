@@ -34,7 +34,8 @@ Where things live (each layer imports only the ones above it in this list; `test
   `score_gaps`, `score_distribution` and `discipline_stages` (composite views and their sentences), `exposure`
   (who attends the schools with the most inexperienced teachers).
 - `goals`: `model` (a goal, its measures and checks), `repository` (goals in the store), `csv_io` (goals as CSV),
-  `progress` (values, path and status), `text` (goals in words), `goal_predictor` (the predictor measure).
+  `progress` (values, path and status), `text` (goals in words), `goal_predictor` (the predictor measure),
+  `impact` (equity impact assessments of a proposed decision, kept in the store, linked to goals).
 - `charts`: `specs` (Altair charts), `exposure_chart`, `theme_chart`, `goal_charts`, `chart_files` (PNG, SVG, PDF).
 - `reports`: `basket` (the report basket), `report_items`, `goal_items` and `quote_items` (report items), `builders` (the
   table of item builders), `export_tables`, `deck`, `html_report`, `audit_export`.

@@ -1,7 +1,8 @@
-"""Tables the user writes by hand in the app (not imported data): goals and the report basket.
+"""Tables the user writes by hand in the app (not imported data): goals, the report basket and the equity
+impact assessments.
 
-Their DDL lives here so the store creates them with the canonical tables. Each module that uses a table owns
-its statement: `goals.py` owns GOALS_SQL, `basket.py` owns BASKET_SQL.
+Their DDL lives here so the store creates them with the canonical tables; `goals/repository.py` reads and
+writes GOALS_TABLE, `reports/basket.py` BASKET_TABLE, `goals/impact.py` IMPACT_TABLE.
 """
 
 GOALS_TABLE = "goals"
@@ -36,4 +37,14 @@ CREATE TABLE IF NOT EXISTS {BASKET_TABLE} (
 )
 """
 
-USER_TABLES_SQL = (GOALS_SQL, BASKET_SQL)
+IMPACT_TABLE = "impact_assessments"
+IMPACT_SQL = f"""
+CREATE TABLE IF NOT EXISTS {IMPACT_TABLE} (
+    assessment_id INTEGER PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    body_json VARCHAR NOT NULL,
+    updated_at TIMESTAMP
+)
+"""
+
+USER_TABLES_SQL = (GOALS_SQL, BASKET_SQL, IMPACT_SQL)
