@@ -49,7 +49,7 @@ DOMAIN_PAGES = [
     ("Course access", "Course access", 3),
     ("Achievement", "Achievement", 4),
     ("Special education", "Special education & interventions", 3),
-    ("Staffing", "Staffing", 5),
+    ("Staffing", "Staffing", 6),
     ("Climate", "Climate", 4),
     ("Listening sessions", "Listening sessions", 1),  # one theme by race; quotes of the shown groups
     ("Schools", "Schools", 1),
