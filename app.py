@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/schools.py", title=_("Schools"), icon="🏫"),
     st.Page("pages/trends.py", title=_("Trends"), icon="📈"),
     st.Page("pages/goals.py", title=_("Goals"), icon="🎯"),
+    st.Page("pages/impact.py", title=_("Impact assessments"), icon="⚖️"),
     st.Page("pages/report.py", title=_("Report"), icon="📄"),
     st.Page("pages/present.py", title=_("Present"), icon="📽️"),
     st.Page("pages/data.py", title=_("Data"), icon="🗄️"),

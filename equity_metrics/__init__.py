@@ -35,10 +35,12 @@ Where things live (each layer imports only the ones above it in this list; `test
   (who attends the schools with the most inexperienced teachers).
 - `goals`: `model` (a goal, its measures and checks), `repository` (goals in the store), `csv_io` (goals as CSV),
   `progress` (values, path and status), `text` (goals in words), `goal_predictor` (the predictor measure),
-  `impact` (equity impact assessments of a proposed decision, kept in the store, linked to goals).
+  `impact` (equity impact assessments of a proposed decision, kept in the store, linked to goals),
+  `impact_figures` (an assessment's current figures, from the protected tables).
 - `charts`: `specs` (Altair charts), `exposure_chart`, `theme_chart`, `goal_charts`, `chart_files` (PNG, SVG, PDF).
 - `reports`: `basket` (the report basket), `report_items`, `goal_items` and `quote_items` (report items), `builders` (the
-  table of item builders), `export_tables`, `deck`, `html_report`, `audit_export`.
+  table of item builders), `export_tables`, `deck`, `html_report`, `audit_export`,
+  `impact_report` (an impact assessment as one HTML file).
 - `sample`: `district` (the synthetic district), `people` and `outcomes` (drawn from it), `xlsx_writer` and
   `files` (its files, byte for byte), `listening` (its coded listening sessions), `sample_store` (loading it).
 - `cli` (`python -m equity_metrics`), with `cli_aggregates` (the published aggregates' commands) and

@@ -58,7 +58,8 @@ def test_navigation_order() -> None:
     source = (Path(__file__).resolve().parents[2] / "app.py").read_text()
     titles = re.findall(r'st\.Page\("pages/\w+\.py", title=_\("([^"]+)"\)', source)  # translated (views.language)
     assert titles == ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing",
-                      "Climate", "Listening sessions", "Schools", "Trends", "Goals", "Report", "Present", "Data"]
+                      "Climate", "Listening sessions", "Schools", "Trends", "Goals", "Impact assessments", "Report",
+                      "Present", "Data"]
 
 
 @pytest.mark.parametrize(("page", "message"), [

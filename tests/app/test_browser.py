@@ -43,7 +43,7 @@ UI_TIMEOUT = 30_000
 
 pytestmark = pytest.mark.browser
 NAVIGATION = ["Overview", "Discipline", "Course access", "Achievement", "Special education", "Staffing", "Climate",
-              "Listening sessions", "Schools", "Trends", "Goals", "Report", "Present", "Data"]
+              "Listening sessions", "Schools", "Trends", "Goals", "Impact assessments", "Report", "Present", "Data"]
 # The domain pages: sidebar link, the page's own title, and how many charts it draws on the sample district.
 DOMAIN_PAGES = [
     ("Course access", "Course access", 3),
@@ -55,6 +55,7 @@ DOMAIN_PAGES = [
     ("Schools", "Schools", 1),
     ("Trends", "Trends", 2),  # the trend, and how much the group predicts it
     ("Goals", "Goals", 0),  # the sample district has no goals yet: the page explains how to add one
+    ("Impact assessments", "Impact assessments", 0),  # none yet: the form to start one
     ("Report", "Report", 0),  # nothing added to the report yet
     ("Present", "Present", 1),  # the Overview's first finding, one per screen
 ]
