@@ -46,7 +46,7 @@ from equity_metrics.measures import adjusted, adjusted_gaps, analysis, kept, met
 from equity_metrics.measures.aggregate import DimensionError, Filters
 from equity_metrics.measures.indicators import INDICATORS, UnknownIndicatorError
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
-from equity_metrics.reports.export_tables import neutralise
+from equity_metrics.reports.export_tables import table_csv_bytes
 from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import Store, StoreError, default_db_path, open_for_reading, store_problem
 
@@ -59,12 +59,8 @@ class CommandError(Exception):
 
 def render(frame: pd.DataFrame, fmt: str) -> str:
     """Frame as CSV, JSON records (NaN as null) or an aligned text table."""
-    if fmt == "csv":  # text a spreadsheet could run as a formula is neutralised, as in the app's downloads
-        safe = frame.copy()
-        for column in safe.columns:
-            if safe[column].dtype == object:
-                safe[column] = safe[column].map(neutralise)
-        return safe.to_csv(index=False, lineterminator="\n")
+    if fmt == "csv":  # exactly the app's "Download table (CSV)": every non-numeric column's formula-like text
+        return table_csv_bytes(frame).decode("utf-8")  # neutralised, whatever its dtype (pandas 3: `str`)
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         return json.dumps(records, indent=2, default=_json_default) + "\n"

@@ -186,6 +186,37 @@ def test_import_every_sheet_then_list_datasets(tmp_path: Path, sample_dir: Path)
     assert len(json.loads(run("datasets", "--db", db, "--format", "json")[1])) == 3
 
 
+def test_datasets_csv_neutralises_formulas(tmp_path: Path):
+    """`datasets --format csv` read back: a file name, a sheet name or a dataset name a spreadsheet could run
+    (starting with =, +, -, @ or a tab) is the app's download cell, one apostrophe before the text as stored
+    (which `--format json` shows unchanged)."""
+    from openpyxl import Workbook
+
+    from equity_metrics.reports.export_tables import cell_value
+
+    db = str(tmp_path / "store.duckdb")
+    book = Workbook()
+    book.active.title = "@SUM(1)"
+    book.active.append(["Employee ID", "School Year"])
+    book.active.append(["E0001", "2024-25"])
+    book.save(workbook := tmp_path / '=HYPERLINK("http:x").xlsx')
+    assert run("import", str(workbook), "--db", db)[0] == 0
+    for number, (file, name) in enumerate([("+1+x.csv", "\tTabbed"), ("-x.csv", "-3.5")]):
+        (tmp_path / file).write_text(f"Employee ID,School Year\nE000{number + 2},2023-24\n", encoding="utf-8")
+        assert run("import", str(tmp_path / file), "--db", db, "--name", name)[0] == 0
+    code, out, err = run("datasets", "--db", db, "--format", "csv")
+    assert code == 0, err
+    shown = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    stored = pd.DataFrame(json.loads(run("datasets", "--db", db, "--format", "json")[1])).fillna("")
+    text = ["name", "source_file", "sheet"]
+    assert stored[text].values.tolist() == [["-3.5", "-x.csv", ""], ["\tTabbed", "+1+x.csv", ""],
+                                            ['=HYPERLINK("http:x").xlsx', '=HYPERLINK("http:x").xlsx', "@SUM(1)"]]
+    assert shown[text].values.tolist() == [["-3.5", "'-x.csv", ""], ["'\tTabbed", "'+1+x.csv", ""],
+                                           ["'=HYPERLINK(\"http:x\").xlsx", "'=HYPERLINK(\"http:x\").xlsx", "'@SUM(1)"]]
+    assert shown[text].values.tolist() == stored[text].map(lambda v: cell_value(v) or "").values.tolist()
+    assert shown["dataset_id"].tolist() == stored["dataset_id"].astype(str).tolist()
+
+
 def test_import_with_a_kind_and_a_mapping(tmp_path: Path):
     from equity_metrics.ingest.mapping import Mapping
 

@@ -25,6 +25,7 @@ from scipy.optimize import linprog
 from equity_metrics.cli import main
 from equity_metrics.measures.themes import ALL_PARTICIPANTS, ALL_THEMES, THEME_DIMENSIONS, theme_cube, themes_by
 from equity_metrics.measures.themes_quotes import quotable, shown_quotes, strip_sql
+from equity_metrics.reports.export_tables import cell_value
 from equity_metrics.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,12 +184,19 @@ def test_command_columns(sample_db: Path, by: str) -> None:
         assert "note: Hidden groups" in err
 
 
+FORMULA_THEMES = ['=HYPERLINK("http://x")', "+A1+B1", "-2+3", "@SUM(1)", "-3.5"]
+
+
 def test_command_neutralises_formulas(tmp_path: Path) -> None:
+    """Every theme cell of `themes --format csv`, read back, is the app's download cell: formula-like text
+    (= + - @) gets one leading apostrophe, text that is just a number ("-3.5") is left alone."""
     path = tmp_path / "comments.csv"
-    path.write_text('Comment,Theme,Participant\n"fine","=HYPERLINK(""http://x"")",P1\n', encoding="utf-8")
+    rows = "".join(f'"fine","{theme.replace(chr(34), 2 * chr(34))}",P{i}\n' for i, theme in enumerate(FORMULA_THEMES))
+    path.write_text("Comment,Theme,Participant\n" + rows, encoding="utf-8")
     db = tmp_path / "s.duckdb"
     assert _cli("import", str(path), "--db", str(db), "--year", "2024-25")[0] == 0
-    code, out, _ = _cli("themes", "--format", "csv", "--db", str(db))
-    assert code == 0
-    assert not any(line.startswith(("=", "-", "+", "@")) for line in out.splitlines()[1:])
-    assert "HYPERLINK" in out
+    code, out, err = _cli("themes", "--format", "csv", "--db", str(db))
+    assert code == 0, err
+    themes = {t for t in pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)["theme"]} - {ALL_THEMES}
+    assert themes == {"'" + t for t in FORMULA_THEMES[:-1]} | {"-3.5"}
+    assert themes == {cell_value(t) for t in FORMULA_THEMES}  # the app's own cell guard
