@@ -533,10 +533,17 @@ def _numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
 
 
+def _csv_text(value: Any) -> Any:
+    """A text cell for CSV: formula-like text neutralised, and a bare carriage return made a line break (the
+    writer quotes a field with a line break, not one with a lone CR, which readers take for the row's end)."""
+    value = cell_value(value)
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def table_csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as the app's quick "Download table (CSV)": library column names, numbers at full precision,
     empty where hidden, formula-like text (a school named '=HYPERLINK(...)') neutralised; UTF-8."""
-    out = pd.DataFrame({c: frame[c] if _numeric(frame[c]) else frame[c].map(cell_value) for c in frame.columns})
+    out = pd.DataFrame({c: frame[c] if _numeric(frame[c]) else frame[c].map(_csv_text) for c in frame.columns})
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -545,7 +552,7 @@ def csv_bytes(frame: pd.DataFrame, source: Provenance) -> bytes:
     of rates in percentage points, as their header says), empty cells where a value is hidden, formula-like text
     neutralised, and two last columns naming the data and the date."""
     out = pd.DataFrame({column_label(c): (frame[c] * 100 if column_kind(c) == "points" else frame[c])
-                        if _numeric(frame[c]) else frame[c].map(cell_value) for c in frame.columns})
+                        if _numeric(frame[c]) else frame[c].map(_csv_text) for c in frame.columns})
     out[SOURCE_COLUMN] = neutralise(f"{source.data_label}: {source.files}")
     out[MADE_COLUMN] = source.created.isoformat()
     return out.to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)

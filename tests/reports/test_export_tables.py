@@ -28,6 +28,7 @@ from equity_metrics.reports.export_tables import (
     provenance,
     result_sheet,
     sheet_name,
+    table_csv_bytes,
     xlsx_bytes,
 )
 
@@ -192,3 +193,12 @@ def test_sample_result_exports_match_the_library(sample_store):
     assert csv["Rate"].dropna().tolist() == pytest.approx(table["rate"].dropna().tolist(), rel=1e-15)
     assert csv["Difference (pts)"].dropna().tolist() == pytest.approx(
         (table["rate_difference"].dropna() * 100).tolist(), rel=1e-15)  # points, as the header says
+
+
+def test_csv_text_with_a_carriage_return_stays_in_its_row():
+    """A lone CR inside a name (a crafted file) is written as a quoted line break: a reader gets the same rows
+    and columns back, with the formula guard still in front."""
+    frame = pd.DataFrame({"school": ["\rReturned", "a\r\nb", "=1+1", "Oak"], "denominator": [12, 13, 14, 15]})
+    read = pd.read_csv(io.BytesIO(table_csv_bytes(frame)), keep_default_na=False)
+    assert read["school"].tolist() == ["'\nReturned", "a\nb", "'=1+1", "Oak"]
+    assert read["denominator"].tolist() == [12, 13, 14, 15]
