@@ -51,6 +51,32 @@ _NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the m
 CEILING = "ceiling"  # a larger count the numerator is part of (a sanction's referred students)
 
 
+def _population_of(indicator_id: str) -> str:
+    return INDICATORS[indicator_id].population
+
+
+# A population that is the numerator of a rate indicator (students with an IEP: the numerator of identification
+# and the population of the IDEA discipline measures): its layer and the indicator's numerators are the same
+# counts, so both hide the union of what either's protection hides (`_coupled_flags`).
+COUPLED: dict[str, str] = {"has_iep": "sped_identification", "ap": "ap_enrollment",
+                           "ap_exam_taken": "ap_exam_taken", "interviewed": "interview_rate"}
+# A population that is part of a larger set of the same source that other tables show (students with an IEP in
+# grades K-12 with a placement, of all students with an IEP): where the larger count minus this one is small
+# ("all but a few"), this one is hidden as that small count would be (the PK students with an IEP follow from
+# identification minus placement otherwise).
+NESTED: dict[str, tuple[str, ...]] = {
+    _population_of("placement_regular_class_lt40"): ("has_iep", _population_of("sped_identification"), "TRUE"),
+    _population_of("sped_identification"): ("TRUE",),
+    _population_of("chronic_absenteeism"): ("TRUE",),
+    _population_of("gifted_identification"): ("TRUE",),
+    _population_of("algebra_1_grade_8"): ("TRUE",),
+    "has_iep": (_population_of("sped_identification"), "TRUE"),
+    "ap": ("TRUE",),
+    "ap_exam_taken": ("ap", "TRUE"),
+    "interviewed": ("TRUE",),
+}
+
+
 class UnprotectedViewError(ValueError):
     """A view the protected tables do not hold (a union of schools, pooled years, an unsupported split)."""
 
@@ -333,16 +359,27 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
 
 
 def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int,
-                    finest: pd.DataFrame | None = None) -> np.ndarray:
+                    finest: pd.DataFrame | None = None, ceilings: Sequence[str] = ()) -> np.ndarray:
     """Hidden flags for one count column (students of a population, students with a score), proven over its
-    `finest` cells too (the same column, per finest cell) when given."""
+    `finest` cells too (the same column, per finest cell) when given. `ceilings`: columns of larger counts
+    other tables show that this one is part of; where one exceeds it by a small count, it is hidden so that the
+    difference keeps the range a small count has."""
     relations = relations_from_keys(cube[list(keys)])
     n = cube[count].to_numpy(dtype="float64")
     small = _small(n, threshold)
-    rule = Requirement(np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan), np.zeros(len(cube)),
-                       np.full(len(cube), np.inf))
+    primary = small.copy()
+    low, high = np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan)
+    upper = np.full(len(cube), np.inf)
+    for column in ceilings:
+        ceiling = cube[column].to_numpy(dtype="float64")
+        rest = _small(ceiling - n, threshold)
+        primary |= rest
+        low = np.where(rest, np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
+        high = np.where(rest, np.fmax(high, ceiling - 1.0), high)
+        upper = np.where(rest, np.fmin(upper, ceiling), upper)  # the reader's bound where it tells something
+    rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
     cells = counts_finest(cube, finest, keys, count) if finest is not None else None
-    return protect(n, small, relations, rule, n * _importance(cube, keys), cells,
+    return protect(n, primary, relations, rule, n * _importance(cube, keys), cells,
                    release=_large_district_groups(cube, keys, count))
 
 
@@ -380,6 +417,8 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
     layout = _layout(source, grades=True, constructs=False, band_pairs=_has_band_populations(source))
     count = (f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {population})" if source.name in PERSONS
              else f"count_if({population})")
+    parents = () if source.name in PERSONS else NESTED.get(population, ())
+    ceilings = [f"ceiling_{i}" for i in range(len(parents))]
 
     def query(grouping: _Layout) -> pd.DataFrame:
         select, group_by = _grouping_sql(grouping, source.table)
@@ -391,7 +430,15 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
         inherited = _band_population_hidden(store, source, population, year, threshold, content, cube, layout)
         if inherited is not None:
             return cube.assign(hidden=inherited)
-        return cube.assign(hidden=_protect_counts(cube, layout.keys, "n", threshold, query(_finest_layout(layout))))
+        for parent, column in zip(parents, ceilings, strict=True):  # the larger sets' counts where shown
+            cube[column] = _shown_counts(population_layer(store, source, parent, year, threshold, content), cube,
+                                         layout.keys)
+        hidden = _protect_counts(cube, layout.keys, "n", threshold, query(_finest_layout(layout)), ceilings)
+        indicator = INDICATORS.get(COUPLED.get(population, ""))
+        if indicator is not None and indicator.source == source.name:
+            own = _own_rate_table(store, indicator, year, threshold, content or content_key(store))
+            hidden |= _coupled_flags(own, cube, layout.keys)
+        return cube.drop(columns=ceilings).assign(hidden=hidden)
 
     return _cached(("population", content or content_key(store), source.name, population, year, threshold), build,
                    store)
@@ -438,12 +485,52 @@ def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> n
     return merged["hidden"].to_numpy(dtype=bool)
 
 
+def _shown_counts(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Another layer's count in each of the cube's cells where that layer shows it (NaN where it hides it or
+    has no such cell)."""
+    merged = cube[list(keys)].merge(layer[[*keys, "n", "hidden"]], on=list(keys), how="left", validate="m:1")
+    shown = merged["hidden"].eq(False).to_numpy()
+    return np.where(shown, merged["n"].to_numpy(dtype="float64"), np.nan)
+
+
+def _coupled_flags(table: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """For each row of `cube` (a population layer, column n), whether the same cell of a rate table whose
+    numerators are the same students (`COUPLED`) hides its numerator, or counts differently (then both hide)."""
+    keys = [k for k in keys if k in table.columns]
+    merged = cube[keys].assign(n=cube["n"]).merge(table[[*keys, "numerator", "hide_numerator"]], on=keys,
+                                                  how="left", validate="m:1")
+    hidden = merged["hide_numerator"].fillna(False).to_numpy(dtype=bool)
+    differs = merged["numerator"].notna().to_numpy() & (merged["numerator"].to_numpy(dtype="float64")
+                                                         != merged["n"].to_numpy(dtype="float64"))
+    return hidden | differs
+
+
 def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
                ) -> pd.DataFrame:
     """The protected table of a rate indicator in one school year (cached per store content; `content`: the
-    store's content_key when the caller has it)."""
+    store's content_key when the caller has it). An indicator whose numerators are another table's population
+    (`COUPLED`) hides a numerator wherever that population's layer hides the same students."""
     content = content or content_key(store)
-    key = ("rate", content, indicator, year, threshold)
+    own = _own_rate_table(store, indicator, year, threshold, content)
+    population = next((p for p, i in COUPLED.items() if i == indicator.id), None)
+    if population is None:
+        return own
+
+    def build() -> pd.DataFrame:
+        layer = population_layer(store, SOURCES[indicator.source], population, year, threshold, content)
+        if GRADE in layer.columns and GRADE not in own.columns:
+            layer = layer[layer[GRADE] == ALL]
+        keys = [k for k in _layout(SOURCES[indicator.source]).keys if k in layer.columns]
+        merged = own[keys].merge(layer[[*keys, "hidden"]], on=keys, how="left", validate="m:1")
+        shared = merged["hidden"].fillna(False).to_numpy(dtype=bool)
+        return own.assign(hide_numerator=own["hide_numerator"].to_numpy(dtype=bool) | shared)
+
+    return _cached(("rate", content, indicator, year, threshold), build, store)
+
+
+def _own_rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str) -> pd.DataFrame:
+    """The rate table as its own protection hides it (before `COUPLED` adds what a population layer hides)."""
+    key = ("rate-own", content, indicator, year, threshold)
     if key in _CACHE:
         return _CACHE[key]
     layout = _layout(SOURCES[indicator.source])

@@ -5,7 +5,8 @@ raw roster."""
 
 from __future__ import annotations
 
-from equity_metrics.measures import analysis
+from equity_metrics.core.constants import DEFAULT_PRIVACY_THRESHOLD
+from equity_metrics.measures import analysis, protected
 from equity_metrics.measures.aggregate import Filters
 from equity_metrics.measures.indicators import INDICATORS
 from equity_metrics.storage.store import Store
@@ -14,8 +15,10 @@ YEAR = "2024-25"
 
 
 def district_denominator(store: Store, indicator: str) -> int:
-    result = analysis.rates(store, indicator, ("race",), Filters(school_years=(YEAR,)))
-    return int(result.totals["denominator"].iloc[0])
+    """The district's students of the indicator's population, as counted (before any is hidden for privacy)."""
+    table = protected.rate_table(store, INDICATORS[indicator], YEAR, DEFAULT_PRIVACY_THRESHOLD)
+    keys = [k for k in table.columns if k in (protected.GEOGRAPHY, protected.BAND, *protected.SINGLE_SPLITS)]
+    return int(table.loc[(table[keys] == protected.ALL).all(axis=1), "denominator"].iloc[0])
 
 
 def test_gifted_identification_counts_only_grades_where_anyone_is_identified(sample_store: Store) -> None:
@@ -35,6 +38,9 @@ def test_placement_counts_grades_k_to_12(sample_store: Store) -> None:
     k_to_12 = rows["grade"].isin(["K", *map(str, range(1, 13))])
     assert (~k_to_12).sum() > 0  # PK students with an IEP and a placement exist, and are left out
     assert district_denominator(sample_store, "placement_separate_setting") == int(k_to_12.sum())
+    # all students with an IEP minus those counted here is the few PK ones: the district's total is not shown
+    shown = analysis.rates(sample_store, "placement_separate_setting", ("race",), Filters(school_years=(YEAR,)))
+    assert shown.totals["denominator"].isna().all() and len(rows) - int(k_to_12.sum()) < DEFAULT_PRIVACY_THRESHOLD
 
 
 def test_idea_discipline_categories_from_the_raw_incidents(sample_store: Store) -> None:
