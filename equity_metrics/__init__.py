@@ -22,7 +22,8 @@ Where things live (each layer imports only the ones above it in this list; `test
   `import_plan`, `field_sql` (the SQL reading each field) and `importer`, `same_content` (duplicates),
   `saved_mappings`, `uploads`.
 - `measures`: `indicators` (the catalogue), `aggregate` (SQL to cells), `protected`, `finest` and `disclosure`
-  (one disclosure-controlled table per indicator and year), `kept` (those tables kept in the store),
+  (one disclosure-controlled table per indicator and year), `layer_links` (which tables count the same
+  students, or a part of them), `kept` (those tables kept in the store),
   `metrics` (rate and gap tables), `analysis` (the questions the app and the CLI ask: `rates`, `gaps`,
   `audit`, `association_by_year`), `adjusted` and `adjusted_gaps` (Mantel–Haenszel, regression), `rules` and
   `disproportionality` (IDEA, EEOC), `stabilised` (empirical Bayes), `course_access`; the published

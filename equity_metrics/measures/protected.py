@@ -28,6 +28,20 @@ from equity_metrics.measures.disclosure import ALL, Requirement, protect, relati
 from equity_metrics.measures.finest import counts_finest, events_finest
 from equity_metrics.measures.indicators import INDICATORS, REFERRAL, STAGE_SANCTIONS, Indicator
 from equity_metrics.measures.kept import kept_or_built
+from equity_metrics.measures.layer_links import (
+    BAND,
+    COUPLED,
+    GRADE,
+    MASTERED,
+    NESTED,
+    coupled_flags,
+    has_band_populations,
+    layer_flags,
+    master_flags,
+    population_band,
+    shown_counts,
+    steered,
+)
 from equity_metrics.storage import caches
 from equity_metrics.storage.facts import SOURCES, Source
 from equity_metrics.storage.store import Store, quote_identifier
@@ -43,38 +57,12 @@ PAIRS: tuple[tuple[str, str], ...] = (("race", "sex"), ("race", "disability"), (
 SPLITS: tuple[tuple[str, ...], ...] = (*((d,) for d in SINGLE_SPLITS), *PAIRS)
 PAIR_SOURCES = ("student_year", "assessment", "counts")  # staff and applicants are too few to split twice
 GEOGRAPHY = "school"
-BAND = "grade_band"
-GRADE = "grade"
 CONSTRUCT = "construct"  # a survey's questions on one theme: a unit, compared within, never a split
 PERSONS = {"survey": "response_id"}  # sources whose rows are answers: the persons behind them, by this column
 _NO_VALUE = "\x1fnone"  # a missing school or band in the data: counted in the margins, never a cell
 CEILING = "ceiling"  # a larger count the numerator is part of (a sanction's referred students)
 
 
-def _population_of(indicator_id: str) -> str:
-    return INDICATORS[indicator_id].population
-
-
-# A population that is the numerator of a rate indicator (students with an IEP: the numerator of identification
-# and the population of the IDEA discipline measures): its layer and the indicator's numerators are the same
-# counts, so both hide the union of what either's protection hides (`_coupled_flags`).
-COUPLED: dict[str, str] = {"has_iep": "sped_identification", "ap": "ap_enrollment",
-                           "ap_exam_taken": "ap_exam_taken", "interviewed": "interview_rate"}
-# A population that is part of a larger set of the same source that other tables show (students with an IEP in
-# grades K-12 with a placement, of all students with an IEP): where the larger count minus this one is small
-# ("all but a few"), this one is hidden as that small count would be (the PK students with an IEP follow from
-# identification minus placement otherwise).
-NESTED: dict[str, tuple[str, ...]] = {
-    _population_of("placement_regular_class_lt40"): ("has_iep", _population_of("sped_identification"), "TRUE"),
-    _population_of("sped_identification"): ("TRUE",),
-    _population_of("chronic_absenteeism"): ("TRUE",),
-    _population_of("gifted_identification"): ("TRUE",),
-    _population_of("algebra_1_grade_8"): ("TRUE",),
-    "has_iep": (_population_of("sped_identification"), "TRUE"),
-    "ap": ("TRUE",),
-    "ap_exam_taken": ("ap", "TRUE"),
-    "interviewed": ("TRUE",),
-}
 
 
 class UnprotectedViewError(ValueError):
@@ -318,7 +306,8 @@ def _small(values: np.ndarray, threshold: int) -> np.ndarray:
 
 
 def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide_n: np.ndarray,
-                   finest: pd.DataFrame | None = None) -> pd.DataFrame:
+                   finest: pd.DataFrame | None = None, forced: np.ndarray | None = None,
+                   avoid: np.ndarray | None = None) -> pd.DataFrame:
     """Given the hidden denominators (the population's own layer, shared by every table that counts the same
     students), hide numerators: small counts, small complements, and every count of a small group, proven
     against every relation of the table and over its `finest` cells (see `finest`)."""
@@ -332,7 +321,7 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
         persons = cube["persons"].to_numpy(dtype="float64")
         small_n = _small(persons, threshold)
         most = (threshold - 1.0) * n / np.maximum(persons, 1.0)
-    cost = a * _importance(cube, keys)
+    cost = steered(a * _importance(cube, keys), avoid)
     small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
     low = np.where(small_a, 1.0, none)
     low = np.where(small_rest, np.fmin(low, np.maximum(0.0, n - (threshold - 1))), low)
@@ -353,13 +342,17 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
     if finest is not None:
         persons = "persons" if "persons" in finest.columns else None
         cells = events_finest(cube, finest, keys, ~hide_n, [k for k in keys if k != CONSTRUCT], persons)
-    hide_a = protect(a, small_a | small_rest | (hide_n & (a > 0)), relations, a_rule, cost, cells,
+    primary = small_a | small_rest | (hide_n & (a > 0))
+    if forced is not None:  # hidden by another table counting the same students (`COUPLED`)
+        primary = primary | forced
+    hide_a = protect(a, primary, relations, a_rule, cost, cells,
                      release=_large_district_groups(cube, keys, "persons" if "persons" in cube.columns else "denominator"))
     return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
 
 
 def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, threshold: int,
-                    finest: pd.DataFrame | None = None, ceilings: Sequence[str] = ()) -> np.ndarray:
+                    finest: pd.DataFrame | None = None, ceilings: Sequence[str] = (),
+                    forced: np.ndarray | None = None, avoid: np.ndarray | None = None) -> np.ndarray:
     """Hidden flags for one count column (students of a population, students with a score), proven over its
     `finest` cells too (the same column, per finest cell) when given. `ceilings`: columns of larger counts
     other tables show that this one is part of; where one exceeds it by a small count, it is hidden so that the
@@ -377,9 +370,11 @@ def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, thresho
         low = np.where(rest, np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
         high = np.where(rest, np.fmax(high, ceiling - 1.0), high)
         upper = np.where(rest, np.fmin(upper, ceiling), upper)  # the reader's bound where it tells something
+    if forced is not None:  # hidden by another table counting the same students (`COUPLED`)
+        primary |= forced
     rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
     cells = counts_finest(cube, finest, keys, count) if finest is not None else None
-    return protect(n, primary, relations, rule, n * _importance(cube, keys), cells,
+    return protect(n, primary, relations, rule, steered(n * _importance(cube, keys), avoid), cells,
                    release=_large_district_groups(cube, keys, count))
 
 
@@ -414,10 +409,29 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
     A count that two tables show alike is then hidden alike, so neither table gives away what the other
     hides; and since the result depends only on the counts, two populations with equal counts in every cell
     (the students tested in math with a proficiency level and with a scale score) get the same cells hidden."""
-    layout = _layout(source, grades=True, constructs=False, band_pairs=_has_band_populations(source))
+    content = content or content_key(store)
+    indicator = INDICATORS.get(COUPLED.get(population, ""))
+
+    def build() -> pd.DataFrame:
+        if indicator is not None and indicator.source == source.name:  # protected with its indicator's table
+            return _coupled_pair(store, population, indicator, year, threshold, content)[0]
+        cube, finest, layout, ceilings = _layer_inputs(store, source, population, year, threshold, content)
+        inherited = _band_population_hidden(store, source, population, year, threshold, content, cube, layout)
+        hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings) if inherited is None \
+            else inherited
+        return cube.drop(columns=ceilings).assign(hidden=hidden)
+
+    return _cached(("population", content, source.name, population, year, threshold), build, store)
+
+
+def _layer_inputs(store: Store, source: Source, population: str, year: str, threshold: int, content: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, _Layout, list[str]]:
+    """A population layer's cells (with, per larger set of `NESTED`, its count where shown), its finest cells,
+    its layout and the names of the larger sets' columns."""
+    layout = _layout(source, grades=True, constructs=False, band_pairs=has_band_populations(source.name))
     count = (f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {population})" if source.name in PERSONS
              else f"count_if({population})")
-    parents = () if source.name in PERSONS else NESTED.get(population, ())
+    parents = () if source.name in PERSONS or population_band(population) else NESTED.get(population, ())
     ceilings = [f"ceiling_{i}" for i in range(len(parents))]
 
     def query(grouping: _Layout) -> pd.DataFrame:
@@ -425,33 +439,47 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
         sql = f"SELECT {select}, {count} AS n FROM {source.table} WHERE school_year = $year {group_by}"
         return _clean(store.query(sql, {"year": year}), grouping, ["n"], keep_missing=grouping is not layout)
 
-    def build() -> pd.DataFrame:
-        cube = query(layout)
-        inherited = _band_population_hidden(store, source, population, year, threshold, content, cube, layout)
-        if inherited is not None:
-            return cube.assign(hidden=inherited)
-        for parent, column in zip(parents, ceilings, strict=True):  # the larger sets' counts where shown
-            cube[column] = _shown_counts(population_layer(store, source, parent, year, threshold, content), cube,
-                                         layout.keys)
-        hidden = _protect_counts(cube, layout.keys, "n", threshold, query(_finest_layout(layout)), ceilings)
-        indicator = INDICATORS.get(COUPLED.get(population, ""))
-        if indicator is not None and indicator.source == source.name:
-            own = _own_rate_table(store, indicator, year, threshold, content or content_key(store))
-            hidden |= _coupled_flags(own, cube, layout.keys)
-        return cube.drop(columns=ceilings).assign(hidden=hidden)
-
-    return _cached(("population", content or content_key(store), source.name, population, year, threshold), build,
-                   store)
+    cube = query(layout)
+    for parent, column in zip(parents, ceilings, strict=True):  # the larger sets' counts where shown
+        cube[column] = shown_counts(population_layer(store, source, parent, year, threshold, content), cube,
+                                     layout.keys)
+    return cube, query(_finest_layout(layout)), layout, ceilings
 
 
-def _population_band(population: str) -> str | None:
-    """The grade band whose students a population is (`grade_band = 'High (9-12)'`), or None."""
-    return next((b for b in GRADE_BANDS if population == f"{BAND} = '{b}'"), None)
+COUPLING_ROUNDS = 6  # each round only hides more; the sample's pairs agree after one or two
 
 
-def _has_band_populations(source: Source) -> bool:
-    """Whether an indicator of the source counts one grade band's students (AP: high-school students)."""
-    return any(_population_band(i.population) for i in INDICATORS.values() if i.source == source.name)
+def _coupled_pair(store: Store, population: str, indicator: Indicator, year: str, threshold: int, content: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A population's layer and the rate table whose numerators are its students (`COUPLED`), protected together:
+    each hides what the other hides and is proven again, until both hide the same cells (else the union)."""
+    key = ("coupled", content, population, indicator.id, year, threshold)
+    if key in _CACHE:
+        return _CACHE[key]  # type: ignore[return-value]
+    source = SOURCES[indicator.source]
+    cube, finest, layout, ceilings = _layer_inputs(store, source, population, year, threshold, content)
+    rates, rate_finest, hide_n, keys = _rate_inputs(store, indicator, year, threshold, content)
+    whole = population_layer(store, source, "TRUE", year, threshold, content) if population in MASTERED else None
+    forced, avoid = master_flags(whole, population, cube, layout.keys)
+    layer_hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings, forced, avoid)
+    table_avoid = layer_flags(cube.assign(hidden=avoid), rates, keys)
+    table = _protect_rates(rates, keys, threshold, hide_n, rate_finest, avoid=table_avoid)
+    for _ in range(COUPLING_ROUNDS):
+        from_table = coupled_flags(table, cube, layout.keys)
+        if not (from_table & ~layer_hidden).any():
+            break
+        layer_hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings,
+                                       forced=layer_hidden | from_table, avoid=avoid)
+        from_layer = layer_flags(cube.assign(hidden=layer_hidden), table, keys)
+        hide_a = table["hide_numerator"].to_numpy(dtype=bool)
+        if (from_layer & ~hide_a).any():
+            table = _protect_rates(rates, keys, threshold, hide_n, rate_finest, forced=hide_a | from_layer,
+                                   avoid=table_avoid)
+    layer_hidden = layer_hidden | coupled_flags(table, cube, layout.keys)
+    table = table.assign(hide_numerator=table["hide_numerator"].to_numpy(dtype=bool)
+                         | layer_flags(cube.assign(hidden=layer_hidden), table, keys))
+    pair = _CACHE[key] = (cube.drop(columns=ceilings).assign(hidden=layer_hidden), table)  # type: ignore[assignment]
+    return pair
 
 
 def _band_population_hidden(store: Store, source: Source, population: str, year: str, threshold: int,
@@ -461,7 +489,7 @@ def _band_population_hidden(store: Store, source: Source, population: str, year:
     whole population under that band (its district total is the district's grades 9-12), so it takes that
     cell's flag. Protected on its own, the two layers could hide the same students differently, and a count
     one hides would be the sum of what the other shows. None when the population is not a band's."""
-    band = _population_band(population)
+    band = population_band(population)
     if band is None or BAND not in layout.keys:
         return None
     whole = population_layer(store, source, "TRUE", year, threshold, content)
@@ -485,75 +513,46 @@ def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> n
     return merged["hidden"].to_numpy(dtype=bool)
 
 
-def _shown_counts(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """Another layer's count in each of the cube's cells where that layer shows it (NaN where it hides it or
-    has no such cell)."""
-    merged = cube[list(keys)].merge(layer[[*keys, "n", "hidden"]], on=list(keys), how="left", validate="m:1")
-    shown = merged["hidden"].eq(False).to_numpy()
-    return np.where(shown, merged["n"].to_numpy(dtype="float64"), np.nan)
-
-
-def _coupled_flags(table: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """For each row of `cube` (a population layer, column n), whether the same cell of a rate table whose
-    numerators are the same students (`COUPLED`) hides its numerator, or counts differently (then both hide)."""
-    keys = [k for k in keys if k in table.columns]
-    merged = cube[keys].assign(n=cube["n"]).merge(table[[*keys, "numerator", "hide_numerator"]], on=keys,
-                                                  how="left", validate="m:1")
-    hidden = merged["hide_numerator"].fillna(False).to_numpy(dtype=bool)
-    differs = merged["numerator"].notna().to_numpy() & (merged["numerator"].to_numpy(dtype="float64")
-                                                         != merged["n"].to_numpy(dtype="float64"))
-    return hidden | differs
-
-
 def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
                ) -> pd.DataFrame:
     """The protected table of a rate indicator in one school year (cached per store content; `content`: the
     store's content_key when the caller has it). An indicator whose numerators are another table's population
-    (`COUPLED`) hides a numerator wherever that population's layer hides the same students."""
+    (`COUPLED`) is protected together with that population's layer (`_coupled_pair`)."""
     content = content or content_key(store)
-    own = _own_rate_table(store, indicator, year, threshold, content)
-    population = next((p for p, i in COUPLED.items() if i == indicator.id), None)
-    if population is None:
-        return own
-
-    def build() -> pd.DataFrame:
-        layer = population_layer(store, SOURCES[indicator.source], population, year, threshold, content)
-        if GRADE in layer.columns and GRADE not in own.columns:
-            layer = layer[layer[GRADE] == ALL]
-        keys = [k for k in _layout(SOURCES[indicator.source]).keys if k in layer.columns]
-        merged = own[keys].merge(layer[[*keys, "hidden"]], on=keys, how="left", validate="m:1")
-        shared = merged["hidden"].fillna(False).to_numpy(dtype=bool)
-        return own.assign(hide_numerator=own["hide_numerator"].to_numpy(dtype=bool) | shared)
-
-    return _cached(("rate", content, indicator, year, threshold), build, store)
-
-
-def _own_rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str) -> pd.DataFrame:
-    """The rate table as its own protection hides it (before `COUPLED` adds what a population layer hides)."""
-    key = ("rate-own", content, indicator, year, threshold)
+    key = ("rate", content, indicator, year, threshold)
     if key in _CACHE:
         return _CACHE[key]
+    population = next((p for p, i in COUPLED.items() if i == indicator.id), None)
+    if population is not None:
+        return _cached(key, lambda: _coupled_pair(store, population, indicator, year, threshold, content)[1], store)
+
+    def build() -> pd.DataFrame:
+        cube, finest, hide_n, keys = _rate_inputs(store, indicator, year, threshold, content)
+        return _protect_rates(cube, keys, threshold, hide_n, finest)
+
+    return _cached(key, build, store)
+
+
+def _rate_inputs(store: Store, indicator: Indicator, year: str, threshold: int, content: str
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, tuple[str, ...]]:
+    """A rate table's cells, finest cells, hidden denominators (from the population's layer) and keys."""
     layout = _layout(SOURCES[indicator.source])
     counted = bool(indicator.count_measure) and year not in aggregate.student_level_years(
         store, aggregate.required_kind(indicator))
-
-    def build() -> pd.DataFrame:
-        cube, finest = _rate_cube(store, indicator, year), _rate_cube(store, indicator, year, finest=True)
-        if CEILING in cube.columns:  # only where the referral count is shown does "referred minus" follow
-            referred = rate_table(store, REFERRAL, year, threshold)
-            shown = cube[list(layout.keys)].merge(referred[[*layout.keys, "hide_numerator"]], on=list(layout.keys),
-                                                  how="left")["hide_numerator"].eq(False).to_numpy()
-            cube[CEILING] = np.where(shown, cube[CEILING].to_numpy(dtype="float64"), np.nan)
-        if counted:  # the aggregated counts: their own layer (no grades, no student file)
-            key = ("denominators", content, indicator.count_measure, year, threshold)
-            hide_n = _cached(key, lambda: cube.assign(
-                hidden=_protect_counts(cube, layout.keys, "denominator", threshold, finest)), store)["hidden"].to_numpy(bool)
-        else:
-            layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
-            hide_n = _restrict(layer, cube, layout.keys)
-        return _protect_rates(cube, layout.keys, threshold, hide_n, finest)
-
-    return _cached(key, build, store)
+    cube, finest = _rate_cube(store, indicator, year), _rate_cube(store, indicator, year, finest=True)
+    if CEILING in cube.columns:  # only where the referral count is shown does "referred minus" follow
+        referred = rate_table(store, REFERRAL, year, threshold)
+        shown = cube[list(layout.keys)].merge(referred[[*layout.keys, "hide_numerator"]], on=list(layout.keys),
+                                              how="left")["hide_numerator"].eq(False).to_numpy()
+        cube[CEILING] = np.where(shown, cube[CEILING].to_numpy(dtype="float64"), np.nan)
+    if counted:  # the aggregated counts: their own layer (no grades, no student file)
+        key = ("denominators", content, indicator.count_measure, year, threshold)
+        hide_n = _cached(key, lambda: cube.assign(
+            hidden=_protect_counts(cube, layout.keys, "denominator", threshold, finest)), store)["hidden"].to_numpy(bool)
+    else:
+        layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
+        hide_n = _restrict(layer, cube, layout.keys)
+    return cube, finest, hide_n, layout.keys
 
 
 def value_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None

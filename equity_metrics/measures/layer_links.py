@@ -1,0 +1,124 @@
+"""Which protected layers and tables count the same students, or a part of them, and the small helpers that
+carry hidden cells from one to another (`protected` uses them; see docs/methods.md, "The same students in two
+tables").
+
+- `COUPLED`: a population that is a rate indicator's numerator (students with an IEP: identification's numerator,
+  the IDEA measures' students). The layer and the table are protected together until both hide the same cells.
+- `MASTERED`: a population that is one group of the all-students layer (students with an IEP are its students
+  with disabilities): it hides what that layer hides there, and keeps its complements off what that layer shows.
+- `NESTED`: a population inside larger sets other tables show (placement's K-12 students with an IEP, of all
+  students with an IEP): where a larger count is shown and exceeds it by a small count, it is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from equity_metrics.core.constants import DIMENSIONS, GRADE_BANDS
+from equity_metrics.measures.disclosure import ALL
+from equity_metrics.measures.indicators import INDICATORS
+
+__all__ = ["AVOIDED", "BAND", "COUPLED", "GRADE", "MASTERED", "NESTED", "coupled_flags", "has_band_populations",
+           "layer_flags", "master_flags", "population_band", "shown_counts", "steered"]
+
+GRADE = "grade"  # the key of a layer's grades (the district's, for the sources compared grade by grade)
+BAND = "grade_band"  # the key of a layer's grade bands
+
+
+def _population_of(indicator_id: str) -> str:
+    return INDICATORS[indicator_id].population
+
+
+# A population that is the numerator of a rate indicator (students with an IEP: the numerator of identification
+# and the population of the IDEA discipline measures): its layer and the indicator's numerators are the same
+# counts, so they are protected together until both hide the same cells (`protected._coupled_pair`).
+COUPLED: dict[str, str] = {"has_iep": "sped_identification", "ap": "ap_enrollment",
+                           "ap_exam_taken": "ap_exam_taken", "interviewed": "interview_rate"}
+# A population that is all students of one group of the all-students layer (its cells are that layer's cells of
+# the group): protected with that layer's hidden cells hidden, and its shown cells kept off the complements.
+MASTERED: dict[str, tuple[str, str]] = {"has_iep": ("disability", DIMENSIONS["disability"].values[0])}
+# A population that is part of a larger set of the same source that other tables show (students with an IEP in
+# grades K-12 with a placement, of all students with an IEP): where the larger count minus this one is small
+# ("all but a few"), this one is hidden as that small count would be (the PK students with an IEP follow from
+# identification minus placement otherwise).
+NESTED: dict[str, tuple[str, ...]] = {
+    _population_of("placement_regular_class_lt40"): ("has_iep", _population_of("sped_identification"), "TRUE"),
+    _population_of("sped_identification"): ("TRUE",),
+    _population_of("chronic_absenteeism"): ("TRUE",),
+    _population_of("gifted_identification"): ("TRUE",),
+    _population_of("algebra_1_grade_8"): ("TRUE",),
+    "has_iep": (_population_of("sped_identification"), "TRUE"),
+    "ap": ("TRUE",),
+    "ap_exam_taken": ("ap", "TRUE"),
+    "interviewed": ("TRUE",),
+}
+
+
+def shown_counts(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Another layer's count in each of the cube's cells where that layer shows it (NaN where it hides it or
+    has no such cell)."""
+    merged = cube[list(keys)].merge(layer[[*keys, "n", "hidden"]], on=list(keys), how="left", validate="m:1")
+    shown = merged["hidden"].eq(False).to_numpy()
+    return np.where(shown, merged["n"].to_numpy(dtype="float64"), np.nan)
+
+
+def coupled_flags(table: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """For each row of `cube` (a population layer, column n), whether the same cell of a rate table whose
+    numerators are the same students (`COUPLED`) hides its numerator, or counts differently (then both hide)."""
+    keys = [k for k in keys if k in table.columns]
+    merged = cube[keys].assign(n=cube["n"]).merge(table[[*keys, "numerator", "hide_numerator"]], on=keys,
+                                                  how="left", validate="m:1")
+    hidden = merged["hide_numerator"].fillna(False).to_numpy(dtype=bool)
+    differs = merged["numerator"].notna().to_numpy() & (merged["numerator"].to_numpy(dtype="float64")
+                                                         != merged["n"].to_numpy(dtype="float64"))
+    return hidden | differs
+
+
+def layer_flags(layer: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """For each row of a rate table, whether a population layer of the same students hides that cell."""
+    if GRADE in layer.columns and GRADE not in table.columns:
+        layer = layer[layer[GRADE] == ALL]
+    keys = [k for k in keys if k in layer.columns]
+    merged = table[keys].merge(layer[[*keys, "hidden"]], on=keys, how="left", validate="m:1")
+    return merged["hidden"].fillna(False).to_numpy(dtype=bool)
+
+
+def master_flags(whole: pd.DataFrame | None, population: str, cube: pd.DataFrame, keys: Sequence[str]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """For a population that is all students of one group (`MASTERED`; `whole`: the all-students layer), the
+    cube's cells that layer hides (to hide here too) and shows (to keep off the complements here); no cell of
+    either for any other population."""
+    none = np.zeros(len(cube), dtype=bool)
+    if population not in MASTERED or whole is None:
+        return none, none
+    dimension, value = MASTERED[population]
+    if dimension not in whole.columns:  # pragma: no cover - a source without the dimension
+        return none, none
+    same = whole[whole[dimension] == value].assign(**{dimension: ALL})
+    keys = [k for k in keys if k in same.columns]
+    merged = cube[keys].merge(same[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
+    matched = merged["n"].to_numpy(dtype="float64") == cube["n"].to_numpy(dtype="float64")
+    hidden = merged["hidden"].fillna(False).to_numpy(dtype=bool)
+    return matched & hidden, matched & ~hidden
+
+
+AVOIDED = 1e6  # the cost factor of a cell another table shows: chosen as a complement only when nothing else does
+
+
+def steered(cost: np.ndarray, avoid: np.ndarray | None) -> np.ndarray:
+    """Costs that keep complements off the cells `avoid` marks (counts another table shows as they are)."""
+    return cost if avoid is None else np.where(avoid, (cost + 1.0) * AVOIDED, cost)
+
+
+def population_band(population: str) -> str | None:
+    """The grade band whose students a population is (`grade_band = 'High (9-12)'`), or None: such a layer takes
+    its hidden cells from the all-students layer's cells of that band (`protected._band_population_hidden`)."""
+    return next((b for b in GRADE_BANDS if population == f"{BAND} = '{b}'"), None)
+
+
+def has_band_populations(source_name: str) -> bool:
+    """Whether an indicator of the source counts one grade band's students (AP: high-school students)."""
+    return any(population_band(i.population) for i in INDICATORS.values() if i.source == source_name)
