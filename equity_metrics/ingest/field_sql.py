@@ -140,33 +140,60 @@ def year_from_date_sql(column: str, mapping: Mapping) -> str:
     return f"CAST({start} AS VARCHAR) || '-' || lpad(CAST(({start} + 1) % 100 AS VARCHAR), 2, '0')"
 
 
-def race_from_questions_sql(questions: RaceQuestions) -> str:
-    """The federal category from a Hispanic flag and race flags or a list of races (see RaceQuestions)."""
+def race_from_questions_sql(questions: RaceQuestions, overrides: dict[str, str] | None = None,
+                            params: list[object] | None = None) -> str:
+    """The federal category from a Hispanic flag and race flags or a list of races (see RaceQuestions).
+
+    Never a guess: where a race code (or the Hispanic answer) is one no code list knows and the answer is not
+    Hispanic anyway, the expression gives the unread codes themselves ("2", or "Blk; Wht"), which the race code
+    list does not read either, so the row's race is stored as missing and the codes are listed in the import
+    report like a race column's (`importer._unknown_codes`). `overrides` (the user's `--code race:VALUE=...`,
+    matched by code key; values bound into `params`) read a code before the built-in list, part by part."""
     flag_map, race_map = code_map_sql("flag"), code_map_sql("race")
 
     def flag(column: str) -> str:
         return f"{flag_map}[{code_key_sql(cleaned_sql(quote_identifier(column)))}]"
 
+    said = ""
+    if overrides and params is not None:
+        params.extend([[code_key(raw) for raw in overrides], list(overrides.values())])
+        said = f"map(${len(params) - 1}::VARCHAR[], ${len(params)}::VARCHAR[])"
+
+    def read(text: str) -> str:  # a race code as its label (Unknown for a deliberate blank), NULL when unread
+        known = f"{race_map}[{code_key_sql(text)}]"
+        return f"coalesce({said}[{code_key_sql(text)}], {known})" if said else known
+
     from_flags = ", ".join(f"CASE WHEN {flag(column)} THEN {sql_string(label)} END"
                            for label, column in questions.flags.items())
     races = f"list_filter([{from_flags}], lambda x: x IS NOT NULL)" if from_flags else "[]::VARCHAR[]"
-    listed = "[]::VARCHAR[]"
+    listed = unread_listed = "[]::VARCHAR[]"
     if questions.listed:
-        parts = f"regexp_split_to_array(coalesce({cleaned_sql(quote_identifier(questions.listed))}, ''), '\\s*[,;|]\\s*')"
-        mapped = f"list_transform({parts}, lambda x: {race_map}[{code_key_sql('x')}])"
-        listed = f"list_filter({mapped}, lambda x: x IS NOT NULL)"
+        split = f"regexp_split_to_array(coalesce({cleaned_sql(quote_identifier(questions.listed))}, ''), '\\s*[,;|]\\s*')"
+        parts = f"list_filter({split}, lambda x: trim(x) <> '')"
+        listed = f"list_filter(list_transform({parts}, lambda x: {read('x')}), lambda x: x IS NOT NULL)"
+        unread_listed = f"list_filter({parts}, lambda x: {read('x')} IS NULL)"
     # a yes/no answer, or the ethnicity written out ("Hispanic or Latino", "Not Hispanic or Latino", "H")
-    hispanic = "FALSE"
+    hispanic, unread_hispanic = "FALSE", "[]::VARCHAR[]"
     if questions.hispanic:
-        written = f"{race_map}[{code_key_sql(cleaned_sql(quote_identifier(questions.hispanic)))}] = '{HISPANIC}'"
-        hispanic = f"coalesce({flag(questions.hispanic)}, {written}, FALSE)"
+        answer = cleaned_sql(quote_identifier(questions.hispanic))
+        written = read(answer)
+        hispanic = f"coalesce({flag(questions.hispanic)}, {written} = '{HISPANIC}', FALSE)"
+        denied = f"regexp_matches({code_key_sql(answer)}, {sql_string(NOT_HISPANIC_PATTERN)})"
+        unread_hispanic = (f"CASE WHEN {answer} IS NOT NULL AND {flag(questions.hispanic)} IS NULL AND {written} IS NULL "
+                           f"AND NOT {denied} THEN [{answer}] ELSE []::VARCHAR[] END")
+    unread = f"list_concat({unread_hispanic}, {unread_listed})"
     excluded = f"('{UNKNOWN}', '{HISPANIC}', '{TWO_OR_MORE}')"
     named = f"list_distinct(list_filter(list_concat({races}, {listed}), lambda x: x NOT IN {excluded}))"
     return (
         f"CASE WHEN {hispanic} OR list_contains({listed}, '{HISPANIC}') THEN '{HISPANIC}' "
+        f"WHEN len({unread}) > 0 THEN array_to_string({unread}, '; ') "
         f"WHEN len({named}) > 1 OR list_contains({listed}, '{TWO_OR_MORE}') THEN '{TWO_OR_MORE}' "
         f"WHEN len({named}) = 1 THEN {named}[1] END"
     )
+
+
+# A Hispanic answer that says no in words ("Not Hispanic or Latino", "Non-Hispanic"), by code key.
+NOT_HISPANIC_PATTERN = r"^(?:not|non) ?(?:hispanic|latin)"
 
 
 def overridden_sql(f: Field, text: str, expression: str, overrides: dict[str, str], params: list[object]) -> str:

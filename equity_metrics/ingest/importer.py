@@ -157,7 +157,7 @@ def _staging_select(source: SourceTable, mapping: Mapping) -> tuple[str, list[ob
     unpivot = mapping.unpivot
     for f in kind.fields:
         if f.name == "race" and mapping.race_questions is not None:
-            expr = race_from_questions_sql(mapping.race_questions)
+            expr = race_from_questions_sql(mapping.race_questions, mapping.code_overrides.get("race"), params)
         elif f.name == "school_id" and mapping.school_id_from_name and f.name in mapping.columns:
             expr = school_code_from_name_sql(quote_identifier(mapping.columns[f.name]))
         elif f.name == "school_year" and mapping.year_from_date and f.name not in mapping.columns \
