@@ -29,18 +29,24 @@ from equity_metrics.core.school_year import parse_school_year
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LEADING_MINUS = re.compile(r"^\s*-(\d)")
+# An Ed-Fi descriptor URI: the code is what follows '#' ("uri://ed-fi.org/GradeLevelDescriptor#Ninth grade",
+# "uri://tea.texas.gov/SexDescriptor#F"). Python `re` and RE2 read this pattern alike (code_key_sql).
+_DESCRIPTOR = r"^[A-Za-z][A-Za-z0-9+.-]*://[^#]*[Dd]escriptor#"
+_DESCRIPTOR_PREFIX = re.compile(_DESCRIPTOR)
 
 
 def code_key(value: str) -> str:
     """The comparison key of a raw code: lower case, punctuation and spaces folded to single spaces.
-    A leading minus before a digit is kept as the word "minus" (grade -1 is pre-kindergarten)."""
-    value = _LEADING_MINUS.sub(r"minus \1", value.replace("\u0130", "I").lower())
+    A leading minus before a digit is kept as the word "minus" (grade -1 is pre-kindergarten); an Ed-Fi
+    descriptor URI is its code after '#' ("uri://ed-fi.org/SexDescriptor#Female" is "female")."""
+    value = _LEADING_MINUS.sub(r"minus \1", _DESCRIPTOR_PREFIX.sub("", value).replace("\u0130", "I").lower())
     return _NON_ALNUM.sub(" ", value).strip()
 
 
 def code_key_sql(expression: str) -> str:
     """DuckDB expression computing `code_key` of a VARCHAR expression."""
-    lowered = f"regexp_replace(lower(replace({expression}, '\u0130', 'I')), '^\\s*-(\\d)', 'minus \\1')"
+    bare = f"regexp_replace({expression}, '{_DESCRIPTOR}', '')"
+    lowered = f"regexp_replace(lower(replace({bare}, '\u0130', 'I')), '^\\s*-(\\d)', 'minus \\1')"
     return f"trim(regexp_replace({lowered}, '[^a-z0-9]+', ' ', 'g'))"
 
 
@@ -189,7 +195,8 @@ IEP_STATUS_CODES: dict[str, bool] = {
 
 GRADE_CODES = _keys(
     {
-        "PK": ("Pre-K", "PreK", "Pre-Kindergarten", "Prekindergarten", "P", "PS", "Preschool", "-1", "-2"),
+        "PK": ("Pre-K", "PreK", "Pre-Kindergarten", "Prekindergarten", "P", "PS", "Preschool", "-1", "-2",
+               "Preschool/Prekindergarten"),
         "TK": ("Transitional Kindergarten", "T-K"),
         "K": ("KG", "KN", "Kindergarten", "0", "00", "Grade K"),
         **{str(g): (f"{g:02d}", f"Grade {g}", f"Grade {g:02d}", f"Gr {g}", f"{g}th", f"{g}.0")
@@ -198,6 +205,10 @@ GRADE_CODES = _keys(
 )
 # Fix the ordinal spellings that are not "th".
 GRADE_CODES.update({"1st": "1", "2nd": "2", "3rd": "3"})
+# Ed-Fi's grade level descriptors ("First grade" ... "Twelfth grade"; the URI's prefix is dropped by code_key).
+_GRADE_WORDS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth",
+                "Eleventh", "Twelfth")
+GRADE_CODES.update({code_key(f"{word} grade"): str(g) for g, word in enumerate(_GRADE_WORDS, start=1)})
 
 ACTIONS = (
     "In-school suspension",

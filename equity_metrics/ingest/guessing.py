@@ -28,11 +28,20 @@ from equity_metrics.ingest.mapping import (
     DERIVED_FIELDS,
     VALUE_MATCH_SHARE,
     Mapping,
+    RaceQuestions,
     Unpivot,
     guess_race_questions,
 )
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN
-from equity_metrics.ingest.vocabulary import CAMEL_BOUNDARY, PREFIX, SUBJECTS, WIDE_SCORE, spellings
+from equity_metrics.ingest.vocabulary import (
+    CAMEL_BOUNDARY,
+    HISPANIC_HEADERS,
+    PREFIX,
+    SUBJECTS,
+    WIDE_SCORE,
+    bare_header,
+    spellings,
+)
 from equity_metrics.storage.schema import KINDS, Field
 
 # Years that are not the school year of the row: a graduation year, a birth year, a cohort, a hire year.
@@ -160,8 +169,9 @@ def _keyed_once(columns: tuple[str, ...]) -> dict[str, str]:
     keyed: dict[str, str] = {}
     for variant in (lambda c: code_key(c), lambda c: code_key(CAMEL_BOUNDARY.sub(" ", c)),
                     lambda c: PREFIX.sub("", code_key(CAMEL_BOUNDARY.sub(" ", c)))):
-        for column in columns:
-            keyed.setdefault(variant(column), column)
+        for bare in (False, True):  # PowerSchool's table prefixes ("[01]SchoolID") dropped, after the headers as written
+            for column in columns:
+                keyed.setdefault(variant(bare_header(column) if bare else column), column)
     return keyed
 
 
@@ -193,6 +203,21 @@ def _by_header(kind: str, columns: Sequence[str], samples: dict[str, list[str]] 
                                + (", and its values fit" if samples is not None else ""))
             break
     return chosen, reasons, refused
+
+
+def _hispanic_beside(columns: Sequence[str], race_column: str, samples: dict[str, list[str]] | None,
+                     keyed: dict[str, str]) -> RaceQuestions | None:
+    """The two-question form whose Hispanic question has a header only some exports use (Aeries' "Eth" beside
+    "RC1"): taken only when the column's values are yes/no answers."""
+    answer = Field("hispanic", "BOOLEAN", False, "flag")
+    for header in HISPANIC_HEADERS:
+        column = keyed.get(code_key(header))
+        if column is None or column == race_column:
+            continue
+        if samples is None or value_problem(answer, samples.get(column)):
+            continue
+        return RaceQuestions(hispanic=column, listed=race_column)
+    return None
 
 
 def _by_values(kind: str, columns: Sequence[str], samples: dict[str, list[str]], chosen: dict[str, str],
@@ -311,6 +336,8 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
         keyed = _keyed(columns)
         race_column = next((keyed[k] for k in map(_code_key, spellings("race")) if k in keyed), None)
         questions = guess_race_questions(columns, race_column)
+        if questions is None and race_column is not None:
+            questions = _hispanic_beside(columns, race_column, samples, keyed)
         if questions is not None:
             taken |= set(questions.raw_columns()) | ({race_column} if race_column else set())
             skip.add("race")

@@ -90,7 +90,7 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
 MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "school_year": ("sch yr", "schyr", "syear", "school year end", "administration year", "test year",
                     "testing year", "school year id", "fiscal yr", "year id"),
-    "student_id": ("sid", "lasid", "sasid", "stu id", "stuid", "student number", "local student id",
+    "student_id": ("other id", "sid", "lasid", "sasid", "stu id", "stuid", "student number", "local student id",
                    "local student identifier", "state student identifier", "student identifier", "student code",
                    "student sis id", "sis student id", "perm id", "permanent id", "permnum", "ssid", "stu number",
                    "student key", "pupil number", "learner id", "student local id", "local id number",
@@ -99,15 +99,15 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
                   "site", "site id", "site number", "location", "location id", "location number", "campus",
                   "campus id", "campus number", "school number", "school no", "school sis id", "sis school id",
                   "school identifier", "school local id", "org code", "organization code", "dbn", "school key",
-                  "school id number", "schoolid"),
+                  "school id number", "schoolid", "entity", "entity id", "sc", "school code number"),
     "school_name": ("sch name", "schname", "school nm", "campus name", "building name", "site name", "location name",
                     "organization name"),
     "grade": ("grade level", "gradelevel", "gr", "grd", "grade lvl", "gr lvl", "student grade", "enrolled grade",
-              "grade enrolled", "current grade level", "grade level code", "entry grade level"),
+              "grade enrolled", "current grade level", "grade level code", "entry grade level", "grd lvl"),
     "race": ("race ethnicity", "race ethnicity code", "fed race", "federal race", "federal race category",
              "federal race ethnicity", "race code", "ethnic", "ethnicity code", "race eth", "raceeth", "stu race",
-             "race ethnicity federal", "reporting race", "race fed"),
-    "sex": ("gender code", "sex code", "gndr", "sex cd", "student sex", "student gender", "gender identity"),
+             "race ethnicity federal", "reporting race", "race fed", "rc1", "race code 1", "race 1", "race1"),
+    "sex": ("sx", "gender code", "sex code", "gndr", "sex cd", "student sex", "student gender", "gender identity"),
     "disability": ("iep", "swd", "sped", "sped flag", "iep flag", "iep indicator", "special ed", "special ed flag",
                    "students with disabilities", "idea", "idea indicator", "disabled", "disability flag", "sped ind",
                    "sped status", "special education status", "special ed status", "disability status",
@@ -120,7 +120,7 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
                         "english language learner status", "el code", "ell code", "lep code", "lep indicator",
                         "language status", "language proficiency status", "english proficiency status",
                         "english proficiency", "elp status", "ml status", "el program status", "el program",
-                        "esl status", "lep ind", "ell ind"),
+                        "esl status", "lep ind", "ell ind", "lf", "language fluency"),
     "low_income": ("eco dis", "econ dis", "ecodis", "econdis", "eco disadv", "econ disadv flag", "frl", "frpl",
                    "frl flag", "free reduced lunch", "free reduced", "free or reduced lunch", "fr lunch",
                    "economic disadvantage", "economically disadvantaged flag", "low income flag", "poverty",
@@ -140,6 +140,22 @@ MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "scale_score": ("scale score", "scaled score", "ss", "score scale", "scale scr", "sc score"),
     "response_id": ("response id", "respondent id", "responseid", "survey id", "submission id", "record id"),
 }
+
+# The Hispanic question of the two-question race form, beyond mapping's own list ("Hispanic", "FedEthnicity",
+# Ed-Fi's HispanicLatinoEthnicity): Aeries' "Eth" (Y/N) and the like; used only when the values are yes/no.
+HISPANIC_HEADERS = ("eth", "hisp", "hispanic latino ethnicity", "hispaniclatinoethnicity", "hispanic latino flag",
+                    "hispanic latino indicator", "hispanic y n", "ethnicity hispanic latino", "hisp ind")
+
+# A table prefix before a column name: PowerSchool's "[01]SchoolID" (table number) and "Students.Student_Number"
+# (table name), dropped when headers are matched; a name with spaces after the dot ("U.S. Entry") is left alone.
+TABLE_PREFIX = re.compile(r"^\s*(?:\[\w+\]\s*|[A-Za-z_]\w*\.(?=[A-Za-z_]\w*\s*$))")
+
+
+def bare_header(name: str) -> str:
+    """A header without its table prefix ("[01]SchoolID" -> "SchoolID", "Students.Student_Number" ->
+    "Student_Number"); the header itself when it has none."""
+    return TABLE_PREFIX.sub("", name)
+
 
 # "studentUniqueId" -> "student Unique Id", "ELLStatus" -> "ELL Status"
 CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -171,6 +187,7 @@ def _known_keys() -> frozenset[str]:
 def known_header(name: str) -> bool:
     """Whether a header names a field of some kind (any spelling, camelCase split, a leading
     'Student' dropped, as guessing reads headers) or one subject's scale scores ("Math Scale Score")."""
+    name = bare_header(name)
     split = code_key(CAMEL_BOUNDARY.sub(" ", name))
     keys = {code_key(name), split, PREFIX.sub("", split)}
-    return bool(keys & _known_keys()) or bool(WIDE_SCORE.match(code_key(name)))
+    return bool(keys & (_known_keys() | {code_key(h) for h in HISPANIC_HEADERS})) or bool(WIDE_SCORE.match(code_key(name)))
