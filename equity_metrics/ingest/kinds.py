@@ -68,7 +68,7 @@ def _supported(kind: str, guess: ColumnGuess, columns: Sequence[str]) -> str | N
         return None
     if kind == "schools":  # a list of schools, not people: most of its columns describe the school
         people = guess_columns("enrollment", columns).mapping.columns
-        if any(p in people for p in _PERSON_IDS) or len(mapping.columns) * 2 < len(columns):
+        if any(p in people for p in _PERSON_IDS) or _leaves_most_unused(kind, guess, columns):
             return None
     if kind == "counts" and "measure" not in supplied:
         return None
@@ -76,6 +76,37 @@ def _supported(kind: str, guess: ColumnGuess, columns: Sequence[str]) -> str | N
     named = ", ".join(f.replace("_", " ") + (f" (read from {mapping.columns[derived[f]]!r})" if f in derived else "")
                       for f in signature)
     return f"the columns hold {named}, which only {KINDS[kind].label.lower()} files carry"
+
+
+def _leaves_most_unused(kind: str, guess: ColumnGuess, columns: Sequence[str]) -> bool:
+    """Whether `kind` would use fewer than half of the columns (a column read for two fields counts once): a
+    list of schools is a table about schools, not a table with a school column."""
+    return kind == "schools" and len(set(guess.mapping.columns.values())) * 2 < len(columns)
+
+
+def _unclear(columns: Sequence[str], samples: dict[str, list[str]] | None) -> KindGuess | None:
+    """When no kind is supported but one would be taken by leaving most columns unused (a school column beside
+    survey items: not a list of schools), the kinds the columns point at, each with what it lacks: the caller
+    asks, or refuses naming --kind; never a kind chosen in silence. None when no kind would leave most unused."""
+    guesses = {kind: guess_columns(kind, columns, samples) for kind in KINDS if SIGNATURES.get(kind)}
+    near = {kind: g for kind, g in guesses.items() if set(SIGNATURES[kind]) & g.mapping.fields_supplied()}
+    if not any(_leaves_most_unused(kind, g, columns) for kind, g in near.items()):
+        return None
+    why = []
+    for kind, g in near.items():
+        supplied = g.mapping.fields_supplied()
+        missing = [f.name for f in KINDS[kind].fields if f.required and f.name not in supplied and f.name not in ASKED]
+        if _leaves_most_unused(kind, g, columns):
+            used = set(g.mapping.columns.values())
+            unused = [c for c in columns if c not in used]
+            why.append(f"{KINDS[kind].label} would leave {len(unused)} of {len(columns)} columns unused "
+                       f"({', '.join(map(repr, unused[:4]))}{', ...' if len(unused) > 4 else ''})")
+        elif missing:
+            why.append(f"{KINDS[kind].label} needs {', '.join(m.replace('_', ' ') for m in missing)}, which no column "
+                       "holds")
+        else:
+            why.append(f"{KINDS[kind].label} fits")
+    return KindGuess(None, "the columns do not support one kind clearly: " + "; ".join(why), tuple(near), None, {})
 
 
 def choose_kind(columns: Sequence[str], samples: dict[str, list[str]] | None = None,
@@ -115,6 +146,10 @@ def choose_kind(columns: Sequence[str], samples: dict[str, list[str]] | None = N
     scores = {k: fitting[k][0] for k in ranked}
     if not ranked:
         from equity_metrics.ingest.unfit import unfit_reason
+
+        unclear = _unclear(columns, samples)
+        if unclear is not None and not unfit_reason(columns):
+            return unclear
 
         unfit = unfit_reason(columns)
         if unfit:
