@@ -223,7 +223,7 @@ def cmd_import(args: argparse.Namespace) -> str:
     path = Path(args.file)
     if not path.exists():
         raise CommandError(f"{path}: no such file")
-    mapping = Mapping.from_json(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
+    mapping = Mapping.from_file(args.mapping) if args.mapping else None  # errors name the file
     if args.kind and args.kind not in KINDS:
         raise CommandError(f"unknown kind {args.kind!r}; use one of {', '.join(KINDS)}")
     if args.header_row is not None and args.header_row < 0:

@@ -157,7 +157,7 @@ def preset_mapping(page: DataPage, file: UploadedFile) -> tuple[Mapping | None, 
                                     key=f"mapping_upload_{page.uploads_done}")
     if mapping_file is not None:
         try:
-            return (adapt_to(Mapping.from_json(mapping_file.getvalue().decode("utf-8", "replace")),
+            return (adapt_to(Mapping.from_json(mapping_file.getvalue()),
                              file.source.columns), mapping_file.name)
         except MappingError as error:
             st.error(escape_markdown(f"{safe_file_name(mapping_file.name)}: {error}"))

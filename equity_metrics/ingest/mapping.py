@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
+from pathlib import Path
 
 from equity_metrics.core.codes import CODE_LISTS, RACE_CODES, code_key, normalise_school_year
 from equity_metrics.core.constants import RACE_LABELS, UNKNOWN
@@ -175,9 +176,25 @@ class Mapping:
         return json.dumps(data, indent=2, sort_keys=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Mapping:
+    def from_file(cls, path: str | Path) -> Mapping:
+        """A mapping from a JSON file; every problem (unreadable, not UTF-8, not JSON, not a mapping) is a
+        MappingError naming the file."""
+        path = Path(path)
         try:
-            data = json.loads(text)
+            data = path.read_bytes()
+        except OSError as error:
+            raise MappingError(f"{path.name}: the mapping file cannot be read ({error.strerror or error})") from error
+        try:
+            return cls.from_json(data)
+        except MappingError as error:
+            raise MappingError(f"{path.name}: {error}") from error
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Mapping:
+        """A mapping from its JSON (text, or bytes that must be UTF-8); every problem is a MappingError (the caller
+        names the file before its message)."""
+        data = _parse_json(text)
+        try:
             problems = mapping_problems(data, MAPPING_FIELDS)  # one message per problem, each naming its place in the file
             if problems:
                 raise MappingError(f"not a valid mapping: {'; '.join(problems)}")
@@ -216,8 +233,27 @@ class Mapping:
             )
         except MappingError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as error:
             raise MappingError(f"not a valid mapping: {error}") from error
+
+
+def _parse_json(text: str | bytes) -> object:
+    """The JSON value of a mapping file, or a MappingError saying in one line why it is none: not UTF-8 text
+    (naming the byte and its place), a syntax error (its line and column), or nesting too deep to read."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise MappingError(f"not a valid mapping: the file is not UTF-8 text (byte 0x{text[error.start]:02x} at "
+                               f"position {error.start:,} cannot be read); save it as UTF-8 JSON") from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise MappingError(f"not a valid mapping: not JSON: {error.msg} at line {error.lineno}, column "
+                           f"{error.colno}") from error
+    except RecursionError as error:  # thousands of nested [ or {: Python's parser gives up on its stack
+        raise MappingError("not a valid mapping: its JSON is nested too deeply to read (a mapping is an object "
+                           "of objects, two or three levels deep); the file is damaged or not a mapping") from error
 
 
 MAPPING_FIELDS = tuple(f.name for f in dataclass_fields(Mapping))  # the keys of a mapping's JSON

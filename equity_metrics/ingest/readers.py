@@ -106,7 +106,8 @@ def list_sheets(path: str | Path, visible_only: bool = True) -> list[str]:
         raise ReadError(f"{path.name}: not a readable workbook: {problem}")
     try:
         names = list(fastexcel.read_excel(str(path)).sheet_names)
-    except Exception as error:  # fastexcel raises its own hierarchy; every failure is a read failure
+    except BaseException as error:  # fastexcel raises its own hierarchy (and panics); every failure is a read failure
+        _reraise_interrupt(error)
         raise ReadError(f"{path.name}: not a readable workbook ({_excel_error(error)})") from error
     if not visible_only:
         return names
@@ -182,6 +183,7 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None) -> Source
     problem = _workbook_problem(path)
     if problem:
         raise ReadError(f"{where}: cannot be read as a workbook: {problem}")
+    name = sheet
     try:
         reader = fastexcel.read_excel(str(path))
         name = sheet if sheet is not None else reader.sheet_names[0]
@@ -194,7 +196,9 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None) -> Source
         grid = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
     except ReadError:
         raise
-    except Exception as error:
+    except BaseException as error:  # a panic in the native reader (pyo3's PanicException) is a BaseException
+        _reraise_interrupt(error)
+        where = f"{path.name}, sheet {name!r}" if name is not None else where
         raise ReadError(f"{where}: cannot be read as a workbook ({_excel_error(error)})") from error
     grid = grid.cast(pa.schema([pa.field(f.name, pa.string()) for f in grid.schema]))
     head = [list(row.values()) for row in grid.slice(0, headers.HEAD_ROWS).to_pylist()]
@@ -207,8 +211,17 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None) -> Source
     return _finished(SourceTable(path.name, name, _with_row_numbers(table, layout.last)), layout)
 
 
-def _excel_error(error: Exception) -> str:
+def _reraise_interrupt(error: BaseException) -> None:
+    """Raise again what is no failure of the reader (Ctrl+C, exit); a Rust panic (pyo3_runtime.PanicException,
+    a BaseException) or any Exception is one."""
+    if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise error
+
+
+def _excel_error(error: BaseException) -> str:
     text = str(error).strip()
+    if type(error).__name__ == "PanicException":
+        return f"the reader failed on it: {first_line(error)}; the file may be damaged or crafted"
     if "password" in text.lower() or "encrypt" in text.lower():
         return _PASSWORD
     return text

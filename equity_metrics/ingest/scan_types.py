@@ -20,6 +20,11 @@ MAX_SHARED_STRINGS_BYTES = 512 << 20
 
 MAX_TAG_BYTES = 16 << 20
 
+# Most text one sheet's shared-string cells may point at in all (the reader copies a shared string into every
+# cell that uses it): SHARED_STRINGS_FLOOR_BYTES plus SHARED_STRINGS_BYTES_PER_TEXT_CELL per such cell, never
+# more than this (1 GiB, as much again as the largest grid; 1,048,576 rows of 20 text columns of 25 bytes fit).
+MAX_REFERENCED_TEXT_BYTES = 1 << 30
+
 
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -50,6 +55,12 @@ class SheetScan:
     first_column: int = 0
     last_column: int = 0
     reserved_cells: int = 0  # cells the reader reserves from the declared size (.xls), whatever the sheet holds
+    # .xlsx/.xlsm, counted only when its shared strings could add up to more than the floor: the cells pointing
+    # at a shared string, the bytes of text they point at in all, and the longest string they use and its users
+    shared_cells: int = 0
+    referenced_text_bytes: int = 0
+    longest_string_bytes: int = 0
+    longest_string_cells: int = 0
 
     @property
     def grid_cells(self) -> int:
@@ -57,6 +68,12 @@ class SheetScan:
         if not self.cells or not self.last_row or not self.last_column:
             return 0
         return (self.last_row - self.first_row + 1) * (self.last_column - self.first_column + 1)
+
+    @property
+    def referenced_text_limit(self) -> int:
+        """Most text the sheet's shared-string cells may point at in all, derived as the shared strings' limit."""
+        return min(MAX_REFERENCED_TEXT_BYTES,
+                   SHARED_STRINGS_FLOOR_BYTES + SHARED_STRINGS_BYTES_PER_TEXT_CELL * self.shared_cells)
 
     @property
     def used_range(self) -> str:

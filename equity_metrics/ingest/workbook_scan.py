@@ -9,7 +9,11 @@ its cells and text cells, and says, in plain words, what must not be handed to t
 
 - `workbook_problem`: the shared strings are larger than the sheets' text cells can need (checked before the
   workbook is opened at all, since opening it loads them);
-- `sheet_problem`: the grid spanning the sheet's used cells is larger than MAX_SHEET_CELLS.
+- `sheet_problem`: the grid spanning the sheet's used cells is larger than MAX_SHEET_CELLS, or its cells point
+  at more shared-string text in all than they can need: the reader copies a shared string into every cell that
+  uses it, so one 8 MiB string used by 300 cells (a 12 KB file) is 2.4 GB. The length of every shared string is
+  kept (4 bytes each, a sixth of what the reader itself keeps per string) and the sheet streamed again to add up
+  the lengths its cells point at, only when its cells times the longest string could pass the floor.
 
 A declared dimension (`<dimension ref=...>`) larger than the cells really used is harmless (calamine sizes the
 grid by the cells) and is only reported alongside a real problem. The other formats are scanned by
@@ -26,8 +30,10 @@ import re
 import threading
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from equity_metrics.ingest import binary_scan, ods_scan
 from equity_metrics.ingest.scan_types import (
@@ -73,6 +79,15 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)")
 _TEXT_TYPE = re.compile(rb"\st\s*=\s*[\"']s[\"']")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _VALUE_START = re.compile(rb"<(?:\w+:)?(?:v\b[^>]*>[^<]|is\b)")
+# The index a shared-string cell (t="s", written any way XML allows, perhaps after a formula) points at.
+_SHARED_INDEX = re.compile(
+    rb"<(?:\w+:)?c\b[^>]*?\st\s*=\s*[\"']s[\"'][^>]*>\s*(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?"
+    rb"<(?:\w+:)?v\b[^>]*>\s*0*(\d{1,12})\s*<"
+)
+_LONG_TEXT = re.compile(rb">([^<]{64})[^<]{4096,}([^<]{64})<")  # a long text run, shortened to its two ends
+_STRING_END = re.compile(rb"</(?:\w+:)?si\s*>|<(?:\w+:)?si\b[^>]*/>")  # the end of one shared string
+_BETWEEN_TAGS = re.compile(rb">\s+<")
+_ANY_TAG = re.compile(rb"<[^>]*>")
 
 
 # ---- finding the parts ------------------------------------------------------------------------------------
@@ -194,6 +209,92 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str, part: str, precise: bool = 
     return scan
 
 
+# ---- text the cells point at through the shared strings ----------------------------------------------------
+def _string_lengths(archive: zipfile.ZipFile, part: str) -> np.ndarray:
+    """The bytes of text of every shared string, in order, streaming the part (tags left out; an entity such as
+    &amp; counts as written, so a length is never less than the reader's)."""
+    found: list[np.ndarray] = []
+    carry, pending = b"", 0  # pending: text already counted of a string longer than a block
+    with archive.open(part) as stream:
+        while block := stream.read(_BLOCK):
+            # each string's end marked (no XML text holds NUL), the spaces between tags left out
+            buffer = _STRING_END.sub(b"\x00", _BETWEEN_TAGS.sub(b"><", carry + block))
+            cut = buffer.rfind(b"\x00")
+            if cut >= 0:
+                lengths = list(map(len, _ANY_TAG.sub(b"", buffer[:cut]).split(b"\x00")))
+                lengths[0] += pending
+                found.append(np.array(lengths, dtype=np.uint32))
+                carry, pending = buffer[cut + 1:], 0
+            else:
+                carry = buffer
+            if len(carry) > _BLOCK:  # one string longer than a block: count its text so far, keep a cut tag
+                tag = carry.rfind(b"<")
+                tag = len(carry) if tag < 0 or b">" in carry[tag:] else tag
+                pending += _text_bytes(carry[:tag])
+                carry = carry[tag:]
+                if len(carry) > MAX_TAG_BYTES:
+                    raise OversizedTag(part, MAX_TAG_BYTES)
+    return np.concatenate(found) if found else np.zeros(0, np.uint32)  # what follows the last string is no string
+
+
+def _text_bytes(xml: bytes) -> int:
+    return len(_ANY_TAG.sub(b"", _BETWEEN_TAGS.sub(b"><", xml)))
+
+
+def _last_cell_start(buffer: bytes) -> int:
+    """Where the last cell tag of `buffer` starts (looked for in its last 64 KiB first), or -1."""
+    for start in (max(0, len(buffer) - (1 << 16)), 0):
+        last = -1
+        for found in _CELL_TAG.finditer(buffer, start):
+            last = found.start()
+        if last >= 0 or not start:
+            return last
+    return -1
+
+
+def _referenced_text(archive: zipfile.ZipFile, sheet: SheetScan, lengths: np.ndarray) -> SheetScan:
+    """The sheet with the number of its shared-string cells and the bytes of text they point at, streaming the
+    sheet part in whole cells (a text run over 4 KiB, such as a long formula written before a cell's value, is
+    kept by its two ends, so the carried part never grows)."""
+    cells = total = users = 0
+    longest = int(np.argmax(lengths)) if len(lengths) else -1
+    carry = b""
+    with archive.open(sheet.part) as stream:
+        while True:
+            block = stream.read(_BLOCK)
+            buffer = carry + block
+            cut = _last_cell_start(buffer) if block else len(buffer)
+            if cut <= 0 and block:  # no cell starts after the first one: read on
+                carry = _LONG_TEXT.sub(rb">\1\2<", buffer) if len(buffer) > 2 * _BLOCK else buffer
+                if len(carry) > MAX_TAG_BYTES:
+                    raise OversizedTag(sheet.part, MAX_TAG_BYTES)
+                continue
+            found = _SHARED_INDEX.findall(_LONG_TEXT.sub(rb">\1\2<", buffer[:cut]))
+            carry = buffer[cut:]
+            if found:
+                indexes = np.array(list(map(int, found)), dtype=np.int64)
+                indexes = indexes[indexes < len(lengths)]  # beyond the strings: the reader refuses the cell
+                cells += len(found)
+                total += int(lengths[indexes].sum(dtype=np.int64))
+                users += int(np.count_nonzero(indexes == longest))
+            if not block:
+                break
+    return replace(sheet, shared_cells=cells, referenced_text_bytes=total,
+                   longest_string_bytes=int(lengths[longest]) if longest >= 0 else 0, longest_string_cells=users)
+
+
+def _with_referenced_text(archive: zipfile.ZipFile, sheets: tuple[SheetScan, ...],
+                          shared: str | None) -> tuple[SheetScan, ...]:
+    """Every sheet; those whose cells times the longest shared string pass the floor with the text their
+    shared-string cells point at counted (see _referenced_text)."""
+    if not shared or not any(sheet.cells for sheet in sheets):
+        return sheets
+    lengths = _string_lengths(archive, shared)
+    longest = int(lengths.max(initial=0))
+    return tuple(_referenced_text(archive, sheet, lengths) if longest * sheet.cells > SHARED_STRINGS_FLOOR_BYTES
+                 else sheet for sheet in sheets)
+
+
 # ---- the scan, cached per file version ---------------------------------------------------------------------
 _SCANS: dict[tuple[str, int, int], WorkbookScan | None] = {}
 _LOCK = threading.Lock()
@@ -243,8 +344,11 @@ def _scan(path: Path, suffix: str) -> WorkbookScan | None:
                     "like a 'bomb' and was not opened. Open it and save it again, or save the sheet as CSV"))
             sheets, shared = _parts(archive)
             shared_bytes = archive.getinfo(shared).file_size if shared else 0
-            return WorkbookScan(tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared,
+            scan = WorkbookScan(tuple(_scan_sheet(archive, name, part) for name, part in sheets), shared,
                                 shared_bytes)
+            if shared_bytes > scan.shared_strings_limit:  # refused as a whole by workbook_problem
+                return scan
+            return replace(scan, sheets=_with_referenced_text(archive, scan.sheets, shared))
     except OversizedTag as error:
         return WorkbookScan((), None, 0, str(error))
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, RuntimeError):
@@ -295,7 +399,19 @@ def sheet_problem(path: str | Path, sheet: str) -> str | None:
     the reader would reserve), or None."""
     scan = scan_workbook(path)
     found = scan.sheet(sheet) if scan else None
-    return _grid_problem(found, Path(path).suffix.lower()) if found else None
+    return (_grid_problem(found, Path(path).suffix.lower()) or _referenced_text_problem(found)) if found else None
+
+
+def _referenced_text_problem(found: SheetScan) -> str | None:
+    """Why the text the sheet's cells point at through the shared strings is too much to copy into them."""
+    if found.referenced_text_bytes <= found.referenced_text_limit:
+        return None
+    return (f"its {found.shared_cells:,} text cells point at {human_size(found.referenced_text_bytes)} of shared "
+            f"strings in all (the reader copies a shared string into every cell that uses it; one of "
+            f"{human_size(found.longest_string_bytes)} is used by {found.longest_string_cells:,} cells), over the "
+            f"limit of {human_size(found.referenced_text_limit)} ({human_size(SHARED_STRINGS_FLOOR_BYTES)} plus "
+            f"{SHARED_STRINGS_BYTES_PER_TEXT_CELL:,} bytes per text cell); the file is damaged or crafted, or a long "
+            "text was copied into many cells. Delete that text, save and load it again")
 
 
 def _grid_problem(found: SheetScan, suffix: str) -> str | None:

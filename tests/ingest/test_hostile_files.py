@@ -166,6 +166,90 @@ def test_limits_are_documented() -> None:
     assert scan_types.SHARED_STRINGS_FLOOR_BYTES == 16 << 20
     assert scan_types.SHARED_STRINGS_BYTES_PER_TEXT_CELL == 1024
     assert scan_types.MAX_SHARED_STRINGS_BYTES == 512 << 20
+    assert scan_types.MAX_REFERENCED_TEXT_BYTES == 1 << 30
+
+
+# ---- one long shared string used by many cells ------------------------------------------------------------
+AMPLIFIED_MESSAGE = (
+    "amplified.xlsx, sheet 'Roster': cannot be read: its 10 text cells point at 20.0 MiB of shared strings in all "
+    "(the reader copies a shared string into every cell that uses it; one of 2.0 MiB is used by 10 cells), over "
+    "the limit of 16.0 MiB (16.0 MiB plus 1,024 bytes per text cell); the file is damaged or crafted, or a long "
+    "text was copied into many cells. Delete that text, save and load it again"
+)
+
+
+def amplified_workbook(path: Path, cells: int = 10) -> Path:
+    """One 2 MiB shared string used by `cells` cells: the shared strings pass their own limit (2 MiB for 10 text
+    cells), but the reader copies the string into every cell (the audit's 12 KB file: 8 MiB x 300 cells = 2.4 GB,
+    exit status 134 or a Rust panic)."""
+    return crafted_workbook(path, shared_strings=b"<si><t>" + b"C" * (2 << 20) + b"</t></si>", text_cells=cells)
+
+
+def test_one_long_shared_string_in_many_cells_is_refused(db: Path, tmp_path: Path, no_sheet_load: None,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from equity_metrics import cli
+
+    path = amplified_workbook(tmp_path / "amplified.xlsx")
+    assert path.stat().st_size < 10_000
+    assert workbook_scan.workbook_problem(path) is None  # the shared strings alone are within their limit
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == AMPLIFIED_MESSAGE
+    assert refused(db, [SourceSpec(path, ROSTER, "Roster")], ReadError) == AMPLIFIED_MESSAGE
+    before = digest(db)
+    assert cli.main(["import", str(path), "--kind", "enrollment", "--year", "2024-25", "--db", str(db)]) == 2
+    assert capsys.readouterr() == ("", f"error: {AMPLIFIED_MESSAGE}\n")
+    assert digest(db) == before
+    assert peak_python_memory(lambda: read_source(path)) < 8 << 20
+
+
+def test_the_same_string_in_fewer_cells_is_read(tmp_path: Path) -> None:
+    # 7 cells x 2 MiB = 14 MiB, under the floor of 16 MiB: read, each cell holding the whole text.
+    source = read_source(amplified_workbook(tmp_path / "seven.xlsx", cells=7))
+    assert [len(v) for v in source.table.column("note").to_pylist()[-7:]] == [2 << 20] * 7
+
+
+@pytest.mark.parametrize("cell", [
+    "<c r='D{r}' t='s'><v>0</v></c>",  # single quotes
+    '<c r="D{r}" s="1" t = "s"><f>A1</f><v> 00 </v></c>',  # spaces, a formula, leading zeros
+    '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="D{r}" t="s"><x:v>0</x:v></x:c>',
+])
+def test_shared_string_cells_written_any_way_xml_allows_are_counted(tmp_path: Path, no_sheet_load: None,
+                                                                   cell: str) -> None:
+    rows = "".join(f'<row r="{r}">{cell.format(r=r)}</row>' for r in range(100, 110))
+    path = crafted_workbook(tmp_path / "odd.xlsx", rows, shared_strings=b"<si><t>" + b"C" * (2 << 20) + b"</t></si>")
+    with pytest.raises(ReadError, match=r"^odd\.xlsx, sheet 'Roster': cannot be read: its 10 text cells point at "
+                                        r"20\.0 MiB of shared strings in all "):
+        read_source(path)
+
+
+def test_a_panic_in_the_reader_is_a_read_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyo3_runtime.PanicException derives from BaseException: `except Exception` let the audit's "byte array
+    # offset overflow" escape as a traceback.
+    import fastexcel
+
+    class PanicException(BaseException):  # noqa: N818 - pyo3's own name, matched by the reader
+        pass
+
+    def panic(*args: object, **kwargs: object) -> None:
+        raise PanicException("byte array offset overflow")
+
+    path = crafted_workbook(tmp_path / "panic.xlsx", shared_strings=b"<si><t>Central High</t></si>", text_cells=3)
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", panic)
+    with pytest.raises(ReadError) as raised:
+        read_source(path)
+    assert str(raised.value) == ("panic.xlsx, sheet 'Roster': cannot be read as a workbook (the reader failed on it: "
+                                 "byte array offset overflow; the file may be damaged or crafted)")
+    monkeypatch.setattr(fastexcel, "read_excel", panic)
+    with pytest.raises(ReadError, match=r"^panic\.xlsx: not a readable workbook \(the reader failed on it: byte "):
+        list_sheets(path)
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fastexcel, "read_excel", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        read_source(path)
 
 
 # ---- the same data again, in another order or saved again ------------------------------------------------
@@ -286,7 +370,7 @@ def test_mapping_json_problems_are_each_named(db: Path, tmp_path: Path, capsys: 
     before = digest(db)
     assert cli.main(["import", str(roster), "--mapping", str(mapping), "--db", str(db)]) == 2
     out, err = capsys.readouterr()
-    assert (out, err) == ("", "error: not a valid mapping: " + "; ".join(BAD_MAPPING_PROBLEMS) + "\n")
+    assert (out, err) == ("", "error: bad.json: not a valid mapping: " + "; ".join(BAD_MAPPING_PROBLEMS) + "\n")
     assert digest(db) == before
 
 
@@ -312,6 +396,55 @@ def test_mapping_json_schema(data: object, problem: str) -> None:
     with pytest.raises(MappingError) as raised:
         Mapping.from_json(json.dumps(data))
     assert str(raised.value) == f"not a valid mapping: {problem}"
+
+
+NESTED = '{"kind": "enrollment", "columns": {"student_id": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+UNREADABLE_MAPPINGS = [
+    # Before: a RecursionError traceback (exit status 1) and an unhandled error on the Data page.
+    ("nested.json", NESTED.encode(), "nested.json: not a valid mapping: its JSON is nested too deeply to read (a "
+     "mapping is an object of objects, two or three levels deep); the file is damaged or not a mapping"),
+    # Before: "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte", naming no file.
+    ("utf16.json", '{"kind": "enrollment"}'.encode("utf-16"), "utf16.json: not a valid mapping: the file is not "
+     "UTF-8 text (byte 0xff at position 0 cannot be read); save it as UTF-8 JSON"),
+    # Before: "not a valid mapping: Expecting ',' delimiter: line 2 column 23 (char 46)", naming no file.
+    ("comma.json", b'{"kind": "enrollment",\n "columns": {"a": "b" "c": "d"}}', "comma.json: not a valid mapping: "
+     "not JSON: Expecting ',' delimiter at line 2, column 23"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), UNREADABLE_MAPPINGS, ids=["nested", "utf16", "syntax"])
+def test_a_mapping_file_that_is_no_json_is_named(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 name: str, data: bytes, message: str) -> None:
+    from equity_metrics import cli
+    from equity_metrics.ingest.mapping import MappingError
+
+    mapping = tmp_path / name
+    mapping.write_bytes(data)
+    with pytest.raises(MappingError) as raised:
+        Mapping.from_file(mapping)
+    assert str(raised.value) == message
+    roster = write_rows(tmp_path / "roster.csv", ["sid", "school", "grade"], [["100", "0042", "K"]])
+    before = digest(db)
+    assert cli.main(["import", str(roster), "--mapping", str(mapping), "--db", str(db)]) == 2
+    assert capsys.readouterr() == ("", f"error: {message}\n")
+    assert digest(db) == before
+
+
+def test_a_missing_mapping_file_is_named(tmp_path: Path) -> None:
+    from equity_metrics.ingest.mapping import MappingError
+
+    with pytest.raises(MappingError, match=r"^absent\.json: the mapping file cannot be read \(No such file"):
+        Mapping.from_file(tmp_path / "absent.json")
+
+
+def test_the_data_page_names_a_mapping_file_that_is_no_json(data_page, tmp_path: Path) -> None:
+    at = data_page
+    roster = write_rows(tmp_path / "roster.csv", ["sid", "school", "grade"], [["100", "0042", "K"]])
+    at.file_uploader[0].set_value((roster.name, roster.read_bytes(), "text/csv")).run()
+    for name, data, message in UNREADABLE_MAPPINGS:
+        at.file_uploader[1].set_value((name, data, "application/json")).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [e.value.replace("\\", "") for e in at.error] == [message]
 
 
 def test_a_saved_mapping_still_reads_back() -> None:
@@ -415,11 +548,12 @@ def test_crafted_workbooks_never_abort_the_process(tmp_path: Path) -> None:
 
     far = crafted_workbook(tmp_path / "far.xlsx", f'<row r="1048576">{_cell("XFD1048576", "x")}</row>')
     near = crafted_workbook(tmp_path / "far4000.xlsx", f'<row r="4000">{_cell("XFD4000", "x")}</row>')
+    amplified = amplified_workbook(tmp_path / "amplified.xlsx", cells=2_000)  # 4 GiB of text in the cells
     code = textwrap.dedent(f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
         from equity_metrics.ingest.readers import ReadError, read_source
-        for path in ({str(far)!r}, {str(near)!r}):
+        for path in ({str(far)!r}, {str(near)!r}, {str(amplified)!r}):
             try:
                 read_source(path)
             except ReadError as error:
@@ -428,7 +562,8 @@ def test_crafted_workbooks_never_abort_the_process(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "far.xlsx, sheet 'Roster': cannot be read\n"
-                                                 "far4000.xlsx, sheet 'Roster': cannot be read\n"), done.stderr[-500:]
+                                                 "far4000.xlsx, sheet 'Roster': cannot be read\n"
+                                                 "amplified.xlsx, sheet 'Roster': cannot be read\n"), done.stderr[-500:]
 
 
 @pytest.mark.parametrize("cell", [
