@@ -21,8 +21,9 @@ from equity_metrics.core.constants import DIMENSIONS, GRADE_BANDS
 from equity_metrics.measures.disclosure import ALL
 from equity_metrics.measures.indicators import INDICATORS
 
-__all__ = ["AVOIDED", "BAND", "COUPLED", "GRADE", "MASTERED", "NESTED", "coupled_flags", "has_band_populations",
-           "layer_flags", "master_flags", "population_band", "shown_counts", "steered"]
+__all__ = ["AVOIDED", "BAND", "COUPLED", "GRADE", "MASTERED", "NESTED", "band_population_hidden", "coupled_flags",
+           "has_band_populations", "layer_flags", "master_cells", "master_flags", "population_band", "shown_counts",
+           "steered"]
 
 GRADE = "grade"  # the key of a layer's grades (the district's, for the sources compared grade by grade)
 BAND = "grade_band"  # the key of a layer's grade bands
@@ -50,7 +51,7 @@ NESTED: dict[str, tuple[str, ...]] = {
     _population_of("chronic_absenteeism"): ("TRUE",),
     _population_of("gifted_identification"): ("TRUE",),
     _population_of("algebra_1_grade_8"): ("TRUE",),
-    "has_iep": (_population_of("sped_identification"), "TRUE"),
+    # students with an IEP: none (the all-students layer holds them as its students with disabilities, MASTERED)
     "ap": ("TRUE",),
     "ap_exam_taken": ("ap", "TRUE"),
     "interviewed": ("TRUE",),
@@ -65,16 +66,18 @@ def shown_counts(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -
     return np.where(shown, merged["n"].to_numpy(dtype="float64"), np.nan)
 
 
-def coupled_flags(table: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+def coupled_flags(table: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str], shown: bool = False
+                  ) -> np.ndarray:
     """For each row of `cube` (a population layer, column n), whether the same cell of a rate table whose
-    numerators are the same students (`COUPLED`) hides its numerator, or counts differently (then both hide)."""
+    numerators are the same students (`COUPLED`) hides its numerator, or counts differently (then both hide);
+    with `shown`, whether that cell shows the same count instead."""
     keys = [k for k in keys if k in table.columns]
     merged = cube[keys].assign(n=cube["n"]).merge(table[[*keys, "numerator", "hide_numerator"]], on=keys,
                                                   how="left", validate="m:1")
+    present = merged["numerator"].notna().to_numpy()
+    same = present & (merged["numerator"].to_numpy(dtype="float64") == merged["n"].to_numpy(dtype="float64"))
     hidden = merged["hide_numerator"].fillna(False).to_numpy(dtype=bool)
-    differs = merged["numerator"].notna().to_numpy() & (merged["numerator"].to_numpy(dtype="float64")
-                                                         != merged["n"].to_numpy(dtype="float64"))
-    return hidden | differs
+    return same & ~hidden if shown else hidden | (present & ~same)
 
 
 def layer_flags(layer: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
@@ -86,20 +89,26 @@ def layer_flags(layer: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) -
     return merged["hidden"].fillna(False).to_numpy(dtype=bool)
 
 
-def master_flags(whole: pd.DataFrame | None, population: str, cube: pd.DataFrame, keys: Sequence[str]
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def master_flags(whole: pd.DataFrame | None, population: str, cube: pd.DataFrame, keys: Sequence[str],
+                 reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """For a population that is all students of one group (`MASTERED`; `whole`: the all-students layer), the
     cube's cells that layer hides (to hide here too) and shows (to keep off the complements here); no cell of
-    either for any other population."""
+    either for any other population. With `reverse`, the other way round: `whole` is the group's own layer and
+    `cube` the all-students layer's cells."""
     none = np.zeros(len(cube), dtype=bool)
     if population not in MASTERED or whole is None:
         return none, none
     dimension, value = MASTERED[population]
-    if dimension not in whole.columns:  # pragma: no cover - a source without the dimension
+    if dimension not in (cube if reverse else whole).columns:  # pragma: no cover - a source without the dimension
         return none, none
-    same = whole[whole[dimension] == value].assign(**{dimension: ALL})
-    keys = [k for k in keys if k in same.columns]
-    merged = cube[keys].merge(same[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
+    keys = [k for k in keys if k in whole.columns and k in cube.columns]
+    if reverse:
+        target = cube[keys].assign(**{dimension: np.where(cube[dimension] == value, ALL, "\x1fnot")})
+        source = whole
+    else:
+        target = cube[keys]
+        source = whole[whole[dimension] == value].assign(**{dimension: ALL})
+    merged = target.merge(source[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
     matched = merged["n"].to_numpy(dtype="float64") == cube["n"].to_numpy(dtype="float64")
     hidden = merged["hidden"].fillna(False).to_numpy(dtype=bool)
     return matched & hidden, matched & ~hidden
@@ -122,3 +131,28 @@ def population_band(population: str) -> str | None:
 def has_band_populations(source_name: str) -> bool:
     """Whether an indicator of the source counts one grade band's students (AP: high-school students)."""
     return any(population_band(i.population) for i in INDICATORS.values() if i.source == source_name)
+
+
+def master_cells(cube: pd.DataFrame) -> np.ndarray:
+    """The cells of the all-students layer that are another population's (`MASTERED`: its students with
+    disabilities are the students with an IEP), whose hiding hides that population's counts too."""
+    marked = np.zeros(len(cube), dtype=bool)
+    for dimension, value in MASTERED.values():
+        if dimension in cube.columns:
+            marked |= (cube[dimension] == value).to_numpy()
+    return marked
+
+
+def band_population_hidden(whole: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str], band: str
+                           ) -> np.ndarray | None:
+    """The hidden flags of a population that is one grade band's students (high-school students, the
+    denominator of AP and dual enrollment), from `whole`, the all-students layer: every one of its cells is the
+    same students as a cell of that layer under the band (its district total is the district's grades 9-12), so
+    it takes that cell's flag. Protected on its own, the two layers could hide the same students differently,
+    and a count one hides would be the sum of what the other shows. None when the counts do not match."""
+    keys = list(keys)
+    mapped = cube[keys].assign(**{BAND: band}).merge(whole[[*keys, "n", "hidden"]], on=keys, how="left",
+                                                      validate="m:1")
+    if not np.array_equal(mapped["n"].to_numpy(dtype="float64"), cube["n"].to_numpy(dtype="float64")):
+        return None  # pragma: no cover - the band's cells hold exactly its students
+    return mapped["hidden"].to_numpy(dtype=bool)

@@ -34,9 +34,11 @@ from equity_metrics.measures.layer_links import (
     GRADE,
     MASTERED,
     NESTED,
+    band_population_hidden,
     coupled_flags,
     has_band_populations,
     layer_flags,
+    master_cells,
     master_flags,
     population_band,
     shown_counts,
@@ -128,6 +130,7 @@ def _finest_layout(layout: _Layout) -> _Layout:
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
 _CACHE_LIMIT = 512
+_CONTENT_KEYS: dict[str, str] = {}
 
 
 @caches.register
@@ -149,9 +152,6 @@ def content_key(store: Store) -> str:
         rows = store.cursor().execute(" UNION ALL ".join(parts)).fetchall()
         key = _CONTENT_KEYS[version] = hashlib.sha256(repr(sorted(rows)).encode()).hexdigest()
     return key
-
-
-_CONTENT_KEYS: dict[str, str] = {}
 
 
 def _cached(key: tuple, build, store: Store | None = None) -> pd.DataFrame:
@@ -389,13 +389,13 @@ def _large_district_groups(cube: pd.DataFrame, keys: Sequence[str], size: str) -
 
 
 def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """How much hiding a cell costs besides its count: a unit's total (all students of a school, a grade band
-    or the district) most, since every comparison with "all other students" and every share rests on it;
-    then the district's groups, whose rates head every page."""
+    """How much hiding a cell costs besides its count: a unit's total most (every comparison rests on it), then
+    the district's students with an IEP by group (`MASTERED`), then the district's groups (they head pages)."""
     groups = [k for k in keys if k in SINGLE_SPLITS]
     whole = (cube[groups] == ALL).all(axis=1).to_numpy() if groups else np.ones(len(cube), dtype=bool)
     district = (cube[GEOGRAPHY] == ALL).to_numpy() if GEOGRAPHY in cube.columns else np.ones(len(cube), dtype=bool)
-    return np.where(whole, 100.0, np.where(district, 4.0, 1.0))
+    shared = district & master_cells(cube)  # another table's headline counts (students with an IEP by group)
+    return np.where(whole, 100.0, np.where(shared, 50.0, np.where(district, 4.0, 1.0)))
 
 
 def population_layer(store: Store, source: Source, population: str, year: str, threshold: int,
@@ -416,9 +416,18 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
         if indicator is not None and indicator.source == source.name:  # protected with its indicator's table
             return _coupled_pair(store, population, indicator, year, threshold, content)[0]
         cube, finest, layout, ceilings = _layer_inputs(store, source, population, year, threshold, content)
-        inherited = _band_population_hidden(store, source, population, year, threshold, content, cube, layout)
+        band = population_band(population) if BAND in layout.keys else None
+        inherited = None if band is None else band_population_hidden(
+            population_layer(store, source, "TRUE", year, threshold, content), cube, layout.keys, band)
         hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings) if inherited is None \
             else inherited
+        mapped = np.zeros(len(cube), dtype=bool)
+        for part_of in [p for p, (d, _) in MASTERED.items() if population == "TRUE" and d in layout.keys]:
+            part, part_finest, _, _ = _layer_inputs(store, source, part_of, year, threshold, content)
+            alone = part.assign(hidden=_protect_counts(part, layout.keys, "n", threshold, part_finest))
+            mapped |= master_flags(alone, part_of, cube, layout.keys, reverse=True)[0]  # what it hides alone
+        if (mapped & ~hidden).any():
+            hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings, hidden | mapped)
         return cube.drop(columns=ceilings).assign(hidden=hidden)
 
     return _cached(("population", content, source.name, population, year, threshold), build, store)
@@ -452,18 +461,19 @@ COUPLING_ROUNDS = 6  # each round only hides more; the sample's pairs agree afte
 def _coupled_pair(store: Store, population: str, indicator: Indicator, year: str, threshold: int, content: str
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A population's layer and the rate table whose numerators are its students (`COUPLED`), protected together:
-    each hides what the other hides and is proven again, until both hide the same cells (else the union)."""
+    the layer follows the table; each is proven again with the other's hidden cells until both agree."""
     key = ("coupled", content, population, indicator.id, year, threshold)
     if key in _CACHE:
         return _CACHE[key]  # type: ignore[return-value]
-    source = SOURCES[indicator.source]
-    cube, finest, layout, ceilings = _layer_inputs(store, source, population, year, threshold, content)
+    cube, finest, layout, ceilings = _layer_inputs(store, SOURCES[indicator.source], population, year, threshold, content)
     rates, rate_finest, hide_n, keys = _rate_inputs(store, indicator, year, threshold, content)
-    whole = population_layer(store, source, "TRUE", year, threshold, content) if population in MASTERED else None
-    forced, avoid = master_flags(whole, population, cube, layout.keys)
-    layer_hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings, forced, avoid)
+    forced, avoid = master_flags(population_layer(store, SOURCES[indicator.source], "TRUE", year, threshold, content)
+                                 if population in MASTERED else None, population, cube, layout.keys)
     table_avoid = layer_flags(cube.assign(hidden=avoid), rates, keys)
     table = _protect_rates(rates, keys, threshold, hide_n, rate_finest, avoid=table_avoid)
+    layer_hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings,  # the layer follows
+                                   forced | coupled_flags(table, cube, layout.keys),  # the table's hidden cells
+                                   avoid | coupled_flags(table, cube, layout.keys, shown=True))  # and shown ones
     for _ in range(COUPLING_ROUNDS):
         from_table = coupled_flags(table, cube, layout.keys)
         if not (from_table & ~layer_hidden).any():
@@ -480,25 +490,6 @@ def _coupled_pair(store: Store, population: str, indicator: Indicator, year: str
                          | layer_flags(cube.assign(hidden=layer_hidden), table, keys))
     pair = _CACHE[key] = (cube.drop(columns=ceilings).assign(hidden=layer_hidden), table)  # type: ignore[assignment]
     return pair
-
-
-def _band_population_hidden(store: Store, source: Source, population: str, year: str, threshold: int,
-                            content: str | None, cube: pd.DataFrame, layout: _Layout) -> np.ndarray | None:
-    """The hidden flags of a population that is one grade band's students (high-school students, the
-    denominator of AP and dual enrollment): every one of its cells is the same students as a cell of the
-    whole population under that band (its district total is the district's grades 9-12), so it takes that
-    cell's flag. Protected on its own, the two layers could hide the same students differently, and a count
-    one hides would be the sum of what the other shows. None when the population is not a band's."""
-    band = population_band(population)
-    if band is None or BAND not in layout.keys:
-        return None
-    whole = population_layer(store, source, "TRUE", year, threshold, content)
-    keys = list(layout.keys)
-    mapped = cube[keys].assign(**{BAND: band}).merge(whole[[*keys, "n", "hidden"]], on=keys, how="left",
-                                                      validate="m:1")
-    if not np.array_equal(mapped["n"].to_numpy(dtype="float64"), cube["n"].to_numpy(dtype="float64")):
-        return None  # pragma: no cover - the band's cells hold exactly its students
-    return mapped["hidden"].to_numpy(dtype=bool)
 
 
 def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:

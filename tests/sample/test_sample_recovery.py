@@ -87,7 +87,16 @@ def test_special_education_identification(sample_store):
     emotional = analysis.rates(sample_store, "sped_emotional_disturbance").table
     assert 2.3 <= group(emotional, "race", BLACK)["risk_ratio"] <= 3.8
     placement = analysis.rates(sample_store, "placement_regular_class_lt40").table
-    assert 1.3 <= group(placement, "race", BLACK)["risk_ratio"] <= 2.3
+    # The sample has few students with an IEP in PK (6 in 2024-25): placement's K-12 counts beside
+    # identification's would give them away, so its Black students' counts are hidden (the built-in disparity is
+    # in the data, not shown); a real district's hundreds of PK students with an IEP leave placement shown.
+    assert group(placement, "race", BLACK)["suppressed"]
+    cells = sample_store.query("SELECT race = $b AS black, count(*) AS n, count_if(placement = "
+                               "'Regular class less than 40%') AS placed FROM facts_student_year WHERE school_year "
+                               "= '2024-25' AND has_iep AND grade NOT IN ('PK', 'TK') AND placement IS NOT NULL "
+                               "GROUP BY ALL", {"b": BLACK}).set_index("black")
+    rates = cells["placed"] / cells["n"]
+    assert 1.3 <= rates[True] / rates[False] <= 2.3
 
 
 def test_gifted_identification_gaps(sample_store):
@@ -157,7 +166,6 @@ def cli_rates(db, *argv: str) -> pd.DataFrame:
         (["ap_enrollment"], "race", HISPANIC, "representation_index", 0.50, 0.75),
         (["ap_enrollment"], "race", BLACK, "representation_index", 0.45, 0.75),
         (["sped_emotional_disturbance"], "race", BLACK, "risk_ratio", 2.3, 3.8),
-        (["placement_regular_class_lt40"], "race", BLACK, "risk_ratio", 1.3, 2.3),
         (["gifted_identification"], "race", BLACK, "risk_ratio", 0.15, 0.45),
         (["gifted_identification", "--by", "english_learner"], "english_learner", "English learners",
          "risk_ratio", 0.05, 0.35),
