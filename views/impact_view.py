@@ -148,9 +148,9 @@ def assessment_form(store: Store, current: ImpactAssessment | None) -> None:
     dimensions = list(DIMENSIONS)
     dimension = right.selectbox("Groups by", dimensions, format_func=dimension_label, key=f"impact_dimension_{suffix}",
                                 index=dimensions.index(base.dimension) if base.dimension in dimensions else 0)
-    schools = st.multiselect("Schools affected (none: the whole district)", aggregate.schools(store),
-                             default=[s for s in base.schools if s in aggregate.schools(store)],
-                             key=f"impact_schools_{suffix}")
+    known = aggregate.schools(store)
+    schools = st.multiselect("Schools affected (none: the whole district)", known,
+                             default=[s for s in base.schools if s in known], key=f"impact_schools_{suffix}")
     values = DIMENSIONS[dimension].values
     groups = st.multiselect("Groups most affected (none: every group)", values, key=f"impact_groups_{suffix}_{dimension}",
                             default=[g for g in base.groups if g in values])

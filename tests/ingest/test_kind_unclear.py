@@ -4,22 +4,14 @@ its answers ignored; the command line now refuses, listing the kinds the columns
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from fixtures.command_line import run_cli as run
+from fixtures.text_files import write_csv
 
 from equity_metrics.ingest.kinds import choose_kind
 
 SCHOOLS = ["Maple Grove Elementary", "Cedar Park Elementary", "Lincoln Middle School"]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def survey(path: Path) -> Path:

@@ -6,13 +6,13 @@ guess still checked against the column's values: Skyward's "Other ID" and "Entit
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import duckdb
 import pytest
 from fixtures.command_line import run_cli as run
+from fixtures.text_files import write_csv
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,14 +20,6 @@ from equity_metrics.core.codes import GRADE_CODES, RACE_CODES, SEX_CODES, code_k
 from equity_metrics.ingest.guessing import guess_columns
 from equity_metrics.ingest.vocabulary import bare_header, known_header
 from equity_metrics.storage.store import Store
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def dry_run(path: Path, db: Path, *extra: str) -> dict:
