@@ -19,7 +19,7 @@ Where things live (each layer imports only the ones above it in this list; `test
   reasons), `mapping` and `mapping_schema`, `status_codes`, `unfit`; whole layouts read from their headers:
   `crdc`, `graduation`, `excerpts`, and the published aggregates of `layouts` (`staff_fte`, `survey_summary`,
   `representation`, sharing `layout_fields`; `aggregate_checks` says what their arithmetic shows);
-  `import_plan`, `field_sql` (the SQL reading each field) and `importer`, `same_content` (duplicates),
+  `import_plan`, `field_sql` (the SQL reading each field) and `importer`, `same_content` and `same_keys` (duplicates),
   `saved_mappings`, `uploads`.
 - `measures`: `indicators` (the catalogue), `aggregate` (SQL to cells), `protected`, `finest` and `disclosure`
   (one disclosure-controlled table per indicator and year), `layer_links` (which tables count the same
