@@ -36,6 +36,9 @@ SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
         Source("student_year", "facts_student_year", "students", STUDENT_DIMENSIONS, ("enrollment",)),
+        # the same students, one row per school attended: what a school's figures count (see SCHOOL_TABLES)
+        Source("student_school_year", "facts_student_school_year", "students (at each school attended)",
+               STUDENT_DIMENSIONS, ("enrollment",)),
         Source("assessment", "facts_assessment", "test results", STUDENT_DIMENSIONS, ("assessments",)),
         Source("staff", "facts_staff", "staff members", ("race", "sex", "school", "school_year"), ("staff",)),
         Source("applicant", "facts_applicant", "applicants", ("race", "sex", "school_year"), ("applicants",)),
@@ -47,6 +50,18 @@ SOURCES: dict[str, Source] = {
                ("graduation",)),
     )
 }
+
+# Sources whose district rows count a person once while a person may belong to several schools: a school's
+# figures (a school split or a school filter) are counted over this table, the district's over the source's own.
+# A student enrolled at two schools in a year is then in each school's students and once in the district's, so
+# the district is not the sum of its schools for such students (see docs/methods.md).
+SCHOOL_TABLES = {"student_year": "facts_student_school_year"}
+
+
+def table_for(source: Source, by_school: bool) -> str:
+    """The table a source's figures are counted over: per school (`by_school`: split or filtered by school) the
+    school table where the source has one, else the source's own."""
+    return SCHOOL_TABLES.get(source.name, source.table) if by_school else source.table
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -71,6 +86,14 @@ _DEMOGRAPHICS = ",\n    ".join([
       for flag in ("disability", "section_504", "english_learner", "low_income")),
 ])
 
+def _days_cte(name: str, keys: str) -> str:
+    """Days enrolled and absent summed over the spells per `keys` (missing when any spell lacks them)."""
+    return (f"{name} AS (SELECT {keys}, "
+            "CASE WHEN count(days_enrolled) = count(*) THEN sum(days_enrolled) END AS days_enrolled, "
+            "CASE WHEN count(days_absent) = count(*) THEN sum(days_absent) END AS days_absent "
+            "FROM spells GROUP BY ALL)")
+
+
 _SCHOOL_NAMES = """
 school_names AS (
     SELECT school_id, arg_max(school_name, dataset_id) AS school_name, arg_max(school_level, dataset_id) AS school_level
@@ -85,10 +108,37 @@ school_names AS (
     GROUP BY school_id
 )"""
 
+# A student's enrollments in a year: the rows of the newest dataset that holds the student that year (an older
+# dataset holding the same student-year is an earlier copy or a corrected roster, never a second enrollment),
+# one *spell* per school and entry date (rows repeating one are duplicates: the row imported last is used).
+# `main` is the student's latest spell (latest entry date, else the row imported last): the student's
+# demographics (one race, one grade in a year, whichever school reports it) and the school of the district's
+# row. `roster` is the district's row (days summed over the spells, missing if any spell lacks them);
+# `school_roster` one row per school the student attended, with that school's days.
 _ROSTER = f"""
+enrollments AS (
+    SELECT *, rowid AS row_order FROM enrollment
+    QUALIFY dataset_id = max(dataset_id) OVER (PARTITION BY school_year, student_id)
+),
+spells AS (
+    SELECT * FROM enrollments
+    QUALIFY row_number() OVER (PARTITION BY school_year, student_id, school_id, entry_date ORDER BY row_order DESC) = 1
+),
+main AS (
+    SELECT * FROM spells
+    QUALIFY row_number() OVER (PARTITION BY school_year, student_id
+                               ORDER BY entry_date DESC NULLS LAST, row_order DESC) = 1
+),
+{_days_cte("district_days", "school_year, student_id")},
+{_days_cte("school_days", "school_year, student_id, school_id")},
 roster AS (
-    SELECT * FROM enrollment
-    QUALIFY row_number() OVER (PARTITION BY school_year, student_id ORDER BY dataset_id DESC, rowid DESC) = 1
+    SELECT m.* EXCLUDE (days_enrolled, days_absent), d.days_enrolled, d.days_absent
+    FROM main m JOIN district_days d USING (school_year, student_id)
+),
+school_roster AS (
+    SELECT m.* EXCLUDE (school_id, school_name, days_enrolled, days_absent), d.school_id, d.days_enrolled,
+        d.days_absent
+    FROM main m JOIN school_days d USING (school_year, student_id)
 ),
 {_SCHOOL_NAMES.strip()}"""
 
@@ -151,39 +201,73 @@ IDEA_REMOVALS = {
 _IDEA_REMOVALS = ",\n    ".join(f"coalesce({condition}, FALSE) AS {name}" for name, condition in IDEA_REMOVALS.items())
 
 
-STUDENT_YEAR_SQL = f"""
-CREATE OR REPLACE TABLE facts_student_year AS
-WITH {_ROSTER.strip()},
-removals AS (
-    SELECT school_year, student_id,
+# Where each student event happened: (table, its school column, its date column), None where it has none.
+_EVENT_TABLES = {
+    "discipline": ("school_id", "incident_date"),
+    "courses": ("school_id", None),
+    "marks": (None, None),
+    "interventions": (None, "referral_date"),
+}
+
+
+def _placed(table: str) -> str:
+    """The CTE `<table>_placed`: every row of an event table with `at_school`, the school it counts at: its own
+    school when the row names one (where it happened), else the school where the student was enrolled on its
+    date (the spell that began last on or before it and had not ended), else the student's latest school."""
+    school, date = _EVENT_TABLES[table]
+    own = f"e.{school}" if school else "NULL"
+    if date is None:
+        return (f"{table}_placed AS (SELECT e.*, coalesce({own}, m.school_id) AS at_school FROM {table} e "
+                "LEFT JOIN main m ON m.school_year = e.school_year AND m.student_id = e.student_id)")
+    return (f"{table}_placed AS (SELECT e.*, coalesce({own}, CASE WHEN s.exit_date IS NULL OR s.exit_date >= e.{date} "
+            f"THEN s.school_id END, m.school_id) AS at_school FROM {table} e "
+            "ASOF LEFT JOIN (SELECT school_year, student_id, school_id, entry_date, exit_date FROM spells "
+            "WHERE entry_date IS NOT NULL) s ON s.school_year = e.school_year AND s.student_id = e.student_id "
+            f"AND e.{date} >= s.entry_date "
+            "LEFT JOIN main m ON m.school_year = e.school_year AND m.student_id = e.student_id)")
+
+
+def _event_ctes(by_school: bool) -> str:
+    """The per-student (per student and school, with `by_school`) event aggregates: removals, course, mark and
+    intervention flags, special education; each event of a student's school row is one placed there."""
+    keys = "school_year, student_id" + (", at_school AS school_id" if by_school else "")
+
+    def source(table: str) -> str:
+        return f"{table}_placed" if by_school else table
+
+    placed = "".join(f"{_placed(t)},\n" for t in _EVENT_TABLES) if by_school else ""
+    return f"""{placed}removals AS (
+    SELECT {keys},
         {_flag_aggregates(REMOVAL_FLAGS)},
         sum(CASE WHEN action IN ({_EXCLUSIONARY}) THEN coalesce(days_removed, 0) ELSE 0 END) AS days_removed,
         -- days of each kind of removal in the year, NULL for a student with none (IDEA's categories)
         sum(CASE WHEN action IN ('Out-of-school suspension', 'Expulsion') THEN coalesce(days_removed, 0) END)
             AS oss_expulsion_days,
         sum(CASE WHEN action = 'In-school suspension' THEN coalesce(days_removed, 0) END) AS iss_days
-    FROM discipline GROUP BY ALL
+    FROM {source("discipline")} GROUP BY ALL
 ),
-course_flags AS (
-    SELECT school_year, student_id,
-        {_flag_aggregates(COURSE_FLAGS)}
-    FROM courses GROUP BY ALL
-),
-mark_flags AS (
-    SELECT school_year, student_id,
-        {_flag_aggregates(MARK_FLAGS)}
-    FROM marks GROUP BY ALL
+course_flags AS (SELECT {keys}, {_flag_aggregates(COURSE_FLAGS)} FROM {source("courses")} GROUP BY ALL),
+mark_flags AS (SELECT {keys}, {_flag_aggregates(MARK_FLAGS)} FROM {source("marks")} GROUP BY ALL),
+intervention_flags AS (
+    SELECT {keys}, {_flag_aggregates(INTERVENTION_FLAGS)} FROM {source("interventions")} GROUP BY ALL
 ),
 special_ed AS (
     SELECT school_year, student_id, arg_max(disability_category, dataset_id) AS disability_category,
         arg_max(placement, dataset_id) AS placement
     FROM special_education GROUP BY ALL
-),
-intervention_flags AS (
-    SELECT school_year, student_id,
-        {_flag_aggregates(INTERVENTION_FLAGS)}
-    FROM interventions GROUP BY ALL
-)
+)"""
+
+
+def _student_sql(table: str, by_school: bool) -> str:
+    """CREATE the students' table: one row per student-year (the district's: every event of the year, wherever
+    it happened), or with `by_school` one row per student, school and year (the events placed at that school,
+    the days at that school); the same columns, the student's demographics the same in both."""
+    rows = "school_roster" if by_school else "roster"
+    using = "school_year, student_id" + (", school_id" if by_school else "")
+    return f"""
+CREATE OR REPLACE TABLE {table} AS
+WITH {_ROSTER.strip()},
+{_event_ctes(by_school)}
 SELECT
     r.school_year, r.student_id, r.school_id,
     coalesce(s.school_name, r.school_id) AS school, s.school_level,
@@ -203,14 +287,20 @@ SELECT
     {_flag_columns('mk', MARK_FLAGS)},
     sp.disability_category, sp.placement,
     {_flag_columns('i', INTERVENTION_FLAGS)}
-FROM roster r
+FROM {rows} r
 LEFT JOIN school_names s USING (school_id)
-LEFT JOIN removals d USING (school_year, student_id)
-LEFT JOIN course_flags c USING (school_year, student_id)
-LEFT JOIN mark_flags mk USING (school_year, student_id)
+LEFT JOIN removals d USING ({using})
+LEFT JOIN course_flags c USING ({using})
+LEFT JOIN mark_flags mk USING ({using})
 LEFT JOIN special_ed sp USING (school_year, student_id)
-LEFT JOIN intervention_flags i USING (school_year, student_id)
+LEFT JOIN intervention_flags i USING ({using})
 """
+
+
+STUDENT_YEAR_SQL = _student_sql("facts_student_year", by_school=False)
+# One row per student, school and year: a student enrolled at two schools in a year is counted in each school's
+# students (and once in the district's: facts_student_year); an event counts at the school where it happened.
+STUDENT_SCHOOL_YEAR_SQL = _student_sql("facts_student_school_year", by_school=True)
 
 ASSESSMENT_SQL = f"""
 CREATE OR REPLACE TABLE facts_assessment AS
@@ -295,6 +385,6 @@ LEFT JOIN school_names s USING (school_id)
 
 def rebuild_facts(cursor: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every analysis table from the canonical tables (inside the caller's transaction)."""
-    for sql in (STUDENT_YEAR_SQL, ASSESSMENT_SQL, STAFF_SQL, APPLICANT_SQL, SURVEY_SQL, COUNTS_SQL):
+    for sql in (STUDENT_YEAR_SQL, STUDENT_SCHOOL_YEAR_SQL, ASSESSMENT_SQL, STAFF_SQL, APPLICANT_SQL, SURVEY_SQL, COUNTS_SQL):
         cursor.execute(sql)
     rebuild_graduation(cursor)

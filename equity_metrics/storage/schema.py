@@ -81,7 +81,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "enrollment",
             "Enrollment roster",
-            "one student in one school year",
+            "one student at one school in one school year",
             (
                 _year(),
                 _student(),
@@ -98,6 +98,9 @@ KINDS: dict[str, Kind] = {
                 _flag("gifted", "Identified as gifted/talented"),
                 Field("days_enrolled", "DOUBLE", False, None, "Days enrolled this year"),
                 Field("days_absent", "DOUBLE", False, None, "Days absent this year"),
+                Field("entry_date", "DATE", False, None,
+                      "Date the student entered this school (a student at two schools has a row for each)"),
+                Field("exit_date", "DATE", False, None, "Date the student left this school, if they left"),
             ),
         ),
         Kind(
