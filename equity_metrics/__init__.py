@@ -26,7 +26,8 @@ Where things live (each layer imports only the ones above it in this list; `test
   students, or a part of them), `kept` (those tables kept in the store),
   `metrics` (rate and gap tables), `analysis` (the questions the app and the CLI ask: `rates`, `gaps`,
   `audit`, `association_by_year`), `adjusted` and `adjusted_gaps` (Mantel–Haenszel, regression), `rules` and
-  `disproportionality` (IDEA, EEOC), `stabilised` (empirical Bayes), `course_access`; the published
+  `disproportionality` (IDEA, EEOC), `stabilised` (empirical Bayes), `course_access`, `respondents` (survey
+  comparisons clustered by respondent); the published
   aggregates, each over its protected table: `staff_fte` (`staff_cube`), `survey_summary` (`survey_cube`),
   `representation`; `exposure` (students' exposure to inexperienced teachers and counselors, by group);
   `themes` and `themes_quotes` (coded excerpts: themes by group, quotes where privacy allows).
