@@ -32,6 +32,7 @@ from equity_metrics.ingest.import_limits import school_count_problem
 from equity_metrics.ingest.mapping import DERIVED_FIELDS, Mapping
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN, SourceTable, read_source
 from equity_metrics.ingest.same_content import overlap
+from equity_metrics.ingest.same_keys import key_overlap
 from equity_metrics.ingest.status_codes import reading_lines, status_readings
 from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import CATALOG_TABLE, Store, bump_data_version, next_dataset_id, quote_identifier
@@ -46,8 +47,8 @@ class ImportRefusedError(ValueError):
 
 
 class DuplicateDataError(ImportRefusedError):
-    """The table is data already loaded as dataset `dataset_id` (see same_content.py); importing it again with
-    `replace=(dataset_id,)` replaces that dataset in the same transaction."""
+    """The table is data already loaded as dataset `dataset_id`, all or some of its rows (see same_content.py and
+    same_keys.py); importing it again with `replace=(dataset_id,)` replaces that dataset in the same transaction."""
 
     def __init__(self, message: str, dataset_id: int) -> None:
         super().__init__(message)
@@ -110,7 +111,10 @@ class ImportReport:
                 out.append(f"Values not usable in {name} (not a count or date, negative, or impossible), stored "
                            f"as missing: {listed}.")
             else:
-                out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+                out.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}. To "
+                           "read them, say what each means and import the file again: on the command line with "
+                           f"--code {name}:VALUE=CANONICAL and --replace, on the Data page under \"Codes this tool "
+                           "does not know\" (then replace the dataset).")
         out.extend(reading_lines(self.readings, self.reading_columns))
         out.extend(self.aggregate_notes)
         out.extend(self.kind_notes)
@@ -484,6 +488,9 @@ def import_into(
     earlier = overlap(cursor, _STAGED, good, kind, by_respondent=anonymous)  # already loaded, re-sorted or re-saved
     if earlier is not None:
         raise DuplicateDataError(earlier.message(source.label), earlier.dataset_id)
+    repeated = None if anonymous else key_overlap(cursor, _STAGED, good, kind)  # some rows already loaded
+    if repeated is not None:
+        raise DuplicateDataError(repeated.message(source.label), repeated.dataset_id)
     dataset_id = next_dataset_id(cursor)
     columns = ", ".join(quote_identifier(n) for n in KINDS[kind].field_names)
     cursor.execute(
@@ -572,12 +579,11 @@ def _refuse_repeat(cursor: duckdb.DuckDBPyConnection, source: SourceTable, kind:
         "WHERE sha256 = ? AND kind = ? AND coalesce(sheet, '') = coalesce(?, '') ORDER BY dataset_id LIMIT 1",
         [sha256, kind, source.sheet],
     ).fetchone()
-    if earlier:
-        raise ImportRefusedError(
+    if earlier:  # a DuplicateDataError: the command line's --replace and the Data page's offer replace it
+        raise DuplicateDataError(
             f"{source.label}: this table is already loaded (dataset {earlier[0]}, {earlier[1]!r}, imported "
             f"{earlier[2]} UTC); importing it again would count every row twice. Delete that dataset first to "
-            "replace it."
-        )
+            "replace it.", int(earlier[0]))
 
 
 @dataclass(frozen=True)

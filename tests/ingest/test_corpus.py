@@ -219,7 +219,10 @@ def expected_lines(entry: CorpusFile, table: Table) -> list[str]:
             lines.append(f"Values not usable in {name} (not a count or date, negative, or impossible), stored as "
                          f"missing: {listed}.")
         else:
-            lines.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}.")
+            lines.append(f"Values not recognised in {name}, stored as missing (shown as Unknown): {listed}. To read "
+                         "them, say what each means and import the file again: on the command line with --code "
+                         f"{name}:VALUE=CANONICAL and --replace, on the Data page under \"Codes this tool does not "
+                         "know\" (then replace the dataset).")
     lines.extend(table.readings)
     for label, count in sorted(table.merged.items()):
         noun = "row uses" if count == 1 else "rows use"
@@ -250,7 +253,10 @@ def test_expected_lines_follow_the_report_format() -> None:
         "Rejected 6 rows: no action (rows 2, 3, 5, 8, 9, ...).",
         "Values not usable in incident_date (not a count or date, negative, or impossible), stored as missing: "
         "'31/10/2030' x1.",
-        "Values not recognised in offense_category, stored as missing (shown as Unknown): 'Q' x2; 'Z' x2; 'A' x1.",
+        "Values not recognised in offense_category, stored as missing (shown as Unknown): 'Q' x2; 'Z' x2; 'A' x1. "
+        "To read them, say what each means and import the file again: on the command line with --code "
+        "offense_category:VALUE=CANONICAL and --replace, on the Data page under \"Codes this tool does not know\" "
+        "(then replace the dataset).",
         "2 rows (1 students) have no enrollment record for their school year: they are stored, but counted only "
         "once the roster that lists them is loaded.",
         "Columns ignored: Notes.",

@@ -106,10 +106,10 @@ def test_enrollment_csv_end_to_end(empty_store: Store, tmp_path: Path) -> None:
         "roster.csv: 4 of 7 rows imported as Enrollment roster.",
         "Rejected 2 rows: no grade (rows 4, 7).",
         "Rejected 1 row: unreadable grade ('13') (row 8).",
-        "Values not recognised in race, stored as missing (shown as Unknown): 'Martian' x1.",
-        "Values not recognised in sex, stored as missing (shown as Unknown): 'Q' x1.",
-        "Values not recognised in disability, stored as missing (shown as Unknown): 'maybe' x1.",
-        "Values not recognised in low_income, stored as missing (shown as Unknown): '9' x1.",
+        *(f"Values not recognised in {name}, stored as missing (shown as Unknown): {value!r} x1. To read them, say "
+          f"what each means and import the file again: on the command line with --code {name}:VALUE=CANONICAL and "
+          "--replace, on the Data page under \"Codes this tool does not know\" (then replace the dataset)."
+          for name, value in (("race", "Martian"), ("sex", "Q"), ("disability", "maybe"), ("low_income", "9"))),
         # statuses written as words: how each value was read (every row read, rejected ones too)
         "Read sex from 'Gender': 'F' as Female x3; 'M' as Male x1; 'Non-binary' as Nonbinary x1; 'X' as Nonbinary x1.",
         "Read low_income from 'FRL Status': '2' as Yes x2; '0' as No x1; '1' as Yes x1; 'Free' as Yes x1; 'N' as No x1.",

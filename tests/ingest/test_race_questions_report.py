@@ -33,6 +33,11 @@ def races(db: Path) -> Counter:
     return Counter(frame["race"])
 
 
+FIX = (" To read them, say what each means and import the file again: on the command line with --code "
+       "race:VALUE=CANONICAL and --replace, on the Data page under \"Codes this tool does not know\" (then replace "
+       "the dataset).")
+
+
 def report_line(out: str) -> str | None:
     return next((line for line in out.splitlines() if line.startswith("Values not recognised in race")), None)
 
@@ -44,7 +49,7 @@ def test_unread_race_codes_of_the_two_questions_are_listed(tmp_path: Path) -> No
     assert code == 0, err
     # a Hispanic student's race code does not matter (Hispanic or Latino); the others are listed, never guessed
     # (a known race beside an unread one is not taken alone: the row might be two or more races)
-    assert report_line(out) == "Values not recognised in race, stored as missing (shown as Unknown): 'Blk' x4; 'Wht' x2."
+    assert report_line(out) == "Values not recognised in race, stored as missing (shown as Unknown): 'Blk' x4; 'Wht' x2." + FIX
     assert races(tmp_path / "s.duckdb") == Counter({"missing": 6, "Hispanic or Latino": 1, "White": 1})
 
 
@@ -57,7 +62,7 @@ def test_powerschool_numeric_ethnicity_codes_are_listed_and_read_with_code(tmp_p
             writer.writerow([1000 + i, "0101", 10, flag, race])
     code, out, err = run("import", str(path), "--db", str(tmp_path / "a.duckdb"), "--year", "2024-25")
     assert code == 0, err
-    assert report_line(out) == "Values not recognised in race, stored as missing (shown as Unknown): '2' x4; '3' x2."
+    assert report_line(out) == "Values not recognised in race, stored as missing (shown as Unknown): '2' x4; '3' x2." + FIX
     assert races(tmp_path / "a.duckdb") == Counter({"missing": 6, "Hispanic or Latino": 1, "Two or more races": 1})
 
     code, out, err = run("import", str(path), "--db", str(tmp_path / "b.duckdb"), "--year", "2024-25",
@@ -85,7 +90,7 @@ def test_an_unread_hispanic_answer_is_listed_not_read_as_no(tmp_path: Path) -> N
     path = write_roster(tmp_path / "twoq.csv", answers)
     code, out, err = run("import", str(path), "--db", str(tmp_path / "s.duckdb"))
     assert code == 0, err
-    assert report_line(out) == "Values not recognised in race, stored as missing (shown as Unknown): 'Maybe' x2."
+    assert report_line(out) == "Values not recognised in race, stored as missing (shown as Unknown): 'Maybe' x2." + FIX
     assert races(tmp_path / "s.duckdb") == Counter({"missing": 2, "White": 2, "Asian": 1, "Hispanic or Latino": 1})
 
 
