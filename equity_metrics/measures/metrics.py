@@ -24,6 +24,7 @@ from equity_metrics.core.constants import (
     UNKNOWN,
 )
 from equity_metrics.core.suppression import complementary_suppression, primary_suppression, small_count
+from equity_metrics.measures.respondents import CLUSTER_SUMS, CLUSTERED_Z, clustered_share_test
 
 RATE_COLUMNS = (
     "denominator", "numerator", "rate", "rate_ci_low", "rate_ci_high", "comparison_rate", "risk_ratio",
@@ -194,6 +195,9 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         difference = stats.rate_difference(a, n, c, m)
     p_value, test = stats.two_by_two_test(np.where(test_ok, ta, 0), np.where(test_ok, tn, 0),
                                           np.where(test_ok, tc, 0), np.where(test_ok, tm, 0))
+    if _clustered(cells, totals if protected else None):
+        p_value, test = _clustered_test(cells, group_dims, unit_dims, options, totals if protected else None,
+                                        known, test_ok)
     share_n = np.where(known, n / np.where(unit_n > 0, unit_n, np.nan), np.nan)
     share_a = np.where(known, a / np.where(unit_a > 0, unit_a, np.nan), np.nan)
 
@@ -233,6 +237,34 @@ def rate_table(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequen
         hide_comparison_total=hide_comparison_total, is_reference=is_reference, known=known,
         total_hidden=total_hidden, unit_all=unit_all, noun=noun)
     return table
+
+
+_RESPONDENT_COLUMNS = ("numerator", "denominator", "persons", *CLUSTER_SUMS)
+
+
+def _clustered(cells: pd.DataFrame, totals: pd.DataFrame | None) -> bool:
+    """Whether a survey's comparisons are tested clustered by respondent: its cells (and the protected
+    table's unit totals, when given) carry each cell's respondents and cluster sums."""
+    return all(c in cells.columns for c in _RESPONDENT_COLUMNS) and (
+        totals is None or all(c in totals.columns for c in _RESPONDENT_COLUMNS))
+
+
+def _clustered_test(cells: pd.DataFrame, group_dims: Sequence[str], unit_dims: Sequence[str], options: MetricOptions,
+                    totals: pd.DataFrame | None, known: np.ndarray, test_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`rate_table`'s p-values for survey answers: the group's favourable share against its comparison's (all
+    other respondents of the unit, or the chosen group), standard errors clustered by respondent
+    (`respondents.clustered_share_test`), so that a respondent's many answers count as one person's."""
+    own = [cells[c].to_numpy(dtype="float64") for c in _RESPONDENT_COLUMNS]
+    if options.comparison == ALL_OTHERS:
+        unit = (_unit_values(cells, totals, unit_dims, _RESPONDENT_COLUMNS) if totals is not None else
+                [_unit_sum(cells, unit_dims, np.where(known, x, 0.0)) for x in own])
+        other = [u - x for u, x in zip(unit, own, strict=True)]
+    else:
+        reference, _ = _reference_values(cells, group_dims, unit_dims, options.comparison, _RESPONDENT_COLUMNS)
+        other = [reference[f"ref_{c}"].to_numpy(dtype="float64") for c in _RESPONDENT_COLUMNS]
+    _, _, p_value = clustered_share_test(tuple(own), tuple(other))
+    p_value = np.where(test_ok, p_value, np.nan)
+    return p_value, np.where(np.isfinite(p_value), CLUSTERED_Z, "")
 
 
 def _rate_unit_totals(cells: pd.DataFrame, unit_dims: Sequence[str], totals: pd.DataFrame | None,

@@ -352,10 +352,36 @@ SELECT
     coalesce(v.race, '{UNKNOWN}') AS race,
     coalesce(v.sex, '{UNKNOWN}') AS sex,
     v.item_id, coalesce(v.construct, v.item_id) AS construct, v.response,
-    v.response >= 4 AS favorable
+    v.response >= 4 AS favorable,
+    -- the respondent's answers and favourable answers that year, in all and on this construct: the cluster
+    -- sums of a test clustered by respondent are sums of these over a cell's answers (respondent_sums_sql)
+    count(v.response) OVER respondent AS respondent_answers,
+    count_if(v.response >= 4) OVER respondent AS respondent_favorable,
+    count(v.response) OVER on_construct AS construct_answers,
+    count_if(v.response >= 4) OVER on_construct AS construct_favorable
 FROM survey v
 LEFT JOIN school_names s USING (school_id)
+WINDOW respondent AS (PARTITION BY v.school_year, v.respondent_type, v.response_id),
+    on_construct AS (PARTITION BY v.school_year, v.respondent_type, v.response_id, coalesce(v.construct, v.item_id))
 """
+
+
+def respondent_sums_sql(population: str, within_construct: str = "FALSE") -> tuple[str, str, str]:
+    """SQL aggregates over facts_survey's answers giving a cell's cluster sums over its respondents i (y_i
+    favourable answers of m_i): sum y_i^2, sum y_i*m_i, sum m_i^2 (measures.respondents.CLUSTER_SUMS). Each is a
+    sum over answers: sum m_i^2 adds m_i once per answer of i, the others once per favourable answer.
+    `within_construct` (SQL on the group, e.g. "GROUPING(construct) = 0"): the cell is one construct's answers,
+    each respondent's counts then that construct's."""
+    def chosen(construct: str, respondent: str, condition: str) -> str:
+        def total(column: str) -> str:
+            return f"coalesce(sum({column}) FILTER (WHERE {condition}), 0)"
+        return f"CASE WHEN {within_construct} THEN {total(construct)} ELSE {total(respondent)} END"
+
+    favorable = f"({population}) AND favorable"
+    return (chosen("construct_favorable", "respondent_favorable", favorable),
+            chosen("construct_answers", "respondent_answers", favorable),
+            chosen("construct_answers", "respondent_answers", f"({population})"))
+
 
 # Aggregated counts, one row per school year x school x race x sex, one column per measure (students enrolled,
 # students with at least one event). A measure is missing (NULL) where any of its parts is missing (a reserve
