@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -242,6 +243,11 @@ def cmd_import(args: argparse.Namespace) -> str:
                     save_mapping(store, list(plan.columns), plan.spec.mapping)
     except PlanError as error:
         raise CommandError(str(error)) from error
+    except ReadError as error:
+        if "the header (row" not in str(error) or args.header_row is not None:
+            raise
+        raise CommandError(f"{error} (if the header is not row {_header_row_named(error)}, give the number of rows "
+                           "above it with --header-row N)") from error
     except ImportRefusedError as error:
         if "no row could be imported" not in str(error):
             raise
@@ -254,6 +260,12 @@ def cmd_import(args: argparse.Namespace) -> str:
         print(f"{'Would replace' if args.dry_run else 'Replaced'} dataset {dataset_id}, which held the same data.",
               file=sys.stderr)
     return _import_output(args, plans, skipped, reports)
+
+
+def _header_row_named(error: ReadError) -> str:
+    """The row a reader's refusal names as the header ("... in the header (row 3) ...")."""
+    match = re.search(r"the header \(row (\d+)\)", str(error))
+    return match.group(1) if match else "1"
 
 
 def _import_replacing(store: Store, specs: list, replace_sample: bool, dry_run: bool,

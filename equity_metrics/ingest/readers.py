@@ -167,9 +167,11 @@ def _with_row_numbers(table: pa.Table, header_row: int) -> pa.Table:
     return table.append_column(ROW_NUMBER_COLUMN, pa.array(range(first, first + table.num_rows), pa.int64()))
 
 
-def _finished(source: SourceTable, layout: headers.Layout) -> SourceTable:
-    """Footers and repeated header rows dropped; what was skipped recorded with the header's place."""
-    table, dropped = headers.trim_table(source.table, source.columns, ROW_NUMBER_COLUMN)
+def _finished(source: SourceTable, layout: headers.Layout, head: list[list[str | None]]) -> SourceTable:
+    """Footers, repeated header rows, page breaks and blank rows dropped (`head`: the rows read to find the
+    header); what was skipped recorded with the header's place."""
+    table, dropped = headers.trim_table(source.table, source.columns, ROW_NUMBER_COLUMN,
+                                        head[: layout.last + 1] if len(head) > layout.last else [], layout.rows)
     own = ", ".join(map(repr, layout.own[:6])) + (", ..." if len(layout.own) > 6 else "")
     two_rows = (f"The header spans rows {layout.first + 1} and {layout.first + 2}: each column's name joins the "
                 "label above it with its own" + (f", except where only the lower label is a known column name: {own} "
@@ -208,7 +210,7 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None) -> Source
     names = [f"__column_{i}" for i in range(table.num_columns)]  # placeholders until the header is checked
     table = _checked_header(table.rename_columns(names), raw or None, f"{path.name}, sheet {name!r}", layout.last,
                             rename=True)
-    return _finished(SourceTable(path.name, name, _with_row_numbers(table, layout.last)), layout)
+    return _finished(SourceTable(path.name, name, _with_row_numbers(table, layout.last)), layout, head)
 
 
 def _reraise_interrupt(error: BaseException) -> None:
@@ -266,12 +268,13 @@ def _mixed_line_ends(head: bytes) -> bool:
 
 def _text_source(path: Path, shown_name: str, header_row: int | None) -> SourceTable:
     """A UTF-8 text file read below its header (found, or `header_row` rows down), footers dropped."""
-    layout = headers.detect_layout(headers.text_head_rows(path)) if header_row is None else headers.Layout(header_row)
+    head = headers.text_head_rows(path, max(headers.HEAD_ROWS, (header_row or 0) + 2))
+    layout = headers.detect_layout(head) if header_row is None else headers.Layout(header_row)
     table, raw_header = _read_csv(path, layout.last, shown_name=shown_name)
     if layout.names is not None and len(layout.names) >= table.num_columns:
         raw_header = list(layout.names)[: table.num_columns]
     table = _checked_header(table, raw_header, shown_name, layout.last, rename=layout.names is not None)
-    return _finished(SourceTable(shown_name, None, _with_row_numbers(table, layout.last)), layout)
+    return _finished(SourceTable(shown_name, None, _with_row_numbers(table, layout.last)), layout, head)
 
 
 def _read_transcoded(path: Path, header_row: int | None, encoding: str, errors: str,
