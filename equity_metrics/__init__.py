@@ -16,7 +16,8 @@ Where things live (each layer imports only the ones above it in this list; `test
 - `ingest`: `readers` (CSV and workbooks) guarded by `headers` (where a table starts and ends) and the
   pre-scans `workbook_scan`, `ods_scan` and `binary_scan` (with `scan_types`), `import_limits`; `cleaning`,
   `vocabulary` (the spellings of headers), `guessing` and `kinds` (what a file and its columns hold, with
-  reasons), `mapping` and `mapping_schema`, `status_codes`, `unfit`; whole layouts read from their headers:
+  reasons), `mapping` and `mapping_schema`, `status_codes`, `survey_answers` (answers written as words),
+  `unfit`; whole layouts read from their headers:
   `crdc`, `graduation`, `excerpts`, and the published aggregates of `layouts` (`staff_fte`, `survey_summary`,
   `representation`, sharing `layout_fields`; `aggregate_checks` says what their arithmetic shows);
   `import_plan`, `field_sql` (the SQL reading each field) and `importer`, `same_content` and `same_keys` (duplicates),
