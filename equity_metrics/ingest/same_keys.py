@@ -76,7 +76,8 @@ class KeyOverlap:
         rows = ", ".join(map(str, self.rows)) + (", ..." if self.shared > len(self.rows) else "")
         noun = "row" if len(self.rows) == 1 and self.shared == 1 else "rows"
         earlier = f"dataset {self.dataset_id} ({self.name!r}, imported {self.imported_at} UTC)"
-        text = (f"{label}: {self.shared:,} of its {self.new_rows:,} rows ({KINDS[self.kind].label}{years}) are "
+        verb = "is" if self.shared == 1 else "are"
+        text = (f"{label}: {self.shared:,} of its {self.new_rows:,} rows ({KINDS[self.kind].label}{years}) {verb} "
                 f"already loaded in {earlier}: the same {same} ({noun} {rows}); importing it would count them twice.")
         if self.others:
             text += f" It also repeats rows of {'dataset' if len(self.others) == 1 else 'datasets'} {_and(self.others)}."
@@ -84,7 +85,8 @@ class KeyOverlap:
         if self.earlier_left:
             word = "row" if self.earlier_left == 1 else "rows"
             left = f" (its {self.earlier_left:,} {word} not in this file would go too)"
-        return f"{text} Delete that dataset on the Data page to replace it{left}, or load only the rows that are new."
+        return (f"{text} Delete dataset {self.dataset_id} on the Data page to replace it{left}, or load only the rows "
+                "that are new.")
 
 
 def _and(items: tuple[object, ...]) -> str:
