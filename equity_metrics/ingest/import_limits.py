@@ -6,6 +6,8 @@
 - Schools: a table naming more than MAX_SCHOOLS different schools is refused at import, before anything is
   stored (with 1,000,000 distinct school names, every split by school ran for minutes at gigabytes). A state's
   file (Texas and California have under 10,000 schools each) fits; a national one must be cut to the district.
+  The same limit holds for the whole store: a table whose new schools would take the schools of every kind
+  stored, together, past MAX_SCHOOLS is refused too (many files of 19,000 schools each cannot add up to more).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from equity_metrics.storage.schema import KINDS
 from equity_metrics.storage.store import quote_identifier
 
 if TYPE_CHECKING:
@@ -65,10 +68,30 @@ def school_count_problem(cursor: duckdb.DuckDBPyConnection, staged: str, good: s
         return None
     count = int(cursor.execute(
         f"SELECT count(DISTINCT {quote_identifier('school_id')}) FROM {staged} WHERE {good}").fetchone()[0])
-    if count <= MAX_SCHOOLS:
-        return None
     column = mapping.columns.get("school_id")
     where = f" (column {column!r})" if column else ""
-    return (f"{label}: it names {count:,} different schools{where}, over the limit of {MAX_SCHOOLS:,} for one "
-            "table; a district has far fewer. If it is a state or national file, keep only your district's rows "
-            "(or check that the school column holds school codes or names, not student data), then load it again")
+    if count > MAX_SCHOOLS:
+        return (f"{label}: it names {count:,} different schools{where}, over the limit of {MAX_SCHOOLS:,} for one "
+                "table; a district has far fewer. If it is a state or national file, keep only your district's rows "
+                "(or check that the school column holds school codes or names, not student data), then load it "
+                "again")
+    stored, new = _store_schools(cursor, staged, good)
+    if stored + new <= MAX_SCHOOLS:
+        return None
+    return (f"{label}: it names {new:,} schools{where} not yet in the store, which already holds {stored:,} "
+            f"different schools; together they would be {stored + new:,}, over the limit of {MAX_SCHOOLS:,} for the "
+            "store. Delete the datasets you no longer need on the Data page (or keep only your district's rows in "
+            "this file), then load it again")
+
+
+def _store_schools(cursor: duckdb.DuckDBPyConnection, staged: str, good: str) -> tuple[int, int]:
+    """How many different schools the store's tables hold (every kind with a school code), and how many of the
+    staged table's good rows' schools are not among them."""
+    school = quote_identifier("school_id")
+    tables = [quote_identifier(k.name) for k in KINDS.values() if "school_id" in k.field_names]
+    stored = " UNION ".join(f"SELECT {school} FROM {t} WHERE {school} IS NOT NULL" for t in tables)
+    found = cursor.execute(
+        f"WITH stored AS ({stored}), new AS (SELECT DISTINCT {school} FROM {staged} WHERE ({good}) AND {school} IS "
+        f"NOT NULL) SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM new ANTI JOIN stored USING ({school}))"
+    ).fetchone()
+    return int(found[0]), int(found[1])
