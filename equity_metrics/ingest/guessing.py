@@ -33,6 +33,7 @@ from equity_metrics.ingest.mapping import (
     guess_race_questions,
 )
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN
+from equity_metrics.ingest.survey_answers import agreement_word, answer_reading, reading_said
 from equity_metrics.ingest.vocabulary import (
     CAMEL_BOUNDARY,
     HISPANIC_HEADERS,
@@ -315,14 +316,22 @@ def wide_scores(columns: Sequence[str], samples: dict[str, list[str]] | None) ->
 
 def survey_items(columns: Sequence[str], samples: dict[str, list[str]] | None, taken: set[str]) -> dict[str, str]:
     """Wide survey item columns -> item id: headers starting "Q1", "Q12b" (the item id is that code), or, with
-    three or more of them, columns whose every answer is on a 1-5 scale (the item id is the header)."""
+    three or more of them, columns whose every answer is on a 1-5 scale, as a number or an agreement word
+    ("Strongly agree": survey_answers), the item id being the header."""
     named = {c: f"Q{_ITEM.match(code_key(c)).group(1).upper()}" for c in columns
              if c not in taken and _ITEM.match(code_key(c))}
     if named or samples is None:
         return named
     scaled = [c for c in columns if c not in taken and _present(samples.get(c))
-              and all(_LIKERT.match(v) for v in _present(samples.get(c)))]
+              and _answers(_present(samples.get(c)))]
     return {c: c for c in scaled} if len(scaled) >= 3 else {}
+
+
+def _answers(values: list[str]) -> bool:
+    """Every value is a 1-5 answer or a word, and nearly all are answers on the scale, as numbers or agreement
+    words (the other words are refused, naming --code, before anything is imported)."""
+    scaled = sum(1 for v in values if _LIKERT.match(v) or agreement_word(v))
+    return scaled >= VALUE_MATCH_SHARE * len(values) and all(_LIKERT.match(v) or not v[:1].isdigit() for v in values)
 
 
 def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str]] | None = None) -> ColumnGuess:
@@ -387,6 +396,10 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
             reasons["item_id"] = reasons["response"] = (f"one row per answer from the {len(items)} item columns "
                                                         f"{', '.join(map(repr, list(items)[:3]))}"
                                                         + (", ..." if len(items) > 3 else ""))
+            reading = answer_reading([v for c in items for v in _present(samples.get(c))]) if samples else {}
+            if reading:  # answers written as words: their reading is part of the mapping, shown and changeable
+                overrides["response"] = reading
+                reasons["response"] = f"{reasons['response']}; {reading_said(reading)}"
     date_format = _readings(kind, chosen, reasons, samples)
     from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
     mapping = Mapping(kind=kind, columns=chosen, race_questions=questions, unpivot=unpivot, code_overrides=overrides,

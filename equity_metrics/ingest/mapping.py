@@ -18,6 +18,7 @@ from equity_metrics.core.codes import CODE_LISTS, RACE_CODES, code_key, normalis
 from equity_metrics.core.constants import RACE_LABELS, UNKNOWN
 from equity_metrics.ingest.mapping_schema import mapping_problems
 from equity_metrics.ingest.readers import ROW_NUMBER_COLUMN  # a survey's row number: its respondent
+from equity_metrics.ingest.survey_answers import SCALE_POINTS
 from equity_metrics.ingest.vocabulary import CAMEL_BOUNDARY as _CAMEL_BOUNDARY
 from equity_metrics.storage.schema import KINDS
 
@@ -296,6 +297,8 @@ def parse_year_start(text: str) -> tuple[int, int]:
 def canonical_values(kind: str, field_name: str) -> list[str]:
     """What a code of this field may be read as: the code list's canonical values ("Yes"/"No" for yes/no
     fields), Unknown included. Empty for a field without a code list (or not of the kind)."""
+    if (kind, field_name) == ("survey", "response"):  # answers read onto the agreement scale (survey_answers)
+        return [*SCALE_POINTS, UNKNOWN]
     try:
         code_list = KINDS[kind].field(field_name).codes
     except KeyError:

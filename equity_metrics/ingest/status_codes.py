@@ -5,7 +5,8 @@ Real exports carry group membership as text, not 0/1: `ELLStatus` "Active", "Exi
 lists (`codes.EL_STATUS_CODES`, `IEP_STATUS_CODES`, `LOW_INCOME_CODES`, `SEX_CODES`) read them; this module
 says how each value of such a column was read (`status_readings`, a line of the import report) and finds the
 words no list reads (`unread_status_words`), which the Data page asks about and the command line refuses,
-naming `--code FIELD:VALUE=CANONICAL`. Numeric codes outside a list (a meal code 9) keep the general rule:
+naming `--code FIELD:VALUE=CANONICAL`; so are a survey's answers written as words no reading knows
+(`survey_answers`). Numeric codes outside a list (a meal code 9) keep the general rule:
 stored as missing and listed in the report.
 """
 
@@ -19,6 +20,7 @@ from equity_metrics.core.codes import CODE_LISTS, code_key
 from equity_metrics.ingest.cleaning import cleaned_sql
 from equity_metrics.ingest.mapping import Mapping, canonical_values
 from equity_metrics.ingest.readers import SourceTable
+from equity_metrics.ingest.survey_answers import unread_answers
 from equity_metrics.storage.schema import KINDS, Field
 from equity_metrics.storage.store import quote_identifier
 
@@ -101,13 +103,13 @@ def unread_in_table(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tu
     """The words of the table's status columns and required coded columns that neither a code list nor the
     mapping's own readings know, with their rows (most first): one GROUP BY per such column in a private
     in-memory database, each distinct value then looked up (no loop over rows; the wide columns of an unpivot are not touched)."""
+    out = _unread_answers(source, mapping)
     fields = [f for f in KINDS[mapping.kind].fields if (is_status_field(f) or is_required_code(f))
               and f.name in mapping.columns and mapping.columns[f.name] in source.columns]
     if not fields:
-        return {}
+        return out
     connection = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                                     "autoload_known_extensions": False})
-    out: dict[str, tuple[tuple[str, int], ...]] = {}
     try:
         connection.execute("SET enable_external_access = false")
         connection.register("__status_source", source.table)
@@ -126,6 +128,25 @@ def unread_in_table(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tu
     return out
 
 
+def _unread_answers(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
+    """A survey's answers written as words no reading knows (survey_answers), from its wide item columns."""
+    unpivot = mapping.unpivot
+    if mapping.kind != "survey" or unpivot is None or unpivot.value_field != "response":
+        return {}
+    columns = [c for c in unpivot.columns if c in source.columns]
+    words = unread_answers(source.table, columns, mapping.code_overrides.get("response", {}))
+    return {"response": words} if words else {}
+
+
+def _column_named(name: str, mapping: Mapping) -> str:
+    """The column (or, for a survey's answers, the item columns) a field's values come from."""
+    if mapping.unpivot is not None and name == mapping.unpivot.value_field:
+        shown = ", ".join(map(repr, mapping.unpivot.columns[:3]))
+        more = f" and {len(mapping.unpivot.columns) - 3} more" if len(mapping.unpivot.columns) > 3 else ""
+        return f"the item columns {shown}{more}"
+    return f"column {mapping.columns.get(name, name)!r}"
+
+
 def unread_message(label: str, words: dict[str, tuple[tuple[str, int], ...]], mapping: Mapping) -> str:
     """The command line's refusal: each word with its rows, and the `--code` option that reads it."""
     parts = []
@@ -133,8 +154,7 @@ def unread_message(label: str, words: dict[str, tuple[tuple[str, int], ...]], ma
         listed = ", ".join(f"{raw!r} ({n:,} {'row' if n == 1 else 'rows'})" for raw, n in codes[:8])
         more = f" and {len(codes) - 8} more" if len(codes) > 8 else ""
         choices = "|".join(canonical_values(mapping.kind, name))
-        column = mapping.columns.get(name, name)
-        parts.append(f"{name} (column {column!r}): {listed}{more}; say what each means with "
+        parts.append(f"{name} ({_column_named(name, mapping)}): {listed}{more}; say what each means with "
                      f"--code \"{name}:{codes[0][0]}={choices}\"")
     return (f"{label}: values this tool does not know how to read, and will not guess: " + "; ".join(parts)
             + " (Unknown stores them as missing; a row missing a required field is left out and counted)")
