@@ -43,9 +43,9 @@ from equity_metrics.ingest.importer import DuplicateDataError, ImportRefusedErro
 from equity_metrics.ingest.mapping import Mapping, MappingError
 from equity_metrics.ingest.readers import ReadError
 from equity_metrics.ingest.saved_mappings import save_mapping
-from equity_metrics.measures import adjusted, adjusted_gaps, analysis, kept, metrics, stabilised
+from equity_metrics.measures import adjusted, adjusted_gaps, aggregate, analysis, kept, metrics, stabilised
 from equity_metrics.measures.aggregate import DimensionError, Filters
-from equity_metrics.measures.indicators import INDICATORS, UnknownIndicatorError
+from equity_metrics.measures.indicators import INDICATORS, UnknownIndicatorError, get_indicator
 from equity_metrics.measures.metrics import ALL_OTHERS, GAP_COLUMNS, RATE_COLUMNS, MetricOptions
 from equity_metrics.reports.export_tables import table_csv_bytes
 from equity_metrics.storage.schema import KINDS
@@ -146,9 +146,40 @@ def _filters_and_options(args: argparse.Namespace) -> tuple[list[str], Filters, 
     return by, filters, options
 
 
+def default_year(store: Store, indicator_id: str | None = None) -> tuple[str | None, str]:
+    """The school year a command uses when none is given, as the app picks it (`aggregate.default_school_year`:
+    the latest year with enough students, not the latest a 12-student file opened), and the sentence saying so.
+    For an indicator with no data in that year, its latest year with data. (None, "") without data."""
+    chosen, why = aggregate.default_school_year(store)
+    years = analysis.years_with_data(store, get_indicator(indicator_id)) if indicator_id else None
+    if years is not None and chosen not in years:
+        if not years:
+            return None, ""  # the command itself says what to load
+        return years[-1], (f"School year {years[-1]}: the latest with data for "
+                           f"{get_indicator(indicator_id).label.lower()}; choose another with --year.")
+    if chosen is None:
+        return None, ""
+    if why:  # the app's sentence, in the command line's words
+        return chosen, why.replace(" is shown first:", " is used:").replace("choose it above to see it",
+                                                                           "choose it with --year")
+    return chosen, f"School year {chosen}: the latest with enough students to compare groups; choose another with --year."
+
+
+def _with_default_year(store: Store, indicator_id: str, by: Sequence[str], filters: Filters) -> Filters:
+    """No --year and years not compared: the default year, said on stderr."""
+    if filters.school_years or "school_year" in by:
+        return filters
+    year, said = default_year(store, indicator_id)
+    if year is None:
+        return filters
+    print(said, file=sys.stderr)
+    return filters.with_years([year])
+
+
 def cmd_rates(args: argparse.Namespace) -> str:
     by, filters, options = _filters_and_options(args)
     with _open_store(args.db) as store:
+        filters = _with_default_year(store, args.indicator, by, filters)
         result = analysis.rates(store, args.indicator, by, filters, options, adjusted.parse_adjust(args.adjust),
                                 _standard_shares(args.state_composition))
     frame = _result_frame(result, RATE_COLUMNS)
@@ -189,6 +220,7 @@ def _stabilised(result: analysis.Result, frame: pd.DataFrame) -> pd.DataFrame:
 def cmd_gaps(args: argparse.Namespace) -> str:
     by, filters, options = _filters_and_options(args)
     with _open_store(args.db) as store:
+        filters = _with_default_year(store, args.indicator, by, filters)
         result = analysis.gaps(store, args.indicator, by, filters, options,
                                adjust=adjusted.parse_adjust(args.adjust))
     return render(_result_frame(result, GAP_COLUMNS), args.format)
@@ -347,7 +379,16 @@ def cmd_audit(args: argparse.Namespace) -> str:
         raise CommandError(f"{path}: no store there; import your files first (python -m equity_metrics import FILE)")
     options = MetricOptions(min_n=args.min_n, min_cell=args.min_cell)
     with Store(path, read_only=True) as store:
-        audit = audit_export.run_audit(store, args.year, options, lang=args.lang)
+        year, said = (args.year, "") if args.year else default_year(store)
+        try:
+            audit = audit_export.run_audit(store, year, options, lang=args.lang)
+        except analysis.NoDataError:
+            if args.year or year is None:
+                raise
+            audit = audit_export.run_audit(store, None, options, lang=args.lang)  # nothing to audit in that year
+            said = f"School year {audit.year}: the latest with data; choose another with --year."
+    if said:
+        print(said, file=sys.stderr)
     audit_export.write_audit(audit, out)
     return (f"Wrote {out}: {audit.title}, {audit.indicators_measured} indicators, {len(audit.findings)} findings, "
             f"{len(audit.flagged)} IDEA flags ({audit.source.data_label}).\n")
@@ -375,8 +416,9 @@ def _add_rates_and_gaps(commands: argparse._SubParsersAction) -> None:
         p.add_argument("indicator", help="indicator id (see `indicators`)")
         p.add_argument("--by", default="race", help="group dimensions, comma-separated (default: race); "
                                                     "school and school_year compare within each school/year")
-        p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: the latest); repeat "
-                                                        "only with --by school_year,... (years are never pooled)")
+        p.add_argument("--year", action="append", help="school year, e.g. 2024-25 (default: the latest with enough "
+                                                        "students, as the app picks it, said on stderr); repeat only "
+                                                        "with --by school_year,... (years are never pooled)")
         p.add_argument("--school", action="append", help="one school's name or code (default: the district); "
                                                           "sets of schools are not offered (privacy)")
         p.add_argument("--compare", default=ALL_OTHERS, help="all-others (default) or a group, e.g. White")
@@ -463,7 +505,8 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
 
     p = commands.add_parser("audit", help="the standard audit of a school year in one .xlsx, .pptx or .html file")
     p.add_argument("--out", required=True, help="file to write; its suffix (.xlsx, .pptx, .html) chooses the format")
-    p.add_argument("--year", help="school year, e.g. 2024-25 (default: the latest with data)")
+    p.add_argument("--year", help="school year, e.g. 2024-25 (default: the latest with enough students, as the app "
+                                  "picks it)")
     p.add_argument("--min-n", type=int, default=DEFAULT_MIN_N, help=f"minimum group size (default {DEFAULT_MIN_N})")
     p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
                    help=f"minimum numerator for a risk ratio (default {DEFAULT_MIN_CELL})")
