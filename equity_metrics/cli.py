@@ -148,38 +148,43 @@ def _filters_and_options(args: argparse.Namespace) -> tuple[list[str], Filters, 
 
 def default_year(store: Store, indicator_id: str | None = None) -> tuple[str | None, str]:
     """The school year a command uses when none is given, as the app picks it (`aggregate.default_school_year`:
-    the latest year with enough students, not the latest a 12-student file opened), and the sentence saying so.
-    For an indicator with no data in that year, its latest year with data. (None, "") without data."""
+    the latest year with enough students, not the latest a 12-student file opened), and, as the app does, a
+    sentence when that is not the latest year with data ("" otherwise). For an indicator with no data in that
+    year, its own latest year. (None, "") without data."""
     chosen, why = aggregate.default_school_year(store)
     years = analysis.years_with_data(store, get_indicator(indicator_id)) if indicator_id else None
     if years is not None and chosen not in years:
-        if not years:
-            return None, ""  # the command itself says what to load
-        return years[-1], (f"School year {years[-1]}: the latest with data for "
-                           f"{get_indicator(indicator_id).label.lower()}; choose another with --year.")
-    if chosen is None:
-        return None, ""
+        return (years[-1], "") if years else (None, "")  # the command itself says what to load
     if why:  # the app's sentence, in the command line's words
         return chosen, why.replace(" is shown first:", " is used:").replace("choose it above to see it",
                                                                            "choose it with --year")
-    return chosen, f"School year {chosen}: the latest with enough students to compare groups; choose another with --year."
+    if years and chosen != years[-1]:
+        later = ", ".join(y for y in years if y > str(chosen))
+        return chosen, (f"School year {chosen} is used: the latest with enough students to compare groups "
+                        f"({get_indicator(indicator_id).label.lower()} also has {later}; choose it with --year).")
+    return chosen, ""
 
 
-def _with_default_year(store: Store, indicator_id: str, by: Sequence[str], filters: Filters) -> Filters:
-    """No --year and years not compared: the default year, said on stderr."""
+def _with_default_year(store: Store, indicator_id: str, by: Sequence[str], filters: Filters) -> tuple[Filters, str]:
+    """No --year and years not compared: the default year, and the sentence saying so (printed on stderr once
+    the command has succeeded: a refusal stays one line)."""
     if filters.school_years or "school_year" in by:
-        return filters
+        return filters, ""
     year, said = default_year(store, indicator_id)
     if year is None:
-        return filters
-    print(said, file=sys.stderr)
-    return filters.with_years([year])
+        return filters, ""
+    return filters.with_years([year]), said
+
+
+def _said(sentence: str) -> None:
+    if sentence:
+        print(sentence, file=sys.stderr)
 
 
 def cmd_rates(args: argparse.Namespace) -> str:
     by, filters, options = _filters_and_options(args)
     with _open_store(args.db) as store:
-        filters = _with_default_year(store, args.indicator, by, filters)
+        filters, said = _with_default_year(store, args.indicator, by, filters)
         result = analysis.rates(store, args.indicator, by, filters, options, adjusted.parse_adjust(args.adjust),
                                 _standard_shares(args.state_composition))
     frame = _result_frame(result, RATE_COLUMNS)
@@ -187,7 +192,9 @@ def cmd_rates(args: argparse.Namespace) -> str:
         frame = _stabilised(result, frame)
     if args.with_total:
         frame = _with_totals(result, frame)
-    return render(frame, args.format)
+    shown = render(frame, args.format)
+    _said(said)
+    return shown
 
 
 def _with_totals(result: analysis.Result, frame: pd.DataFrame) -> pd.DataFrame:
@@ -220,10 +227,12 @@ def _stabilised(result: analysis.Result, frame: pd.DataFrame) -> pd.DataFrame:
 def cmd_gaps(args: argparse.Namespace) -> str:
     by, filters, options = _filters_and_options(args)
     with _open_store(args.db) as store:
-        filters = _with_default_year(store, args.indicator, by, filters)
+        filters, said = _with_default_year(store, args.indicator, by, filters)
         result = analysis.gaps(store, args.indicator, by, filters, options,
                                adjust=adjusted.parse_adjust(args.adjust))
-    return render(_result_frame(result, GAP_COLUMNS), args.format)
+    shown = render(_result_frame(result, GAP_COLUMNS), args.format)
+    _said(said)
+    return shown
 
 
 def cmd_association(args: argparse.Namespace) -> str:
@@ -387,9 +396,8 @@ def cmd_audit(args: argparse.Namespace) -> str:
                 raise
             audit = audit_export.run_audit(store, None, options, lang=args.lang)  # nothing to audit in that year
             said = f"School year {audit.year}: the latest with data; choose another with --year."
-    if said:
-        print(said, file=sys.stderr)
     audit_export.write_audit(audit, out)
+    _said(said)
     return (f"Wrote {out}: {audit.title}, {audit.indicators_measured} indicators, {len(audit.findings)} findings, "
             f"{len(audit.flagged)} IDEA flags ({audit.source.data_label}).\n")
 
