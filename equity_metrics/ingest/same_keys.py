@@ -65,6 +65,7 @@ class KeyOverlap:
     new_rows: int  # rows of the new table
     years: tuple[str, ...]  # the school years of the shared rows
     rows: tuple[int, ...]  # the first file rows of the shared rows
+    file_rows: int  # file rows holding shared rows (fewer than `shared` where a wide file's row gives several)
     earlier_rows: int  # rows of that dataset
     earlier_left: int  # rows of that dataset whose key the new table does not hold (a replace removes them too)
     others: tuple[int, ...] = ()  # other earlier datasets the new table repeats rows of
@@ -73,8 +74,8 @@ class KeyOverlap:
         keys = KEYS[self.kind]
         same = f"{', '.join(keys[:-1])} and {keys[-1]}" if len(keys) > 1 else keys[0]
         years = (f", school {'year' if len(self.years) == 1 else 'years'} {_and(self.years)}" if self.years else "")
-        rows = ", ".join(map(str, self.rows)) + (", ..." if self.shared > len(self.rows) else "")
-        noun = "row" if len(self.rows) == 1 and self.shared == 1 else "rows"
+        rows = ", ".join(map(str, self.rows)) + (", ..." if self.file_rows > len(self.rows) else "")
+        noun = "row" if self.file_rows == 1 else "rows"
         earlier = f"dataset {self.dataset_id} ({self.name!r}, imported {self.imported_at} UTC)"
         verb = "is" if self.shared == 1 else "are"
         text = (f"{label}: {self.shared:,} of its {self.new_rows:,} rows ({KINDS[self.kind].label}{years}) {verb} "
@@ -120,14 +121,14 @@ def key_overlap(cursor: duckdb.DuckDBPyConnection, staged: str, good: str, kind:
         hit AS (SELECT o.dataset_id, n.i, n.r, n.school_year FROM new n JOIN old o ON {_same('n', 'o', kind)})
         SELECT h.dataset_id, d.name, strftime(d.imported_at, '%Y-%m-%d %H:%M'), count(*) AS shared,
                list(DISTINCT h.school_year ORDER BY h.school_year) FILTER (WHERE h.school_year IS NOT NULL),
-               list(DISTINCT h.r ORDER BY h.r)[1:{_SHOWN_ROWS}]
+               list(DISTINCT h.r ORDER BY h.r)[1:{_SHOWN_ROWS}], count(DISTINCT h.r)
         FROM hit h JOIN {CATALOG_TABLE} d USING (dataset_id)
         GROUP BY ALL ORDER BY shared DESC, h.dataset_id
         """
     ).fetchall()
     if not found:
         return None
-    dataset_id, name, when, shared, years, rows = found[0]
+    dataset_id, name, when, shared, years, rows, file_rows = found[0]
     new_rows = int(cursor.execute(f"SELECT count(*) FROM {staged} WHERE {good}").fetchone()[0])
     earlier_rows, earlier_left = cursor.execute(
         f"SELECT count(*), count(*) FILTER (WHERE NOT ({compared}) OR NOT EXISTS "
@@ -135,5 +136,5 @@ def key_overlap(cursor: duckdb.DuckDBPyConnection, staged: str, good: str, kind:
         [dataset_id],
     ).fetchone()
     return KeyOverlap(kind, int(dataset_id), str(name), str(when), int(shared), new_rows, tuple(years or ()),
-                      tuple(int(r) for r in rows), int(earlier_rows), int(earlier_left),
+                      tuple(int(r) for r in rows), int(file_rows), int(earlier_rows), int(earlier_left),
                       tuple(int(f[0]) for f in found[1:]))

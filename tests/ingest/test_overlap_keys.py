@@ -210,3 +210,21 @@ def test_the_data_page_shows_the_refusal_and_offers_the_replace(data_page, tmp_p
     at.button(key="upload_replace").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("It replaced dataset 1, which held the same data." in m.value.replace("\\", "") for m in at.markdown)
+
+
+def test_a_wide_survey_names_its_file_rows_once(db: Path, tmp_path: Path) -> None:
+    # One file row of a wide survey is ten stored rows: the message counts stored rows and names file rows.
+    from equity_metrics.ingest.mapping import Unpivot
+
+    wide = Mapping("survey", {"response_id": "rid", "respondent_type": "type"}, constants=dict(YEAR),
+                   unpivot=Unpivot(tuple(f"Q{q}" for q in range(1, 11)), "item_id", "response"))
+    header = ["rid", "type", *(f"Q{q}" for q in range(1, 11))]
+    first = [[f"R{r}", "Student", *(str(1 + (r + q) % 5) for q in range(10))] for r in range(10)]
+    load(db, write_csv(tmp_path / "survey.csv", header, first), wide, "survey")
+    again = [[f"R{r}", "Student", *(str(1 + (r * q) % 5) for q in range(10))] for r in range(10, 30)] + [first[3]]
+    message = refused(db, [SourceSpec(write_csv(tmp_path / "more.csv", header, again), wide)], DuplicateDataError)
+    assert message == (f"more.csv: 10 of its 210 rows (Climate survey responses, school year 2024-25) are already "
+                       f"loaded in dataset 2 ('survey', imported {imported_at(db, 2)} UTC): the same school_year, "
+                       "response_id, school_id, respondent_type and item_id (row 22); importing it would count them "
+                       "twice. Delete dataset 2 on the Data page to replace it (its 90 rows not in this file would go "
+                       "too), or load only the rows that are new.")
