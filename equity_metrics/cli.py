@@ -283,6 +283,9 @@ def cmd_import(args: argparse.Namespace) -> str:
                 for plan in plans:
                     save_mapping(store, list(plan.columns), plan.spec.mapping)
     except PlanError as error:
+        if "from its headers (" in str(error) and args.header_row is None and "--header-row" not in str(error):
+            raise CommandError(f"{error}; if those are not the column names, give the number of rows above the "
+                               "header with --header-row N") from error
         raise CommandError(str(error)) from error
     except ReadError as error:
         if "the header (row" not in str(error) or args.header_row is not None:

@@ -154,3 +154,15 @@ def test_a_header_that_cannot_be_right_names_header_row(tmp_path: Path, suffix: 
     code, out, err = run_cli("import", str(path), "--db", str(tmp_path / "s.duckdb"))
     assert code == 2
     assert "the header (row 1)" in err and "give the number of rows above it with --header-row N" in err
+
+
+def test_titles_read_as_the_header_name_header_row_in_the_refusal(tmp_path: Path) -> None:
+    """Two sentences above a small table: the reader takes its first row as the header; the guess then finds no
+    kind and says how to give the header's row."""
+    path = tmp_path / "odd.csv"
+    path.write_text("Maple USD enrollment report\nPrepared by the data office\nfoo,bar\n1,2\n", encoding="utf-8")
+    Store(tmp_path / "s.duckdb").close()
+    code, out, err = run_cli("import", str(path), "--db", str(tmp_path / "s.duckdb"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "cannot tell what this table holds from its headers (foo, bar)" in err
+    assert err.strip().endswith("give the number of rows above the header with --header-row N")
