@@ -137,6 +137,8 @@ def value_problem(f: Field, values: Sequence[object] | None) -> str | None:
     present = _present(values)
     if not present:
         return "the column is empty"
+    if f.name == "response" and answer_reading(present):  # a survey's answers written as words (survey_answers)
+        return None
     if f.name in _IDS and len(present) >= 5 and len(set(present)) == 1:
         return f"every value is {present[0]!r}, so it cannot tell one record from another"
     checks = {
@@ -386,6 +388,8 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
         unpivot = Unpivot(tuple(wide), "subject", "scale_score", names=dict(wide))
         reasons["subject"] = reasons["scale_score"] = (
             "one row per subject from the score columns " + ", ".join(f"{c!r} ({s})" for c, s in wide.items()))
+    if kind == "survey" and "response" in chosen and samples is not None:
+        _read_answers(overrides, reasons, _present(samples.get(chosen["response"])))
     if kind == "survey" and "item_id" not in chosen:
         items = survey_items(columns, samples, taken)
         if items and "response_id" not in chosen:  # an anonymous survey without respondent IDs: one row each
@@ -396,15 +400,20 @@ def guess_columns(kind: str, columns: Sequence[str], samples: dict[str, list[str
             reasons["item_id"] = reasons["response"] = (f"one row per answer from the {len(items)} item columns "
                                                         f"{', '.join(map(repr, list(items)[:3]))}"
                                                         + (", ..." if len(items) > 3 else ""))
-            reading = answer_reading([v for c in items for v in _present(samples.get(c))]) if samples else {}
-            if reading:  # answers written as words: their reading is part of the mapping, shown and changeable
-                overrides["response"] = reading
-                reasons["response"] = f"{reasons['response']}; {reading_said(reading)}"
+            _read_answers(overrides, reasons, [v for c in items for v in _present(samples.get(c))] if samples else [])
     date_format = _readings(kind, chosen, reasons, samples)
     from_name = "school_id" in reasons and reasons["school_id"].startswith("made from")
     mapping = Mapping(kind=kind, columns=chosen, race_questions=questions, unpivot=unpivot, code_overrides=overrides,
                       school_id_from_name=from_name, date_format=date_format)
     return ColumnGuess(mapping, reasons, tuple(refused))
+
+
+def _read_answers(overrides: dict[str, dict[str, str]], reasons: dict[str, str], answers: list[str]) -> None:
+    """Answers written as words: their reading is part of the mapping (shown, and changeable with --code)."""
+    reading = answer_reading(answers)
+    if reading:
+        overrides["response"] = reading
+        reasons["response"] = f"{reasons['response']}; {reading_said(reading)}"
 
 
 def _school_from_names(kind: str, chosen: dict[str, str], reasons: dict[str, str],

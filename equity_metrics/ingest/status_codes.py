@@ -129,11 +129,15 @@ def unread_in_table(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tu
 
 
 def _unread_answers(source: SourceTable, mapping: Mapping) -> dict[str, tuple[tuple[str, int], ...]]:
-    """A survey's answers written as words no reading knows (survey_answers), from its wide item columns."""
+    """A survey's answers written as words no reading knows (survey_answers), from its wide item columns or its
+    column of answers."""
     unpivot = mapping.unpivot
-    if mapping.kind != "survey" or unpivot is None or unpivot.value_field != "response":
+    if mapping.kind != "survey":
         return {}
-    columns = [c for c in unpivot.columns if c in source.columns]
+    if unpivot is not None and unpivot.value_field == "response":
+        columns = [c for c in unpivot.columns if c in source.columns]
+    else:  # one row per answer: the answers' own column
+        columns = [mapping.columns["response"]] if mapping.columns.get("response") in source.columns else []
     words = unread_answers(source.table, columns, mapping.code_overrides.get("response", {}))
     return {"response": words} if words else {}
 

@@ -102,3 +102,20 @@ def test_a_reading_of_answers_is_a_valid_mapping() -> None:
                                  "item_id": "I", "response": "A"}, code_overrides={"response": {"Agree": "4"}})
     mapping.validate()
     assert Mapping.from_json(mapping.to_json()) == mapping
+
+
+def test_one_row_per_answer_with_the_answer_written_out(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Response ID", "Survey Year", "School Code", "Respondent Type", "Item", "Response"])
+        writer.writerows([f"R{i}", "2023-24", "0101", "Student", f"Q{q}", list(ENGLISH)[(i + q) % 5]]
+                         for i in range(10) for q in (1, 2))
+    code, out, err, db = run(tmp_path, path)
+    assert code == 0, err
+    assert "response: 'Response': the header is a name for response, and its values fit; answers written as words" in out
+    assert sorted({point for _, point, _ in answers(db)}) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(["R99", "2023-24", "0101", "Student", "Q1", "Sort of"])
+    code, out, err, db = run(tmp_path, path, "--replace")
+    assert code == 2 and "response (column 'Response'): 'Sort of' (1 row)" in err
