@@ -129,7 +129,7 @@ def label_value_row(row: Sequence[object]) -> bool:
     write there ("District", "Run date", "School Year") and a value that is no column name."""
     cells = [str(row[i]).strip() for i in _filled(row)]
     labels = sum(1 for cell in cells if _LABEL.match(cell))
-    if cells and labels and labels * 2 >= len(cells):
+    if labels and labels * 2 >= len(cells) and labels < len(cells):  # labels, each with its value
         return True
     return len(cells) == 2 and bool(_TITLE_LABEL.match(cells[0])) and not known_header(cells[1])
 

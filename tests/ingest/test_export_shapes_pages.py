@@ -77,6 +77,7 @@ def test_which_rows_are_labels_and_values() -> None:
     assert label_value_row(["District:", "Maple USD", None, "Report:", "Enrollment"])
     assert not label_value_row(["School", "Grade"])  # two column names: a header
     assert not label_value_row(["Name", "Grade"]) and not label_value_row(HEADER)
+    assert not label_value_row(["Name:", "Grade:"])  # labels without values: a header written with colons
     # no blank row between the titles and the header: the last title is not read as group labels over it
     layout = detect_layout([["District:", "Maple USD"], ["School Year:", "", "2023-24"], HEADER[:4], DATA[0][:4]])
     assert (layout.first, layout.rows, layout.names) == (2, 1, None)
