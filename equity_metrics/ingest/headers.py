@@ -1,10 +1,13 @@
-"""Where a table starts and ends in a real export: title rows, notes and blank rows above the header, a header
-spread over two rows (group labels over column labels), and footers below the data (totals, "Report generated
-...", notes, blank rows). Also repeated header rows inside the data (files pasted together).
+"""Where a table starts and ends in a real export: title rows (a sentence, or a label and its value such as
+"District:" | "Maple USD"), notes and blank rows above the header, a header spread over two rows (group labels
+over column labels), and footers below the data (totals, "Report generated ...", notes, blank rows). Inside the
+data: header rows repeated (files pasted together, a header printed on every page) and a printed report's page
+breaks ("Page 2 of 5", its title rows written again, subtotals, the blank rows between pages).
 
-Only the first `HEAD_ROWS` and last `TAIL_ROWS` rows are looked at in Python; repeated header rows are found
-with Arrow compute over the whole table. Every row skipped is described in plain words (`Layout.notes`,
-`trim_table`), so the import report can say what was left out and where.
+Only the first `HEAD_ROWS` and last `TAIL_ROWS` rows are looked at in Python; rows inside the data are found
+with Arrow compute over the whole table (page-break words only in the short rows). Every row skipped is
+described in plain words (`Layout.notes`, `trim_table`), so the import report can say what was left out and
+where; when the header found is wrong, the command line's refusal names `--header-row`.
 """
 
 from __future__ import annotations
