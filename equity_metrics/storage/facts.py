@@ -108,26 +108,23 @@ school_names AS (
     GROUP BY school_id
 )"""
 
-# A student's enrollments in a year: the rows of the newest dataset that holds the student that year (an older
-# dataset holding the same student-year is an earlier copy or a corrected roster, never a second enrollment),
-# one *spell* per school and entry date (rows repeating one are duplicates: the row imported last is used).
-# `main` is the student's latest spell (latest entry date, else the row imported last): the student's
-# demographics (one race, one grade in a year, whichever school reports it) and the school of the district's
-# row. `roster` is the district's row (days summed over the spells, missing if any spell lacks them);
-# `school_roster` one row per school the student attended, with that school's days.
+# A student's enrollments in a year, from every dataset (a roster per school, or one for the district: the
+# importer refuses a student, school and year stored already, ingest/same_keys.py): one *spell* per school and
+# entry date (rows repeating one are duplicates: the row imported last is used). `main` is the student's latest
+# spell (latest entry date, else the row imported last): the student's demographics (one race, one grade in a
+# year, whichever school reports it) and the school of the district's row. `roster` is the district's row (days
+# summed over the spells, missing if any spell lacks them); `school_roster` one row per school the student
+# attended, with that school's days.
 _ROSTER = f"""
-enrollments AS (
-    SELECT *, rowid AS row_order FROM enrollment
-    QUALIFY dataset_id = max(dataset_id) OVER (PARTITION BY school_year, student_id)
-),
 spells AS (
-    SELECT * FROM enrollments
-    QUALIFY row_number() OVER (PARTITION BY school_year, student_id, school_id, entry_date ORDER BY row_order DESC) = 1
+    SELECT *, rowid AS row_order FROM enrollment
+    QUALIFY row_number() OVER (PARTITION BY school_year, student_id, school_id, entry_date
+                               ORDER BY dataset_id DESC, rowid DESC) = 1
 ),
 main AS (
     SELECT * FROM spells
     QUALIFY row_number() OVER (PARTITION BY school_year, student_id
-                               ORDER BY entry_date DESC NULLS LAST, row_order DESC) = 1
+                               ORDER BY entry_date DESC NULLS LAST, dataset_id DESC, row_order DESC) = 1
 ),
 {_days_cte("district_days", "school_year, student_id")},
 {_days_cte("school_days", "school_year, student_id, school_id")},

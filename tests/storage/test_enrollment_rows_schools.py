@@ -3,9 +3,10 @@ the events that happened there; the district counts each student once, with ever
 
 A hand-made roster: student S1 moved from Ash (A) to Birch (B) in January; an out-of-school suspension filed at
 Birch, an in-school suspension with no school whose date falls in the Ash spell, an intervention dated in the
-Birch spell and a course mark (no school, no date). S2 is at Ash only, S3 at Birch only (an older dataset had
-listed S3 at Ash: a corrected roster, not a second enrollment). S4's suspension names a school, Cedar, where the
-roster never enrolled S4: it counts in the district's figures, at no school. Expected counts worked by hand.
+Birch spell and a course mark (no school, no date). S2 is at Ash only. S3 is on two schools' rosters, loaded
+as two datasets (Ash's with no dates, Birch's a later file): enrolled at each; an older row repeating S3 at Birch
+is a duplicate (the row imported last is used). S4's suspension names a school, Cedar, where the roster never
+enrolled S4: it counts in the district's figures, at no school. Expected counts worked by hand.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from equity_metrics.storage.store import Store
 
 YEAR = "2023-24"
 ROSTER = [  # dataset, student, school, race, days enrolled, days absent, entry, exit
-    (1, "S3", "A", "Asian", 170, 1, None, None),  # superseded by dataset 2's roster
+    (1, "S3", "A", "Asian", 60, 1, None, None),  # Ash's roster (a dataset of its own)
+    (1, "S3", "B", "Asian", 99, 9, "2023-08-21", None),  # repeated by dataset 2's row: not used
     (2, "S1", "A", "Black", 100, 5, "2023-08-21", "2024-01-12"),
     (2, "S1", "B", "White", 80, 10, "2024-01-16", None),  # the latest spell: S1's demographics
     (2, "S2", "A", "Hispanic/Latino", 180, 30, "2023-08-21", None),
-    (2, "S3", "B", "Asian", 180, 0, "2023-08-21", None),
+    (2, "S3", "B", "Asian", 120, 0, "2023-08-21", None),
     (2, "S4", "A", "Black", 180, 2, "2023-08-21", None),
 ]
 DISCIPLINE = [  # student, school, date, action
@@ -66,13 +68,15 @@ def _counts(store: Store, table: str, by_school: bool) -> dict:
 def test_each_school_counts_its_students_and_the_events_that_happened_there(store: Store) -> None:
     # (students, OSS, ISS, any removal, tier 2, failed a course)
     assert _counts(store, "facts_student_school_year", by_school=True) == {
-        "A": (3, 0, 2, 2, 0, 0),  # S1 (ISS dated in the Ash spell), S2 (ISS), S4 (its OSS was at Cedar)
+        "A": (4, 0, 2, 2, 0, 0),  # S1 (ISS dated in the Ash spell), S2 (ISS), S3, S4 (its OSS was at Cedar)
         "B": (2, 1, 0, 1, 1, 1),  # S1 (OSS filed at Birch, tier 2 dated there, mark at the latest school), S3
     }
 
 
 def test_the_district_counts_each_student_once_with_every_event(store: Store) -> None:
     assert _counts(store, "facts_student_year", by_school=False) == {"district": (4, 2, 2, 3, 1, 1)}
+    # the district is not the sum of its schools: S1 and S3 are in both
+    assert store.scalar("SELECT count(*) FROM facts_student_school_year") == 6
 
 
 def test_days_are_each_schools_and_summed_for_the_district(store: Store) -> None:
@@ -85,9 +89,13 @@ def test_days_are_each_schools_and_summed_for_the_district(store: Store) -> None
     assert district.values.tolist() == [["B", 180.0, 15.0, "White", False]]
 
 
-def test_a_newer_roster_replaces_an_older_one_for_the_student_year(store: Store) -> None:
-    rows = store.query("SELECT school_id, days_enrolled FROM facts_student_school_year WHERE student_id = 'S3'")
-    assert rows.values.tolist() == [["B", 180.0]]
+def test_two_schools_rosters_are_two_enrollments_and_a_repeated_row_counts_once(store: Store) -> None:
+    rows = store.query("SELECT school_id, days_enrolled, days_absent FROM facts_student_school_year "
+                       "WHERE student_id = 'S3' ORDER BY school_id")
+    assert rows.values.tolist() == [["A", 60.0, 1.0], ["B", 120.0, 0.0]]
+    district = store.query("SELECT school_id, days_enrolled, days_absent FROM facts_student_year "
+                           "WHERE student_id = 'S3'")
+    assert district.values.tolist() == [["B", 180.0, 1.0]]  # Birch: the spell with an entry date is the latest
 
 
 def test_school_figures_read_the_school_table() -> None:
