@@ -73,13 +73,13 @@ def test_enrollment_csv_end_to_end(empty_store: Store, tmp_path: Path) -> None:
 
     assert fetch(empty_store, "SELECT * FROM enrollment ORDER BY student_id") == [
         (1, "2024-25", "000123", "0042", "Lincoln Elem", "K", "Hispanic or Latino", "Female",
-         True, False, True, False, None, 1234.0, 12.0),
+         True, False, True, False, None, 1234.0, 12.0, None, None),
         (1, "2024-25", "000124", "0042", "Lincoln Elem", "1", "Black or African American", "Male",
-         True, False, True, True, None, 180.0, None),
+         True, False, True, True, None, 180.0, None, None, None),
         (1, "2024-25", "000126", "0042", "Lincoln Elem", "3", None, None,
-         None, False, False, None, None, 180.0, None),
+         None, False, False, None, None, 180.0, None, None, None),
         (1, "2024-25", "000127", "0007", "Washington MS", "12", "Unknown", "Nonbinary",
-         False, False, False, True, None, None, None),
+         False, False, False, True, None, None, None, None, None),
     ]
     assert report.source == "roster.csv"
     assert report.kind == "enrollment"
