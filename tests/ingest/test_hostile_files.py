@@ -345,7 +345,7 @@ BAD_MAPPING_PROBLEMS = (
     "code_overrides, year_from_date, year_start_month, year_start_day, school_id_from_name)",
     "columns.shoe_size: Enrollment roster has no field 'shoe_size' (fields: school_year, student_id, school_id, "
     "school_name, grade, race, sex, disability, section_504, english_learner, low_income, gifted, days_enrolled, "
-    "days_absent)",
+    "days_absent, entry_date, exit_date)",
     "columns.student_id: expected a column name (text), got a list",
     "race_questions.hispanic: expected a column name (text), got a list",
     "race_questions.flags.Asian: expected a column name (text), got a number",
