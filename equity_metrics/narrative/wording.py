@@ -22,10 +22,12 @@ from equity_metrics.measures.metrics import (
     PROTECTED_NOTE_GROUP,
     MetricOptions,
 )
+from equity_metrics.measures.respondents import CLUSTERED_Z
 from equity_metrics.narrative import scope
 
 # Test names the measures write (core.stats), marked for the catalogue.
-TEST_NAMES = {CHI_SQUARE: N_("chi-square"), FISHER_EXACT: N_("Fisher's exact")}
+TEST_NAMES = {CHI_SQUARE: N_("chi-square"), FISHER_EXACT: N_("Fisher's exact"),
+              CLUSTERED_Z: N_("z test, clustered by respondent")}
 
 
 def capitalized(text: str) -> str:
