@@ -7,7 +7,8 @@ tables").
 - `MASTERED`: a population that is one group of the all-students layer (students with an IEP are its students
   with disabilities): it hides what that layer hides there, and keeps its complements off what that layer shows.
 - `NESTED`: a population inside larger sets other tables show (placement's K-12 students with an IEP, of all
-  students with an IEP): where a larger count is shown and exceeds it by a small count, it is hidden.
+  students with an IEP): where a larger count is shown and exceeds it by a small count, it is hidden; where a
+  larger count is hidden and exceeds it by less than the threshold (or not at all), it is hidden too.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from equity_metrics.core.constants import DIMENSIONS, GRADE_BANDS
 from equity_metrics.measures.disclosure import ALL
 from equity_metrics.measures.indicators import INDICATORS
 
-__all__ = ["AVOIDED", "BAND", "COUPLED", "GRADE", "MASTERED", "NESTED", "band_population_hidden", "coupled_flags",
-           "has_band_populations", "layer_flags", "master_cells", "master_flags", "population_band", "shown_counts",
-           "steered"]
+__all__ = ["AVOIDED", "BAND", "COUPLED", "COUPLING_ROUNDS", "GRADE", "LARGE_GROUP", "MASTERED", "NESTED", "VEILED",
+           "band_population_hidden", "coupled_flags", "has_band_populations", "importance", "large_district_groups",
+           "layer_flags", "master_cells", "master_flags", "nested_flags", "population_band", "restricted_flags",
+           "shown_counts", "steered"]
 
 GRADE = "grade"  # the key of a layer's grades (the district's, for the sources compared grade by grade)
 BAND = "grade_band"  # the key of a layer's grade bands
@@ -38,6 +40,7 @@ def _population_of(indicator_id: str) -> str:
 # counts, so they are protected together until both hide the same cells (`protected._coupled_pair`).
 COUPLED: dict[str, str] = {"has_iep": "sped_identification", "ap": "ap_enrollment",
                            "ap_exam_taken": "ap_exam_taken", "interviewed": "interview_rate"}
+COUPLING_ROUNDS = 6  # rounds of protecting two linked tables again (each only hides more; the sample's agree in 1-2)
 # A population that is all students of one group of the all-students layer (its cells are that layer's cells of
 # the group): protected with that layer's hidden cells hidden, and its shown cells kept off the complements.
 MASTERED: dict[str, tuple[str, str]] = {"has_iep": ("disability", DIMENSIONS["disability"].values[0])}
@@ -58,12 +61,32 @@ NESTED: dict[str, tuple[str, ...]] = {
 }
 
 
-def shown_counts(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+VEILED = "veiled_"  # the prefix of a cube column holding a larger set's count where that set's layer hides it
+
+
+def shown_counts(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str], hidden: bool = False) -> np.ndarray:
     """Another layer's count in each of the cube's cells where that layer shows it (NaN where it hides it or
-    has no such cell)."""
+    has no such cell); with `hidden`, where that layer hides it instead."""
     merged = cube[list(keys)].merge(layer[[*keys, "n", "hidden"]], on=list(keys), how="left", validate="m:1")
-    shown = merged["hidden"].eq(False).to_numpy()
-    return np.where(shown, merged["n"].to_numpy(dtype="float64"), np.nan)
+    chosen = merged["hidden"].eq(hidden).to_numpy()
+    return np.where(chosen, merged["n"].to_numpy(dtype="float64"), np.nan)
+
+
+def nested_flags(cube: pd.DataFrame, columns: Sequence[str], n: np.ndarray, threshold: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """For a population inside larger sets (`NESTED`; `columns`: their counts where shown, and where hidden,
+    prefixed VEILED), the cells to hide and the cells to keep off the complements. A larger count that is
+    hidden and exceeds this one by less than the threshold (by nothing: the same students) would be given
+    away, or narrowed, by this one shown: hide it. A larger count that is shown and equal to this one is this
+    one: never a complement here."""
+    follow, keep = np.zeros(len(cube), dtype=bool), np.zeros(len(cube), dtype=bool)
+    for column in columns:
+        excess = cube[column].to_numpy(dtype="float64") - n
+        if column.startswith(VEILED):
+            follow |= (excess >= 0) & (excess < threshold)
+        else:
+            keep |= excess == 0
+    return follow, keep
 
 
 def coupled_flags(table: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str], shown: bool = False
@@ -156,3 +179,35 @@ def band_population_hidden(whole: pd.DataFrame, cube: pd.DataFrame, keys: Sequen
     if not np.array_equal(mapped["n"].to_numpy(dtype="float64"), cube["n"].to_numpy(dtype="float64")):
         return None  # pragma: no cover - the band's cells hold exactly its students
     return mapped["hidden"].to_numpy(dtype=bool)
+
+
+def restricted_flags(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """The layer's hidden flags for the cube's rows (the layer's all-grades rows when the cube has no grades;
+    a survey construct's cells take their respondents' flag)."""
+    if GRADE in layer.columns and GRADE not in keys:
+        layer = layer[layer[GRADE] == ALL]
+    keys = [k for k in keys if k in layer.columns]
+    merged = cube[keys].merge(layer[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
+    if merged["hidden"].isna().any():
+        raise RuntimeError("a protected table has a cell its population layer lacks")  # pragma: no cover
+    return merged["hidden"].to_numpy(dtype=bool)
+
+
+LARGE_GROUP = 100  # a district group this large is shown again wherever the pattern does not need it hidden
+
+
+def large_district_groups(cube: pd.DataFrame, keys: Sequence[str], size: str, geography: str) -> np.ndarray:
+    """Cells of the district (any grade band, any split) whose `size` (students, respondents) is LARGE_GROUP
+    or more: the complements whose hiding costs a board most, offered to `protect` for release."""
+    district = (cube[geography] == ALL).to_numpy() if geography in keys else np.ones(len(cube), dtype=bool)
+    return district & (cube[size].to_numpy(dtype="float64") >= LARGE_GROUP)
+
+
+def importance(cube: pd.DataFrame, keys: Sequence[str], splits: Sequence[str], geography: str) -> np.ndarray:
+    """How much hiding a cell costs besides its count: a unit's total most (every comparison rests on it), then
+    the district's students with an IEP by group (`MASTERED`), then the district's groups (they head pages)."""
+    groups = [k for k in keys if k in splits]
+    whole = (cube[groups] == ALL).all(axis=1).to_numpy() if groups else np.ones(len(cube), dtype=bool)
+    district = (cube[geography] == ALL).to_numpy() if geography in cube.columns else np.ones(len(cube), dtype=bool)
+    shared = district & master_cells(cube)  # another table's headline counts (students with an IEP by group)
+    return np.where(whole, 100.0, np.where(shared, 50.0, np.where(district, 4.0, 1.0)))

@@ -31,21 +31,27 @@ from equity_metrics.measures.kept import kept_or_built
 from equity_metrics.measures.layer_links import (
     BAND,
     COUPLED,
+    COUPLING_ROUNDS,
     GRADE,
     MASTERED,
     NESTED,
+    VEILED,
     band_population_hidden,
     coupled_flags,
     has_band_populations,
+    importance,
+    large_district_groups,
     layer_flags,
-    master_cells,
     master_flags,
+    nested_flags,
     population_band,
+    restricted_flags,
     shown_counts,
     steered,
 )
+from equity_metrics.measures.respondents import CLUSTER_SUMS
 from equity_metrics.storage import caches
-from equity_metrics.storage.facts import SOURCES, Source
+from equity_metrics.storage.facts import SOURCES, Source, respondent_sums_sql
 from equity_metrics.storage.store import Store, quote_identifier
 
 __all__ = ["ALL", "PAIRS", "SPLITS", "UnprotectedViewError", "check_split", "protected_rate_cells",
@@ -197,6 +203,8 @@ def _rate_cube(store: Store, indicator: Indicator, year: str, finest: bool = Fal
         frame[CEILING] = cube[_numerator_column(REFERRAL)]  # the referred students it is a share of
     if source.name in PERSONS:
         frame["persons"] = cube[_persons_column(indicator.population)]
+        for name in CLUSTER_SUMS:
+            frame[name] = cube[name + ":" + indicator.population]
     return _without_excluded(frame[frame["denominator"] > 0], indicator)
 
 
@@ -240,6 +248,10 @@ def _source_cube(store: Store, source: Source, year: str, finest: bool = False) 
         if source.name in PERSONS:
             counts += [f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {p}) AS "
                        f"{quote_identifier(_persons_column(p))}" for p in populations]
+            if not finest:  # each cell's cluster sums over its respondents: tests clustered by respondent
+                within = f"GROUPING({CONSTRUCT}) = 0" if CONSTRUCT in layout.keys else "FALSE"
+                counts += [f"{sql} AS {quote_identifier(name + ':' + p)}" for p in populations
+                           for sql, name in zip(respondent_sums_sql(p, within), CLUSTER_SUMS, strict=True)]
         sql = f"SELECT {select}, {', '.join(counts)} FROM {source.table} WHERE school_year = $year {group_by}"
         return _clean(store.query(sql, {"year": year}), layout, [], keep_missing=finest)
 
@@ -321,7 +333,7 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
         persons = cube["persons"].to_numpy(dtype="float64")
         small_n = _small(persons, threshold)
         most = (threshold - 1.0) * n / np.maximum(persons, 1.0)
-    cost = steered(a * _importance(cube, keys), avoid)
+    cost = steered(a * importance(cube, keys, SINGLE_SPLITS, GEOGRAPHY), avoid)
     small_a, small_rest = _small(a, threshold), _small(n - a, threshold) & ~hide_n
     low = np.where(small_a, 1.0, none)
     low = np.where(small_rest, np.fmin(low, np.maximum(0.0, n - (threshold - 1))), low)
@@ -346,7 +358,8 @@ def _protect_rates(cube: pd.DataFrame, keys: Sequence[str], threshold: int, hide
     if forced is not None:  # hidden by another table counting the same students (`COUPLED`)
         primary = primary | forced
     hide_a = protect(a, primary, relations, a_rule, cost, cells,
-                     release=_large_district_groups(cube, keys, "persons" if "persons" in cube.columns else "denominator"))
+                     release=large_district_groups(cube, keys, "persons" if "persons" in cube.columns else "denominator",
+                                                   GEOGRAPHY))
     return cube.assign(hide_denominator=hide_n, hide_numerator=hide_a | small_n)
 
 
@@ -363,39 +376,20 @@ def _protect_counts(cube: pd.DataFrame, keys: Sequence[str], count: str, thresho
     primary = small.copy()
     low, high = np.where(small, 1.0, np.nan), np.where(small, threshold - 1.0, np.nan)
     upper = np.full(len(cube), np.inf)
-    for column in ceilings:
+    for column in [c for c in ceilings if not c.startswith(VEILED)]:
         ceiling = cube[column].to_numpy(dtype="float64")
         rest = _small(ceiling - n, threshold)
         primary |= rest
         low = np.where(rest, np.fmin(low, np.maximum(0.0, ceiling - (threshold - 1))), low)
         high = np.where(rest, np.fmax(high, ceiling - 1.0), high)
-        upper = np.where(rest, np.fmin(upper, ceiling), upper)  # the reader's bound where it tells something
-    if forced is not None:  # hidden by another table counting the same students (`COUPLED`)
-        primary |= forced
+        upper = np.fmin(upper, ceiling)  # the reader's bound: never more than a shown larger set
+    follow, keep = nested_flags(cube, ceilings, n, threshold)  # larger sets hidden, or shown alike (`NESTED`)
+    primary |= follow if forced is None else follow | forced  # forced: another table's same students (`COUPLED`)
+    avoid = keep if avoid is None else avoid | keep
     rule = Requirement(low, np.minimum(high, upper), np.zeros(len(cube)), upper)
     cells = counts_finest(cube, finest, keys, count) if finest is not None else None
-    return protect(n, primary, relations, rule, steered(n * _importance(cube, keys), avoid), cells,
-                   release=_large_district_groups(cube, keys, count))
-
-
-LARGE_GROUP = 100  # a district group this large is shown again wherever the pattern does not need it hidden
-
-
-def _large_district_groups(cube: pd.DataFrame, keys: Sequence[str], size: str) -> np.ndarray:
-    """Cells of the district (any grade band, any split) whose `size` (students, respondents) is LARGE_GROUP
-    or more: the complements whose hiding costs a board most, offered to `protect` for release."""
-    district = (cube[GEOGRAPHY] == ALL).to_numpy() if GEOGRAPHY in keys else np.ones(len(cube), dtype=bool)
-    return district & (cube[size].to_numpy(dtype="float64") >= LARGE_GROUP)
-
-
-def _importance(cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """How much hiding a cell costs besides its count: a unit's total most (every comparison rests on it), then
-    the district's students with an IEP by group (`MASTERED`), then the district's groups (they head pages)."""
-    groups = [k for k in keys if k in SINGLE_SPLITS]
-    whole = (cube[groups] == ALL).all(axis=1).to_numpy() if groups else np.ones(len(cube), dtype=bool)
-    district = (cube[GEOGRAPHY] == ALL).to_numpy() if GEOGRAPHY in cube.columns else np.ones(len(cube), dtype=bool)
-    shared = district & master_cells(cube)  # another table's headline counts (students with an IEP by group)
-    return np.where(whole, 100.0, np.where(shared, 50.0, np.where(district, 4.0, 1.0)))
+    return protect(n, primary, relations, rule, steered(n * importance(cube, keys, SINGLE_SPLITS, GEOGRAPHY), avoid), cells,
+                   release=large_district_groups(cube, keys, count, GEOGRAPHY))
 
 
 def population_layer(store: Store, source: Source, population: str, year: str, threshold: int,
@@ -415,22 +409,28 @@ def population_layer(store: Store, source: Source, population: str, year: str, t
     def build() -> pd.DataFrame:
         if indicator is not None and indicator.source == source.name:  # protected with its indicator's table
             return _coupled_pair(store, population, indicator, year, threshold, content)[0]
-        cube, finest, layout, ceilings = _layer_inputs(store, source, population, year, threshold, content)
-        band = population_band(population) if BAND in layout.keys else None
-        inherited = None if band is None else band_population_hidden(
-            population_layer(store, source, "TRUE", year, threshold, content), cube, layout.keys, band)
-        hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings) if inherited is None \
-            else inherited
-        mapped = np.zeros(len(cube), dtype=bool)
-        for part_of in [p for p, (d, _) in MASTERED.items() if population == "TRUE" and d in layout.keys]:
-            part, part_finest, _, _ = _layer_inputs(store, source, part_of, year, threshold, content)
-            alone = part.assign(hidden=_protect_counts(part, layout.keys, "n", threshold, part_finest))
-            mapped |= master_flags(alone, part_of, cube, layout.keys, reverse=True)[0]  # what it hides alone
-        if (mapped & ~hidden).any():
-            hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings, hidden | mapped)
-        return cube.drop(columns=ceilings).assign(hidden=hidden)
+        return _layer(store, source, population, year, threshold, content)
 
     return _cached(("population", content, source.name, population, year, threshold), build, store)
+
+
+def _layer(store: Store, source: Source, population: str, year: str, threshold: int, content: str
+           ) -> pd.DataFrame:
+    """A population's layer on its own (the all-students layer: with what its groups hide on their own)."""
+    cube, finest, layout, ceilings = _layer_inputs(store, source, population, year, threshold, content)
+    band = population_band(population) if BAND in layout.keys else None
+    inherited = None if band is None else band_population_hidden(
+        population_layer(store, source, "TRUE", year, threshold, content), cube, layout.keys, band)
+    hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings) if inherited is None \
+        else inherited
+    mapped = np.zeros(len(cube), dtype=bool)
+    for part_of in [p for p, (d, _) in MASTERED.items() if population == "TRUE" and d in layout.keys]:
+        part, part_finest, _, _ = _layer_inputs(store, source, part_of, year, threshold, content)
+        alone = part.assign(hidden=_protect_counts(part, layout.keys, "n", threshold, part_finest))
+        mapped |= master_flags(alone, part_of, cube, layout.keys, reverse=True)[0]  # what it hides alone
+    if (mapped & ~hidden).any():
+        hidden = _protect_counts(cube, layout.keys, "n", threshold, finest, ceilings, hidden | mapped)
+    return cube.drop(columns=ceilings).assign(hidden=hidden)
 
 
 def _layer_inputs(store: Store, source: Source, population: str, year: str, threshold: int, content: str
@@ -441,7 +441,7 @@ def _layer_inputs(store: Store, source: Source, population: str, year: str, thre
     count = (f"count(DISTINCT {PERSONS[source.name]}) FILTER (WHERE {population})" if source.name in PERSONS
              else f"count_if({population})")
     parents = () if source.name in PERSONS or population_band(population) else NESTED.get(population, ())
-    ceilings = [f"ceiling_{i}" for i in range(len(parents))]
+    ceilings = [f"{prefix}{i}" for prefix in ("ceiling_", VEILED) for i in range(len(parents))]
 
     def query(grouping: _Layout) -> pd.DataFrame:
         select, group_by = _grouping_sql(grouping, source.table)
@@ -449,13 +449,11 @@ def _layer_inputs(store: Store, source: Source, population: str, year: str, thre
         return _clean(store.query(sql, {"year": year}), grouping, ["n"], keep_missing=grouping is not layout)
 
     cube = query(layout)
-    for parent, column in zip(parents, ceilings, strict=True):  # the larger sets' counts where shown
-        cube[column] = shown_counts(population_layer(store, source, parent, year, threshold, content), cube,
-                                     layout.keys)
+    for i, parent in enumerate(parents):  # the larger sets' counts where shown, and where hidden
+        larger = population_layer(store, source, parent, year, threshold, content)
+        cube[f"ceiling_{i}"] = shown_counts(larger, cube, layout.keys)
+        cube[f"{VEILED}{i}"] = shown_counts(larger, cube, layout.keys, hidden=True)
     return cube, query(_finest_layout(layout)), layout, ceilings
-
-
-COUPLING_ROUNDS = 6  # each round only hides more; the sample's pairs agree after one or two
 
 
 def _coupled_pair(store: Store, population: str, indicator: Indicator, year: str, threshold: int, content: str
@@ -490,18 +488,6 @@ def _coupled_pair(store: Store, population: str, indicator: Indicator, year: str
                          | layer_flags(cube.assign(hidden=layer_hidden), table, keys))
     pair = _CACHE[key] = (cube.drop(columns=ceilings).assign(hidden=layer_hidden), table)  # type: ignore[assignment]
     return pair
-
-
-def _restrict(layer: pd.DataFrame, cube: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """The layer's hidden flags for the cube's rows (the layer's all-grades rows when the cube has no grades;
-    a survey construct's cells take their respondents' flag)."""
-    if GRADE in layer.columns and GRADE not in keys:
-        layer = layer[layer[GRADE] == ALL]
-    keys = [k for k in keys if k in layer.columns]
-    merged = cube[keys].merge(layer[[*keys, "n", "hidden"]], on=keys, how="left", validate="m:1")
-    if merged["hidden"].isna().any():
-        raise RuntimeError("a protected table has a cell its population layer lacks")  # pragma: no cover
-    return merged["hidden"].to_numpy(dtype=bool)
 
 
 def rate_table(store: Store, indicator: Indicator, year: str, threshold: int, content: str | None = None
@@ -542,7 +528,7 @@ def _rate_inputs(store: Store, indicator: Indicator, year: str, threshold: int, 
             hidden=_protect_counts(cube, layout.keys, "denominator", threshold, finest)), store)["hidden"].to_numpy(bool)
     else:
         layer = population_layer(store, SOURCES[indicator.source], indicator.population, year, threshold, content)
-        hide_n = _restrict(layer, cube, layout.keys)
+        hide_n = restricted_flags(layer, cube, layout.keys)
     return cube, finest, hide_n, layout.keys
 
 
@@ -570,7 +556,7 @@ def value_table(store: Store, indicator: Indicator, year: str, threshold: int, c
         if source.name in PERSONS:  # answers: hidden where their respondents are
             layer = population_layer(store, source, f"({indicator.population}) AND {scaled} IS NOT NULL", year,
                                      threshold, content)
-            hide_n = _restrict(layer, cube, layout.keys)
+            hide_n = restricted_flags(layer, cube, layout.keys)
         else:  # hidden as the population layer would hide the same counts (see population_layer)
             hide_n = _protect_counts(cube, layout.keys, "n", threshold, finest)
         return _without_excluded(cube.assign(hide_n=hide_n), indicator)
