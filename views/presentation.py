@@ -184,8 +184,9 @@ def projector_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def slide(item: ReportItem, position: int, presenting: bool) -> None:
-    """One finding: its title, the sentence as a large heading, the chart across the page, then the notes."""
+def slide(item: ReportItem, position: int, presenting: bool, hint: str = "") -> None:
+    """One finding: its title, the sentence as a large heading, the chart across the page, then the notes and
+    the keyboard hint in one caption (one line each, no gaps between them: a projector's screen is short)."""
     st.caption(escape_markdown(item.title))
     st.subheader(escape_markdown(item.sentence), anchor=False)
     alt_text, key = item.alt_text or item.sentence, f"present_chart_{position}"
@@ -193,10 +194,9 @@ def slide(item: ReportItem, position: int, presenting: bool) -> None:
         st.vega_lite_chart(projector_spec(item.chart), width="stretch", alt=alt_text, key=key)
     elif item.chart is not None:
         show_chart(item.chart, width="stretch", alt=alt_text, key=key)
-    if item.hidden_note:
-        st.caption(escape_markdown(item.hidden_note))
-    if item.source_note:
-        st.caption(escape_markdown(item.source_note))
+    lines = [escape_markdown(line) for line in (item.hidden_note, item.source_note, hint) if line]
+    if lines:
+        st.caption("  \n".join(lines))
 
 
 def presentation_toggle() -> bool:
@@ -225,5 +225,4 @@ def presentation_view(store: Store, state: ViewState) -> None:
     navigation(position, show.count)
     if position == 0:
         st.caption(show.source_line())
-    slide(show.item(store, position), position, presenting)
-    st.caption(PROJECTOR_HINT if presenting else KEYBOARD_HINT)
+    slide(show.item(store, position), position, presenting, PROJECTOR_HINT if presenting else KEYBOARD_HINT)

@@ -75,9 +75,8 @@ def assert_screen(app: AppTest, item: ReportItem, where: str, hint: str = KEYBOA
     assert position(app) == where
     shown = captions(app)
     assert item.title in shown
-    assert item.hidden_note and item.hidden_note in shown
-    assert item.source_note in shown
-    assert shown[-1] == hint
+    assert item.hidden_note and item.source_note  # with the hint, one line each in the last caption
+    assert shown[-1].split("  \n") == [item.hidden_note, item.source_note, hint]
     found = charts(app)
     assert len(found) == 1
     assert found[0].proto.alt == item.alt_text
